@@ -1,0 +1,49 @@
+"""The FastAPI application: one router per resource, OpenAPI at /docs, the control loop in-process."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
+from sqlalchemy import func, text
+from sqlmodel import Session, select
+
+from api import errors
+from api.routers import audit, auth, clouds, departments, hosts, workloads
+from api.schemas import HealthOut
+from scheduler import loop
+from scheduler.db import get_engine
+from scheduler.models import Cloud
+from scheduler.settings import get_settings
+
+
+def create_app() -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        sched = loop.start() if get_settings().scheduler_enabled else None
+        try:
+            yield
+        finally:
+            if sched is not None:
+                sched.shutdown(wait=False)
+
+    app = FastAPI(title="Qianyun (黔云)", version="0.1.0", lifespan=lifespan,
+                  description="Unified scheduling and tiered control for Guizhou's integrated public cloud.")
+    errors.install(app)
+    for module in (auth, clouds, hosts, workloads, departments, audit):
+        app.include_router(module.router)
+
+    @app.get("/healthz", response_model=HealthOut, tags=["health"])
+    def healthz() -> HealthOut:
+        with Session(get_engine()) as session:
+            session.exec(text("SELECT 1"))  # type: ignore[call-overload]
+            count = session.exec(select(func.count()).select_from(Cloud)).one()
+        return HealthOut(status="ok", database=get_engine().dialect.name, clouds=count)
+
+    @app.get("/", include_in_schema=False)
+    def root() -> RedirectResponse:
+        return RedirectResponse("/docs")
+
+    return app

@@ -1,0 +1,146 @@
+"""The `qianyun` command line: serve, database, users, audit, fleet and optimizer commands."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+app = typer.Typer(no_args_is_help=True, add_completion=False,
+                  help="Qianyun (黔云): unified scheduling and tiered control for Guizhou's public cloud.")
+db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
+users_app = typer.Typer(no_args_is_help=True, help="Accounts.")
+audit_app = typer.Typer(no_args_is_help=True, help="The hash-chained audit trail.")
+fleet_app = typer.Typer(no_args_is_help=True, help="The fleet document of the optimizer contract.")
+app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+app.add_typer(audit_app, name="audit")
+app.add_typer(fleet_app, name="fleet")
+err = Console(stderr=True)
+out = Console()
+
+
+def fail(message: str) -> None:
+    """One clear line on stderr and exit 2: a refused input, never a traceback."""
+    err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(2)
+
+
+def prepare() -> None:
+    """Bring the schema up to date and load the clouds once, so every command sees a whole database."""
+    from sqlmodel import select
+
+    from scheduler.db import session_scope
+    from scheduler.migrate import upgrade
+    from scheduler.models import Cloud
+    from scheduler.registry import get_adapters
+    from scheduler.sync import sync_all
+
+    upgrade()
+    with session_scope() as session:
+        empty = session.exec(select(Cloud)).first() is None
+    if empty:
+        sync_all(get_adapters().all())
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every pending migration to QIANYUN_DATABASE_URL."""
+    from scheduler.migrate import upgrade
+
+    upgrade()
+    out.print("database at the latest schema")
+
+
+@app.command()
+def serve(demo: Annotated[bool, typer.Option("--demo", help="seed the simulated fleet and one user per role (first start only)")] = False,
+          host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+          port: Annotated[int, typer.Option(help="port to listen on")] = 8000) -> None:
+    """Run the API, the console and the control loop in one process."""
+    import uvicorn
+
+    from api.app import create_app
+    from scheduler.db import session_scope
+    from scheduler.demo import seed_demo_users
+    from scheduler.settings import get_settings
+
+    prepare()
+    if demo:
+        with session_scope() as session:
+            users = seed_demo_users(session, Path(get_settings().demo_credentials_path))
+        table = Table(title="Demo users (also in " + get_settings().demo_credentials_path + ")")
+        for col in ("username", "role", "scope", "password"):
+            table.add_column(col)
+        for row in users:
+            table.add_row(row[0], row[1], row[2] or "-", row[3])
+        out.print(table)
+    out.print(f"Qianyun on http://{host}:{port}  (API docs at /docs)")
+    uvicorn.run(create_app(), host=host, port=port, log_level="info")
+
+
+@users_app.command("add")
+def users_add(username: str,
+              role: Annotated[str, typer.Option(help="province-operator, city-operator, industry-operator, department-admin, dr-coordinator or auditor")],
+              scope: Annotated[Optional[str], typer.Option(help="a city cloud (gy), an industry cloud (edu) or a department id")] = None,
+              password_stdin: Annotated[bool, typer.Option("--password-stdin", help="read the password from standard input")] = False) -> None:
+    """Add an account; the password is read from standard input, never from the command line."""
+    from scheduler.accounts import AccountError, add_user
+    from scheduler.db import session_scope
+
+    if sys.stdin.isatty():
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    elif password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        fail("password: give --password-stdin and the password on standard input")
+        return
+    prepare()
+    try:
+        with session_scope() as session:
+            add_user(session, username, role, scope, password)
+    except AccountError as exc:
+        fail(str(exc))
+    out.print(f"user {username} added ({role}{', ' + scope if scope else ''})")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Recompute the hash chain; exit 1 and name the first broken event if it was tampered with."""
+    from scheduler import audit
+    from scheduler.db import session_scope
+    from scheduler.migrate import upgrade
+
+    upgrade()
+    with session_scope() as session:
+        verdict = audit.verify(session)
+    if verdict.intact:
+        out.print(f"audit chain intact: {verdict.events} events")
+        return
+    err.print(f"audit chain BROKEN at event {verdict.broken_at}: {verdict.reason} ({verdict.events} events verified before it)")
+    raise typer.Exit(1)
+
+
+@fleet_app.command("export")
+def fleet_export(output: Annotated[Path, typer.Option("-o", "--output", help="where to write FLEET.json")]) -> None:
+    """Write the current state as a fleet document of the optimizer contract."""
+    from scheduler.db import session_scope
+    from scheduler.fleet import fleet_document
+
+    prepare()
+    with session_scope() as session:
+        doc = fleet_document(session)
+    output.write_text(json.dumps(doc, ensure_ascii=False, indent=1))
+    out.print(f"{len(doc['hosts'])} hosts, {len(doc['workloads'])} workloads written to {output}")
+
+
+from api import optimize_cli  # noqa: E402  (registers `optimize` and `failover`)
+
+optimize_cli.register(app)
+
+if __name__ == "__main__":
+    app()

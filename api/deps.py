@@ -1,0 +1,82 @@
+"""Request dependencies: database sessions, the current user and scope, filters and pagination."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+from fastapi.security import OAuth2PasswordBearer
+from sqlmodel import Session
+
+from api.errors import ApiError
+from scheduler.accounts import Scope, TokenError, read_token
+from scheduler.db import get_engine
+from scheduler.models import User
+from scheduler.settings import get_settings
+
+oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+
+
+def get_session() -> Iterator[Session]:
+    with Session(get_engine(), expire_on_commit=False) as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def current_user(session: SessionDep, token: Annotated[str | None, Depends(oauth2)]) -> User:
+    challenge = {"WWW-Authenticate": "Bearer"}
+    if not token:
+        raise ApiError(401, "Authorization", "bearer token required; get one from POST /api/v1/auth/token", challenge)
+    try:
+        return read_token(session, token)
+    except TokenError as exc:
+        raise ApiError(401, "Authorization", str(exc), challenge) from exc
+
+
+UserDep = Annotated[User, Depends(current_user)]
+
+
+def current_scope(user: UserDep) -> Scope:
+    return Scope.of(user)
+
+
+ScopeDep = Annotated[Scope, Depends(current_scope)]
+
+
+def operators_only(scope: ScopeDep) -> Scope:
+    if not scope.operator:
+        raise ApiError(403, "role", f"{scope.role} may not read this; operators only")
+    return scope
+
+
+def only_params(*allowed: str) -> Callable[[Request], None]:
+    """Refuse unknown query parameters: a misspelt filter must not silently return everything."""
+    names = set(allowed) | {"limit", "offset"}
+
+    def check(request: Request) -> None:
+        for key in request.query_params.keys():
+            if key not in names:
+                raise ApiError(400, key, f"unknown query parameter; allowed: {', '.join(sorted(names))}")
+
+    return check
+
+
+@dataclass(frozen=True)
+class Page:
+    limit: int
+    offset: int
+
+
+def page(limit: Annotated[int, Query(ge=1, description="page size")] = 100,
+         offset: Annotated[int, Query(ge=0)] = 0) -> Page:
+    maximum = get_settings().page_size_max
+    if limit > maximum:
+        raise ApiError(422, "limit", f"must be <= {maximum}, got {limit}")
+    return Page(limit, offset)
+
+
+PageDep = Annotated[Page, Depends(page)]

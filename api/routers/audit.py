@@ -1,0 +1,67 @@
+"""The audit trail for auditors and the province centre: events and the chain's verification."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel
+from sqlalchemy import func
+from sqlmodel import select
+
+from api.deps import PageDep, ScopeDep, SessionDep, only_params
+from api.errors import ApiError
+from api.schemas import PageOut
+from scheduler import audit
+from scheduler.accounts import Scope
+from scheduler.models import AuditEvent
+
+router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
+
+
+def auditors(scope: ScopeDep) -> Scope:
+    if scope.role not in ("auditor", "province-operator"):
+        raise ApiError(403, "role", f"{scope.role} may not read the audit trail; auditors and the province centre only")
+    return scope
+
+
+AuditorScope = Annotated[Scope, Depends(auditors)]
+
+
+class EventOut(BaseModel):
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    entity: str
+    entity_id: str
+    before: Any
+    after: Any
+    hash: str
+
+
+class VerdictOut(BaseModel):
+    intact: bool
+    events: int
+    broken_at: int | None
+    reason: str
+
+
+@router.get("/events", response_model=PageOut[EventOut], dependencies=[Depends(only_params("action", "entity_id"))])
+def events(session: SessionDep, _: AuditorScope, pg: PageDep, action: str | None = None,
+           entity_id: str | None = None) -> PageOut[EventOut]:
+    q = select(AuditEvent)
+    if action is not None:
+        q = q.where(AuditEvent.action == action)
+    if entity_id is not None:
+        q = q.where(AuditEvent.entity_id == entity_id)
+    total = session.exec(select(func.count()).select_from(q.subquery())).one()
+    rows = session.exec(q.order_by(AuditEvent.id.desc()).offset(pg.offset).limit(pg.limit)).all()  # type: ignore[union-attr]
+    return PageOut(items=[EventOut(**r.model_dump()) for r in rows], total=total, limit=pg.limit, offset=pg.offset)
+
+
+@router.get("/verify", response_model=VerdictOut)
+def verify(session: SessionDep, _: AuditorScope) -> VerdictOut:
+    v = audit.verify(session)
+    return VerdictOut(intact=v.intact, events=v.events, broken_at=v.broken_at, reason=v.reason)

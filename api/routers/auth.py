@@ -1,0 +1,33 @@
+"""Login: the OAuth2 password flow, answering with a bearer JWT."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from fastapi.security import OAuth2PasswordRequestForm
+
+from api.deps import SessionDep, UserDep
+from api.errors import ApiError
+from api.schemas import MeOut, TokenOut
+from scheduler import audit
+from scheduler.accounts import authenticate, issue_token
+from scheduler.settings import get_settings
+
+router = APIRouter(prefix="/api/v1", tags=["auth"])
+
+
+@router.post("/auth/token", response_model=TokenOut)
+def login(session: SessionDep, form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> TokenOut:
+    user = authenticate(session, form.username, form.password)
+    if user is None:
+        audit.record(session, form.username[:64] or "(empty)", "auth.refused", "user", form.username[:64], None, None)
+        session.commit()
+        raise ApiError(401, "password", "wrong username or password", {"WWW-Authenticate": "Bearer"})
+    token = issue_token(session, user)
+    return TokenOut(access_token=token, expires_in=get_settings().token_minutes * 60)
+
+
+@router.get("/me", response_model=MeOut)
+def me(user: UserDep) -> MeOut:
+    return MeOut(username=user.username, role=user.role, scope=user.scope)

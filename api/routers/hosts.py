@@ -1,0 +1,74 @@
+"""Hosts of the clouds in scope, with capacity, allocation and utilisation."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from api.deps import PageDep, SessionDep, only_params, operators_only
+from api.errors import ApiError
+from api.schemas import HostOut, PageOut, Resources, ResourceUseOut, UtilisationOut
+from scheduler.accounts import Scope
+from scheduler.models import RESOURCES, Cloud, Host, Utilisation, Workload
+from scheduler.utilisation import host_usage
+from scheduler.visibility import hosts_condition
+
+router = APIRouter(prefix="/api/v1/hosts", tags=["hosts"])
+OperatorScope = Annotated[Scope, Depends(operators_only)]
+
+
+def _out(h: Host, loads: dict) -> HostOut:
+    count, *sums = loads.get(h.id, (0, 0, 0, 0, 0))
+    return HostOut(id=h.id, cloud=h.cloud_id, model=h.model, schedulable=h.schedulable, up=h.up,
+                   capacity=Resources(**{r: getattr(h, r) for r in RESOURCES}),
+                   allocated=Resources(**{r: v or 0 for r, v in zip(RESOURCES, sums)}), workloads=count,
+                   last_seen_at=h.last_seen_at)
+
+
+def _loads(session: Session, ids: list[str]) -> dict:
+    rows = session.exec(select(Workload.host_id, func.count(), *[func.sum(getattr(Workload, r)) for r in RESOURCES])
+                        .where(col(Workload.host_id).in_(ids)).group_by(Workload.host_id)).all()
+    return {r[0]: tuple(r[1:]) for r in rows}
+
+
+@router.get("", response_model=PageOut[HostOut], dependencies=[Depends(only_params("cloud", "city", "schedulable"))])
+def list_hosts(session: SessionDep, scope: OperatorScope, pg: PageDep, cloud: str | None = None,
+               city: str | None = None, schedulable: Annotated[bool | None, Query()] = None) -> PageOut[HostOut]:
+    if cloud is not None and scope.cloud is not None and cloud != scope.cloud:
+        raise ApiError(403, "cloud", f"cloud {cloud} is outside your scope ({scope.describe()})")
+    q = select(Host).where(hosts_condition(scope))
+    if cloud is not None:
+        q = q.where(Host.cloud_id == cloud)
+    if city is not None:
+        q = q.where(col(Host.cloud_id).in_(select(Cloud.id).where(Cloud.city == city)))
+    if schedulable is not None:
+        q = q.where(Host.schedulable == schedulable)
+    total = session.exec(select(func.count()).select_from(q.subquery())).one()
+    rows = session.exec(q.order_by(Host.id).offset(pg.offset).limit(pg.limit)).all()
+    loads = _loads(session, [h.id for h in rows])
+    return PageOut(items=[_out(h, loads) for h in rows], total=total, limit=pg.limit, offset=pg.offset)
+
+
+def visible_host(session: Session, scope: Scope, host_id: str) -> Host:
+    host = session.get(Host, host_id)
+    if host is None or (scope.cloud is not None and host.cloud_id != scope.cloud):
+        raise ApiError(404, "host_id", f"no host {host_id!r} in scope {scope.describe()}")
+    return host
+
+
+@router.get("/{host_id}", response_model=HostOut)
+def get_host(host_id: str, session: SessionDep, scope: OperatorScope) -> HostOut:
+    host = visible_host(session, scope, host_id)
+    return _out(host, _loads(session, [host.id]))
+
+
+@router.get("/{host_id}/utilisation", response_model=UtilisationOut)
+def host_utilisation(host_id: str, session: SessionDep, scope: OperatorScope) -> UtilisationOut:
+    host = visible_host(session, scope, host_id)
+    end = session.exec(select(func.max(Utilisation.window_end))
+                       .where(Utilisation.kind == "host", Utilisation.subject == host.id)).one()
+    return UtilisationOut(subject=host.id, kind="host", window_end=end,
+                          resources=[ResourceUseOut(**u.__dict__) for u in host_usage(session, host.id)])

@@ -1,0 +1,74 @@
+"""Workloads in scope: a department admin sees its own, an operator what runs or waits on its cloud."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from sqlalchemy import func
+from sqlmodel import col, select
+
+from api.deps import PageDep, ScopeDep, SessionDep, only_params
+from api.errors import ApiError
+from api.schemas import DrOut, PageOut, Resources, ResourceUseOut, UtilisationOut, WorkloadOut
+from scheduler.models import RESOURCES, Host, Utilisation, Workload
+from scheduler.visibility import department_ids, workloads_condition
+
+router = APIRouter(prefix="/api/v1/workloads", tags=["workloads"])
+
+
+def to_out(w: Workload) -> WorkloadOut:
+    return WorkloadOut(id=w.id, name=w.name, department=w.department_id, cloud=w.cloud_id, host=w.host_id,
+                       tier=w.tier, city=w.city, industry=w.industry, classification=w.classification,
+                       mlps_level=w.mlps_level, demand=Resources(**{r: getattr(w, r) for r in RESOURCES}),
+                       spread_group=w.spread_group, pinned=w.pinned, role=w.role,
+                       dr=DrOut(protected=w.dr_protected, priority=w.dr_priority, rto_minutes=w.dr_rto_minutes))
+
+
+@router.get("", response_model=PageOut[WorkloadOut],
+            dependencies=[Depends(only_params("cloud", "city", "department", "tier", "host", "classification", "placed"))])
+def list_workloads(session: SessionDep, scope: ScopeDep, pg: PageDep, cloud: str | None = None,
+                   city: str | None = None, department: str | None = None,
+                   tier: Annotated[str | None, Query(pattern="^(province|city|county)$")] = None,
+                   host: str | None = None,
+                   classification: Annotated[str | None, Query(pattern="^(public|internal|sensitive|classified)$")] = None,
+                   placed: bool | None = None) -> PageOut[WorkloadOut]:
+    if department is not None:
+        allowed = department_ids(session, scope)
+        if allowed is not None and department not in allowed and scope.department is not None:
+            raise ApiError(403, "department", f"department {department} is outside your scope ({scope.describe()})")
+    if cloud is not None and scope.cloud is not None and cloud != scope.cloud:
+        raise ApiError(403, "cloud", f"cloud {cloud} is outside your scope ({scope.describe()})")
+    q = select(Workload).where(workloads_condition(session, scope))
+    if cloud is not None:
+        q = q.where(col(Workload.host_id).in_(select(Host.id).where(Host.cloud_id == cloud)) | (Workload.cloud_id == cloud))
+    for column, value in ((Workload.city, city), (Workload.department_id, department), (Workload.tier, tier),
+                          (Workload.host_id, host), (Workload.classification, classification)):
+        if value is not None:
+            q = q.where(column == value)
+    if placed is not None:
+        q = q.where(col(Workload.host_id).is_not(None) if placed else col(Workload.host_id).is_(None))
+    total = session.exec(select(func.count()).select_from(q.subquery())).one()
+    rows = session.exec(q.order_by(Workload.id).offset(pg.offset).limit(pg.limit)).all()
+    return PageOut(items=[to_out(w) for w in rows], total=total, limit=pg.limit, offset=pg.offset)
+
+
+def visible_workload(session: SessionDep, scope: ScopeDep, workload_id: str) -> Workload:
+    w = session.exec(select(Workload).where(Workload.id == workload_id, workloads_condition(session, scope))).first()
+    if w is None:
+        raise ApiError(404, "workload_id", f"no workload {workload_id!r} in scope {scope.describe()}")
+    return w
+
+
+@router.get("/{workload_id}", response_model=WorkloadOut)
+def get_workload(workload_id: str, session: SessionDep, scope: ScopeDep) -> WorkloadOut:
+    return to_out(visible_workload(session, scope, workload_id))
+
+
+@router.get("/{workload_id}/utilisation", response_model=UtilisationOut)
+def workload_utilisation(workload_id: str, session: SessionDep, scope: ScopeDep) -> UtilisationOut:
+    w = visible_workload(session, scope, workload_id)
+    rows = {u.resource: u for u in session.exec(select(Utilisation).where(Utilisation.kind == "workload", Utilisation.subject == w.id))}
+    return UtilisationOut(subject=w.id, kind="workload", window_end=max((u.window_end for u in rows.values()), default=None),
+                          resources=[ResourceUseOut(resource=r, capacity=getattr(w, r), latest=rows[r].latest if r in rows else None,
+                                                    p95=rows[r].p95 if r in rows else None) for r in ("vcpu", "memory_gib")])

@@ -1,0 +1,152 @@
+"""Greedy placement: the starting state, the priority-ordered placement of pending workloads
+(the warm start of every strategy, and alone already a valid plan), and the
+first-fit-decreasing baseline the benchmarks compare against.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from optimizer.rules import MUST_PLACE, Rules, Status, priority_key
+from optimizer.state import EPS, State
+
+
+@dataclass
+class Start:
+    """The state before placement: who stays, who must be placed, who is listed unplaced."""
+
+    state: State
+    pending: list[int]
+    unplaced: dict[int, str] = field(default_factory=dict)
+    evicted: dict[int, str] = field(default_factory=dict)  # why a running workload had to move
+
+
+def workload_sizes(rules: Rules) -> np.ndarray:
+    """Sum of demands normalised by the largest capacity of each resource (for decreasing orders)."""
+    f = rules.fleet
+    if not len(f.hosts):
+        return np.zeros(len(f.workloads))
+    cmax = f.cap.max(axis=0)
+    cmax = np.where(cmax > 0, cmax, 1.0)
+    return (f.dem / cmax).sum(axis=1)
+
+
+def initial_state(rules: Rules) -> Start:
+    """Keep pinned and validly running workloads in place; collect everything that must be placed."""
+    f = rules.fleet
+    st = State(f, rules)
+    start = Start(st, [])
+    for w, status in enumerate(rules.status):
+        if status is Status.CLASSIFIED:
+            start.unplaced[w] = "classified systems are out of scope"
+        elif status is Status.LOST:
+            start.unplaced[w] = f"not DR-protected: its cloud {f.host_cloud[rules.orig[w]]} failed"
+        elif status in (Status.PINNED, Status.RUNNING):
+            st.place(w, int(rules.orig[w]))
+        else:
+            start.pending.append(w)
+    sizes = workload_sizes(rules)
+    # A current state that breaks capacity or spread groups: move the fewest, largest running ones.
+    over = np.flatnonzero(np.any(st.load > f.cap + EPS, axis=1))
+    for h in over:
+        on = [w for w in np.flatnonzero(st.assign == h) if rules.status[w] is Status.RUNNING]
+        for w in sorted(on, key=lambda w: -sizes[w]):
+            if not np.any(st.load[h] > f.cap[h] + EPS):
+                break
+            st.remove(w)
+            start.pending.append(int(w))
+            start.evicted[int(w)] = f"host {f.hosts[h].id} is over capacity"
+    for g, hosts in list(st.group_hosts.items()):
+        for h, n in list(hosts.items()):
+            if n < 2:
+                continue
+            on = [int(w) for w in np.flatnonzero((st.assign == h) & (st.group == g))]
+            keep = [w for w in on if rules.status[w] is Status.PINNED] or on[:1]
+            for w in on:
+                if len(keep) and w not in keep and rules.status[w] is Status.RUNNING:
+                    st.remove(w)
+                    start.pending.append(w)
+                    start.evicted[w] = f"shares host {f.hosts[h].id} with another workload of spread group {st.group_names[g]}"
+    start.pending.sort(key=lambda w: (priority_key(rules, w), -sizes[w], w))
+    return start
+
+
+def costs_migration(rules: Rules, w: int) -> bool:
+    """Placing `w` elsewhere counts against max_migrations (it runs on a live host)."""
+    o = int(rules.orig[w])
+    return o >= 0 and bool(rules.host_live[o])
+
+
+def choose_host(st: State, w: int, mode: str, exclude: int = -1, active_only: bool = False) -> int:
+    """Best eligible host for `w`: best fit on active hosts (consolidate) or lowest peak (balance)."""
+    rules, f = st.rules, st.fleet
+    hosts = rules.eligible_hosts(w)
+    if exclude >= 0:
+        hosts = hosts[hosts != exclude]
+    if active_only:
+        hosts = hosts[st.count[hosts] > 0]
+    ok = st.fit_mask(w, hosts)
+    cand = hosts[ok]
+    if cand.size == 0:
+        return -1
+    cap = f.cap[cand]
+    after = st.load[cand] + f.dem[w]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        util = np.where(cap > 0, after / np.where(cap > 0, cap, 1), 0.0)
+    if mode == "balance":
+        score = util.max(axis=1) + 1e-3 * util.sum(axis=1)
+        return int(cand[int(np.argmin(score))])
+    active = st.count[cand] > 0
+    if active.any():
+        c2, u2 = cand[active], util[active]
+        # tightest fit: least normalised slack left, peak utilisation as tie-break
+        score = (1 - u2).sum(axis=1) - 1e-3 * u2.max(axis=1)
+        return int(c2[int(np.argmin(score))])
+    # open a new host: home cloud first, then the biggest host (fewest hosts for what follows)
+    home = rules.home(f.workloads[w])
+    cmax = np.where(f.cap.max(axis=0) > 0, f.cap.max(axis=0), 1)
+    big = (cap / cmax).sum(axis=1)
+    pref = np.array([0 if f.host_cloud[h] == home else 1 for h in cand])
+    order = np.lexsort((-big, pref))
+    return int(cand[order[0]])
+
+
+def place_pending(st: State, pending: list[int], mode: str, budget: float) -> tuple[list[int], float]:
+    """Place pending workloads in priority order; returns those left over and the budget left."""
+    left: list[int] = []
+    for w in pending:
+        cost = costs_migration(st.rules, w)
+        if cost and budget < 1:
+            left.append(w)
+            continue
+        h = choose_host(st, w, mode)
+        if h < 0:
+            left.append(w)
+            continue
+        st.place(w, h)
+        budget -= cost
+    return left, budget
+
+
+def first_fit_decreasing(rules: Rules) -> State:
+    """The baseline: a fresh first-fit-decreasing packing of every placeable workload (pins kept)."""
+    f = rules.fleet
+    st = State(f, rules)
+    todo: list[int] = []
+    for w, s in enumerate(rules.status):
+        if s is Status.PINNED:
+            st.place(w, int(rules.orig[w]))
+        elif s in MUST_PLACE or s is Status.RUNNING:
+            todo.append(w)
+    sizes = workload_sizes(rules)
+    for w in sorted(todo, key=lambda w: (priority_key(rules, w), -sizes[w], w)):
+        hosts = rules.eligible_hosts(w)
+        ok = np.flatnonzero(st.fit_mask(w, hosts))
+        if ok.size:
+            # first fit over hosts in document order, opened hosts first (classic FFD)
+            cand = hosts[ok]
+            act = cand[st.count[cand] > 0]
+            st.place(w, int(act.min() if act.size else cand.min()))
+    return st

@@ -1,0 +1,162 @@
+"""The contract's tiered placement rules: who may run where, and what each workload needs.
+
+Kept in one place so the solvers, the incremental placer and the reasons all agree on
+eligibility (home cloud, province overflow, backup for dr-replicas and failover restarts,
+MLPS level, failed clouds, unschedulable hosts, pins, classified never placed).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+import numpy as np
+
+from optimizer.fleet import Fleet, Workload
+
+
+class Status(str, Enum):
+    """What the plan must do with a workload, decided before any search."""
+
+    CLASSIFIED = "classified"  # never placed; leaves its host if it has one
+    LOST = "lost"  # on a failed cloud and not DR-protected: listed unplaced
+    RESTART = "restart"  # on a failed cloud and protected: restart elsewhere
+    PINNED = "pinned"  # stays on its current (live) host whatever else holds
+    NEW = "new"  # has no host yet
+    DRAIN = "drain"  # on an unschedulable host: must move
+    INVALID = "invalid"  # on a live, schedulable host it may not use (cloud or MLPS): must move
+    RUNNING = "running"  # validly placed; may be moved by the objective
+
+
+MUST_PLACE = (Status.RESTART, Status.NEW, Status.DRAIN, Status.INVALID)
+
+
+@dataclass
+class Rules:
+    """Eligibility of every workload, computed once per fleet (and per set of failed clouds)."""
+
+    fleet: Fleet
+    province: str | None = field(init=False)
+    backup: str | None = field(init=False)
+    failed: set[str] = field(init=False)
+    host_live: np.ndarray = field(init=False)  # host not on a failed cloud
+    host_open: np.ndarray = field(init=False)  # live and schedulable: may receive
+    status: list[Status] = field(init=False)
+    orig: np.ndarray = field(init=False)  # index of the current host, -1 if none (may be a failed host)
+    _hosts_of_cloud: dict[str, np.ndarray] = field(init=False)
+    _class_cache: dict[tuple[str, ...], np.ndarray] = field(init=False)
+    elig_key: list[tuple[str, ...]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        f = self.fleet
+        self.province = next((c.id for c in f.clouds if c.kind == "province"), None)
+        self.backup = next((c.id for c in f.clouds if c.kind == "backup"), None)
+        self._city = {c.city: c.id for c in f.clouds if c.kind == "city"}
+        self._industry = {c.industry: c.id for c in f.clouds if c.kind == "industry"}
+        self.failed = set(f.failed_clouds)
+        self.host_live = np.array([h.cloud not in self.failed for h in f.hosts], dtype=bool)
+        self.host_open = self.host_live & np.array([h.schedulable for h in f.hosts], dtype=bool)
+        by_cloud: dict[str, list[int]] = {}
+        for i, h in enumerate(f.hosts):
+            by_cloud.setdefault(h.cloud, []).append(i)
+        self._hosts_of_cloud = {c: np.array(v, dtype=np.int64) for c, v in by_cloud.items()}
+        self._class_cache = {}
+        self.orig = np.array([f.host_index[w.host] if w.host is not None else -1 for w in f.workloads],
+                             dtype=np.int64)
+        self.status = [self._status(i, w) for i, w in enumerate(f.workloads)]
+        self.elig_key = [self.eligible_clouds(i) for i in range(len(f.workloads))]
+
+    # ------------------------------------------------------------ clouds
+
+    def home(self, w: Workload) -> str | None:
+        """Home cloud: the industry's cloud, else the province cloud or the city's cloud by tier."""
+        if w.industry is not None:
+            return self._industry.get(w.industry)
+        if w.tier == "province":
+            return self.province
+        return self._city.get(w.city)
+
+    def on_failed_cloud(self, wi: int) -> bool:
+        h = int(self.orig[wi])
+        return h >= 0 and not bool(self.host_live[h])
+
+    def allowed_clouds(self, wi: int) -> list[str]:
+        """Clouds the rules allow before MLPS and failures: home, province overflow, backup if entitled."""
+        w = self.fleet.workloads[wi]
+        out: list[str] = []
+        home = self.home(w)
+        if home is not None:
+            out.append(home)
+        if self.province is not None and self.province not in out:
+            out.append(self.province)
+        restart = self.on_failed_cloud(wi) and w.dr.protected
+        if self.backup is not None and (w.role == "dr-replica" or restart) and self.backup not in out:
+            out.append(self.backup)
+        return out
+
+    def eligible_clouds(self, wi: int) -> tuple[str, ...]:
+        """Allowed clouds that are not failed and meet the workload's MLPS level."""
+        w = self.fleet.workloads[wi]
+        cb = self.fleet.cloud_by_id
+        return tuple(c for c in self.allowed_clouds(wi) if c not in self.failed and cb[c].mlps_level >= w.mlps_level)
+
+    def eligible_hosts(self, wi: int) -> np.ndarray:
+        """Indices of hosts that may receive workload `wi` (live, schedulable, eligible cloud)."""
+        key = self.elig_key[wi]
+        arr = self._class_cache.get(key)
+        if arr is None:
+            parts = [self._hosts_of_cloud.get(c, np.zeros(0, dtype=np.int64)) for c in key]
+            arr = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+            arr = arr[self.host_open[arr]] if arr.size else arr
+            self._class_cache[key] = arr
+        return arr
+
+    def may_receive(self, wi: int, hi: int) -> bool:
+        return bool(self.host_open[hi]) and self.fleet.host_cloud[hi] in self.elig_key[wi]
+
+    # ------------------------------------------------------------ status
+
+    def _status(self, wi: int, w: Workload) -> Status:
+        if w.classification == "classified":
+            return Status.CLASSIFIED
+        h = int(self.orig[wi])
+        if h < 0:
+            return Status.NEW
+        if not self.host_live[h]:
+            return Status.RESTART if w.dr.protected else Status.LOST
+        if w.pinned:
+            return Status.PINNED
+        if not self.fleet.hosts[h].schedulable:
+            return Status.DRAIN
+        key = self.eligible_clouds(wi)
+        if self.fleet.host_cloud[h] not in key:
+            return Status.INVALID
+        return Status.RUNNING
+
+    def why_ineligible(self, wi: int, hi: int) -> str:
+        """Which rule keeps workload `wi` off host `hi` (for reasons)."""
+        f = self.fleet
+        w, h = f.workloads[wi], f.hosts[hi]
+        c = f.cloud_by_id[h.cloud]
+        if h.cloud in self.failed:
+            return f"cloud {h.cloud} has failed"
+        if not h.schedulable:
+            return f"host {h.id} is unschedulable"
+        if h.cloud not in self.allowed_clouds(wi):
+            return f"cloud {h.cloud} is not among its eligible clouds ({', '.join(self.allowed_clouds(wi)) or 'none'})"
+        if c.mlps_level < w.mlps_level:
+            return f"cloud {h.cloud} has MLPS level {c.mlps_level} < {w.mlps_level}"
+        return "eligible"
+
+
+def priority_key(rules: Rules, wi: int) -> tuple[int, int]:
+    """Placement order: protected workloads first by dr.priority (1 first), then the others."""
+    w = rules.fleet.workloads[wi]
+    return (0, w.dr.priority) if w.dr.protected else (1, 0)
+
+
+def outranks(a: Workload, b: Workload) -> bool:
+    """True if `a` has strictly higher placement priority than `b`."""
+    ka = (0, a.dr.priority) if a.dr.protected else (1, 0)
+    kb = (0, b.dr.priority) if b.dr.protected else (1, 0)
+    return ka < kb
