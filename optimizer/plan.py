@@ -1,0 +1,64 @@
+"""The plan: final assignments, the unplaced with reasons, ordered moves and exact stats."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Move:
+    step: int
+    workload: str
+    from_host: str | None
+    to_host: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Unplaced:
+    workload: str
+    reason: str
+
+
+@dataclass
+class Stats:
+    active_hosts: int
+    migrations: int
+    lower_bound_hosts: int
+    peak_utilisation: float
+    solve_seconds: float
+    status: str
+    # not in the contract's document, reported by the CLI and the benchmarks
+    peak_lower_bound: float = 0.0
+    baseline_active_hosts: int | None = None
+    extra_moves: int = 0
+
+
+@dataclass
+class Plan:
+    assignments: dict[str, str]
+    unplaced: list[Unplaced]
+    moves: list[Move]
+    stats: Stats
+    notes: list[str] = field(default_factory=list)
+
+    def to_document(self) -> dict[str, Any]:
+        """The contract's plan document (JSON-ready)."""
+        s = self.stats
+        return {
+            "assignments": dict(self.assignments),
+            "unplaced": [{"workload": u.workload, "reason": u.reason} for u in self.unplaced],
+            "moves": [
+                {"step": m.step, "workload": m.workload, "from": m.from_host, "to": m.to_host, "reason": m.reason}
+                for m in self.moves
+            ],
+            "stats": {
+                "active_hosts": s.active_hosts,
+                "migrations": s.migrations,
+                "lower_bound_hosts": s.lower_bound_hosts,
+                "peak_utilisation": round(s.peak_utilisation, 4),
+                "solve_seconds": round(s.solve_seconds, 3),
+                "status": s.status,
+            },
+        }

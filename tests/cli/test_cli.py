@@ -1,0 +1,152 @@
+"""The command line as an operator uses it: a real `qianyun` process per call."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlmodel import select
+
+QIANYUN = str(Path(sys.executable).with_name("qianyun"))
+
+
+def run(*args: str, stdin: str | None = None, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([QIANYUN, *args], input=stdin, capture_output=True, text=True, timeout=timeout, env=os.environ.copy())
+
+
+def test_users_add_reads_the_password_from_stdin(service) -> None:
+    from scheduler.accounts import authenticate
+    from scheduler.db import session_scope
+
+    r = run("users", "add", "gy-ops", "--role", "city-operator", "--scope", "gy", "--password-stdin", stdin="a-long-pass\n")
+    assert r.returncode == 0, r.stderr
+    with session_scope() as session:
+        user = authenticate(session, "gy-ops", "a-long-pass")
+        assert user is not None and user.role == "city-operator" and user.scope == "gy"
+
+
+@pytest.mark.parametrize("args,field", [
+    (["--role", "emperor"], "role"),
+    (["--role", "city-operator"], "scope"),
+    (["--role", "city-operator", "--scope", "edu"], "scope"),
+    (["--role", "industry-operator", "--scope", "gy"], "scope"),
+    (["--role", "department-admin", "--scope", "no-such-dept"], "scope"),
+    (["--role", "auditor", "--scope", "gy"], "scope"),
+])
+def test_users_add_refuses_bad_input_with_one_line_and_changes_nothing(service, args, field) -> None:
+    from scheduler.db import session_scope
+    from scheduler.models import AuditEvent, User
+
+    with session_scope() as session:
+        before = (len(session.exec(select(User)).all()), len(session.exec(select(AuditEvent)).all()))
+    r = run("users", "add", "newbie", *args, "--password-stdin", stdin="a-long-pass\n")
+    assert r.returncode == 2
+    assert len(r.stderr.strip().splitlines()) == 1 and f"{field}:" in r.stderr
+    assert "Traceback" not in r.stderr
+    with session_scope() as session:
+        assert (len(session.exec(select(User)).all()), len(session.exec(select(AuditEvent)).all())) == before
+
+
+def test_users_add_refuses_a_duplicate_and_a_short_password(service) -> None:
+    assert run("users", "add", "twice", "--role", "auditor", "--password-stdin", stdin="a-long-pass\n").returncode == 0
+    r = run("users", "add", "twice", "--role", "auditor", "--password-stdin", stdin="a-long-pass\n")
+    assert r.returncode == 2 and "already exists" in r.stderr
+    r = run("users", "add", "shorty", "--role", "auditor", "--password-stdin", stdin="short\n")
+    assert r.returncode == 2 and "password:" in r.stderr
+
+
+def test_audit_verify_reports_a_tampered_row(service) -> None:
+    from sqlalchemy import text
+
+    from scheduler.db import session_scope
+    from scheduler.models import AuditEvent
+
+    assert run("users", "add", "someone", "--role", "auditor", "--password-stdin", stdin="a-long-pass\n").returncode == 0
+    ok = run("audit", "verify")
+    assert ok.returncode == 0 and "intact" in ok.stdout
+    with session_scope() as session:
+        victim = session.exec(select(AuditEvent).where(AuditEvent.action == "user.add")).one()
+        session.execute(text("UPDATE audit_event SET after = :v WHERE id = :id"),
+                        {"v": json.dumps({"role": "province-operator", "scope": None}), "id": victim.id})
+    broken = run("audit", "verify")
+    assert broken.returncode == 1
+    assert f"BROKEN at event {victim.id}" in broken.stderr
+
+
+def test_fleet_export_writes_a_document_every_placement_of_which_obeys_the_contract(service, tmp_path) -> None:
+    from optimizer.check import check_placement
+
+    out = tmp_path / "fleet.json"
+    r = run("fleet", "export", "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(out.read_text())
+    assert len(doc["clouds"]) == 14 and len(doc["hosts"]) == 60
+    assert sum(1 for w in doc["workloads"] if w["host"]) > 400
+    assert check_placement(doc) == []
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_serve_demo_starts_the_whole_service_on_the_default_fleet(tmp_path, monkeypatch) -> None:
+    """What `make run` does: a fresh folder, the default fleet, demo users who can log in."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("QIANYUN_")}
+    port = _free_port()
+    proc = subprocess.Popen([QIANYUN, "serve", "--demo", "--port", str(port)], cwd=tmp_path, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.5)
+        else:
+            pytest.fail("the service did not answer /healthz in time")
+        creds = (tmp_path / "qianyun-demo-users.txt").read_text().splitlines()
+        users = {line.split("\t")[0]: line.split("\t") for line in creds}
+        assert set(users) == {"province", "gy-operator", "edu-operator", "dept-admin", "dr-coordinator", "auditor"}
+        for name, (_, role, scope, password) in users.items():
+            token = httpx.post(f"{base}/api/v1/auth/token", data={"username": name, "password": password}).json()
+            assert token["token_type"] == "bearer", name
+        token = httpx.post(f"{base}/api/v1/auth/token",
+                           data={"username": "province", "password": users["province"][3]}).json()["access_token"]
+        clouds = httpx.get(f"{base}/api/v1/clouds", headers={"Authorization": f"Bearer {token}"}).json()
+        assert clouds["total"] == 14
+        assert sum(c["hosts"] for c in clouds["items"]) >= 250
+        assert sum(c["workloads"] for c in clouds["items"]) >= 2500
+        assert (tmp_path / "qianyun.db").exists() and (tmp_path / "qianyun-sim.db").exists()
+    finally:
+        proc.terminate()
+        output = proc.communicate(timeout=30)[0]
+    assert "province-operator" in output
+    # a second start keeps the users and their passwords
+    proc = subprocess.Popen([QIANYUN, "serve", "--demo", "--port", str(port)], cwd=tmp_path, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.5)
+        r = httpx.post(f"{base}/api/v1/auth/token", data={"username": "province", "password": users["province"][3]})
+        assert r.status_code == 200
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=30)
+    assert re.search(r"province\s", (tmp_path / "qianyun-demo-users.txt").read_text())
