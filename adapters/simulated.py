@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from adapters.guizhou import CLOUD_BY_ID, CLOUDS, DEPARTMENTS, home_cloud
+from adapters.guizhou import CLOUDS, DEPARTMENTS, home_cloud
 from adapters.guizhou_fleet import RESOURCES, build_fleet
 from adapters.protocol import (
     AdapterError, CloudInfo, DepartmentInfo, DrProfile, Health, HostInfo, Inventory, UsageRollup, WorkloadInfo,
@@ -74,8 +74,6 @@ class SimulatedAdapter:
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=NORMAL")
         self._seeds: dict[str, int] = {}
-        with self._tx() as db:
-            db.executescript("") if False else None
         for stmt in filter(str.strip, _SCHEMA.split(";")):
             self._conn.execute(stmt)
         self._seed_once(hosts, workloads, seed)
@@ -439,6 +437,10 @@ def _activity(times: np.ndarray) -> np.ndarray:
     return np.where(weekday >= 5, level * _WEEKEND, level)
 
 
+_GOLDEN = 0x9E3779B97F4A7C15
+_MASK = (1 << 64) - 1
+
+
 def _mix64(x: np.ndarray) -> np.ndarray:
     """splitmix64 finaliser, vectorised: a cheap, good hash of uint64 values."""
     x = x.astype(np.uint64, copy=True)
@@ -452,13 +454,13 @@ def _mix64(x: np.ndarray) -> np.ndarray:
 
 def _unit(seeds: np.ndarray, salt: int) -> np.ndarray:
     """A deterministic uniform [0, 1) per seed."""
-    return (_mix64(seeds + np.uint64(salt) * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(11)) / float(1 << 53)
+    return (_mix64(seeds + np.uint64((salt * _GOLDEN) & _MASK)) >> np.uint64(11)) / float(1 << 53)
 
 
 def _noise(seeds: np.ndarray, bucket: np.ndarray, salt: int) -> np.ndarray:
     """Uniform [0, 1) noise per (workload, 5-minute bucket): same answer whoever asks, nothing stored."""
-    x = seeds[:, None] ^ _mix64(bucket * np.uint64(0x9E3779B97F4A7C15) + np.uint64(salt))[None, :]
+    x = seeds[:, None] ^ _mix64(bucket * np.uint64(_GOLDEN) + np.uint64(salt))[None, :]
     return (_mix64(x) >> np.uint64(11)) / float(1 << 53)
 
 
-__all__ = ["SimulatedAdapter", "CLOUD_BY_ID"]
+__all__ = ["SimulatedAdapter"]

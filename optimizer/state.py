@@ -123,3 +123,7 @@ class State:
         o = self.rules.orig
         live = (o >= 0) & self.rules.host_live[np.maximum(o, 0)]
         return int(np.count_nonzero(live & (self.assign >= 0) & (self.assign != o)))
+
+    def fits_self(self, h: int) -> bool:
+        """Host `h` is within capacity (a guard after applying an external solution)."""
+        return bool(np.all(self.load[h] <= self.fleet.cap[h] + 1e-6))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from tests.conftest import login, make_user
+from tests.support import login, make_user
 
 
 def _all(client, path: str, headers: dict, **params) -> list[dict]:

@@ -1,0 +1,71 @@
+"""Balance: lowest peak utilisation (max over hosts and resources of used/capacity), then fewest
+migrations.
+
+A steepest-descent on the hottest host (move the one workload whose move lowers the pair's
+peak the most), then CP-SAT neighbourhoods (lns.py) around the hottest hosts, until the peak
+meets its LP bound or time runs out.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from optimizer.lns import lns
+from optimizer.rules import Status
+from optimizer.state import EPS
+from optimizer.strategy import Context
+
+
+def peak_descent(ctx: Context) -> int:
+    """Move workloads off the hottest host while that lowers it below the current peak."""
+    st, rules = ctx.state, ctx.rules
+    f = st.fleet
+    pinned = np.array([s is Status.PINNED for s in rules.status], dtype=bool)
+    capsafe = np.where(f.cap > 0, f.cap, np.inf)
+    moves = 0
+    live = np.flatnonzero(rules.host_live)
+    while ctx.time_left() > 0:
+        util = st.utilisation(live)
+        i = int(np.argmax(util)) if util.size else -1
+        if i < 0:
+            break
+        h, peak = int(live[i]), float(util[i])
+        if peak <= ctx.peak_bound + 1e-6:
+            break
+        best: tuple[float, int, int] | None = None
+        for w in np.flatnonzero((st.assign == h) & ~pinned):
+            w = int(w)
+            o = int(rules.orig[w])
+            cost = int(o == h and bool(rules.host_live[o]))  # leaving its original host is a migration
+            if cost > ctx.budget_left():
+                continue
+            hosts = rules.eligible_hosts(w)
+            hosts = hosts[hosts != h]
+            cand = hosts[st.fit_mask(w, hosts)]
+            if cand.size == 0:
+                continue
+            after = ((st.load[cand] + f.dem[w]) / capsafe[cand]).max(axis=1)
+            j = int(np.argmin(after))
+            src_after = float(((st.load[h] - f.dem[w]) / capsafe[h]).max())
+            val = max(src_after, float(after[j]))
+            if val < peak - EPS and (best is None or val < best[0]):
+                best = (val, w, int(cand[j]))
+        if best is None:
+            break
+        st.move(best[1], best[2])
+        moves += 1
+    return moves
+
+
+class Balance:
+    """Lowest peak utilisation (then fewest migrations) within the migration budget."""
+
+    name = "balance"
+
+    def improve(self, ctx: Context) -> None:
+        peak_descent(ctx)
+        ctx.report("peak descent")
+        if ctx.time_left() > 0.5 and ctx.state.peak() > ctx.peak_bound + 1e-4:
+            lns(ctx)
+            peak_descent(ctx)
+        ctx.report("balanced")

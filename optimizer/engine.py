@@ -1,0 +1,106 @@
+"""The pipeline behind `optimize` and `failover`: start, place, improve, re-place, bound,
+sequence, explain. Each stage keeps the state valid, so a plan exists at any time limit.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any
+
+import numpy as np
+
+from optimizer.balance import Balance
+from optimizer.bound import host_lower_bound, peak_lower_bound
+from optimizer.consolidate import Consolidate
+from optimizer.fleet import Fleet, FleetError, parse_fleet
+from optimizer.greedy import Start, initial_state, place_pending
+from optimizer.plan import Move, Plan, Stats, Unplaced
+from optimizer.reasons import move_reasons, why_unplaced
+from optimizer.rules import Rules, Status
+from optimizer.sequence import SequenceError, sequence
+from optimizer.state import State
+from optimizer.strategy import Context, Progress, Strategy, no_limit
+
+
+class _FromFleet:
+    def __repr__(self) -> str:
+        return "FROM_FLEET"
+
+
+FROM_FLEET: Any = _FromFleet()  # "take this setting from the fleet document's objective"
+
+STRATEGIES: dict[str, type] = {"consolidate": Consolidate, "balance": Balance}
+
+
+def run(fleet: Fleet | dict[str, Any], mode: str | None = None, max_migrations: Any = FROM_FLEET,
+        time_limit_s: float | None = None, progress: Progress | None = None, improve: bool = True) -> Plan:
+    """Build a plan for `fleet`; arguments left at their defaults come from the document."""
+    t0 = time.monotonic()
+    f = parse_fleet(fleet)
+    mode = mode or f.objective.mode
+    if mode not in STRATEGIES:
+        raise FleetError(f"objective.mode: must be one of {', '.join(STRATEGIES)}, got {mode!r}")
+    mm = f.objective.max_migrations if max_migrations is FROM_FLEET else max_migrations
+    if mm is not None and (not isinstance(mm, int) or isinstance(mm, bool) or mm < 0):
+        raise FleetError(f"objective.max_migrations: must be an integer >= 0 or null, got {mm!r}")
+    limit = float(time_limit_s if time_limit_s is not None else f.objective.time_limit_s)
+    deadline = t0 + max(0.1, limit) * 0.85  # keep time for bound, sequencing and reasons
+
+    rules = Rules(f)
+    start = initial_state(rules)
+    st = start.state
+    maxm = no_limit(mm)
+    left, _ = place_pending(st, start.pending, mode, maxm - st.migrations())
+    greedy = st.copy()
+    ctx = Context(rules, st, mode, maxm, deadline, t0, progress)
+    ctx.lower_bound = host_lower_bound(rules, st)
+    if mode == "balance":
+        ctx.peak_bound = peak_lower_bound(rules, st)
+    ctx.report("greedy placement")
+    blocking = [w for w in left if not (rules.status[w] in (Status.DRAIN, Status.INVALID) or w in start.evicted)]
+    if improve and not blocking and time.monotonic() < deadline:
+        # keep a few migrations for third-host moves the sequencer may need under a budget
+        ctx.reserve = 0 if math.isinf(maxm) else min(int(maxm * 0.02) + 1, int(max(0, maxm - st.migrations())))
+        strategy: Strategy = STRATEGIES[mode]()
+        strategy.improve(ctx)
+        ctx.reserve = 0
+        left, _ = place_pending(st, left, mode, maxm - st.migrations())
+    try:
+        plan = _finish(rules, start, st, left, mode, maxm, ctx, t0)
+    except SequenceError as e:
+        st = greedy
+        left2 = [w for w in start.pending if st.assign[w] < 0]
+        plan = _finish(rules, start, st, left2, mode, maxm, ctx, t0)
+        plan.notes.append(f"improvement dropped: {e}")
+    return plan
+
+
+def _finish(rules: Rules, start: Start, st: State, left: list[int], mode: str, maxm: float, ctx: Context,
+            t0: float) -> Plan:
+    f = rules.fleet
+    unplaced_idx = dict(start.unplaced)
+    spent = st.migrations() >= maxm
+    for w in left:
+        unplaced_idx[w] = why_unplaced(st, w, budget_spent=spent)
+    phys = {w: int(rules.orig[w]) for w in range(len(f.workloads)) if rules.orig[w] >= 0 and w not in unplaced_idx}
+    final = {int(w): int(st.assign[w]) for w in np.flatnonzero(st.assign >= 0)}
+    steps = sequence(rules, phys, final, maxm - st.migrations())
+    reasons = move_reasons(rules, steps, phys, st.count, start.evicted, mode)
+    moves = [Move(i + 1, f.workloads[s.workload].id, f.hosts[s.src].id if s.src >= 0 else None,
+                  f.hosts[s.dst].id, r) for i, (s, r) in enumerate(zip(steps, reasons))]
+    migrations = sum(1 for s in steps if s.src >= 0 and rules.host_live[s.src])
+    lb = host_lower_bound(rules, st)
+    active = st.active()
+    peak = st.peak()
+    pb = peak_lower_bound(rules, st) if mode == "balance" else 0.0
+    optimal = (active <= lb) if mode == "consolidate" else (peak <= pb + 1e-6)
+    stats = Stats(active, migrations, min(lb, active), peak, time.monotonic() - t0,
+                  "optimal" if optimal and not left else "feasible", pb,
+                  extra_moves=sum(1 for s in steps if s.via))
+    plan = Plan({f.workloads[w].id: f.hosts[h].id for w, h in sorted(final.items())},
+                [Unplaced(f.workloads[w].id, r) for w, r in sorted(unplaced_idx.items())], moves, stats)
+    ctx.state = st
+    ctx.lower_bound = lb
+    ctx.report("done")
+    return plan

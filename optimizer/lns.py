@@ -1,0 +1,108 @@
+"""Large-neighbourhood search: CP-SAT re-packs small groups of hosts of one cloud at a time.
+
+A provincial fleet (5,000 hosts, 60,000 workloads) is far too big for one flat model, but the
+rules already decompose it: a workload may only use its home cloud, the province cloud and (for
+replicas) the backup. Each neighbourhood is a handful of hosts of one cloud (sometimes with a few
+province hosts, for overflow), all workloads on them free to move among them, everything else
+fixed. The incumbent is the hint; a neighbourhood is accepted only if it lowers the objective.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from optimizer.cpsat import build_model, read_solution, solve_model
+from optimizer.rules import Status
+from optimizer.strategy import Context
+
+
+def _objective(ctx: Context, hosts: list[int], ws: list[int]) -> tuple[float, int]:
+    st, rules = ctx.state, ctx.rules
+    mig = 0
+    for w in ws:
+        o = int(rules.orig[w])
+        mig += int(o >= 0 and bool(rules.host_live[o]) and int(st.assign[w]) != o)
+    if ctx.mode == "balance":
+        return float(st.utilisation(np.array(hosts)).max()), mig
+    return float(np.count_nonzero(st.count[hosts] > 0)), mig
+
+
+def _neighbourhood(ctx: Context, size: int) -> list[int]:
+    """Hosts to re-pack: the emptiest (consolidate) or fullest (balance) of one cloud plus random others."""
+    st, rules, rng = ctx.state, ctx.rules, ctx.rng
+    f = st.fleet
+    active = np.flatnonzero((st.count > 0) & rules.host_open)
+    if active.size == 0:
+        return []
+    clouds = [f.host_cloud[h] for h in active]
+    c = clouds[rng.randrange(len(clouds))]  # weighted by active hosts
+    pool = np.array([h for h in active if f.host_cloud[h] == c], dtype=np.int64)
+    if ctx.mode == "balance":
+        pool = np.flatnonzero(rules.host_open & np.array([hc == c for hc in f.host_cloud]))
+    util = st.utilisation(pool)
+    order = pool[np.argsort(util)]
+    k = max(2, size // 3)
+    seed = list(order[-k:]) if ctx.mode == "balance" else list(order[:k])
+    rest = [int(h) for h in order if int(h) not in set(seed)]
+    rng.shuffle(rest)
+    hosts = [int(h) for h in seed] + rest[: max(0, size - len(seed))]
+    if rules.province and c != rules.province and rng.random() < 0.3:
+        prov = [int(h) for h in active if f.host_cloud[h] == rules.province]
+        rng.shuffle(prov)
+        hosts += prov[: max(1, size // 5)]
+    return hosts
+
+
+def lns(ctx: Context, sub_time: float = 1.5) -> int:
+    """Improve the state by CP-SAT over neighbourhoods until the deadline. Returns accepted count."""
+    st, rules = ctx.state, ctx.rules
+    workers = max(1, os.cpu_count() or 1)
+    pinned = np.array([s is Status.PINNED for s in rules.status], dtype=bool)
+    size, accepted, tries = 12, 0, 0
+    while ctx.time_left() > 0.3:
+        if ctx.mode == "consolidate" and st.active() <= ctx.lower_bound:
+            break
+        if ctx.mode == "balance" and st.peak() <= ctx.peak_bound + 1e-4:
+            break
+        hosts = _neighbourhood(ctx, size)
+        if len(hosts) < 2:
+            break
+        harr = np.array(hosts, dtype=np.int64)
+        ws = [int(w) for w in np.flatnonzero(np.isin(st.assign, harr) & ~pinned)]
+        if not ws:
+            continue
+        before = _objective(ctx, hosts, ws)
+        budget = ctx.budget_left() + before[1]
+        sub = build_model(st, ws, hosts, ctx.mode, budget)
+        tries += 1
+        if sub is None:
+            continue
+        status, solver = solve_model(sub, min(sub_time, ctx.time_left()), workers, seed=tries)
+        improved = False
+        if status in (2, 4):  # FEASIBLE, OPTIMAL
+            sol = read_solution(sub, solver)
+            if len(sol) == len(ws):
+                old = {w: int(st.assign[w]) for w in ws}
+                for w in ws:
+                    st.remove(w)
+                for w in ws:
+                    st.place(w, sol[w])
+                after = _objective(ctx, hosts, ws)
+                if after < before and ctx.budget_left() >= 0 and all(st.fits_self(h) for h in hosts):
+                    improved = True
+                    accepted += 1
+                else:
+                    for w in ws:
+                        st.remove(w)
+                    for w in ws:
+                        st.place(w, old[w])
+        # adapt: grow after solved-to-optimal non-improvements, shrink after timeouts
+        if not improved:
+            if status == 4 and size < 40:
+                size += 2
+            elif status != 4 and size > 6:
+                size -= 1
+        ctx.report("large-neighbourhood search")
+    return accepted
