@@ -105,11 +105,14 @@ class _World:
     def over(self, load: dict[str, float], h: str) -> list[str]:
         return [r for r in self.res if load[r] > self.cap(h, r) + TOL]
 
-    def fits(self, w: str, h: str, load: dict[str, float], where: dict[str, str]) -> bool:
+    def fits(self, w: str, h: str, load: dict[str, float], groups_on: set[tuple[str, str]]) -> bool:
         if any(load[r] + self.dem(w, r) > self.cap(h, r) + TOL for r in self.res):
             return False
         g = self.wl[w].get("spread_group")
-        return g is None or not any(h2 == h and self.wl[o].get("spread_group") == g for o, h2 in where.items() if o != w)
+        return g is None or (g, h) not in groups_on
+
+    def groups_on(self, where: dict[str, str]) -> set[tuple[str, str]]:
+        return {(self.wl[w]["spread_group"], h) for w, h in where.items() if self.wl[w].get("spread_group")}
 
 
 def _state_violations(wd: _World, where: dict[str, str], label: str, pins_win: bool = True) -> list[str]:
@@ -273,6 +276,7 @@ def check_plan(fleet_doc: dict[str, Any], plan_doc: dict[str, Any]) -> list[str]
 
     # --- unplaced only if nothing fits in the final state
     final_loads = wd.loads(assignments)
+    final_groups = wd.groups_on(assignments)
     mm = wd.max_migrations
     budget_left = mm is None or migrations < mm
     for w, reason in unplaced.items():
@@ -284,28 +288,31 @@ def check_plan(fleet_doc: dict[str, Any], plan_doc: dict[str, Any]) -> list[str]
         if not must:
             continue
         for h in wd.hosts:
-            if wd.may_receive(w, h) is None and wd.fits(w, h, final_loads[h], assignments):
+            if wd.may_receive(w, h) is None and wd.fits(w, h, final_loads[h], final_groups):
                 out.append(f"unplaced {w}: fits on eligible host {h} in the final state")
                 break
 
     # --- failover priority: no protected p unplaced while a lower priority placed by the plan took its room
     moved_in = {m["workload"]: m["to"] for m in plan_doc["moves"] if m.get("workload") in wd.wl}
+    arrived: dict[str, list[str]] = {}
+    for o, hh in assignments.items():
+        if moved_in.get(o) == hh:
+            arrived.setdefault(hh, []).append(o)
     for w in unplaced:
         if not (wd.protected(w) and (wd.of_failed(w) or wd.wl[w].get("host") is None)):
             continue
         for h in wd.hosts:
             if wd.may_receive(w, h) is not None:
                 continue
-            lower = [o for o, hh in assignments.items() if hh == h and moved_in.get(o) == h
-                     and wd.priority(o) > wd.priority(w)]
+            lower = [o for o in arrived.get(h, []) if wd.priority(o) > wd.priority(w)]
             if not lower:
                 continue
             load = dict(final_loads[h])
-            rest = {o: hh for o, hh in assignments.items() if o not in lower}
+            gone = {(wd.wl[o].get("spread_group"), h) for o in lower}
             for o in lower:
                 for r in wd.res:
                     load[r] -= wd.dem(o, r)
-            if wd.fits(w, h, load, rest):
+            if wd.fits(w, h, load, final_groups - gone):
                 out.append(f"priority: {w} (priority {wd.priority(w)[1]}) unplaced while lower-priority "
                            f"{', '.join(lower)} took its room on {h}")
                 break

@@ -83,13 +83,16 @@ class Rules:
     def allowed_clouds(self, wi: int) -> list[str]:
         """Clouds the rules allow before MLPS and failures: home, province overflow, backup if entitled."""
         w = self.fleet.workloads[wi]
+        return self.allowed_for(w, self.on_failed_cloud(wi) and w.dr.protected)
+
+    def allowed_for(self, w: Workload, restart: bool = False) -> list[str]:
+        """`allowed_clouds` for a workload that need not be in the fleet (incremental placement)."""
         out: list[str] = []
         home = self.home(w)
         if home is not None:
             out.append(home)
         if self.province is not None and self.province not in out:
             out.append(self.province)
-        restart = self.on_failed_cloud(wi) and w.dr.protected
         if self.backup is not None and (w.role == "dr-replica" or restart) and self.backup not in out:
             out.append(self.backup)
         return out
@@ -97,12 +100,18 @@ class Rules:
     def eligible_clouds(self, wi: int) -> tuple[str, ...]:
         """Allowed clouds that are not failed and meet the workload's MLPS level."""
         w = self.fleet.workloads[wi]
+        return self.eligible_for(w, self.on_failed_cloud(wi) and w.dr.protected)
+
+    def eligible_for(self, w: Workload, restart: bool = False) -> tuple[str, ...]:
         cb = self.fleet.cloud_by_id
-        return tuple(c for c in self.allowed_clouds(wi) if c not in self.failed and cb[c].mlps_level >= w.mlps_level)
+        return tuple(c for c in self.allowed_for(w, restart) if c not in self.failed and cb[c].mlps_level >= w.mlps_level)
 
     def eligible_hosts(self, wi: int) -> np.ndarray:
         """Indices of hosts that may receive workload `wi` (live, schedulable, eligible cloud)."""
-        key = self.elig_key[wi]
+        return self.hosts_for_key(self.elig_key[wi])
+
+    def hosts_for_key(self, key: tuple[str, ...]) -> np.ndarray:
+        """Receivable hosts of a tuple of eligible clouds (cached: there are few such tuples)."""
         arr = self._class_cache.get(key)
         if arr is None:
             parts = [self._hosts_of_cloud.get(c, np.zeros(0, dtype=np.int64)) for c in key]
