@@ -28,7 +28,7 @@ class City:
 
 
 CITIES: tuple[City, ...] = (
-    City("gy", "guiyang", "贵阳市", "贵阳", "Guiyang", 3, 14.0, (
+    City("gy", "guiyang", "贵阳市", "贵阳", "Guiyang", 3, 16.0, (
         ("huaxi", "花溪区", "Huaxi District"), ("guanshanhu", "观山湖区", "Guanshanhu District"),
         ("qingzhen", "清镇市", "Qingzhen"), ("nanming", "南明区", "Nanming District"),
         ("yunyan", "云岩区", "Yunyan District"))),

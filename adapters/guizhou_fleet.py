@@ -67,8 +67,7 @@ _COMPONENTS = {1: ("app",), 2: ("app", "db"), 3: ("web", "app", "db"), 4: ("web"
 _RTO_BY_PRIORITY = {1: (15, 30, 60), 2: (60, 120, 240), 3: (240, 480)}
 
 TARGET_FILL = (0.40, 0.68)  # per-host ceiling on vcpu/memory during the initial first fit
-_MEAN_FILL = 0.5
-_BACKUP_FILL = 0.85
+_BACKUP_FILL = 0.8  # the backup node's fill after a failover of the province cloud
 
 
 @dataclass
@@ -220,8 +219,7 @@ def _workload_specs(rng: random.Random, n: int) -> list[_Spec]:
         flavor = _weighted(rng, _FLAVORS)
         specs.append(_Spec(dept, "classified", 3, flavor[0], flavor[1], 0, _weighted(rng, _STORAGE)[0],
                            department_home(dept), f"{dept.name} 涉密系统"))
-    rng.shuffle(specs[n_normal:])  # replicas and classified mixed; their ids follow the systems'
-    tail = specs[n_normal:]
+    tail = specs[n_normal:]  # replicas and classified mixed; their ids follow the systems'
     rng.shuffle(tail)
     specs[n_normal:] = tail
     return specs
@@ -240,18 +238,23 @@ def _mean_vcpu(cloud: str) -> float:
 
 
 def _split(total: int, weights: dict[str, float], minimum: int) -> dict[str, int]:
-    """Largest-remainder split of `total` in proportion to weights, each at least `minimum`."""
+    """Largest-remainder split of `total` in proportion to weights; the small ones topped up to
+    `minimum` at the expense of the largest, so the proportions of the rest stay honest."""
     keys = list(weights)
-    base = {k: minimum for k in keys}
-    rest = total - minimum * len(keys)
     wsum = sum(weights.values()) or 1.0
-    quotas = {k: rest * weights[k] / wsum for k in keys}
-    for k in keys:
-        base[k] += int(quotas[k])
-    left = total - sum(base.values())
-    for k in sorted(keys, key=lambda k: (-(quotas[k] - int(quotas[k])), k))[:left]:
-        base[k] += 1
-    return base
+    quotas = {k: total * weights[k] / wsum for k in keys}
+    counts = {k: int(quotas[k]) for k in keys}
+    left = total - sum(counts.values())
+    for k in sorted(keys, key=lambda k: (-(quotas[k] - counts[k]), k))[:left]:
+        counts[k] += 1
+    for k in sorted(keys):
+        while counts[k] < minimum:
+            donor = max(keys, key=lambda d: (counts[d], d))
+            if counts[donor] <= minimum:
+                break
+            counts[donor] -= 1
+            counts[k] += 1
+    return counts
 
 
 def _hosts(rng: random.Random, n: int, specs: list[_Spec]) -> tuple[list[dict[str, Any]], dict[str, str]]:
@@ -266,10 +269,13 @@ def _hosts(rng: random.Random, n: int, specs: list[_Spec]) -> tuple[list[dict[st
         demand[s.target] += d
         if s.target == PROVINCE_CLOUD and s.dr.get("protected"):
             protected_prov += d
-    weights = {c: demand[c] / _MEAN_FILL / _mean_vcpu(c) for c in demand if c != BACKUP_CLOUD}
-    weights[BACKUP_CLOUD] = (demand[BACKUP_CLOUD] + protected_prov) / _BACKUP_FILL / _mean_vcpu(BACKUP_CLOUD)
-    minimum = min(4, n // len(weights))
-    counts = _split(n, weights, minimum)
+    # The backup node in absolute terms (room for a failover of the province cloud), the rest by share.
+    minimum = min(4, n // (3 * len(demand))) if n >= 3 * len(demand) else min(1, n // len(demand))
+    backup = (demand[BACKUP_CLOUD] + protected_prov) / _BACKUP_FILL / _mean_vcpu(BACKUP_CLOUD)
+    n_backup = max(minimum, min(int(np.ceil(backup)), n // 4))
+    weights = {c: demand[c] / _mean_vcpu(c) for c in demand if c != BACKUP_CLOUD}
+    counts = _split(n - n_backup, weights, minimum)
+    counts[BACKUP_CLOUD] = n_backup
     rows: list[dict[str, Any]] = []
     models: dict[str, str] = {}
     for c in CLOUDS:

@@ -67,6 +67,7 @@ class SimulatedAdapter:
 
     def __init__(self, state_path: str | Path, hosts: int = 300, workloads: int = 3000, seed: int = 0) -> None:
         self.state_path = Path(state_path)
+        self.state_path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
         self._conn = sqlite3.connect(str(self.state_path), timeout=30.0, isolation_level=None,
                                      check_same_thread=False)

@@ -299,6 +299,8 @@ def check_plan(fleet_doc: dict[str, Any], plan_doc: dict[str, Any]) -> list[str]
         if moved_in.get(o) == hh:
             arrived.setdefault(hh, []).append(o)
     for w in unplaced:
+        if wd.wl[w]["classification"] == "classified":
+            continue
         if not (wd.protected(w) and (wd.of_failed(w) or wd.wl[w].get("host") is None)):
             continue
         for h in wd.hosts:

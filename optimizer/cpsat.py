@@ -29,8 +29,15 @@ class SubModel:
     u: cp_model.IntVar | None = None
 
 
-def build_model(st: State, workloads: list[int], hosts: list[int], mode: str, budget: float) -> SubModel | None:
-    """Model: each workload on exactly one eligible host of `hosts`; capacity, spread, budget."""
+def build_model(st: State, workloads: list[int], hosts: list[int], mode: str, budget: float,
+                optional: dict[int, int] | None = None) -> SubModel | None:
+    """Model: each workload on exactly one eligible host of `hosts`; capacity, spread, budget.
+
+    `optional` workloads (weight per workload) may stay unplaced; placing them comes first in the
+    objective, weighted so a higher DR priority always wins over any number of lower ones.
+    """
+    optional = optional or {}
+    placed_terms: list = []
     f, rules = st.fleet, st.rules
     m = cp_model.CpModel()
     sub = SubModel(m, workloads, hosts)
@@ -65,6 +72,11 @@ def build_model(st: State, workloads: list[int], hosts: list[int], mode: str, bu
             xs.append(v)
             if counted and h != o:
                 cost_terms.append(v)
+        if w in optional:
+            if xs:
+                m.AddAtMostOne(xs)
+                placed_terms += [(v, optional[w]) for v in xs]
+            continue
         if not xs:
             return None
         m.AddExactlyOne(xs)
@@ -98,6 +110,8 @@ def build_model(st: State, workloads: list[int], hosts: list[int], mode: str, bu
     if math.isfinite(budget):
         m.Add(sum(cost_terms) <= max(0, int(budget)))
     big = len(workloads) + 1
+    place_w = (big * 1000 * SCALE if mode == "balance" else big * (len(hosts) + 1)) + 1
+    placed_obj = -place_w * sum(v * wt for v, wt in placed_terms) if placed_terms else 0
     if mode == "balance":
         sub.u = m.NewIntVar(0, 1000 * SCALE, "u")  # peak utilisation in 1/SCALE
         for i, h in enumerate(hosts):
@@ -111,11 +125,11 @@ def build_model(st: State, workloads: list[int], hosts: list[int], mode: str, bu
                 # SCALE * used <= u * cap  (both sides in scaled units)
                 m.Add(SCALE * (sum(v * d for v, d in terms) + fx) <= sub.u * capi)
                 m.Add(sum(v * d for v, d in terms) + fx <= capi)
-        m.Minimize(big * sub.u + sum(cost_terms))
+        m.Minimize(placed_obj + big * sub.u + sum(cost_terms))
     else:
-        m.Minimize(big * sum(sub.y.values()) + sum(cost_terms))
+        m.Minimize(placed_obj + big * sum(sub.y.values()) + sum(cost_terms))
     for (w, h), v in sub.x.items():
-        m.AddHint(v, int(st.assign[w]) == h)
+        m.AddHint(v, int(st.assign[w]) == h)  # unplaced optional workloads hint 0 everywhere
     for i, h in enumerate(hosts):
         m.AddHint(sub.y[h], int(st.count[h]) > 0)
     return sub

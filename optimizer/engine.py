@@ -15,6 +15,7 @@ from optimizer.bound import host_lower_bound, peak_lower_bound
 from optimizer.consolidate import Consolidate
 from optimizer.fleet import Fleet, FleetError, parse_fleet
 from optimizer.greedy import Start, initial_state, place_pending
+from optimizer.placement import maximise_placement
 from optimizer.plan import Move, Plan, Stats, Unplaced
 from optimizer.reasons import move_reasons, why_unplaced
 from optimizer.rules import Rules, Status
@@ -58,6 +59,8 @@ def run(fleet: Fleet | dict[str, Any], mode: str | None = None, max_migrations: 
     if mode == "balance":
         ctx.peak_bound = peak_lower_bound(rules, st)
     ctx.report("greedy placement")
+    if left and improve:
+        left = maximise_placement(ctx, start.pending, left, min(ctx.time_left() * 0.3, 10.0))
     blocking = [w for w in left if not (rules.status[w] in (Status.DRAIN, Status.INVALID) or w in start.evicted)]
     if improve and not blocking and time.monotonic() < deadline:
         # keep a few migrations for third-host moves the sequencer may need under a budget

@@ -55,49 +55,66 @@ def _neighbourhood(ctx: Context, size: int) -> list[int]:
     return hosts
 
 
+def _try(ctx: Context, hosts: list[int], ws: list[int], limit: float, workers: int, seed: int) -> tuple[int, bool]:
+    """Solve one neighbourhood; apply it if it lowers (objective, migrations). Returns (status, improved)."""
+    st = ctx.state
+    before = _objective(ctx, hosts, ws)
+    sub = build_model(st, ws, hosts, ctx.mode, ctx.budget_left() + before[1])
+    if sub is None:
+        return -1, False
+    status, solver = solve_model(sub, limit, workers, seed=seed)
+    if status not in (2, 4):  # FEASIBLE, OPTIMAL
+        return status, False
+    sol = read_solution(sub, solver)
+    if len(sol) != len(ws):
+        return status, False
+    old = {w: int(st.assign[w]) for w in ws}
+    for w in ws:
+        st.remove(w)
+    for w in ws:
+        st.place(w, sol[w])
+    after = _objective(ctx, hosts, ws)
+    if after < before and ctx.budget_left() >= 0 and all(st.fits_self(h) for h in hosts) and _spread_ok(ctx, ws):
+        return status, True
+    for w in ws:
+        st.remove(w)
+    for w in ws:
+        st.place(w, old[w])
+    return status, False
+
+
+def _spread_ok(ctx: Context, ws: list[int]) -> bool:
+    st = ctx.state
+    return all(n <= 1 for g in {int(st.group[w]) for w in ws if st.group[w] >= 0}
+               for n in st.group_hosts.get(g, {}).values())
+
+
 def lns(ctx: Context, sub_time: float = 1.5) -> int:
     """Improve the state by CP-SAT over neighbourhoods until the deadline. Returns accepted count."""
     st, rules = ctx.state, ctx.rules
     workers = max(1, os.cpu_count() or 1)
     pinned = np.array([s is Status.PINNED for s in rules.status], dtype=bool)
-    size, accepted, tries = 12, 0, 0
-    while ctx.time_left() > 0.3:
+    size, accepted, tries, idle = 12, 0, 0, 0
+    movable = np.flatnonzero((st.assign >= 0) & ~pinned)
+    open_hosts = [int(h) for h in np.flatnonzero(rules.host_open)]
+    if movable.size * len(open_hosts) <= 40_000 and ctx.time_left() > 0.3:
+        # small enough for one exact model over the whole fleet
+        _try(ctx, open_hosts, [int(w) for w in movable], ctx.time_left() * 0.7, workers, 0)
+    while ctx.time_left() > 0.3 and idle < 200:
         if ctx.mode == "consolidate" and st.active() <= ctx.lower_bound:
             break
         if ctx.mode == "balance" and st.peak() <= ctx.peak_bound + 1e-4:
             break
         hosts = _neighbourhood(ctx, size)
-        if len(hosts) < 2:
-            break
         harr = np.array(hosts, dtype=np.int64)
-        ws = [int(w) for w in np.flatnonzero(np.isin(st.assign, harr) & ~pinned)]
+        ws = [int(w) for w in np.flatnonzero(np.isin(st.assign, harr) & ~pinned)] if len(hosts) > 1 else []
         if not ws:
+            idle += 1
             continue
-        before = _objective(ctx, hosts, ws)
-        budget = ctx.budget_left() + before[1]
-        sub = build_model(st, ws, hosts, ctx.mode, budget)
         tries += 1
-        if sub is None:
-            continue
-        status, solver = solve_model(sub, min(sub_time, ctx.time_left()), workers, seed=tries)
-        improved = False
-        if status in (2, 4):  # FEASIBLE, OPTIMAL
-            sol = read_solution(sub, solver)
-            if len(sol) == len(ws):
-                old = {w: int(st.assign[w]) for w in ws}
-                for w in ws:
-                    st.remove(w)
-                for w in ws:
-                    st.place(w, sol[w])
-                after = _objective(ctx, hosts, ws)
-                if after < before and ctx.budget_left() >= 0 and all(st.fits_self(h) for h in hosts):
-                    improved = True
-                    accepted += 1
-                else:
-                    for w in ws:
-                        st.remove(w)
-                    for w in ws:
-                        st.place(w, old[w])
+        status, improved = _try(ctx, hosts, ws, min(sub_time, ctx.time_left()), workers, tries)
+        accepted += improved
+        idle = 0 if improved else idle + 1
         # adapt: grow after solved-to-optimal non-improvements, shrink after timeouts
         if not improved:
             if status == 4 and size < 40:

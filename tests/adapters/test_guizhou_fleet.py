@@ -6,7 +6,6 @@ contract text alone, so a bug in the generator cannot hide behind shared code.
 
 from __future__ import annotations
 
-import importlib
 import json
 import time
 from collections import Counter, defaultdict
@@ -120,20 +119,16 @@ def test_default_fleet_obeys_every_contract_rule(fleet: dict[str, Any]) -> None:
     assert rule_violations(fleet) == []
 
 
-def _optimizer_attr(module: str, name: str) -> Any:
-    """The optimizer is written alongside; skip (not fail) while its module is not importable."""
-    try:
-        return getattr(importlib.import_module(module), name)
-    except (ImportError, AttributeError) as exc:
-        pytest.skip(f"{module}.{name} not available yet: {exc}")
-
-
 def test_fleet_is_accepted_by_the_optimizer_parser(fleet: dict[str, Any]) -> None:
-    _optimizer_attr("optimizer.fleet", "parse_fleet")(fleet)
+    from optimizer.fleet import parse_fleet
+
+    parse_fleet(fleet)
 
 
 def test_fleet_passes_the_optimizer_checker(fleet: dict[str, Any]) -> None:
-    assert _optimizer_attr("optimizer.check", "check_placement")(fleet) == []
+    from optimizer.check import check_placement
+
+    assert check_placement(fleet) == []
 
 
 def test_workloads_are_consistent_with_their_departments(fleet: dict[str, Any]) -> None:
@@ -148,7 +143,9 @@ def test_workloads_are_consistent_with_their_departments(fleet: dict[str, Any]) 
 
 def test_fleet_looks_like_a_real_province(fleet: dict[str, Any]) -> None:
     hosts = {h["id"]: h for h in fleet["hosts"]}
-    per_cloud = Counter(h["cloud"] for h in fleet["hosts"])
+    per_cloud: Counter[str] = Counter()
+    for h in fleet["hosts"]:
+        per_cloud[h["cloud"]] += h["capacity"]["vcpu"]
     assert per_cloud.most_common(1)[0][0] == "gz-gov"
     assert max(per_cloud[c] for c in CITY_CLOUDS) == per_cloud["gy"]
     assert set(per_cloud) == {c.id for c in CLOUDS}
@@ -191,6 +188,21 @@ def test_fleet_looks_like_a_real_province(fleet: dict[str, Any]) -> None:
     mean = sum(fills) / len(fills)
     assert 0.4 <= mean <= 0.65
     assert sum(1 for f in fills if f < 0.7) / len(fills) > 0.8
+
+
+@pytest.mark.parametrize("size", [(300, 3000), (60, 500)])
+def test_backup_node_can_take_the_province_clouds_protected_workloads(size: tuple[int, int]) -> None:
+    doc = generate_fleet(*size)
+    cloud = {h["id"]: h["cloud"] for h in doc["hosts"]}
+    need: Counter[str] = Counter()
+    for w in doc["workloads"]:
+        if w["host"] and (w["role"] == "dr-replica" or (cloud[w["host"]] == "gz-gov" and w["dr"]["protected"])):
+            need.update(w["demand"])
+    have: Counter[str] = Counter()
+    for h in doc["hosts"]:
+        if h["cloud"] == "gz-backup":
+            have.update(h["capacity"])
+    assert all(need[r] <= have[r] for r in ("vcpu", "memory_gib", "storage_gib")), (need, have)
 
 
 def test_same_seed_same_fleet_other_seed_other_fleet() -> None:

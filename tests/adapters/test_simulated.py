@@ -51,6 +51,14 @@ def _movable(doc: dict[str, Any]) -> tuple[str, str, str]:
     raise AssertionError("no movable workload")
 
 
+def _with_room(doc: dict[str, Any], cloud: str, vcpu: float = 2, memory: float = 4, skip: int = 0) -> str:
+    """A host of the cloud with room for a small workload (the `skip`-th such host)."""
+    fits = [h["id"] for h in doc["hosts"] if h["cloud"] == cloud
+            and (room := _room(doc, h["id"]))["vcpu"] >= vcpu and room["memory_gib"] >= memory
+            and room["storage_gib"] >= 40]
+    return fits[skip]
+
+
 def _new_workload(wid: str, vcpu: float = 2, memory: float = 4) -> WorkloadInfo:
     return WorkloadInfo(id=wid, name="贵阳市大数据发展管理局 测试系统 app", department="gy-bigdata-bureau", tier="city",
                         city="guiyang", industry=None, classification="internal", mlps_level=2,
@@ -113,29 +121,32 @@ def test_actions_persist_and_are_idempotent(tmp_path: Path) -> None:
     sim.migrate(w, to)
     sim.migrate(w, to)  # again: nothing to do
 
+    doc = sim.fleet_document()
+    first, second, third = (_with_room(doc, "gy", skip=k) for k in range(3))
+    prov = _with_room(doc, "gz-gov")
     new = _new_workload("w-new-0001")
-    sim.place(new, "gy-h0001")
-    sim.place(new, "gy-h0001")
-    assert [x for x in sim.inventory("gy").workloads if x.id == new.id][0].host == "gy-h0001"
-    with pytest.raises(AdapterError, match="w-new-0001.*already runs on gy-h0001"):
-        sim.place(new, "gy-h0002")
+    sim.place(new, first)
+    sim.place(new, first)
+    assert [x for x in sim.inventory("gy").workloads if x.id == new.id][0].host == first
+    with pytest.raises(AdapterError, match=f"w-new-0001.*already runs on {first}"):
+        sim.place(new, second)
 
-    sim.set_host_failed("gy-h0001", True)
-    assert not next(h for h in sim.inventory("gy").hosts if h.id == "gy-h0001").up
+    sim.set_host_failed(first, True)
+    assert not next(h for h in sim.inventory("gy").hosts if h.id == first).up
     with pytest.raises(AdapterError, match="restart_elsewhere"):
-        sim.migrate(new.id, "gy-h0003")
-    sim.restart_elsewhere(new.id, "gz-gov-h0001")
-    sim.restart_elsewhere(new.id, "gz-gov-h0001")
+        sim.migrate(new.id, third)
+    sim.restart_elsewhere(new.id, prov)
+    sim.restart_elsewhere(new.id, prov)
     sim.close()
 
     with SimulatedAdapter(path) as reopened:
         doc = reopened.fleet_document()
         hosts = {x["id"]: x["host"] for x in doc["workloads"]}
-        assert hosts[w] == to and hosts[new.id] == "gz-gov-h0001"
-        assert not next(h for h in reopened.inventory("gy").hosts if h.id == "gy-h0001").up
+        assert hosts[w] == to and hosts[new.id] == prov
+        assert not next(h for h in reopened.inventory("gy").hosts if h.id == first).up
         assert _capacity_ok(doc)
-        reopened.set_host_failed("gy-h0001", False)
-        assert next(h for h in reopened.inventory("gy").hosts if h.id == "gy-h0001").up
+        reopened.set_host_failed(first, False)
+        assert next(h for h in reopened.inventory("gy").hosts if h.id == first).up
 
 
 def test_refusals_name_the_workload_and_host_and_change_nothing(sim: SimulatedAdapter) -> None:
@@ -144,7 +155,7 @@ def test_refusals_name_the_workload_and_host_and_change_nothing(sim: SimulatedAd
     full = next(h["id"] for h in doc["hosts"] if h["cloud"] == "gy")
     big = _new_workload("w-big", vcpu=_room(doc, full)["vcpu"] + 1)
 
-    with pytest.raises(AdapterError, match=r"w-big on gy-h0001: not enough room \(vcpu"):
+    with pytest.raises(AdapterError, match=rf"w-big on {full}: not enough room \(vcpu"):
         sim.place(big, full)
     with pytest.raises(AdapterError, match="unknown host"):
         sim.migrate(w, "gy-h9999")
@@ -171,7 +182,8 @@ def test_refusals_name_the_workload_and_host_and_change_nothing(sim: SimulatedAd
 
 
 def test_a_host_never_overflows_under_concurrent_placements(sim: SimulatedAdapter) -> None:
-    room = _room(sim.fleet_document(), "gz-gov-h0001")
+    target = _with_room(sim.fleet_document(), "gz-gov", vcpu=8, memory=8)
+    room = _room(sim.fleet_document(), target)
     size = 4.0
     expected = int(min(room["vcpu"] // size, room["memory_gib"] // size, room["storage_gib"] // 40))
     errors: list[str] = []
@@ -179,7 +191,7 @@ def test_a_host_never_overflows_under_concurrent_placements(sim: SimulatedAdapte
     def worker(k: int) -> None:
         for j in range(6):
             try:
-                sim.place(_new_workload(f"w-t{k}-{j}", vcpu=size, memory=size), "gz-gov-h0001")
+                sim.place(_new_workload(f"w-t{k}-{j}", vcpu=size, memory=size), target)
             except AdapterError as exc:
                 errors.append(str(exc))
 
@@ -189,7 +201,7 @@ def test_a_host_never_overflows_under_concurrent_placements(sim: SimulatedAdapte
     for t in threads:
         t.join()
     doc = sim.fleet_document()
-    placed = sum(1 for w in doc["workloads"] if w["id"].startswith("w-t") and w["host"] == "gz-gov-h0001")
+    placed = sum(1 for w in doc["workloads"] if w["id"].startswith("w-t") and w["host"] == target)
     assert placed == min(expected, 48) and len(errors) == 48 - placed
     assert _capacity_ok(doc)
 

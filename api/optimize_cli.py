@@ -1,0 +1,106 @@
+"""`qianyun optimize` and `qianyun failover`: fleet document in, plan document out.
+
+A refused document exits 2 with one clear line on stderr (never a traceback). On a terminal the
+solve shows live progress (best active hosts, bound, elapsed) and ends with a summary table;
+otherwise nothing but errors is printed, so scripts can rely on the exit code and the file.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+
+import optimizer
+from optimizer.engine import FROM_FLEET
+
+
+def _fail(msg: str) -> None:
+    typer.echo(f"error: {msg}", err=True)
+    raise typer.Exit(code=2)
+
+
+def _load(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as e:
+        _fail(f"{path}: cannot read: {e.strerror or e}")
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as e:
+        _fail(f"{path}: not valid JSON: {e.msg} at line {e.lineno} column {e.colno}")
+    return doc
+
+
+def _run(solve: Any, out: Path) -> None:
+    """Solve with progress on a terminal, write the plan, print a summary on a terminal."""
+    tty = sys.stderr.isatty()
+    try:
+        if tty:
+            from rich.console import Console
+            from rich.live import Live
+            from rich.table import Table
+
+            console = Console(stderr=True)
+            with Live(console=console, refresh_per_second=8, transient=True) as live:
+                def progress(p: dict[str, Any]) -> None:
+                    live.update(f"[bold]{p['phase']}[/]  active hosts {p['active_hosts']}  "
+                                f"bound {p['lower_bound_hosts']}  peak {p['peak_utilisation']:.0%}  "
+                                f"migrations {p['migrations']}  {p['elapsed']:.1f}s")
+                plan = solve(progress)
+        else:
+            plan = solve(None)
+    except optimizer.FleetError as e:
+        _fail(str(e))
+    doc = plan.to_document()
+    try:
+        out.write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    except OSError as e:
+        _fail(f"{out}: cannot write: {e.strerror or e}")
+    if tty:
+        s = plan.stats
+        t = Table(title="plan", show_header=False)
+        for k, v in (("active hosts", s.active_hosts), ("lower bound (hosts)", s.lower_bound_hosts),
+                     ("migrations", s.migrations), ("moves", len(plan.moves)), ("unplaced", len(plan.unplaced)),
+                     ("peak utilisation", f"{s.peak_utilisation:.1%}"), ("status", s.status),
+                     ("solve seconds", f"{s.solve_seconds:.1f}"), ("written to", str(out))):
+            t.add_row(k, str(v))
+        console.print(t)
+
+
+def register(app: typer.Typer) -> None:
+    """Add `optimize` and `failover` to the `qianyun` app."""
+
+    @app.command("optimize")
+    def optimize_cmd(
+        fleet: Path = typer.Argument(..., help="fleet document (JSON, see optimizer-contract.md)"),
+        output: Path = typer.Option(..., "-o", "--output", help="where to write the plan (JSON)"),
+        mode: Optional[str] = typer.Option(None, "--mode", help="consolidate | balance (default: the document's)"),
+        max_migrations: Optional[int] = typer.Option(None, "--max-migrations", min=0,
+                                                     help="at most this many moves of placed workloads"),
+        time_limit: Optional[float] = typer.Option(None, "--time-limit", min=0.1, help="seconds"),
+    ) -> None:
+        """Plan placement, then consolidate or balance, as an ordered list of safe moves."""
+        if mode is not None and mode not in ("consolidate", "balance"):
+            _fail(f"--mode: must be consolidate or balance, got {mode!r}")
+        doc = _load(fleet)
+        mm = FROM_FLEET if max_migrations is None else max_migrations
+        _run(lambda p: optimizer.optimize(doc, mode=mode, max_migrations=mm, time_limit_s=time_limit, progress=p),
+             output)
+
+    @app.command("failover")
+    def failover_cmd(
+        fleet: Path = typer.Argument(..., help="fleet document (JSON)"),
+        failed: str = typer.Option(..., "--failed", help="failed cloud ids, comma-separated"),
+        output: Path = typer.Option(..., "-o", "--output", help="where to write the plan (JSON)"),
+        time_limit: Optional[float] = typer.Option(None, "--time-limit", min=0.1, help="seconds"),
+    ) -> None:
+        """Restart the protected workloads of failed clouds elsewhere, by DR priority."""
+        clouds = [c.strip() for c in failed.split(",") if c.strip()]
+        if not clouds:
+            _fail("--failed: name at least one cloud")
+        doc = _load(fleet)
+        _run(lambda p: optimizer.failover(doc, clouds, time_limit_s=time_limit, progress=p), output)

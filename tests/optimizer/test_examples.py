@@ -1,0 +1,74 @@
+"""The contract's example fleets and plans (copied into data/): the examples pass the checker,
+and our own plans for the same fleets pass it too."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import optimizer
+
+DATA = Path(__file__).parent / "data"
+NAMES = ["maintenance", "failover"]
+
+
+def load(name: str) -> dict:
+    return json.loads((DATA / name).read_text())
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_example_plan_passes_check(name: str) -> None:
+    assert optimizer.check_plan(load(f"fleet-tiny-{name}.json"), load(f"plan-tiny-{name}.json")) == []
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("mode", ["consolidate", "balance"])
+def test_our_plan_passes_check_and_beats_example(name: str, mode: str) -> None:
+    fleet = load(f"fleet-tiny-{name}.json")
+    plan = optimizer.optimize(fleet, mode=mode, time_limit_s=2).to_document()
+    assert optimizer.check_plan(fleet, plan) == []
+    ex = load(f"plan-tiny-{name}.json")["stats"]
+    if mode == "consolidate":
+        assert plan["stats"]["active_hosts"] <= ex["active_hosts"]
+    else:
+        assert plan["stats"]["peak_utilisation"] <= ex["peak_utilisation"] + 1e-9
+
+
+def test_checker_catches_broken_plans() -> None:
+    fleet = load("fleet-tiny-maintenance.json")
+    good = load("plan-tiny-maintenance.json")
+    bad = json.loads(json.dumps(good))
+    bad["stats"]["active_hosts"] += 1
+    assert any("active_hosts" in v for v in optimizer.check_plan(fleet, bad))
+    bad = json.loads(json.dumps(good))
+    bad["moves"][0]["step"] = 7
+    assert any("step" in v for v in optimizer.check_plan(fleet, bad))
+    bad = json.loads(json.dumps(good))
+    bad["moves"] = bad["moves"][1:]
+    assert optimizer.check_plan(fleet, bad)  # replay no longer reaches the assignments
+    bad = json.loads(json.dumps(good))
+    bad["stats"]["lower_bound_hosts"] = 999
+    assert any("lower_bound" in v for v in optimizer.check_plan(fleet, bad))
+    # drop a running workload
+    bad = json.loads(json.dumps(good))
+    w = next(w for w in fleet["workloads"] if w["host"] and w["host"].startswith("gz-gov") and not
+             any(m["workload"] == w["id"] for m in good["moves"]) and w["classification"] != "classified")
+    del bad["assignments"][w["id"]]
+    bad["unplaced"].append({"workload": w["id"], "reason": "x"})
+    assert any("dropped" in v for v in optimizer.check_plan(fleet, bad))
+
+
+def test_check_placement() -> None:
+    fleet = load("fleet-tiny-maintenance.json")
+    out = optimizer.check_placement(fleet)
+    assert out and all("unschedulable" in v or "classified" in v for v in out)
+    for w in fleet["workloads"]:
+        if w["classification"] == "classified":
+            w["host"] = None
+    for h in fleet["hosts"]:
+        h["schedulable"] = True
+    assert optimizer.check_placement(fleet) == []
+    fleet["workloads"][0]["demand"]["vcpu"] = 10_000
+    assert any("over capacity" in v for v in optimizer.check_placement(fleet))

@@ -1,0 +1,60 @@
+"""On tiny fleets, `consolidate` finds the optimum number of active hosts (exhaustive search)."""
+
+from __future__ import annotations
+
+import itertools
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import optimizer
+
+CLOUD = [{"id": "gz-gov", "kind": "province", "city": None, "industry": None, "mlps_level": 3}]
+
+
+@st.composite
+def tiny(draw: st.DrawFn) -> dict:
+    hosts = [{"id": f"h{i}", "cloud": "gz-gov", "capacity": {"cpu": draw(st.integers(4, 10)), "mem": draw(st.integers(4, 10))}}
+             for i in range(draw(st.integers(2, 4)))]
+    ws = []
+    for i in range(draw(st.integers(1, 6))):
+        ws.append({"id": f"w{i}", "tier": "province", "classification": "internal", "mlps_level": 1,
+                   "demand": {"cpu": draw(st.integers(0, 5)), "mem": draw(st.integers(1, 5))},
+                   "host": None, "spread_group": draw(st.sampled_from([None, None, "g"]))})
+    return {"resources": ["cpu", "mem"], "clouds": CLOUD, "hosts": hosts, "workloads": ws}
+
+
+def brute_force(doc: dict) -> tuple[int, int]:
+    """(most workloads placed, fewest active hosts among such placements)."""
+    hosts, ws = doc["hosts"], doc["workloads"]
+    best = (-1, 0)
+    for choice in itertools.product(range(-1, len(hosts)), repeat=len(ws)):
+        load = [{"cpu": 0, "mem": 0} for _ in hosts]
+        groups = set()
+        ok = True
+        for w, h in zip(ws, choice):
+            if h < 0:
+                continue
+            for r in ("cpu", "mem"):
+                load[h][r] += w["demand"][r]
+                ok &= load[h][r] <= hosts[h]["capacity"][r]
+            if w["spread_group"]:
+                ok &= (w["spread_group"], h) not in groups
+                groups.add((w["spread_group"], h))
+        if not ok:
+            continue
+        placed = sum(1 for h in choice if h >= 0)
+        active = len({h for h in choice if h >= 0})
+        if (placed, -active) > (best[0], -best[1]):
+            best = (placed, active)
+    return best
+
+
+@settings(deadline=None, max_examples=40)
+@given(tiny())
+def test_consolidate_finds_the_optimum(doc: dict) -> None:
+    placed, active = brute_force(doc)
+    plan = optimizer.optimize(doc, mode="consolidate", time_limit_s=1.0).to_document()
+    assert optimizer.check_plan(doc, plan) == []
+    assert len(plan["assignments"]) == placed
+    assert plan["stats"]["active_hosts"] == active
