@@ -75,6 +75,64 @@ def empty_hosts(ctx: Context, passes: int = 3) -> int:
     return freed
 
 
+def absorb_into_big(ctx: Context, max_victims: int = 40) -> int:
+    """Open an empty big host to absorb two or more smaller active hosts whole (net: fewer hosts).
+
+    Active-host count is what is minimised, so a few big hosts beat many small ones; emptying
+    alone never re-opens a host and so keeps whatever mix of sizes the fleet started with.
+    """
+    st, rules = ctx.state, ctx.rules
+    f = st.fleet
+    sizes = workload_sizes(rules)
+    fixed_hosts = {int(rules.orig[w]) for w, s in enumerate(rules.status) if s is Status.PINNED}
+    cmax = np.where(f.cap.max(axis=0) > 0, f.cap.max(axis=0), 1.0)
+    hsize = (f.cap / cmax).sum(axis=1)
+    gained = 0
+    empty = sorted((int(h) for h in np.flatnonzero(rules.host_open & (st.count == 0))), key=lambda h: -hsize[h])
+    tried_shapes: set[tuple] = set()
+    for b in empty:
+        if time.monotonic() > ctx.deadline or ctx.budget_left() < 2:
+            break
+        shape = (f.host_cloud[b], tuple(f.cap[b]))
+        if shape in tried_shapes or st.count[b] > 0:
+            continue
+        cloud = f.host_cloud[b]
+        act = np.flatnonzero((st.count > 0) & rules.host_open)
+        victims = [int(a) for a in act if int(a) not in fixed_hosts and hsize[a] < hsize[b]
+                   and (f.host_cloud[a] == cloud or cloud == rules.province)]
+        load = (st.load[victims] / cmax).sum(axis=1) if victims else np.zeros(0)
+        victims = [victims[i] for i in np.argsort(load)][:max_victims]
+        journal: list[tuple[int, int, int]] = []
+        emptied = 0
+        for a in victims:
+            ws = sorted((int(w) for w in np.flatnonzero(st.assign == a)), key=lambda w: -sizes[w])
+            mark = len(journal)
+            ok = True
+            for w in ws:
+                st.remove(w)
+                h = b if rules.may_receive(w, b) and st.fits(w, b) else \
+                    choose_host(st, w, "consolidate", exclude=a, active_only=True)
+                if h < 0:
+                    st.place(w, a)
+                    ok = False
+                    break
+                st.place(w, h)
+                journal.append((w, a, h))
+            if ok:
+                emptied += 1
+            else:
+                for w, src, _ in reversed(journal[mark:]):
+                    st.move(w, src)
+                del journal[mark:]
+        if emptied >= 2 and ctx.budget_left() >= 0:
+            gained += emptied - 1
+        else:
+            for w, src, _ in reversed(journal):
+                st.move(w, src)
+            tried_shapes.add(shape)
+    return gained
+
+
 class Consolidate:
     """Fewest active hosts (then fewest migrations) within the migration budget."""
 
@@ -82,6 +140,9 @@ class Consolidate:
 
     def improve(self, ctx: Context) -> None:
         empty_hosts(ctx)
+        if absorb_into_big(ctx):
+            ctx.report("absorbing small hosts into big ones")
+            empty_hosts(ctx)
         if ctx.time_left() > 0.5 and ctx.state.active() > ctx.lower_bound:
             lns(ctx)
             empty_hosts(ctx, passes=1)

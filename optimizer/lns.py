@@ -43,11 +43,21 @@ def _neighbourhood(ctx: Context, size: int) -> list[int]:
         pool = np.flatnonzero(rules.host_open & np.array([hc == c for hc in f.host_cloud]))
     util = st.utilisation(pool)
     order = pool[np.argsort(util)]
-    k = max(2, size // 3)
-    seed = list(order[-k:]) if ctx.mode == "balance" else list(order[:k])
-    rest = [int(h) for h in order if int(h) not in set(seed)]
-    rng.shuffle(rest)
-    hosts = [int(h) for h in seed] + rest[: max(0, size - len(seed))]
+    if ctx.mode == "balance":
+        k = max(2, size // 3)
+        seed = [int(h) for h in order[-k:]]
+        rest = [int(h) for h in order[:-k]]
+        rng.shuffle(rest)
+    else:
+        # one or two victims among the emptiest, plus hosts with the most room to absorb them
+        lowest = [int(h) for h in order[: max(3, len(order) // 4)]]
+        seed = rng.sample(lowest, min(len(lowest), rng.choice((1, 2))))
+        room = [int(h) for h in order if int(h) not in seed]
+        near = room[: max(size, len(room) // 3)]
+        rng.shuffle(near)
+        rest = near[: (2 * size) // 3] + rng.sample(room, min(len(room), size // 3))
+        rest = list(dict.fromkeys(rest))
+    hosts = seed + [h for h in rest if h not in seed][: max(0, size - len(seed))]
     if rules.province and c != rules.province and rng.random() < 0.3:
         prov = [int(h) for h in active if f.host_cloud[h] == rules.province]
         rng.shuffle(prov)
@@ -122,4 +132,5 @@ def lns(ctx: Context, sub_time: float = 1.5) -> int:
             elif status != 4 and size > 6:
                 size -= 1
         ctx.report("large-neighbourhood search")
+    ctx.stats = {"lns_tries": tries, "lns_accepted": accepted, "lns_final_size": size}
     return accepted

@@ -32,6 +32,7 @@ class Context:
     peak_bound: float = 0.0
     rng: random.Random = field(default_factory=lambda: random.Random(0))
     reserve: int = 0  # migrations kept for the sequencer's third-host moves
+    stats: dict[str, Any] = field(default_factory=dict)
 
     def budget_left(self) -> float:
         return self.max_migrations - self.reserve - self.state.migrations()
