@@ -10,8 +10,10 @@ stored: a daily curve in Asia/Shanghai time with deterministic per-workload nois
 from __future__ import annotations
 
 import hashlib
+import random
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -56,6 +58,9 @@ CREATE TABLE IF NOT EXISTS workloads (
     dr_rto_minutes INTEGER NOT NULL DEFAULT 240);
 CREATE INDEX IF NOT EXISTS workloads_host ON workloads (host);
 CREATE INDEX IF NOT EXISTS workloads_home ON workloads (home);
+CREATE TABLE IF NOT EXISTS actions (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, action TEXT NOT NULL, workload TEXT NOT NULL,
+    from_host TEXT, to_host TEXT NOT NULL);
 """
 _WORKLOAD_COLS = ("id", "seq", "name", "department", "tier", "city", "industry", "classification", "mlps_level",
                   "vcpu", "memory_gib", "gpu", "storage_gib", "host", "home", "spread_group", "pinned", "role",
@@ -65,8 +70,16 @@ _WORKLOAD_COLS = ("id", "seq", "name", "department", "tier", "city", "industry",
 class SimulatedAdapter:
     """CloudAdapter and MetricsSource for the 14 Guizhou clouds, thread-safe, persisted in SQLite."""
 
-    def __init__(self, state_path: str | Path, hosts: int = 300, workloads: int = 3000, seed: int = 0) -> None:
+    def __init__(self, state_path: str | Path, hosts: int = 300, workloads: int = 3000, seed: int = 0,
+                 fail_rate: float = 0.0, action_delay_s: float = 0.0) -> None:
+        """`fail_rate` makes that share of actions fail as a transient cloud error would; `action_delay_s`
+        makes each action take that long, as a real migration does (both for tests and demos)."""
+        if not 0.0 <= fail_rate <= 1.0:
+            raise ValueError(f"fail_rate must be within [0, 1], got {fail_rate}")
         self.state_path = Path(state_path)
+        self.fail_rate = fail_rate
+        self.action_delay_s = action_delay_s
+        self._rng = random.Random(seed * 7919 + 17)
         self.state_path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
         self._conn = sqlite3.connect(str(self.state_path), timeout=30.0, isolation_level=None,
@@ -224,8 +237,28 @@ class SimulatedAdapter:
             raise AdapterError(f"unknown workload {workload!r}")
         return row
 
+    def _act(self, action: str, workload: str, host: str) -> None:
+        """What every action meets first: the time a move takes, and the transient errors of a real cloud."""
+        if self.action_delay_s > 0:
+            time.sleep(self.action_delay_s)
+        with self._lock:
+            unlucky = self.fail_rate > 0 and self._rng.random() < self.fail_rate
+        if unlucky:
+            raise AdapterError(f"{action} {workload} to {host}: transient error (simulated; the call may be retried)")
+
+    @staticmethod
+    def _log(db: sqlite3.Connection, action: str, workload: str, from_host: str | None, to_host: str) -> None:
+        db.execute("INSERT INTO actions (at, action, workload, from_host, to_host) VALUES (?, ?, ?, ?, ?)",
+                   (datetime.now(timezone.utc).isoformat(), action, workload, from_host, to_host))
+
+    def history(self) -> list[dict[str, Any]]:
+        """Every action that changed something, oldest first: no-ops of idempotent retries leave no trace."""
+        with self._read() as db:
+            return [dict(r) for r in db.execute("SELECT * FROM actions ORDER BY seq")]
+
     def place(self, workload: WorkloadInfo, host: str) -> None:
         """Start a new or pending workload on the host; a no-op if it already runs there."""
+        self._act("place", workload.id, host)
         with self._tx() as db:
             h = self._target(db, workload.id, host)
             row = db.execute("SELECT * FROM workloads WHERE id = ?", (workload.id,)).fetchone()
@@ -240,6 +273,7 @@ class SimulatedAdapter:
             if row is not None:
                 self._check_room(db, workload.id, h, {r: row[r] for r in RESOURCES})
                 db.execute("UPDATE workloads SET host = ? WHERE id = ?", (host, workload.id))
+                self._log(db, "place", workload.id, None, host)
                 return
             demand = {r: float(workload.demand.get(r, 0)) for r in RESOURCES}
             unknown = sorted(set(workload.demand) - set(RESOURCES))
@@ -254,9 +288,11 @@ class SimulatedAdapter:
                  workload.industry, workload.classification, workload.mlps_level, *demand.values(), host, home,
                  workload.spread_group, int(workload.pinned), workload.role, int(workload.dr.protected),
                  workload.dr.priority, workload.dr.rto_minutes))
+            self._log(db, "place", workload.id, None, host)
 
     def migrate(self, workload: str, host: str) -> None:
         """Live-migrate a running workload; its current host must be up and its cloud alive."""
+        self._act("migrate", workload, host)
         with self._tx() as db:
             row = self._workload_row(db, workload)
             h = self._target(db, workload, host)
@@ -271,9 +307,11 @@ class SimulatedAdapter:
                                    "use restart_elsewhere")
             self._check_room(db, workload, h, {r: row[r] for r in RESOURCES})
             db.execute("UPDATE workloads SET host = ? WHERE id = ?", (host, workload))
+            self._log(db, "migrate", workload, row["host"], host)
 
     def restart_elsewhere(self, workload: str, host: str) -> None:
         """Cold-start a workload on another host (failover); a no-op if it already runs there."""
+        self._act("restart", workload, host)
         with self._tx() as db:
             row = self._workload_row(db, workload)
             h = self._target(db, workload, host)
@@ -283,6 +321,7 @@ class SimulatedAdapter:
                 raise AdapterError(f"cannot restart {workload}: it was never running; use place")
             self._check_room(db, workload, h, {r: row[r] for r in RESOURCES})
             db.execute("UPDATE workloads SET host = ? WHERE id = ?", (host, workload))
+            self._log(db, "restart", workload, row["host"], host)
 
     def set_cloud_failed(self, cloud: str, failed: bool) -> None:
         with self._tx() as db:

@@ -11,17 +11,20 @@ from sqlalchemy import func, text
 from sqlmodel import Session, select
 
 from api import errors
-from api.routers import audit, auth, clouds, departments, hosts, workloads
+from api.routers import audit, auth, clouds, departments, hosts, plans, policy, workloads
 from api.schemas import HealthOut
-from scheduler import loop
+from scheduler import executor, loop
 from scheduler.db import get_engine
 from scheduler.models import Cloud
+from scheduler.policy import get_policy
 from scheduler.settings import get_settings
 
 
 def create_app() -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        get_policy()  # a malformed site policy stops the start, with its line and field
+        executor.resume_all()  # plans a killed process left executing go on where they stopped
         sched = loop.start() if get_settings().scheduler_enabled else None
         try:
             yield
@@ -32,7 +35,7 @@ def create_app() -> FastAPI:
     app = FastAPI(title="Qianyun (黔云)", version="0.1.0", lifespan=lifespan,
                   description="Unified scheduling and tiered control for Guizhou's integrated public cloud.")
     errors.install(app)
-    for module in (auth, clouds, hosts, workloads, departments, audit):
+    for module in (auth, clouds, hosts, workloads, departments, plans, policy, audit):
         app.include_router(module.router)
 
     @app.get("/healthz", response_model=HealthOut, tags=["health"])

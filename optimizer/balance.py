@@ -13,7 +13,7 @@ import numpy as np
 from optimizer.lns import lns
 from optimizer.rules import Status
 from optimizer.state import EPS
-from optimizer.strategy import Context
+from optimizer.strategy import Context, undo_unneeded
 
 
 def peak_descent(ctx: Context) -> int:
@@ -63,9 +63,16 @@ class Balance:
     name = "balance"
 
     def improve(self, ctx: Context) -> None:
+        before = ctx.state.copy()
         peak_descent(ctx)
         ctx.report("peak descent")
         if ctx.time_left() > 0.5 and ctx.state.peak() > ctx.peak_bound + 1e-4:
             lns(ctx)
             peak_descent(ctx)
+        if ctx.state.peak() >= before.peak() - 1e-9:
+            # the peak could not be lowered: moves would only cost migrations
+            ctx.state.load[:], ctx.state.count[:], ctx.state.assign[:] = before.load, before.count, before.assign
+            ctx.state.group_hosts = before.group_hosts
+        else:
+            undo_unneeded(ctx)
         ctx.report("balanced")

@@ -16,7 +16,7 @@ import numpy as np
 from optimizer.greedy import choose_host, workload_sizes
 from optimizer.lns import lns
 from optimizer.rules import Status
-from optimizer.strategy import Context
+from optimizer.strategy import Context, undo_unneeded
 
 
 def _migration_delta(ctx: Context, moves: list[tuple[int, int, int]]) -> int:
@@ -146,4 +146,5 @@ class Consolidate:
         if ctx.time_left() > 0.5 and ctx.state.active() > ctx.lower_bound:
             lns(ctx)
             empty_hosts(ctx, passes=1)
+        undo_unneeded(ctx)
         ctx.report("consolidated")

@@ -14,7 +14,7 @@ from optimizer.balance import Balance
 from optimizer.bound import host_lower_bound, peak_lower_bound
 from optimizer.consolidate import Consolidate
 from optimizer.fleet import Fleet, FleetError, parse_fleet
-from optimizer.greedy import Start, initial_state, place_pending
+from optimizer.greedy import Start, initial_state, place_best_of, place_pending
 from optimizer.placement import maximise_placement
 from optimizer.plan import Move, Plan, Stats, Unplaced
 from optimizer.reasons import move_reasons, why_unplaced
@@ -52,7 +52,8 @@ def run(fleet: Fleet | dict[str, Any], mode: str | None = None, max_migrations: 
     start = initial_state(rules)
     st = start.state
     maxm = no_limit(mm)
-    left, _ = place_pending(st, start.pending, mode, maxm - st.migrations())
+    st, left = place_best_of(st, start.pending, mode, maxm - st.migrations())
+    start.state = st
     greedy = st.copy()
     ctx = Context(rules, st, mode, maxm, deadline, t0, progress)
     ctx.lower_bound = host_lower_bound(rules, st)

@@ -79,7 +79,8 @@ def costs_migration(rules: Rules, w: int) -> bool:
     return o >= 0 and bool(rules.host_live[o])
 
 
-def choose_host(st: State, w: int, mode: str, exclude: int = -1, active_only: bool = False) -> int:
+def choose_host(st: State, w: int, mode: str, exclude: int = -1, active_only: bool = False,
+                policy: str = "best") -> int:
     """Best eligible host for `w`: best fit on active hosts (consolidate) or lowest peak (balance)."""
     rules, f = st.rules, st.fleet
     hosts = rules.eligible_hosts(w)
@@ -91,6 +92,9 @@ def choose_host(st: State, w: int, mode: str, exclude: int = -1, active_only: bo
     cand = hosts[ok]
     if cand.size == 0:
         return -1
+    if policy == "first":  # first fit: opened hosts first, document order
+        act = cand[st.count[cand] > 0]
+        return int(act.min() if act.size else cand.min())
     cap = f.cap[cand]
     after = st.load[cand] + f.dem[w]
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -104,16 +108,20 @@ def choose_host(st: State, w: int, mode: str, exclude: int = -1, active_only: bo
         # tightest fit: least normalised slack left, peak utilisation as tie-break
         score = (1 - u2).sum(axis=1) - 1e-3 * u2.max(axis=1)
         return int(c2[int(np.argmin(score))])
-    # open a new host: home cloud first, then the biggest host (fewest hosts for what follows)
+    # open a new host: home cloud first, no scarce resource the workload does not use (a GPU host
+    # for a CPU-only workload strands its GPUs), then the biggest host (fewest hosts for what follows)
     home = rules.home(f.workloads[w])
     cmax = np.where(f.cap.max(axis=0) > 0, f.cap.max(axis=0), 1)
     big = (cap / cmax).sum(axis=1)
+    unused = f.dem[w] <= 0
+    waste = ((cap / cmax)[:, unused] > 0).sum(axis=1) if unused.any() else np.zeros(len(cand))
     pref = np.array([0 if f.host_cloud[h] == home else 1 for h in cand])
-    order = np.lexsort((-big, pref))
+    order = np.lexsort((-big, waste, pref))
     return int(cand[order[0]])
 
 
-def place_pending(st: State, pending: list[int], mode: str, budget: float) -> tuple[list[int], float]:
+def place_pending(st: State, pending: list[int], mode: str, budget: float,
+                  policy: str = "best") -> tuple[list[int], float]:
     """Place pending workloads in priority order; returns those left over and the budget left."""
     left: list[int] = []
     for w in pending:
@@ -121,13 +129,34 @@ def place_pending(st: State, pending: list[int], mode: str, budget: float) -> tu
         if cost and budget < 1:
             left.append(w)
             continue
-        h = choose_host(st, w, mode)
+        h = choose_host(st, w, mode, policy=policy)
         if h < 0:
             left.append(w)
             continue
         st.place(w, h)
         budget -= cost
     return left, budget
+
+
+def place_best_of(st: State, pending: list[int], mode: str, budget: float) -> tuple[State, list[int]]:
+    """Greedy placement by best fit and by first fit; keep whichever places more by priority
+    (then fewer active hosts, or lower peak). Cheap insurance against one rule's blind spot."""
+    rules = st.rules
+    best = None
+    for policy in ("best", "first"):
+        s2 = st.copy()
+        left, _ = place_pending(s2, pending, mode, budget, policy)
+        levels: dict[tuple[int, int], int] = {}
+        for w in pending:
+            if s2.assign[w] >= 0:
+                levels[priority_key(rules, w)] = levels.get(priority_key(rules, w), 0) + 1
+        placed = tuple(levels.get(k, 0) for k in sorted({priority_key(rules, w) for w in pending}))
+        obj = s2.active() if mode == "consolidate" else s2.peak()
+        key = (tuple(-x for x in placed), obj, s2.migrations())
+        if best is None or key < best[0]:
+            best = (key, s2, left)
+    assert best is not None
+    return best[1], best[2]
 
 
 def first_fit_decreasing(rules: Rules) -> State:

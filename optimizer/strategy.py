@@ -57,3 +57,31 @@ class Strategy(Protocol):
 
 def no_limit(v: int | None) -> float:
     return math.inf if v is None else float(v)
+
+
+def undo_unneeded(ctx: Context) -> int:
+    """Send moved workloads back to their original host where that costs the objective nothing.
+
+    Consolidate: the original host is still active and has room. Balance: it has room and stays
+    at or below the current peak. Every such return is one migration saved.
+    """
+    import numpy as np
+
+    st, rules = ctx.state, ctx.rules
+    f = st.fleet
+    peak = st.peak()
+    capsafe = np.where(f.cap > 0, f.cap, np.inf)
+    saved = 0
+    moved = np.flatnonzero((rules.orig >= 0) & (st.assign >= 0) & (st.assign != rules.orig))
+    for w in moved:
+        w, o = int(w), int(rules.orig[w])
+        if not rules.host_live[o] or not rules.may_receive(w, o):
+            continue
+        if ctx.mode == "consolidate" and st.count[o] == 0:
+            continue
+        h = int(st.assign[w])
+        st.remove(w)
+        ok = st.fits(w, o) and (ctx.mode != "balance" or float(((st.load[o] + f.dem[w]) / capsafe[o]).max()) <= peak + 1e-9)
+        st.place(w, o if ok else h)
+        saved += ok
+    return saved

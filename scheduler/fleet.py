@@ -4,17 +4,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from scheduler.models import RESOURCES, Cloud, Host, Workload
 
 
 def fleet_document(session: Session, mode: str = "consolidate", max_migrations: int | None = None,
-                   time_limit_s: float = 30, failed_clouds: list[str] | None = None) -> dict[str, Any]:
+                   time_limit_s: float = 30, failed_clouds: list[str] | None = None,
+                   scope: str | None = None) -> dict[str, Any]:
+    """The whole fleet, or with `scope` one cloud: its hosts, what runs on them and what waits there.
+
+    Every cloud stays listed even when scoped, because eligibility is defined over all of them.
+    """
     clouds = session.exec(select(Cloud).order_by(Cloud.id)).all()
-    hosts = session.exec(select(Host).order_by(Host.id)).all()
+    hq = select(Host).order_by(Host.id)
+    wq = select(Workload).order_by(Workload.id)
+    if scope is not None:
+        hq = hq.where(Host.cloud_id == scope)
+        on_scope = select(Host.id).where(Host.cloud_id == scope)
+        wq = wq.where(col(Workload.host_id).in_(on_scope) | ((col(Workload.host_id).is_(None)) & (Workload.cloud_id == scope)))
+    hosts = session.exec(hq).all()
     host_ids = {h.id for h in hosts}
-    workloads = session.exec(select(Workload).order_by(Workload.id)).all()
+    workloads = session.exec(wq).all()
     return {
         "resources": list(RESOURCES),
         "clouds": [{"id": c.id, "kind": c.kind, "city": c.city, "industry": c.industry, "mlps_level": c.mlps_level}

@@ -17,7 +17,8 @@ class Adapters:
         from adapters.simulated import SimulatedAdapter
 
         self.simulated = SimulatedAdapter(settings.sim_state_path, hosts=settings.sim_hosts,
-                                          workloads=settings.sim_workloads, seed=settings.sim_seed)
+                                          workloads=settings.sim_workloads, seed=settings.sim_seed,
+                                          fail_rate=settings.sim_fail_rate, action_delay_s=settings.sim_action_delay_s)
 
     def all(self) -> list[CloudAdapter]:
         return [self.simulated]
@@ -30,10 +31,11 @@ class Adapters:
 
 
 @lru_cache
-def _adapters_for(key: tuple[str, str, int, int, int]) -> Adapters:
+def _adapters_for(key: tuple[object, ...]) -> Adapters:
     return Adapters(get_settings())
 
 
 def get_adapters() -> Adapters:
     s = get_settings()
-    return _adapters_for((s.adapter, s.sim_state_path, s.sim_hosts, s.sim_workloads, s.sim_seed))
+    return _adapters_for((s.adapter, s.sim_state_path, s.sim_hosts, s.sim_workloads, s.sim_seed, s.sim_fail_rate,
+                          s.sim_action_delay_s))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -20,6 +21,14 @@ class Settings(BaseSettings):
     sim_hosts: int = Field(default=300, ge=14, le=5000)
     sim_workloads: int = Field(default=3000, ge=0, le=60000)
     sim_seed: int = 0
+    sim_fail_rate: float = Field(default=0.0, ge=0.0, le=1.0, description="share of simulated actions that fail transiently")
+    sim_action_delay_s: float = Field(default=0.0, ge=0.0, description="how long one simulated move takes")
+
+    policy_file: str | None = Field(default=None, description="a site policy YAML that overrides sections of the default")
+    plan_time_limit_s: float = Field(default=10.0, gt=0, le=600, description="optimizer time limit for a proposed plan")
+    rebalance_schedules: list[dict[str, Any]] = Field(default_factory=list, description=(
+        'JSON list of scheduled proposals, e.g. [{"scope": "gy", "cron": "0 3 * * 6", "kind": "rebalance", '
+        '"objective": "consolidate", "max_migrations": 20}]'))
 
     scheduler_enabled: bool = True
     sync_interval_s: int = Field(default=60, ge=5)

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 PG_URL = os.environ.get("QIANYUN_TEST_POSTGRES_URL")
-SMALL_FLEET = {"QIANYUN_SIM_HOSTS": "60", "QIANYUN_SIM_WORKLOADS": "500"}
+SMALL_FLEET = {"QIANYUN_SIM_HOSTS": "60", "QIANYUN_SIM_WORKLOADS": "500", "QIANYUN_PLAN_TIME_LIMIT_S": "2"}
 
 
 def _reset_caches() -> None:

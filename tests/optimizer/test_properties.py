@@ -71,7 +71,7 @@ def fleets(draw: st.DrawFn, max_hosts: int = 7, max_workloads: int = 16) -> dict
             "objective": {"mode": "consolidate", "max_migrations": mm, "time_limit_s": 1}, "failed_clouds": []}
 
 
-SETTINGS = settings(deadline=None, max_examples=60, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(deadline=None, max_examples=150, suppress_health_check=[HealthCheck.too_slow])
 
 
 @SETTINGS

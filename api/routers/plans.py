@@ -1,0 +1,161 @@
+"""Plans: propose, read, approve, reject, cancel, dry-run, execute and roll back, each within scope."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, status
+from sqlmodel import Session, col, select
+
+from api.deps import PageDep, SessionDep, UserDep, only_params
+from api.errors import ApiError
+from api.schemas import ApprovalNeedOut, HostChangeOut, MoveOut, PageOut, PlanCreate, PlanOut, PlanSummaryOut, RejectIn
+from scheduler import executor, plans
+from scheduler.models import Plan, PlanAction
+from scheduler.plans import Actor, PlanError
+
+router = APIRouter(prefix="/api/v1/plans", tags=["plans"])
+
+
+def actor(user: UserDep) -> Actor:
+    a = Actor.of(user)
+    if a.role not in ("province-operator", "city-operator", "industry-operator", "dr-coordinator", "auditor"):
+        raise ApiError(403, "role", f"{a.role} has no access to plans; operators only")
+    return a
+
+
+ActorDep = Annotated[Actor, Depends(actor)]
+
+
+@contextmanager
+def refusals(session: Session) -> Iterator[None]:
+    """Turn a refused plan request into its HTTP error; nothing of it is kept."""
+    try:
+        yield
+    except PlanError as exc:
+        session.rollback()
+        raise ApiError(exc.status, exc.field, exc.message) from exc
+
+
+def load(session: Session, a: Actor, plan_id: int) -> Plan:
+    plan = session.get(Plan, plan_id)
+    if plan is None:
+        raise ApiError(404, "plan_id", f"no plan {plan_id}")
+    if not plans.visible_to(plan, a):
+        raise ApiError(403, "scope", f"plan {plan_id} ({plan.scope}) is outside your scope ({a.scope or a.role})")
+    return plan
+
+
+def _moves(rows: list[PlanAction] | None, doc_moves: list[dict[str, Any]]) -> list[MoveOut]:
+    by_step = {a.step: a for a in rows or []}
+    return [MoveOut(step=m["step"], workload=m["workload"], from_host=m["from"], to_host=m["to"], reason=m["reason"],
+                    state=by_step[m["step"]].state if m["step"] in by_step else None,
+                    error=by_step[m["step"]].error or None if m["step"] in by_step else None) for m in doc_moves]
+
+
+def summary(session: Session, p: Plan) -> PlanSummaryOut:
+    return PlanSummaryOut(id=p.id, kind=p.kind, scope=p.scope, objective=p.objective, max_migrations=p.max_migrations,
+                          state=p.state, state_reason=p.state_reason, proposer=p.proposer, created_at=p.created_at,
+                          updated_at=p.updated_at, moves=len(p.document["moves"]), stats=p.document["stats"],
+                          pending_approvals=plans.pending_scopes(session, p))
+
+
+def detail(session: Session, p: Plan) -> PlanOut:
+    session.refresh(p)
+    actions = session.exec(select(PlanAction).where(PlanAction.plan_id == p.id).order_by(PlanAction.phase, PlanAction.step)).all()
+    forward = [a for a in actions if a.phase == "forward"]
+    back = [a for a in actions if a.phase == "rollback"]
+    approvals = {a.scope_key: a for a in plans.approvals_of(session, p)}
+    needs = [ApprovalNeedOut(key=r["key"], rules=r["rules"], reasons=r["reasons"], moves=r["moves"],
+                             approved_by=approvals[r["key"]].username if r["key"] in approvals else None,
+                             approved_at=approvals[r["key"]].at if r["key"] in approvals else None)
+             for r in p.required_approvals]
+    counts: dict[str, int] = {}
+    for a in actions:
+        counts[f"{a.phase}_{a.state}"] = counts.get(f"{a.phase}_{a.state}", 0) + 1
+    base = summary(session, p).model_dump(exclude={"moves"})
+    return PlanOut(**base, drain_hosts=p.drain_hosts, moves=_moves(forward, p.document["moves"]),
+                   unplaced=p.document["unplaced"], approvals=needs,
+                   hosts=[HostChangeOut(**h) for h in plans.host_changes(p)],
+                   rollback=[MoveOut(step=a.step, workload=a.workload_id, from_host=a.from_host, to_host=a.to_host,
+                                     reason=a.reason, state=a.state, error=a.error or None) for a in back],
+                   dry_run=p.dry_run, progress={"total": len(p.document["moves"]), **counts})
+
+
+@router.post("", response_model=PlanOut, status_code=status.HTTP_201_CREATED)
+def propose(body: PlanCreate, session: SessionDep, a: ActorDep) -> PlanOut:
+    with refusals(session):
+        plan = plans.propose(session, a, body.kind, body.scope, body.objective, body.max_migrations, body.hosts)
+        session.commit()
+    return detail(session, plan)
+
+
+@router.get("", response_model=PageOut[PlanSummaryOut], dependencies=[Depends(only_params("state", "scope", "kind"))])
+def list_plans(session: SessionDep, a: ActorDep, pg: PageDep,
+               state: Annotated[str | None, Query(pattern="^(proposed|approved|executing|succeeded|failed|rolling back|rolled back|rejected|cancelled|superseded)$")] = None,
+               scope: str | None = None, kind: Annotated[str | None, Query(pattern="^(rebalance|drain|place-pending)$")] = None) -> PageOut[PlanSummaryOut]:
+    q = select(Plan).order_by(col(Plan.id).desc())
+    for column, value in ((Plan.state, state), (Plan.scope, scope), (Plan.kind, kind)):
+        if value is not None:
+            q = q.where(column == value)
+    mine = [p for p in session.exec(q) if plans.visible_to(p, a)]
+    page = mine[pg.offset: pg.offset + pg.limit]
+    return PageOut(items=[summary(session, p) for p in page], total=len(mine), limit=pg.limit, offset=pg.offset)
+
+
+@router.get("/{plan_id}", response_model=PlanOut)
+def get_plan(plan_id: int, session: SessionDep, a: ActorDep) -> PlanOut:
+    return detail(session, load(session, a, plan_id))
+
+
+@router.get("/{plan_id}/document")
+def get_document(plan_id: int, session: SessionDep, a: ActorDep) -> dict[str, Any]:
+    """The contract's plan document together with the fleet document it was built from."""
+    plan = load(session, a, plan_id)
+    return {**plan.document, "fleet": plan.fleet}
+
+
+def _act(session: Session, a: Actor, plan_id: int, step: Any) -> PlanOut:
+    if a.role == "auditor":
+        raise ApiError(403, "role", "auditors read plans; they do not act on them")
+    plan = load(session, a, plan_id)
+    with refusals(session):
+        step(plan)
+        session.commit()
+    return detail(session, plan)
+
+
+@router.post("/{plan_id}/approve", response_model=PlanOut)
+def approve(plan_id: int, session: SessionDep, a: ActorDep) -> PlanOut:
+    return _act(session, a, plan_id, lambda p: plans.approve(session, a, p))
+
+
+@router.post("/{plan_id}/reject", response_model=PlanOut)
+def reject(plan_id: int, body: RejectIn, session: SessionDep, a: ActorDep) -> PlanOut:
+    return _act(session, a, plan_id, lambda p: plans.reject(session, a, p, body.reason))
+
+
+@router.post("/{plan_id}/cancel", response_model=PlanOut)
+def cancel(plan_id: int, session: SessionDep, a: ActorDep) -> PlanOut:
+    return _act(session, a, plan_id, lambda p: plans.cancel(session, a, p))
+
+
+@router.post("/{plan_id}/dry-run", response_model=PlanOut)
+def dry_run(plan_id: int, session: SessionDep, a: ActorDep) -> PlanOut:
+    return _act(session, a, plan_id, lambda p: plans.dry_run(session, p))
+
+
+@router.post("/{plan_id}/execute", response_model=PlanOut, status_code=status.HTTP_202_ACCEPTED)
+def execute(plan_id: int, session: SessionDep, a: ActorDep) -> PlanOut:
+    out = _act(session, a, plan_id, lambda p: plans.start_execution(session, a, p))
+    executor.start(plan_id)
+    return out
+
+
+@router.post("/{plan_id}/rollback", response_model=PlanOut, status_code=status.HTTP_202_ACCEPTED)
+def rollback(plan_id: int, session: SessionDep, a: ActorDep) -> PlanOut:
+    out = _act(session, a, plan_id, lambda p: plans.start_rollback(session, a, p))
+    executor.start(plan_id)
+    return out

@@ -1,0 +1,40 @@
+"""The effective policy, and "may this workload run on that cloud, and if not, which rule says no"."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends
+
+from api.deps import ScopeDep, SessionDep, UserDep, only_params
+from api.errors import ApiError
+from api.routers.workloads import visible_workload
+from policies.explain import ExplainError, Explainer
+from scheduler.fleet import fleet_document
+from scheduler.models import Cloud
+from scheduler.policy import get_policy
+
+router = APIRouter(prefix="/api/v1/policy", tags=["policy"])
+
+
+@router.get("")
+def effective_policy(_: UserDep) -> dict[str, Any]:
+    """The default policy with the site's overrides applied: what the service enforces now."""
+    return get_policy().to_dict()
+
+
+@router.get("/explain", dependencies=[Depends(only_params("workload", "cloud", "failover"))])
+def explain(workload: str, session: SessionDep, scope: ScopeDep, cloud: str | None = None,
+            failover: bool = False) -> dict[str, Any]:
+    w = visible_workload(session, scope, workload)
+    if cloud is not None and session.get(Cloud, cloud) is None:
+        raise ApiError(422, "cloud", f"unknown cloud {cloud!r}")
+    explainer = Explainer(get_policy(), fleet_document(session), failover)
+    try:
+        if cloud is not None:
+            return explainer.explain(w.id, cloud).to_dict()
+        clouds = [c.id for c in session.query(Cloud).order_by(Cloud.id)]  # type: ignore[attr-defined]
+        return {"workload": w.id, "eligible": explainer.eligible_clouds(w.id),
+                "clouds": [explainer.explain(w.id, c).to_dict() for c in clouds]}
+    except ExplainError as exc:
+        raise ApiError(422, "workload", str(exc)) from exc

@@ -1,0 +1,375 @@
+"""Loading the policy: default.yaml, then the site's file on top, strictly checked.
+
+A policy that is wrong must stop the service at start, never half-apply: every refusal is a
+`PolicyError` that names the file, the line and the field (``site.yaml line 7: approvals[2].approver:
+must be 'province' or 'own-cloud', got 'mayor'``), so the person who wrote the file can fix it from
+that one line. Line numbers come from YAML's node tree (`yaml.compose`), not from the constructed
+Python values, which have lost them.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.constructor import SafeConstructor
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from policies.model import (
+    APPROVERS,
+    CLOUD_KINDS,
+    MATCH_KEYS,
+    PLACEMENT_RULE_IDS,
+    PLAN_KINDS,
+    RULE_LEVELS,
+    ApprovalMatch,
+    ApprovalRule,
+    AutoApprove,
+    DenyEntry,
+    Execution,
+    Placement,
+    PlacementRule,
+    Policy,
+    SeparationOfDuties,
+)
+
+DEFAULT_FILE = Path(__file__).with_name("default.yaml")
+
+SECTIONS = ("approvals", "separation_of_duties", "auto_approve", "execution", "placement")
+SOD_FIELDS = ("proposer_may_approve_own_scope", "multi_scope_needs_other_approver")
+EXECUTION_FIELDS = ("max_concurrent_moves_per_cloud", "retries", "backoff_s")
+
+
+class PolicyError(ValueError):
+    """A refused policy file; the message names the file, the line and the field."""
+
+    def __init__(self, file: str, line: int | None, field: str | None, problem: str) -> None:
+        where = file if line is None else f"{file} line {line}"
+        super().__init__(f"{where}: {field}: {problem}" if field else f"{where}: {problem}")
+        self.file = file
+        self.line = line
+        self.field = field
+        self.problem = problem
+
+
+# ---------------------------------------------------------------- reading nodes
+
+
+def _describe(node: Node, value: Any = None) -> str:
+    if isinstance(node, MappingNode):
+        return "a mapping"
+    if isinstance(node, SequenceNode):
+        return "a list"
+    return repr(value)
+
+
+class _Reader:
+    """Turns YAML nodes into checked values; every error carries the node's line."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self._constructor = SafeConstructor()
+
+    def fail(self, node: Node | None, field: str | None, problem: str) -> PolicyError:
+        line = node.start_mark.line + 1 if node is not None else None
+        return PolicyError(self.file, line, field, problem)
+
+    def scalar(self, node: Node) -> Any:
+        if not isinstance(node, ScalarNode):
+            return None
+        return self._constructor.construct_object(node, deep=True)
+
+    def mapping(self, node: Node, field: str, allowed: tuple[str, ...],
+                required: tuple[str, ...] = ()) -> dict[str, tuple[Node, Node]]:
+        """Keys to (key node, value node); unknown, duplicate and missing keys are refused."""
+        if not isinstance(node, MappingNode):
+            raise self.fail(node, field, f"must be a mapping, got {_describe(node, self.scalar(node))}")
+        out: dict[str, tuple[Node, Node]] = {}
+        for knode, vnode in node.value:
+            key = self.scalar(knode)
+            name = f"{field}.{key}" if field else str(key)
+            if not isinstance(key, str):
+                raise self.fail(knode, name, f"keys must be strings, got {_describe(knode, key)}")
+            if key not in allowed:
+                raise self.fail(knode, name, f"unknown key; allowed keys are {', '.join(allowed)}")
+            if key in out:
+                raise self.fail(knode, name, f"given twice (first on line {out[key][0].start_mark.line + 1})")
+            out[key] = (knode, vnode)
+        for key in required:
+            if key not in out:
+                raise self.fail(node, f"{field}.{key}" if field else key, "required field is missing")
+        return out
+
+    def seq(self, node: Node, field: str) -> list[Node]:
+        if not isinstance(node, SequenceNode):
+            raise self.fail(node, field, f"must be a list, got {_describe(node, self.scalar(node))}")
+        return list(node.value)
+
+    def string(self, node: Node, field: str, nullable: bool = False) -> str | None:
+        v = self.scalar(node)
+        if v is None and nullable and isinstance(node, ScalarNode):
+            return None
+        if not isinstance(node, ScalarNode) or not isinstance(v, str) or not v.strip():
+            what = "a non-empty string or null" if nullable else "a non-empty string"
+            raise self.fail(node, field, f"must be {what}, got {_describe(node, v)}")
+        return v
+
+    def choice(self, node: Node, field: str, allowed: tuple[str, ...], what: str = "") -> str:
+        v = self.scalar(node)
+        if not isinstance(node, ScalarNode) or not isinstance(v, str):
+            raise self.fail(node, field, f"must be a string, got {_describe(node, v)}")
+        if v not in allowed:
+            opts = " or ".join(f"'{a}'" for a in allowed) if len(allowed) == 2 else ", ".join(allowed)
+            lead = f"unknown {what} {v!r}; must be one of {opts}" if what else f"must be {opts}, got {v!r}"
+            raise self.fail(node, field, lead)
+        return v
+
+    def boolean(self, node: Node, field: str) -> bool:
+        v = self.scalar(node)
+        if not isinstance(node, ScalarNode) or not isinstance(v, bool):
+            raise self.fail(node, field, f"must be true or false, got {_describe(node, v)}")
+        return v
+
+    def integer(self, node: Node, field: str, lo: int, nullable: bool = False) -> int | None:
+        v = self.scalar(node)
+        if v is None and nullable and isinstance(node, ScalarNode):
+            return None
+        if not isinstance(node, ScalarNode) or isinstance(v, bool) or not isinstance(v, int):
+            what = "an integer or null" if nullable else "an integer"
+            raise self.fail(node, field, f"must be {what}, got {_describe(node, v)}")
+        if v < lo:
+            raise self.fail(node, field, f"must be >= {lo}, got {v}")
+        return v
+
+    def number(self, node: Node, field: str, lo: float) -> float:
+        v = self.scalar(node)
+        if (not isinstance(node, ScalarNode) or isinstance(v, bool) or not isinstance(v, (int, float))
+                or not math.isfinite(v)):
+            raise self.fail(node, field, f"must be a number, got {_describe(node, v)}")
+        if v < lo:
+            raise self.fail(node, field, f"must be >= {lo:g}, got {v:g}")
+        return float(v)
+
+    def strings(self, node: Node, field: str, allowed: tuple[str, ...] | None = None, what: str = "") -> tuple[str, ...]:
+        items = self.seq(node, field)
+        if not items:
+            raise self.fail(node, field, "must not be empty")
+        out: list[str] = []
+        for i, item in enumerate(items):
+            f = f"{field}[{i}]"
+            v = self.choice(item, f, allowed, what) if allowed is not None else self.string(item, f)
+            assert v is not None
+            if v not in out:
+                out.append(v)
+        return tuple(out)
+
+
+# ---------------------------------------------------------------- sections
+
+
+def _approvals(r: _Reader, node: Node) -> tuple[ApprovalRule, ...]:
+    rules: list[ApprovalRule] = []
+    names: dict[str, int] = {}
+    for i, item in enumerate(r.seq(node, "approvals")):
+        f = f"approvals[{i}]"
+        m = r.mapping(item, f, ("name", "match", "approver", "reason"), ("name", "match", "approver", "reason"))
+        name = r.string(m["name"][1], f"{f}.name")
+        assert name is not None
+        if name in names:
+            raise r.fail(m["name"][1], f"{f}.name", f"duplicate rule name {name!r} (also approvals[{names[name]}])")
+        names[name] = i
+        mm = r.mapping(m["match"][1], f"{f}.match", MATCH_KEYS)
+        if not mm:
+            raise r.fail(m["match"][1], f"{f}.match",
+                         f"must give at least one condition ({', '.join(MATCH_KEYS)})")
+        match = ApprovalMatch(
+            touches_kind=r.strings(mm["touches_kind"][1], f"{f}.match.touches_kind", CLOUD_KINDS, "cloud kind")
+            if "touches_kind" in mm else None,
+            touches_cloud=r.strings(mm["touches_cloud"][1], f"{f}.match.touches_cloud")
+            if "touches_cloud" in mm else None,
+            crosses_clouds=r.boolean(mm["crosses_clouds"][1], f"{f}.match.crosses_clouds")
+            if "crosses_clouds" in mm else None,
+            within_kind=r.choice(mm["within_kind"][1], f"{f}.match.within_kind", CLOUD_KINDS, "cloud kind")
+            if "within_kind" in mm else None,
+        )
+        approver = r.choice(m["approver"][1], f"{f}.approver", APPROVERS)
+        reason = r.string(m["reason"][1], f"{f}.reason")
+        assert reason is not None
+        rules.append(ApprovalRule(name, match, approver, reason))
+    return tuple(rules)
+
+
+def _flags(r: _Reader, node: Node, section: str, fields: tuple[str, ...], required: bool) -> dict[str, Any]:
+    m = r.mapping(node, section, fields, fields if required else ())
+    out: dict[str, Any] = {}
+    for key, (_, v) in m.items():
+        f = f"{section}.{key}"
+        if section == "separation_of_duties":
+            out[key] = r.boolean(v, f)
+        elif key == "backoff_s":
+            out[key] = r.number(v, f, 0.0)
+        else:
+            out[key] = r.integer(v, f, 1 if key == "max_concurrent_moves_per_cloud" else 0)
+    return out
+
+
+def _auto_approve(r: _Reader, node: Node) -> tuple[AutoApprove, ...]:
+    out: list[AutoApprove] = []
+    for i, item in enumerate(r.seq(node, "auto_approve")):
+        f = f"auto_approve[{i}]"
+        m = r.mapping(item, f, ("scope", "kinds", "max_moves"), ("scope", "kinds", "max_moves"))
+        scope = r.string(m["scope"][1], f"{f}.scope")
+        assert scope is not None
+        kinds = r.strings(m["kinds"][1], f"{f}.kinds", PLAN_KINDS, "plan kind")
+        max_moves = r.integer(m["max_moves"][1], f"{f}.max_moves", 0, nullable=True)
+        out.append(AutoApprove(scope, kinds, max_moves))
+    return tuple(out)
+
+
+def _deny(r: _Reader, node: Node) -> tuple[DenyEntry, ...]:
+    out: list[DenyEntry] = []
+    for i, item in enumerate(r.seq(node, "placement.deny")):
+        f = f"placement.deny[{i}]"
+        m = r.mapping(item, f, ("cloud", "reason", "department", "workload"), ("cloud", "reason"))
+        cloud = r.string(m["cloud"][1], f"{f}.cloud")
+        reason = r.string(m["reason"][1], f"{f}.reason")
+        dept = r.string(m["department"][1], f"{f}.department", nullable=True) if "department" in m else None
+        wl = r.string(m["workload"][1], f"{f}.workload", nullable=True) if "workload" in m else None
+        assert cloud is not None and reason is not None
+        out.append(DenyEntry(cloud, reason, dept, wl))
+    return tuple(out)
+
+
+def _placement_rules(r: _Reader, node: Node) -> tuple[PlacementRule, ...]:
+    out: list[PlacementRule] = []
+    seen: set[str] = set()
+    for i, item in enumerate(r.seq(node, "placement.rules")):
+        f = f"placement.rules[{i}]"
+        m = r.mapping(item, f, ("id", "applies_to", "text"), ("id", "applies_to", "text"))
+        rid = r.choice(m["id"][1], f"{f}.id", PLACEMENT_RULE_IDS, "placement rule")
+        if rid in seen:
+            raise r.fail(m["id"][1], f"{f}.id", f"duplicate placement rule {rid!r}")
+        seen.add(rid)
+        level = r.choice(m["applies_to"][1], f"{f}.applies_to", RULE_LEVELS)
+        text = r.string(m["text"][1], f"{f}.text")
+        assert text is not None
+        out.append(PlacementRule(rid, level, text))
+    missing = [x for x in PLACEMENT_RULE_IDS if x not in seen]
+    if missing:
+        raise r.fail(node, "placement.rules", f"missing rules {', '.join(missing)}")
+    return tuple(out)
+
+
+@dataclass
+class _Parsed:
+    """One file's sections; absent ones are None (the file does not change them)."""
+
+    approvals: tuple[ApprovalRule, ...] | None = None
+    separation_of_duties: dict[str, Any] | None = None
+    auto_approve: tuple[AutoApprove, ...] | None = None
+    execution: dict[str, Any] | None = None
+    placement_rules: tuple[PlacementRule, ...] | None = None
+    deny: tuple[DenyEntry, ...] | None = None
+
+
+def _parse(text: str, file: str, is_default: bool) -> _Parsed:
+    r = _Reader(file)
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        line = mark.line + 1 if mark is not None else None
+        raise PolicyError(file, line, None, f"not valid YAML: {e.problem or e.context}") from None
+    except yaml.YAMLError as e:
+        raise PolicyError(file, None, None, f"not valid YAML: {e}") from None
+    out = _Parsed()
+    if root is None:  # an empty file changes nothing
+        if is_default:
+            raise PolicyError(file, None, None, "the default policy is empty")
+        return out
+    try:
+        if not isinstance(root, MappingNode):
+            raise r.fail(root, None, f"the file must be a mapping of sections ({', '.join(SECTIONS)}), "
+                                     f"got {_describe(root, r.scalar(root))}")
+        sections = r.mapping(root, "", SECTIONS, SECTIONS if is_default else ())
+        if "approvals" in sections:
+            out.approvals = _approvals(r, sections["approvals"][1])
+        if "separation_of_duties" in sections:
+            out.separation_of_duties = _flags(r, sections["separation_of_duties"][1], "separation_of_duties",
+                                              SOD_FIELDS, is_default)
+        if "auto_approve" in sections:
+            out.auto_approve = _auto_approve(r, sections["auto_approve"][1])
+        if "execution" in sections:
+            out.execution = _flags(r, sections["execution"][1], "execution", EXECUTION_FIELDS, is_default)
+        if "placement" in sections:
+            pnode = sections["placement"][1]
+            if is_default:
+                pm = r.mapping(pnode, "placement", ("rules", "deny"), ("rules", "deny"))
+                out.placement_rules = _placement_rules(r, pm["rules"][1])
+            else:
+                if isinstance(pnode, MappingNode):
+                    for knode, _ in pnode.value:
+                        if r.scalar(knode) != "deny":
+                            raise r.fail(knode, f"placement.{r.scalar(knode)}",
+                                         "a site may not change the placement rules; it may only add "
+                                         "placement.deny entries")
+                pm = r.mapping(pnode, "placement", ("deny",))
+            if "deny" in pm:
+                out.deny = _deny(r, pm["deny"][1])
+    except yaml.YAMLError as e:  # e.g. a scalar YAML cannot construct (bad timestamp)
+        mark = getattr(e, "problem_mark", None)
+        raise PolicyError(file, mark.line + 1 if mark else None, None, f"not valid YAML: {e}") from None
+    return out
+
+
+def _read(path: Path, name: str) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise PolicyError(name, None, None, f"cannot read the policy file: {e}") from None
+
+
+def _merge(base: Policy, p: _Parsed, source: str) -> Policy:
+    placement = base.placement
+    if p.placement_rules is not None:
+        placement = replace(placement, rules=p.placement_rules)
+    if p.deny is not None:
+        placement = replace(placement, deny=p.deny)
+    return Policy(
+        approvals=base.approvals if p.approvals is None else p.approvals,
+        separation_of_duties=replace(base.separation_of_duties, **(p.separation_of_duties or {})),
+        auto_approve=base.auto_approve if p.auto_approve is None else p.auto_approve,
+        execution=replace(base.execution, **(p.execution or {})),
+        placement=placement,
+        sources=(*base.sources, source),
+    )
+
+
+@lru_cache(maxsize=1)
+def default_policy() -> Policy:
+    """The shipped policy (policies/default.yaml), parsed once; `Policy` is frozen, so sharing is safe."""
+    name = DEFAULT_FILE.name
+    parsed = _parse(_read(DEFAULT_FILE, name), name, is_default=True)
+    empty = Policy((), SeparationOfDuties(), (), Execution(), Placement(()), ())
+    return _merge(empty, parsed, f"policies/{name}")
+
+
+def parse_policy(text: str, name: str = "<policy>", base: Policy | None = None) -> Policy:
+    """A site policy given as text (named `name` in errors), applied on top of `base` (the default)."""
+    return _merge(base or default_policy(), _parse(text, name, is_default=False), name)
+
+
+def load_policy(site_file: Path | str | None = None) -> Policy:
+    """The effective policy: the default, then `site_file` on top of it (if given).
+
+    Raises `PolicyError` naming the file, line and field for anything malformed.
+    """
+    if site_file is None:
+        return default_policy()
+    path = Path(site_file)
+    name = str(site_file)
+    return parse_policy(_read(path, name), name)

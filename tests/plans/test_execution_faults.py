@@ -1,0 +1,128 @@
+"""Execution under trouble: clouds that fail a share of actions, and a service killed mid-plan."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.plans.conftest import placements, wait_state
+from tests.support import make_user
+
+QIANYUN = str(Path(sys.executable).with_name("qianyun"))
+
+
+@pytest.fixture
+def flaky(service, monkeypatch):
+    """The same clouds, now failing a share of actions as a real cloud's API sometimes does."""
+    from tests.conftest import _reset_caches
+
+    def set_rate(rate: float) -> None:
+        monkeypatch.setenv("QIANYUN_SIM_FAIL_RATE", str(rate))
+        _reset_caches()
+
+    return set_rate
+
+
+def test_transient_failures_are_retried_and_the_plan_converges_or_fails_cleanly(client, ops, flaky) -> None:
+    from scheduler.registry import get_adapters
+
+    flaky(0.3)
+    plan = client.post("/api/v1/plans", json={"kind": "rebalance", "scope": "gy"}, headers=ops["gy1"]).json()
+    client.post(f"/api/v1/plans/{plan['id']}/approve", headers=ops["gy1"])
+    client.post(f"/api/v1/plans/{plan['id']}/execute", headers=ops["gy1"])
+    end = wait_state(client, ops["gy1"], plan["id"], ("succeeded", "failed"), timeout=120)
+    truth = placements()
+    done = [m for m in end["moves"] if m["state"] == "done"]
+    for m in done:
+        assert truth[m["workload"]] == m["to"]
+    if end["state"] == "failed":
+        failed = [m for m in end["moves"] if m["state"] == "failed"]
+        assert failed and "transient" in end["state_reason"] and failed[0]["error"]
+    else:
+        assert len(done) == len(end["moves"])
+    history = get_adapters().simulated.history()
+    assert len(history) == len(done), "a retried move is applied once"
+
+
+def test_a_cloud_refusing_every_action_fails_the_plan_at_its_first_move(client, ops, flaky) -> None:
+    flaky(1.0)
+    before = placements()
+    plan = client.post("/api/v1/plans", json={"kind": "rebalance", "scope": "gy"}, headers=ops["gy1"]).json()
+    client.post(f"/api/v1/plans/{plan['id']}/approve", headers=ops["gy1"])
+    client.post(f"/api/v1/plans/{plan['id']}/execute", headers=ops["gy1"])
+    end = wait_state(client, ops["gy1"], plan["id"], ("succeeded", "failed"), timeout=60)
+    assert end["state"] == "failed" and "step 1" in end["state_reason"]
+    assert end["moves"][0]["state"] == "failed" and end["moves"][0]["error"]
+    assert placements() == before
+
+
+def _port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _serve(port: int, env: dict[str, str], cwd: Path) -> subprocess.Popen[str]:
+    proc = subprocess.Popen([QIANYUN, "serve", "--port", str(port)], env=env, cwd=cwd,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True)
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    proc.kill()
+    raise AssertionError("service did not start")
+
+
+def test_a_service_killed_mid_plan_resumes_and_does_every_move_once(service, tmp_path) -> None:
+    from scheduler.registry import get_adapters
+
+    make_user("gy1", "city-operator", "gy")
+    env = {**os.environ, "QIANYUN_SIM_ACTION_DELAY_S": "0.3", "QIANYUN_SYNC_INTERVAL_S": "3600",
+           "QIANYUN_METRICS_INTERVAL_S": "3600", "QIANYUN_SCHEDULER_ENABLED": "true"}
+    port = _port()
+    base = f"http://127.0.0.1:{port}"
+    proc = _serve(port, env, tmp_path)
+    try:
+        token = httpx.post(f"{base}/api/v1/auth/token", data={"username": "gy1", "password": "correct-horse-9"}).json()
+        h = {"Authorization": f"Bearer {token['access_token']}"}
+        plan = httpx.post(f"{base}/api/v1/plans", json={"kind": "rebalance", "scope": "gy"}, headers=h, timeout=60).json()
+        assert len(plan["moves"]) >= 4, "need a plan long enough to kill in the middle"
+        httpx.post(f"{base}/api/v1/plans/{plan['id']}/approve", headers=h)
+        assert httpx.post(f"{base}/api/v1/plans/{plan['id']}/execute", headers=h).status_code == 202
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            body = httpx.get(f"{base}/api/v1/plans/{plan['id']}", headers=h).json()
+            if body["progress"].get("forward_done", 0) >= 2:
+                break
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+        assert body["state"] == "executing" and body["progress"].get("forward_done", 0) < len(plan["moves"])
+        proc = _serve(port, env, tmp_path)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            body = httpx.get(f"{base}/api/v1/plans/{plan['id']}", headers=h).json()
+            if body["state"] != "executing":
+                break
+            time.sleep(0.2)
+        assert body["state"] == "succeeded", body["state_reason"]
+    finally:
+        proc.kill()
+        proc.wait(timeout=10)
+    history = [(x["workload"], x["to_host"]) for x in get_adapters().simulated.history()]
+    assert sorted(history) == sorted((m["workload"], m["to"]) for m in plan["moves"]), "every move exactly once"
+    truth = placements()
+    doc = plan["moves"]
+    for m in doc:
+        assert truth[m["workload"]] == [x["to"] for x in doc if x["workload"] == m["workload"]][-1]
