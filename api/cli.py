@@ -41,6 +41,13 @@ def prepare() -> None:
     from scheduler.registry import get_adapters
     from scheduler.sync import sync_all
 
+    from policies.loader import PolicyError
+    from scheduler.policy import get_policy
+
+    try:
+        get_policy()
+    except PolicyError as exc:
+        fail(f"policy refused: {exc}")
     upgrade()
     with session_scope() as session:
         empty = session.exec(select(Cloud)).first() is None

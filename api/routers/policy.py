@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends
+from sqlmodel import select
 
 from api.deps import ScopeDep, SessionDep, UserDep, only_params
 from api.errors import ApiError
@@ -33,7 +34,7 @@ def explain(workload: str, session: SessionDep, scope: ScopeDep, cloud: str | No
     try:
         if cloud is not None:
             return explainer.explain(w.id, cloud).to_dict()
-        clouds = [c.id for c in session.query(Cloud).order_by(Cloud.id)]  # type: ignore[attr-defined]
+        clouds = list(session.exec(select(Cloud.id).order_by(Cloud.id)))
         return {"workload": w.id, "eligible": explainer.eligible_clouds(w.id),
                 "clouds": [explainer.explain(w.id, c).to_dict() for c in clouds]}
     except ExplainError as exc:

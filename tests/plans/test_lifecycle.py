@@ -55,7 +55,7 @@ def test_city_operator_proposes_approves_and_executes_a_rebalance(client, ops, s
 
     with service.session() as session:
         actions = [e.action for e in session.exec(select(AuditEvent).where(AuditEvent.entity == "plan",
-                                                                           AuditEvent.entity_id == str(plan["id"])))]
+                                                                           AuditEvent.entity_id == str(plan["id"])).order_by(AuditEvent.id))]
     assert actions[:1] == ["plan.proposed"] and "plan.approved" in actions and "plan.executing" in actions
     assert actions.count("plan.action.done") == len(doc["moves"]) and actions[-1] == "plan.succeeded"
 
