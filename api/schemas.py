@@ -188,4 +188,5 @@ class PlanOut(PlanSummaryOut):
     hosts: list[HostChangeOut]
     rollback: list[MoveOut]
     dry_run: dict | None
+    notes: list[str]
     progress: dict

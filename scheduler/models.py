@@ -163,6 +163,7 @@ class Plan(SQLModel, table=True):
     document: Any = Field(default=None, sa_column=Column(JSON, nullable=False))
     required_approvals: Any = Field(default=None, sa_column=Column(JSON, nullable=False))
     dry_run: Any = Field(default=None, sa_column=Column(JSON, nullable=True))
+    notes: Any = Field(default=None, sa_column=Column(JSON, nullable=True))  # what site policy held back, and why
     created_at: datetime = _ts(default_factory=utcnow)
     updated_at: datetime = _ts(default_factory=utcnow)
 

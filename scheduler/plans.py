@@ -119,19 +119,45 @@ def auto_approve(session: Session, plan: Plan) -> bool:
     return True
 
 
+def plan_input(session: Session, scope: str, drain_hosts: list[str] | None) -> tuple[dict[str, Any], str, list[str]]:
+    """The fleet document a plan is solved on, its fingerprint, and notes on what site policy held back.
+
+    The optimizer knows the contract's rules; a site's `placement.deny` entries are enforced here: a
+    workload a deny entry covers is never moved by a plan (it is pinned where it runs, or held back if
+    it waits for a host), so no plan can put it on a denied cloud.
+    """
+    doc = snapshot(session, scope)
+    fp = fingerprint(doc)
+    drained = set(drain_hosts or [])
+    for h in doc["hosts"]:
+        if h["id"] in drained:
+            h["schedulable"] = False
+    deny = get_policy().placement.deny
+    notes: list[str] = []
+    if deny:
+        kept = []
+        for w in doc["workloads"]:
+            hits = [d for d in deny if d.department in (None, w["department"]) and d.workload in (None, w["id"])]
+            if not hits:
+                kept.append(w)
+            elif w["host"] is None:
+                notes.append(f"{w['id']} held back: site policy denies {hits[0].describe()} ({hits[0].reason})")
+            else:
+                w["pinned"] = True
+                kept.append(w)
+                notes.append(f"{w['id']} stays on {w['host']}: site policy denies {hits[0].describe()} ({hits[0].reason})")
+        doc["workloads"] = kept
+    return doc, fp, notes
+
+
 def propose(session: Session, actor: Actor, kind: str, scope: str, objective: str = "consolidate",
             max_migrations: int | None = None, hosts: list[str] | None = None,
             time_limit_s: float | None = None) -> Plan:
     _validate(session, actor, kind, scope, objective, max_migrations, hosts)
-    doc = snapshot(session, scope)
-    fp = fingerprint(doc)
-    if kind == "drain":
+    doc, fp, notes = plan_input(session, scope, hosts)
+    if kind == "drain" and max_migrations is None:  # move what must move, not the rest of the cloud
         drained = set(hosts or [])
-        for h in doc["hosts"]:
-            if h["id"] in drained:
-                h["schedulable"] = False
-        if max_migrations is None:  # move what must move, not the rest of the cloud
-            max_migrations = sum(1 for w in doc["workloads"] if w["host"] in drained)
+        max_migrations = sum(1 for w in doc["workloads"] if w["host"] in drained)
     elif kind == "place-pending":
         max_migrations = 0
     limit = time_limit_s or get_settings().plan_time_limit_s
@@ -140,12 +166,12 @@ def propose(session: Session, actor: Actor, kind: str, scope: str, objective: st
     plan_doc = result.to_document()
     plan = Plan(kind=kind, scope=scope, objective=objective, max_migrations=max_migrations,
                 drain_hosts=sorted(hosts) if hosts else None, proposer=actor.username, fingerprint=fp,
-                fleet=doc, document=plan_doc, required_approvals=_required(session, doc, plan_doc))
+                fleet=doc, document=plan_doc, required_approvals=_required(session, doc, plan_doc), notes=notes or None)
     session.add(plan)
     session.flush()
     audit.record(session, actor.username, "plan.proposed", "plan", str(plan.id), None,
                  {"kind": kind, "scope": scope, "objective": objective, "max_migrations": max_migrations,
-                  "moves": len(plan_doc["moves"]), "stats": plan_doc["stats"]})
+                  "moves": len(plan_doc["moves"]), "stats": plan_doc["stats"], "notes": len(notes)})
     return plan
 
 
@@ -312,11 +338,7 @@ def start_rollback(session: Session, actor: Actor, plan: Plan) -> Plan:
 
 def dry_run(session: Session, plan: Plan) -> dict[str, Any]:
     """Replay the moves on a copy of today's state: would every step hold? Touches no cloud."""
-    now = snapshot(session, plan.scope)
-    if plan.drain_hosts:
-        for h in now["hosts"]:
-            if h["id"] in plan.drain_hosts:
-                h["schedulable"] = False
+    now, _, _ = plan_input(session, plan.scope, plan.drain_hosts)
     now["objective"] = plan.fleet["objective"]
     violations = optimizer.check_plan(now, plan.document)
     stale = stale_reason(session, plan)

@@ -81,7 +81,7 @@ def detail(session: Session, p: Plan) -> PlanOut:
                    hosts=[HostChangeOut(**h) for h in plans.host_changes(p)],
                    rollback=[MoveOut(step=a.step, workload=a.workload_id, from_host=a.from_host, to_host=a.to_host,
                                      reason=a.reason, state=a.state, error=a.error or None) for a in back],
-                   dry_run=p.dry_run, progress={"total": len(p.document["moves"]), **counts})
+                   dry_run=p.dry_run, notes=p.notes or [], progress={"total": len(p.document["moves"]), **counts})
 
 
 @router.post("", response_model=PlanOut, status_code=status.HTTP_201_CREATED)

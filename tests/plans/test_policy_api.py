@@ -119,3 +119,28 @@ def test_moves_run_together_only_on_distinct_hosts_and_within_the_per_cloud_cap(
             assert max(per_cloud.values()) <= cap
             if cap == 1:
                 assert len(batch) == 1
+
+
+def test_a_site_deny_entry_keeps_its_workloads_off_the_denied_cloud(client, ops, service, monkeypatch, tmp_path) -> None:
+    from sqlmodel import select
+
+    from scheduler.models import Workload
+    from scheduler.policy import _policy_for
+    from scheduler.settings import get_settings
+
+    with service.session() as session:
+        gy_depts = {w.department_id for w in session.exec(select(Workload).where(Workload.cloud_id == "gy"))}
+    dept = sorted(gy_depts)[0]
+    site = tmp_path / "site.yaml"
+    site.write_text(f"placement:\n  deny:\n    - {{department: {dept}, cloud: gy, reason: audit pending}}\n")
+    monkeypatch.setenv("QIANYUN_POLICY_FILE", str(site))
+    get_settings.cache_clear()
+    _policy_for.cache_clear()
+    plan = client.post("/api/v1/plans", json={"kind": "rebalance", "scope": "gy"}, headers=ops["gy1"]).json()
+    with service.session() as session:
+        denied = {w.id for w in session.exec(select(Workload).where(Workload.department_id == dept))}
+    assert denied and not {m["workload"] for m in plan["moves"]} & denied
+    assert plan["notes"] and all("audit pending" in n for n in plan["notes"])
+    w = sorted(denied)[0]
+    why = client.get("/api/v1/policy/explain", params={"workload": w, "cloud": "gy"}, headers=ops["prov"]).json()
+    assert why["allowed"] is False and any(c["rule"] == "deny" and not c["passed"] for c in why["checks"])

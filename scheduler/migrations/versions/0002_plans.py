@@ -32,6 +32,7 @@ def upgrade() -> None:
     sa.Column('document', sa.JSON(), nullable=False),
     sa.Column('required_approvals', sa.JSON(), nullable=False),
     sa.Column('dry_run', sa.JSON(), nullable=True),
+    sa.Column('notes', sa.JSON(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id')
