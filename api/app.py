@@ -5,15 +5,17 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
-from fastapi.responses import RedirectResponse
+from fastapi import FastAPI, Response
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy import func, text
 from sqlmodel import Session, select
 
 from api import errors
 from api.routers import audit, auth, clouds, departments, hosts, plans, policy, workloads
 from api.schemas import HealthOut
-from scheduler import executor, loop
+from dashboards import console_dir
+from scheduler import executor, loop, telemetry
 from scheduler.db import get_engine
 from scheduler.models import Cloud
 from scheduler.policy import get_policy
@@ -45,8 +47,15 @@ def create_app() -> FastAPI:
             count = session.exec(select(func.count()).select_from(Cloud)).one()
         return HealthOut(status="ok", database=get_engine().dialect.name, clouds=count)
 
+    @app.get("/metrics", include_in_schema=False)
+    def metrics() -> Response:
+        return Response(telemetry.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
+
+    # The operators' console: static files, talking to /api over HTTP like any other client.
+    app.mount("/console", StaticFiles(directory=console_dir()), name="console")
+
     @app.get("/", include_in_schema=False)
-    def root() -> RedirectResponse:
-        return RedirectResponse("/docs")
+    def root() -> FileResponse:
+        return FileResponse(console_dir() / "index.html", headers={"Cache-Control": "no-cache"})
 
     return app

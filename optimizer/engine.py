@@ -19,7 +19,8 @@ from optimizer.placement import maximise_placement
 from optimizer.plan import Move, Plan, Stats, Unplaced
 from optimizer.reasons import move_reasons, why_unplaced
 from optimizer.rules import Rules, Status
-from optimizer.sequence import SequenceError, sequence
+from optimizer.safe import safe_plan
+from optimizer.sequence import SequenceError, Step, sequence
 from optimizer.state import State
 from optimizer.strategy import Context, Progress, Strategy, no_limit
 
@@ -73,15 +74,21 @@ def run(fleet: Fleet | dict[str, Any], mode: str | None = None, max_migrations: 
     try:
         plan = _finish(rules, start, st, left, mode, maxm, ctx, t0)
     except SequenceError as e:
-        st = greedy
-        left2 = [w for w in start.pending if st.assign[w] < 0]
-        plan = _finish(rules, start, st, left2, mode, maxm, ctx, t0)
-        plan.notes.append(f"improvement dropped: {e}")
+        try:
+            st = greedy
+            left2 = [w for w in start.pending if st.assign[w] < 0]
+            plan = _finish(rules, start, st, left2, mode, maxm, ctx, t0)
+            plan.notes.append(f"improvement dropped: {e}")
+        except SequenceError as e2:
+            fresh = initial_state(rules)
+            st, steps, left3 = safe_plan(rules, fresh, maxm)
+            plan = _finish(rules, fresh, st, left3, mode, maxm, ctx, t0, steps=steps)
+            plan.notes.append(f"only the moves that must happen, into room that exists now: {e2}")
     return plan
 
 
 def _finish(rules: Rules, start: Start, st: State, left: list[int], mode: str, maxm: float, ctx: Context,
-            t0: float) -> Plan:
+            t0: float, steps: list[Step] | None = None) -> Plan:
     f = rules.fleet
     unplaced_idx = dict(start.unplaced)
     spent = st.migrations() >= maxm
@@ -89,7 +96,8 @@ def _finish(rules: Rules, start: Start, st: State, left: list[int], mode: str, m
         unplaced_idx[w] = why_unplaced(st, w, budget_spent=spent)
     phys = {w: int(rules.orig[w]) for w in range(len(f.workloads)) if rules.orig[w] >= 0 and w not in unplaced_idx}
     final = {int(w): int(st.assign[w]) for w in np.flatnonzero(st.assign >= 0)}
-    steps = sequence(rules, phys, final, maxm - st.migrations())
+    if steps is None:
+        steps = sequence(rules, phys, final, maxm - st.migrations())
     reasons = move_reasons(rules, steps, phys, st.count, start.evicted, mode)
     moves = [Move(i + 1, f.workloads[s.workload].id, f.hosts[s.src].id if s.src >= 0 else None,
                   f.hosts[s.dst].id, r) for i, (s, r) in enumerate(zip(steps, reasons))]

@@ -52,6 +52,8 @@ def maximise_placement(ctx: Context, pending: list[int], left: list[int], limit:
     if sum(weights[w] for w in pending if w in sol) < sum(weights[w] for w in placed_now) \
             or any(w not in sol for w in movable if w not in opt):
         return left  # never place fewer, by priority, than greedy did
+    if still and _outranked(ctx, sol, still):
+        return left  # it gave a waiting workload's room to a lower priority: keep greedy's order
     old = {w: int(st.assign[w]) for w in movable}
     for w in movable:
         st.remove(w)
@@ -67,6 +69,35 @@ def maximise_placement(ctx: Context, pending: list[int], left: list[int], limit:
             st.place(w, h)
         return left
     return still
+
+
+def _outranked(ctx: Context, sol: dict[int, int], still: list[int]) -> bool:
+    """Would a still-waiting workload fit on some host if the lower-priority workloads the solution
+    moved there were not there? The contract forbids that outcome; an unproven CP-SAT solution can
+    reach it, so such a solution is refused."""
+    st, rules, f = ctx.state, ctx.rules, ctx.rules.fleet
+    arrived: dict[int, list[int]] = {}
+    for w, h in sol.items():
+        if h != int(rules.orig[w]):
+            arrived.setdefault(h, []).append(w)
+    load = np.zeros_like(f.cap)
+    groups: dict[int, set[int]] = {}
+    for w, h in sol.items():
+        load[h] += f.dem[w]
+        if st.group[w] >= 0:
+            groups.setdefault(h, set()).add(int(st.group[w]))
+    for w in still:
+        mine = priority_key(rules, w)
+        for h in rules.eligible_hosts(w):
+            lower = [o for o in arrived.get(int(h), []) if priority_key(rules, o) > mine]
+            if not lower:
+                continue
+            room = load[h] - sum(f.dem[o] for o in lower) + f.dem[w]
+            lower_groups = {int(st.group[o]) for o in lower}
+            taken = groups.get(int(h), set()) - lower_groups
+            if np.all(room <= f.cap[h] + 1e-9) and not (st.group[w] >= 0 and int(st.group[w]) in taken):
+                return True
+    return False
 
 
 def _mig(ctx: Context, ws: list[int]) -> int:

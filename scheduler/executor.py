@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, select
 
 from adapters.protocol import AdapterError, DrProfile, WorkloadInfo
-from scheduler import audit
+from scheduler import audit, telemetry
 from scheduler.db import get_engine, utcnow
 from scheduler.models import Cloud, Host, Plan, PlanAction, Workload
 from scheduler.plans import ACTIVE_STATES, transition
@@ -103,6 +103,7 @@ def run_action(action_id: int) -> Outcome:
                      {"phase": action.phase, "step": action.step, "workload": action.workload_id,
                       "from": action.from_host, "to": action.to_host, "error": error or None})
         session.commit()  # written after the call
+        telemetry.MOVES_EXECUTED.labels(action.phase, action.state).inc()
         return Outcome(action_id, not error, error)
 
 

@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 
 import optimizer
 from policies import approvals as approval_rules
-from scheduler import audit
+from scheduler import audit, telemetry
 from scheduler.db import utcnow
 from scheduler.fleet import fleet_document
 from scheduler.models import Cloud, Host, Plan, PlanAction, PlanApproval, User, Workload
@@ -164,6 +164,7 @@ def propose(session: Session, actor: Actor, kind: str, scope: str, objective: st
     doc["objective"] = {"mode": objective, "max_migrations": max_migrations, "time_limit_s": limit}
     result = optimizer.optimize(optimizer.parse_fleet(doc))
     plan_doc = result.to_document()
+    telemetry.SOLVE_SECONDS.labels(kind).observe(plan_doc["stats"].get("solve_seconds") or 0)
     plan = Plan(kind=kind, scope=scope, objective=objective, max_migrations=max_migrations,
                 drain_hosts=sorted(hosts) if hosts else None, proposer=actor.username, fingerprint=fp,
                 fleet=doc, document=plan_doc, required_approvals=_required(session, doc, plan_doc), notes=notes or None)

@@ -13,7 +13,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from adapters.protocol import AdapterError, CloudAdapter, HostInfo, Inventory, WorkloadInfo
-from scheduler import audit
+from scheduler import audit, telemetry
 from scheduler.db import session_scope, utcnow
 from scheduler.models import Cloud, Department, Host, Workload
 
@@ -145,6 +145,7 @@ def sync_cloud(session: Session, adapter: CloudAdapter, cloud_id: str) -> CloudS
         inv = adapter.inventory(cloud_id)
     except AdapterError as exc:
         log.warning("cloud %s degraded: %s", cloud_id, exc)
+        telemetry.ADAPTER_ERRORS.labels(cloud_id).inc()
         _set_status(session, cloud, "degraded", f"adapter error, last inventory kept: {exc}")
         return CloudSync(cloud_id, "degraded", error=str(exc))
     result = CloudSync(cloud_id, health.state)

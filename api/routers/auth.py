@@ -10,7 +10,7 @@ from fastapi.security import OAuth2PasswordRequestForm
 from api.deps import SessionDep, UserDep
 from api.errors import ApiError
 from api.schemas import MeOut, TokenOut
-from scheduler import audit
+from scheduler import audit, telemetry
 from scheduler.accounts import authenticate, issue_token
 from scheduler.settings import get_settings
 
@@ -21,6 +21,7 @@ router = APIRouter(prefix="/api/v1", tags=["auth"])
 def login(session: SessionDep, form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> TokenOut:
     user = authenticate(session, form.username, form.password)
     if user is None:
+        telemetry.LOGINS_REFUSED.inc()
         audit.record(session, form.username[:64] or "(empty)", "auth.refused", "user", form.username[:64], None, None)
         session.commit()
         raise ApiError(401, "password", "wrong username or password", {"WWW-Authenticate": "Bearer"})

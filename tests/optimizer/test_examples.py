@@ -72,3 +72,12 @@ def test_check_placement() -> None:
     assert optimizer.check_placement(fleet) == []
     fleet["workloads"][0]["demand"]["vcpu"] = 10_000
     assert any("over capacity" in v for v in optimizer.check_placement(fleet))
+
+
+@pytest.mark.parametrize("mode", ["consolidate", "balance"])
+@pytest.mark.parametrize("limit", [0.05, 0.3, 0.5, 0.8])
+def test_a_plan_cut_short_by_its_time_limit_still_keeps_every_rule(mode: str, limit: float) -> None:
+    """A solver stopped early must never hand a waiting protected workload's room to a lower priority."""
+    fleet = load("fleet-tiny-failover.json")
+    plan = optimizer.optimize(fleet, mode=mode, time_limit_s=limit).to_document()
+    assert optimizer.check_plan(fleet, plan) == []

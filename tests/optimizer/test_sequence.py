@@ -68,3 +68,34 @@ def test_plan_with_third_host_counts_the_extra_move() -> None:
     plan = optimizer.optimize(doc, time_limit_s=1).to_document()
     assert optimizer.check_plan(doc, plan) == []
     assert plan["stats"]["migrations"] == sum(1 for m in plan["moves"] if m["from"])
+
+
+def test_a_swap_with_no_third_host_inside_a_spread_group_still_gives_a_safe_plan() -> None:
+    """Two workloads of one spread group must trade clouds and nothing else has room: the plan must
+    not crash or order an unsafe step; one of them waits (unplaced, with a reason)."""
+    doc = {
+        "resources": ["vcpu", "memory_gib", "gpu"],
+        "clouds": [{"id": "gz-gov", "kind": "province", "city": None, "industry": None, "mlps_level": 3},
+                   {"id": "lps", "kind": "city", "city": "liupanshui", "industry": None, "mlps_level": 2},
+                   {"id": "edu", "kind": "industry", "city": None, "industry": "education", "mlps_level": 2}],
+        "hosts": [{"id": "lps-h00", "cloud": "lps", "capacity": {"vcpu": 16, "memory_gib": 64, "gpu": 0}},
+                  {"id": "edu-h01", "cloud": "edu", "capacity": {"vcpu": 16, "memory_gib": 64, "gpu": 0}}],
+        "workloads": [
+            {"id": "w-a", "department": "d", "tier": "county", "city": "liupanshui", "industry": None,
+             "classification": "public", "mlps_level": 1, "demand": {"vcpu": 2, "memory_gib": 8, "gpu": 0},
+             "host": "edu-h01", "spread_group": "sys-2"},
+            {"id": "w-b", "department": "d", "tier": "city", "city": None, "industry": "education",
+             "classification": "public", "mlps_level": 1, "demand": {"vcpu": 2, "memory_gib": 8, "gpu": 0},
+             "host": "lps-h00", "spread_group": "sys-2"},
+        ],
+        "objective": {"mode": "consolidate", "max_migrations": None, "time_limit_s": 1},
+    }
+    plan = optimizer.optimize(doc).to_document()
+    assert len(plan["unplaced"]) == 1 and plan["unplaced"][0]["reason"]
+    assert plan["moves"] and all(m["reason"] for m in plan["moves"])
+    # replay: no step ever puts two members of sys-2 on one host
+    where = {"w-a": "edu-h01", "w-b": "lps-h00"}
+    where.pop(plan["unplaced"][0]["workload"])
+    for m in plan["moves"]:
+        where[m["workload"]] = m["to"]
+        assert len(set(where.values())) == len(where)
