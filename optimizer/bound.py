@@ -108,13 +108,55 @@ def host_lower_bound(rules: Rules, st: State, time_limit_s: float = 10.0) -> int
     return max(lp, max(sg.values(), default=0), n_forced)
 
 
+def counting_peak_bound(rules: Rules, groups: dict, types: dict, fixed: np.ndarray, pinned: np.ndarray) -> float:
+    """An integer bound the LP misses (GPUs come whole: two 4-GPU workloads fill an 8-GPU host).
+
+    For a set S of clouds, a resource r and a size s: every workload whose eligible clouds lie in S
+    and that needs at least s of r sits on a host of S, and at peak u a host of capacity c (minus
+    what is pinned there) holds at most floor(u * c / s) of them. The least u with room for all of
+    them is a lower bound on the peak of any valid plan.
+    """
+    f = rules.fleet
+    open_pinned = [int(h) for h in np.flatnonzero(pinned & rules.host_open)]
+    best = 0.0
+    for key in {k for (k, _) in groups}:
+        clouds = set(key)
+        items = [(np.array(dem), n) for (k, dem), n in groups.items() if set(k) <= clouds]
+        bins = [(np.array(cap), len(hs), np.zeros(len(f.resources))) for (cloud, cap), hs in types.items() if cloud in clouds]
+        bins += [(f.cap[h], 1, fixed[h]) for h in open_pinned if f.host_cloud[h] in clouds]
+        for r in range(len(f.resources)):
+            sizes = sorted({float(d[r]) for d, _ in items if d[r] > 0}, reverse=True)
+            for size in sizes:
+                need = sum(n for d, n in items if d[r] >= size - EPS)
+
+                def room(u: float) -> int:
+                    return sum(n * max(0, math.floor((u * cap[r] - fx[r]) / size + 1e-9)) for cap, n, fx in bins
+                               if cap[r] > 0)
+
+                if room(best) >= need:
+                    continue
+                lo, hi = best, 1.0
+                if room(hi) < need:
+                    hi = 2.0
+                    while room(hi) < need and hi < 1e6:
+                        hi *= 2
+                for _ in range(40):
+                    mid = (lo + hi) / 2
+                    if room(mid) >= need:
+                        hi = mid
+                    else:
+                        lo = mid
+                best = max(best, lo)
+    return best
+
+
 def peak_lower_bound(rules: Rules, st: State, time_limit_s: float = 10.0) -> float:
     """A proven lower bound on the peak utilisation of any valid plan placing the same workloads."""
     f = rules.fleet
     placed = np.flatnonzero(st.assign >= 0)
     groups, types, fixed, pinned = _groups(rules, st, placed)
     capsafe = np.where(f.cap > 0, f.cap, np.inf)
-    lb = 0.0
+    lb = counting_peak_bound(rules, groups, types, fixed, pinned)
     live_pinned = np.flatnonzero(pinned & rules.host_live)
     if live_pinned.size:
         lb = float((fixed[live_pinned] / capsafe[live_pinned]).max())

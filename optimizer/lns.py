@@ -29,10 +29,42 @@ def _objective(ctx: Context, hosts: list[int], ws: list[int]) -> tuple[float, in
     return float(np.count_nonzero(st.count[hosts] > 0)), mig
 
 
+def _hot_neighbourhood(ctx: Context, size: int) -> list[int]:
+    """Balance: one of the hottest hosts and the hosts with the most room in its hottest resource
+    across every cloud its workloads may use. A full GPU host is only relieved by re-packing the
+    other GPU hosts, which a neighbourhood of random hosts of one cloud almost never contains."""
+    st, rules, rng = ctx.state, ctx.rules, ctx.rng
+    f = st.fleet
+    open_hosts = np.flatnonzero(rules.host_open & (st.count > 0))
+    if open_hosts.size == 0:
+        return []
+    capsafe = np.where(f.cap[open_hosts] > 0, f.cap[open_hosts], np.inf)
+    util = st.load[open_hosts] / capsafe
+    peaks = util.max(axis=1)
+    hot = open_hosts[peaks >= peaks.max() - 0.02]
+    h0 = int(hot[rng.randrange(len(hot))])
+    r = int(np.argmax(st.load[h0] / np.where(f.cap[h0] > 0, f.cap[h0], np.inf)))
+    clouds = {c for w in np.flatnonzero(st.assign == h0) for c in rules.elig_key[int(w)]}
+    pool = np.array([h for h in np.flatnonzero(rules.host_open) if h != h0 and f.host_cloud[h] in clouds
+                     and f.cap[h, r] > 0], dtype=np.int64)
+    if pool.size == 0:
+        return []
+    free = (f.cap[pool, r] - st.load[pool, r]) / f.cap[pool, r]
+    ranked = [int(h) for h in pool[np.argsort(-free)]]
+    k = max(1, (2 * size) // 3)
+    rest = ranked[k:]
+    rng.shuffle(rest)
+    return [h0] + ranked[:k] + rest[: max(0, size - 1 - k)]
+
+
 def _neighbourhood(ctx: Context, size: int) -> list[int]:
     """Hosts to re-pack: the emptiest (consolidate) or fullest (balance) of one cloud plus random others."""
     st, rules, rng = ctx.state, ctx.rules, ctx.rng
     f = st.fleet
+    if ctx.mode == "balance" and rng.random() < 0.6:
+        hot = _hot_neighbourhood(ctx, size)
+        if len(hot) > 1:
+            return hot
     active = np.flatnonzero((st.count > 0) & rules.host_open)
     if active.size == 0:
         return []

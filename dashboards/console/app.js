@@ -316,7 +316,7 @@
   const current = (gen) => gen === Q.gen;
   function paint(gen, ...nodes) {
     if (!current(gen)) return false;
-    main().replaceChildren(...nodes.flat());
+    main().replaceChildren(...nodes.flat().filter((n) => n !== null && n !== undefined && n !== false));
     return true;
   }
   function pageHead(title, sub, back) {
@@ -382,14 +382,14 @@
       utilCells[c.id] = [h('td', { class: 'util' }, '…'), h('td', { class: 'util' }, '…')];
       return h('tr', { 'data-testid': 'cloud-row', 'data-cloud': c.id },
         h('th', { scope: 'row' }, h('a', { href: `#/clouds/${c.id}` }, cloudName(c.id)), h('div', { class: 'muted small' }, c.id)),
-        h('td', {}, t('kind.' + c.kind)),
+        h('td', { class: 'nowrap' }, t('kind.' + c.kind)),
         h('td', {}, statusBadge(c.status), c.status_detail ? h('div', { class: 'muted small' }, c.status_detail) : null),
         h('td', { class: 'num' }, num(c.hosts)),
         h('td', { class: 'num' }, num(c.workloads)),
         h('td', {}, allocBar(c.allocated.vcpu, c.capacity.vcpu, 'vcpu')),
         h('td', {}, allocBar(c.allocated.memory_gib, c.capacity.memory_gib, 'memory_gib')),
         utilCells[c.id],
-        h('td', { class: 'small' }, when(c.last_sync_at)));
+        h('td', { class: 'small nowrap' }, when(c.last_sync_at)));
     });
     const heat = h('div', {}, may.hosts() ? loading() : null);
     paint(gen,
@@ -445,7 +445,7 @@
           title: label, 'aria-label': label, 'data-host': x.id,
         });
       }))));
-    return h('div', { class: 'heat', 'data-testid': 'heatmap' }, legend, groups);
+    return h('div', { class: 'heat', 'data-testid': 'heatmap' }, legend, h('div', { class: 'heat-groups' }, groups));
   }
 
   // ------------------------------------------------------------------ a cloud, a host
@@ -634,7 +634,7 @@
 
   function drawPlan(gen, view, p, before) {
     const live = LIVE_STATES.includes(p.state);
-    view.replaceChildren(
+    view.replaceChildren(...[
       pageHead(h('span', {}, t('plan.title', { id: p.id }), ' ', h('span', { 'data-testid': 'plan-state', 'data-state': p.state }, stateBadge(p.state))),
         p.state_reason || null, h('a', { href: '#/plans', class: 'back' }, t('back.plans'))),
       planMeta(p),
@@ -646,7 +646,8 @@
       p.rollback.length ? card(t('rollback.title'), movesTable(p.rollback, true)) : null,
       p.hosts.length ? hostsChartCard(p.hosts) : null,
       p.notes.length ? card(t('notes.title'), h('ul', {}, p.notes.map((n) => h('li', {}, n)))) : null,
-      p.unplaced.length ? card(t('unplaced.title'), h('ul', {}, p.unplaced.map((u) => h('li', {}, `${u.workload || u.id || ''} ${u.reason || ''}`)))) : null);
+      p.unplaced.length ? card(t('unplaced.title'), h('ul', {}, p.unplaced.map((u) => h('li', {}, `${u.workload || u.id || ''} ${u.reason || ''}`)))) : null,
+    ].filter(Boolean));
     if (live) {  // poll while the executor works; stops when the page changes or the plan settles
       Q.timers.push(setTimeout(async () => {
         if (!current(gen)) return;
@@ -871,7 +872,7 @@
   function whyResult(w, ex) {
     const item = (k, v) => [h('dt', {}, k), h('dd', {}, v)];
     const rows = ex.clouds.map((c) => h('tr', { 'data-testid': 'why-row', 'data-cloud': c.cloud, 'data-allowed': String(c.allowed) },
-      h('th', { scope: 'row' }, cloudName(c.cloud), h('div', { class: 'muted small' }, c.cloud)),
+      h('th', { scope: 'row' }, cloudName(c.cloud), cloudName(c.cloud) !== c.cloud ? h('div', { class: 'muted small' }, c.cloud) : null),
       h('td', {}, c.allowed ? badge('verdict', 'yes', '✓ ' + t('why.allowed')) : badge('verdict', 'no', '✗ ' + t('why.denied'))),
       h('td', {},
         c.checks.filter((k) => !k.passed).map((k) => h('div', { class: 'rule-line' }, h('code', {}, k.rule), ' ', k.message)),
@@ -913,7 +914,11 @@
       ev.preventDefault();
       location.hash = '#/audit' + (input.value.trim() ? `?action=${encodeURIComponent(input.value.trim())}` : '');
     });
-    const compact = (o) => (o === null || o === undefined ? '' : JSON.stringify(o));
+    // Long changes (an inventory sync lists ids) are cut on screen; the whole JSON is in the tooltip.
+    const compact = (o) => {
+      const full = o === null || o === undefined ? '' : JSON.stringify(o);
+      return full.length > 160 ? h('span', { title: full }, full.slice(0, 160) + '…') : full;
+    };
     const rows = page.items.map((e) => h('tr', { 'data-testid': 'audit-row' },
       h('th', { scope: 'row', class: 'num' }, num(e.id)),
       h('td', { class: 'small nowrap' }, when(e.at)),
