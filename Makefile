@@ -19,7 +19,9 @@ run: install
 	$(BIN)/qianyun serve --demo
 
 # pytest exits 5 when it collected no test: that must fail, never pass as green.
+# The console's browser tests drive Debian's Chromium (and need CJK fonts for Chinese pages).
 test: install
+	@[ -x /usr/bin/chromium ] || [ "$$(id -u)" != 0 ] || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium fonts-noto-cjk; }
 	$(BIN)/pytest -q -n 2 --dist loadfile $(PYTEST_ARGS); rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "error: no tests were collected"; exit 1; fi; exit $$rc
 

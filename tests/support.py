@@ -16,3 +16,47 @@ def login(client, username: str, password: str = "correct-horse-9") -> dict[str,
     r = client.post("/api/v1/auth/token", data={"username": username, "password": password})
     assert r.status_code == 200, r.text
     return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+QIANYUN = str(__import__("pathlib").Path(__import__("sys").executable).with_name("qianyun"))
+
+
+def wait_healthy(base: str, proc, timeout: float = 120) -> None:  # type: ignore[no-untyped-def]
+    """Until the service answers /healthz; fail early if its process died."""
+    import time
+
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"the service exited with {proc.returncode} before it answered")
+        try:
+            if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"the service did not answer {base}/healthz within {timeout}s")
+
+
+def serve(port: int, env: dict[str, str], cwd, *args: str, capture: bool = False):  # type: ignore[no-untyped-def]
+    """A real `qianyun serve` on 127.0.0.1:port, answering before this returns.
+
+    With `capture`, its output is kept for `communicate()`; keep such a run short, since a pipe
+    nobody reads fills up and stalls the server."""
+    import subprocess
+
+    out = subprocess.PIPE if capture else subprocess.DEVNULL
+    proc = subprocess.Popen([QIANYUN, "serve", "--port", str(port), *args], env=env, cwd=cwd,
+                            stdout=out, stderr=subprocess.STDOUT, text=True)
+    wait_healthy(f"http://127.0.0.1:{port}", proc)
+    return proc

@@ -49,10 +49,12 @@
   function when(iso) {
     if (!iso) return '–';
     const d = new Date(/[zZ]|[+-]\d\d:\d\d$/.test(iso) ? iso : iso + 'Z');
-    return new Intl.DateTimeFormat(locale(), {
+    // One unambiguous shape in both languages: 2026-11-27 00:45:10.
+    const parts = Object.fromEntries(new Intl.DateTimeFormat('en-GB', {
       timeZone: TZ, year: 'numeric', month: '2-digit', day: '2-digit',
-      hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false,
-    }).format(d);
+      hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23',
+    }).formatToParts(d).map((x) => [x.type, x.value]));
+    return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}:${parts.second}`;
   }
 
   function cloudName(id) {
@@ -133,7 +135,7 @@
   }
   function allocBar(allocated, capacity, res) {
     const frac = capacity ? allocated / capacity : null;
-    return bar(frac, `${pct(frac)} · ${num(allocated)} / ${withUnit(capacity, res)}`);
+    return h('div', {}, bar(frac, pct(frac)), h('div', { class: 'muted small nowrap' }, `${num(allocated)} / ${withUnit(capacity, res)}`));
   }
   const hostFill = (hst) => Math.max(
     hst.capacity.vcpu ? hst.allocated.vcpu / hst.capacity.vcpu : 0,
@@ -436,12 +438,12 @@
       h('span', { class: 'legend-item' }, h('span', { class: 'cell f-0 unsched' }), t('heat.unsched')));
     const groups = Object.keys(by).sort().map((cid) => h('div', { class: 'heat-group' },
       h('h3', {}, h('a', { href: `#/clouds/${cid}` }, cloudName(cid)), h('span', { class: 'muted small' }, ` ${by[cid].length}`)),
-      h('div', { class: 'heat-grid', role: 'list' }, by[cid].map((x) => {
+      h('div', { class: 'heat-grid' }, by[cid].map((x) => {
         const f = hostFill(x);
         const label = t('heat.cell', { host: x.id, pct: pct(f) }) + (x.up ? '' : ` · ${t('heat.down')}`) +
           (x.schedulable ? '' : ` · ${t('heat.unsched')}`);
         return h('a', {
-          href: `#/hosts/${x.id}`, role: 'listitem', class: `cell heat-cell ${fillClass(f)}${x.up ? '' : ' down'}${x.schedulable ? '' : ' unsched'}`,
+          href: `#/hosts/${x.id}`, class: `cell heat-cell ${fillClass(f)}${x.up ? '' : ' down'}${x.schedulable ? '' : ' unsched'}`,
           title: label, 'aria-label': label, 'data-host': x.id,
         });
       }))));
@@ -546,7 +548,7 @@
       h('td', {}, stateBadge(p.state)),
       h('td', { class: 'num' }, num(p.moves)),
       h('td', { class: 'num' }, `${num(p.stats.active_hosts)} / ${num(p.stats.lower_bound_hosts)}`),
-      h('td', { class: 'small' }, p.pending_approvals.length ? p.pending_approvals.map(approvalLabel).join('、') : '–'),
+      h('td', { class: 'small' }, p.pending_approvals.length ? p.pending_approvals.map(approvalLabel).join(Q.lang === 'en' ? ', ' : '、') : '–'),
       h('td', {}, p.proposer),
       h('td', { class: 'small' }, when(p.created_at))));
     paint(gen,

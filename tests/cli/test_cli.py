@@ -5,17 +5,14 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import subprocess
-import sys
-import time
-from pathlib import Path
 
 import httpx
 import pytest
 from sqlmodel import select
 
-QIANYUN = str(Path(sys.executable).with_name("qianyun"))
+from tests.support import QIANYUN, free_port, serve
+
 
 
 def run(*args: str, stdin: str | None = None, timeout: float = 300) -> subprocess.CompletedProcess[str]:
@@ -93,29 +90,13 @@ def test_fleet_export_writes_a_document_every_placement_of_which_obeys_the_contr
     assert check_placement(doc) == []
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def test_serve_demo_starts_the_whole_service_on_the_default_fleet(tmp_path, monkeypatch) -> None:
+def test_serve_demo_starts_the_whole_service_on_the_default_fleet(tmp_path) -> None:
     """What `make run` does: a fresh folder, the default fleet, demo users who can log in."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("QIANYUN_")}
-    port = _free_port()
-    proc = subprocess.Popen([QIANYUN, "serve", "--demo", "--port", str(port)], cwd=tmp_path, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    proc = serve(port, env, tmp_path, "--demo", capture=True)
     try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 240
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.5)
-        else:
-            pytest.fail("the service did not answer /healthz in time")
         creds = (tmp_path / "qianyun-demo-users.txt").read_text().splitlines()
         users = {line.split("\t")[0]: line.split("\t") for line in creds}
         assert set(users) == {"province", "gy-operator", "edu-operator", "dept-admin", "dr-coordinator", "auditor"}
@@ -133,17 +114,8 @@ def test_serve_demo_starts_the_whole_service_on_the_default_fleet(tmp_path, monk
         proc.terminate()
         output = proc.communicate(timeout=30)[0]
     assert "province-operator" in output
-    # a second start keeps the users and their passwords
-    proc = subprocess.Popen([QIANYUN, "serve", "--demo", "--port", str(port)], cwd=tmp_path, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = serve(port, env, tmp_path, "--demo")  # a second start keeps the users and their passwords
     try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.5)
         r = httpx.post(f"{base}/api/v1/auth/token", data={"username": "province", "password": users["province"][3]})
         assert r.status_code == 200
     finally:

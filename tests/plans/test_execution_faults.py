@@ -4,19 +4,14 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.plans.conftest import placements, wait_state
-from tests.support import make_user
+from tests.support import free_port, make_user, serve
 
-QIANYUN = str(Path(sys.executable).with_name("qianyun"))
 
 
 @pytest.fixture
@@ -64,35 +59,15 @@ def test_a_cloud_refusing_every_action_fails_the_plan_at_its_first_move(client, 
     assert placements() == before
 
 
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _serve(port: int, env: dict[str, str], cwd: Path) -> subprocess.Popen[str]:
-    proc = subprocess.Popen([QIANYUN, "serve", "--port", str(port)], env=env, cwd=cwd,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True)
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    proc.kill()
-    raise AssertionError("service did not start")
-
-
 def test_a_service_killed_mid_plan_resumes_and_does_every_move_once(service, tmp_path) -> None:
     from scheduler.registry import get_adapters
 
     make_user("gy1", "city-operator", "gy")
     env = {**os.environ, "QIANYUN_SIM_ACTION_DELAY_S": "0.3", "QIANYUN_SYNC_INTERVAL_S": "3600",
            "QIANYUN_METRICS_INTERVAL_S": "3600", "QIANYUN_SCHEDULER_ENABLED": "true"}
-    port = _port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
-    proc = _serve(port, env, tmp_path)
+    proc = serve(port, env, tmp_path)
     try:
         token = httpx.post(f"{base}/api/v1/auth/token", data={"username": "gy1", "password": "correct-horse-9"}).json()
         h = {"Authorization": f"Bearer {token['access_token']}"}
@@ -109,7 +84,7 @@ def test_a_service_killed_mid_plan_resumes_and_does_every_move_once(service, tmp
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=10)
         assert body["state"] == "executing" and body["progress"].get("forward_done", 0) < len(plan["moves"])
-        proc = _serve(port, env, tmp_path)
+        proc = serve(port, env, tmp_path)
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             body = httpx.get(f"{base}/api/v1/plans/{plan['id']}", headers=h).json()

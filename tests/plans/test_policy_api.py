@@ -4,12 +4,8 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
-from pathlib import Path
 
-from tests.support import login, make_user
-
-QIANYUN = str(Path(sys.executable).with_name("qianyun"))
+from tests.support import QIANYUN, login, make_user
 
 
 def test_the_effective_policy_is_served(client, ops) -> None:
