@@ -113,7 +113,12 @@ def test_a_plan_that_goes_stale_after_approval_is_not_executed(client, ops) -> N
     assert len(adapter.history()) == 1
 
 
-def test_two_operators_at_once_exactly_one_wins(client, ops) -> None:
+@pytest.mark.parametrize("first,second", [
+    (("gy1", "approve", None), ("gy2", "approve", None)),
+    (("gy1", "cancel", None), ("gy2", "reject", {"reason": "not tonight"})),
+])
+def test_two_operators_at_once_exactly_one_wins(client, ops, first, second) -> None:
+    """Two decisions that exclude each other, sent at the same moment: one lands, the other is 409."""
     for _ in range(3):
         plan = _gy_plan(client, ops)
         results: dict[str, int] = {}
@@ -123,15 +128,17 @@ def test_two_operators_at_once_exactly_one_wins(client, ops) -> None:
             barrier.wait()
             results[name] = client.post(f"/api/v1/plans/{plan['id']}/{verb}", json=body, headers=ops[name]).status_code
 
-        threads = [threading.Thread(target=act, args=("gy1", "approve", None)),
-                   threading.Thread(target=act, args=("gy2", "reject", {"reason": "not tonight"}))]
+        threads = [threading.Thread(target=act, args=first), threading.Thread(target=act, args=second)]
         for t in threads:
             t.start()
         for t in threads:
             t.join()
         assert sorted(results.values()) == [200, 409], results
-        final = client.get(f"/api/v1/plans/{plan['id']}", headers=ops["gy1"]).json()["state"]
-        assert final == ("approved" if results["gy1"] == 200 else "rejected")
+        body = client.get(f"/api/v1/plans/{plan['id']}", headers=ops["gy1"]).json()
+        winner = first if results[first[0]] == 200 else second
+        expected = {"approve": "approved", "cancel": "cancelled", "reject": "rejected"}[winner[1]]
+        assert body["state"] == expected
+        assert len([a for a in body["approvals"] if a["approved_by"]]) == (1 if expected == "approved" else 0)
 
 
 def test_decisions_are_final_and_need_reasons(client, ops) -> None:
