@@ -58,6 +58,7 @@ class DrProfile:
     protected: bool = False
     priority: int = 3
     rto_minutes: int = 240
+    rpo_minutes: int = 60  # how old the data a restarted system comes back with may be
 
 
 @dataclass(frozen=True)
@@ -142,3 +143,29 @@ class MetricsSource(Protocol):
     """Utilisation of a cloud's hosts and workloads over the window [start, end]."""
 
     def utilisation(self, cloud: str, start: datetime, end: datetime) -> list[UsageRollup]: ...
+
+
+# --- data-zone jobs ------------------------------------------------------------------------------
+
+JobPhase = Literal["running", "done", "failed"]
+
+
+@dataclass(frozen=True)
+class JobStatus:
+    """What a cloud says of one batch job it was asked to run."""
+
+    id: str
+    cloud: str
+    state: JobPhase
+    detail: str = ""
+
+
+@runtime_checkable
+class JobRunner(Protocol):
+    """Run one data-zone job for a given time (the simulator; Kubernetes as a batch/v1 Job)."""
+
+    def run_job(self, cloud: str, job_id: str, demand: dict[str, float], duration_s: float) -> None:
+        """Start the job now; a no-op if a job of that id was already started (idempotent)."""
+
+    def job_state(self, job_id: str) -> JobStatus:
+        """Running, done or failed; AdapterError for an id never started."""

@@ -26,7 +26,8 @@ import numpy as np
 from adapters.guizhou import CLOUDS, DEPARTMENTS, home_cloud
 from adapters.guizhou_fleet import RESOURCES, build_fleet
 from adapters.protocol import (
-    AdapterError, CloudInfo, DepartmentInfo, DrProfile, Health, HostInfo, Inventory, UsageRollup, WorkloadInfo,
+    AdapterError, CloudInfo, DepartmentInfo, DrProfile, Health, HostInfo, Inventory, JobStatus, UsageRollup,
+    WorkloadInfo,
 )
 
 SCHEMA_VERSION = "1"
@@ -428,6 +429,56 @@ class SimulatedAdapter:
 
 
 # --- helpers -------------------------------------------------------------------------------------------
+
+    # --- JobRunner: data-zone jobs -------------------------------------------------------------------
+
+    _JOBS_SCHEMA = ("CREATE TABLE IF NOT EXISTS batch_jobs (id TEXT PRIMARY KEY, cloud TEXT NOT NULL, "
+                    "demand TEXT NOT NULL, duration_s REAL NOT NULL, started REAL NOT NULL, "
+                    "failed INTEGER NOT NULL DEFAULT 0, detail TEXT NOT NULL DEFAULT '')",
+                    "CREATE TABLE IF NOT EXISTS batch_job_faults (id TEXT PRIMARY KEY)")
+
+    def _jobs_db(self, db: sqlite3.Connection) -> None:
+        for stmt in self._JOBS_SCHEMA:
+            db.execute(stmt)
+
+    def run_job(self, cloud: str, job_id: str, demand: dict[str, float], duration_s: float) -> None:
+        """Start a batch job on the cloud now; it is done after `duration_s`, unless a fault fails it."""
+        import json
+
+        with self._tx() as db:
+            self._jobs_db(db)
+            if self._reachable(db, cloud)["failed"]:
+                raise AdapterError(f"cloud {cloud} has failed; job {job_id} not started")
+            if db.execute("SELECT 1 FROM batch_jobs WHERE id = ?", (job_id,)).fetchone():
+                return
+            fault = db.execute("DELETE FROM batch_job_faults WHERE id = ?", (job_id,)).rowcount > 0
+            db.execute("INSERT INTO batch_jobs (id, cloud, demand, duration_s, started, failed, detail) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                       (job_id, cloud, json.dumps(demand), float(duration_s), time.time(), int(fault),
+                        "failed (simulated fault)" if fault else ""))
+
+    def job_state(self, job_id: str) -> JobStatus:
+        with self._tx() as db:
+            self._jobs_db(db)
+            row = db.execute("SELECT * FROM batch_jobs WHERE id = ?", (job_id,)).fetchone()
+            if row is None:
+                raise AdapterError(f"unknown batch job {job_id!r}")
+            crow = self._cloud_row(db, row["cloud"])
+        if row["failed"]:
+            return JobStatus(job_id, row["cloud"], "failed", row["detail"])
+        if crow["failed"]:
+            return JobStatus(job_id, row["cloud"], "failed", f"cloud {row['cloud']} failed while the job ran")
+        done = time.time() >= row["started"] + row["duration_s"]
+        return JobStatus(job_id, row["cloud"], "done" if done else "running")
+
+    def fail_job(self, job_id: str) -> None:
+        """Fault injection: fail a running job now, or the job of that id as soon as it starts."""
+        with self._tx() as db:
+            self._jobs_db(db)
+            if db.execute("UPDATE batch_jobs SET failed = 1, detail = 'failed (simulated fault)' WHERE id = ?",
+                          (job_id,)).rowcount == 0:
+                db.execute("INSERT OR IGNORE INTO batch_job_faults (id) VALUES (?)", (job_id,))
+
 
 def _num(v: float) -> float | int:
     return int(v) if float(v).is_integer() else v

@@ -12,11 +12,13 @@ from sqlalchemy import func, text
 from sqlmodel import Session, select
 
 from api import errors
-from api.routers import audit, auth, clouds, departments, hosts, plans, policy, workloads
+from api.routers import audit, auth, clouds, departments, drills, hosts, jobsets, plans, policy, workloads
+from api.routers import quotas
 from api.schemas import HealthOut
 from dashboards import console_dir
 from scheduler import executor, loop, telemetry
 from scheduler.db import get_engine
+from scheduler.drills import resume_all as resume_drills
 from scheduler.models import Cloud
 from scheduler.policy import get_policy
 from scheduler.settings import get_settings
@@ -27,6 +29,7 @@ def create_app() -> FastAPI:
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         get_policy()  # a malformed site policy stops the start, with its line and field
         executor.resume_all()  # plans a killed process left executing go on where they stopped
+        resume_drills()  # live drills a killed process left in the middle go on where they stopped
         sched = loop.start() if get_settings().scheduler_enabled else None
         try:
             yield
@@ -37,7 +40,7 @@ def create_app() -> FastAPI:
     app = FastAPI(title="Qianyun (黔云)", version="0.1.0", lifespan=lifespan,
                   description="Unified scheduling and tiered control for Guizhou's integrated public cloud.")
     errors.install(app)
-    for module in (auth, clouds, hosts, workloads, departments, plans, policy, audit):
+    for module in (auth, clouds, hosts, workloads, departments, plans, policy, audit, drills, jobsets, quotas):
         app.include_router(module.router)
 
     @app.get("/healthz", response_model=HealthOut, tags=["health"])

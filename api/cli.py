@@ -148,6 +148,8 @@ def fleet_export(output: Annotated[Path, typer.Option("-o", "--output", help="wh
 from api import optimize_cli  # noqa: E402  (registers `optimize` and `failover`)
 
 optimize_cli.register(app)
+from api import jobs_cli  # noqa: E402  (registers `jobs solve`)
+jobs_cli.register(app)
 
 if __name__ == "__main__":
     app()

@@ -22,26 +22,39 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from policies.model import (
     APPROVERS,
     CLOUD_KINDS,
+    COHORTS,
+    FAILBACK_MODES,
     MATCH_KEYS,
     PLACEMENT_RULE_IDS,
     PLAN_KINDS,
+    QUOTA_RESOURCES,
+    ROLES,
     RULE_LEVELS,
     ApprovalMatch,
     ApprovalRule,
     AutoApprove,
     DenyEntry,
+    Dr,
     Execution,
     Placement,
     PlacementRule,
     Policy,
+    Quotas,
     SeparationOfDuties,
 )
 
 DEFAULT_FILE = Path(__file__).with_name("default.yaml")
 
-SECTIONS = ("approvals", "separation_of_duties", "auto_approve", "execution", "placement")
+SECTIONS = ("approvals", "separation_of_duties", "auto_approve", "execution", "placement", "dr", "quotas")
 SOD_FIELDS = ("proposer_may_approve_own_scope", "multi_scope_needs_other_approver")
-EXECUTION_FIELDS = ("max_concurrent_moves_per_cloud", "retries", "backoff_s")
+EXECUTION_FIELDS = ("max_concurrent_moves_per_cloud", "max_concurrent_restarts_per_cloud", "retries", "backoff_s")
+DR_FIELDS = ("restart_minutes", "backup_reserve_share", "drill_runbook", "real_failover")
+RESTART_FIELDS = ("base", "per_vcpu", "per_100_gib_storage")
+RUNBOOK_FIELDS = ("tabletop_roles", "live_roles", "auto_approve_drill_plans", "failback")
+FAILOVER_FIELDS = ("declare_roles", "approve_roles")
+QUOTA_FIELDS = ("headroom_share", "dr_reserve_share", "province_review_above", "borrowing", "seed_headroom_share",
+                "phantom_size", "max_expiry_days")
+BORROWING_FIELDS = ("cohort", "borrowing_limit_share", "lending_limit_share")
 
 
 class PolicyError(ValueError):
@@ -213,7 +226,7 @@ def _flags(r: _Reader, node: Node, section: str, fields: tuple[str, ...], requir
         elif key == "backoff_s":
             out[key] = r.number(v, f, 0.0)
         else:
-            out[key] = r.integer(v, f, 1 if key == "max_concurrent_moves_per_cloud" else 0)
+            out[key] = r.integer(v, f, 1 if key.startswith("max_concurrent") else 0)
     return out
 
 
@@ -264,6 +277,107 @@ def _placement_rules(r: _Reader, node: Node) -> tuple[PlacementRule, ...]:
     return tuple(out)
 
 
+def _dr(r: _Reader, node: Node, required: bool) -> dict[str, Any]:
+    """The `dr` section as field changes per subsection; a site names only what it changes."""
+    m = r.mapping(node, "dr", DR_FIELDS, DR_FIELDS if required else ())
+    out: dict[str, Any] = {}
+    if "restart_minutes" in m:
+        rm = r.mapping(m["restart_minutes"][1], "dr.restart_minutes", RESTART_FIELDS, RESTART_FIELDS if required else ())
+        out["restart_minutes"] = {k: r.number(v, f"dr.restart_minutes.{k}", 0.0) for k, (_, v) in rm.items()}
+    if "backup_reserve_share" in m:
+        v = m["backup_reserve_share"][1]
+        share = r.number(v, "dr.backup_reserve_share", 0.0)
+        if share >= 1.0:
+            raise r.fail(v, "dr.backup_reserve_share", f"must be below 1 (a share of the backup node), got {share:g}")
+        out["backup_reserve_share"] = share
+    if "drill_runbook" in m:
+        rb = r.mapping(m["drill_runbook"][1], "dr.drill_runbook", RUNBOOK_FIELDS, RUNBOOK_FIELDS if required else ())
+        runbook: dict[str, Any] = {}
+        for k, (_, v) in rb.items():
+            f = f"dr.drill_runbook.{k}"
+            if k.endswith("_roles"):
+                runbook[k] = r.strings(v, f, ROLES, "role")
+            elif k == "failback":
+                runbook[k] = r.choice(v, f, FAILBACK_MODES)
+            else:
+                runbook[k] = r.boolean(v, f)
+        out["drill_runbook"] = runbook
+    if "real_failover" in m:
+        rf = r.mapping(m["real_failover"][1], "dr.real_failover", FAILOVER_FIELDS, FAILOVER_FIELDS if required else ())
+        out["real_failover"] = {k: r.strings(v, f"dr.real_failover.{k}", ROLES, "role") for k, (_, v) in rf.items()}
+    return out
+
+
+def _merge_dr(base: Dr, changes: dict[str, Any] | None) -> Dr:
+    if not changes:
+        return base
+    return Dr(restart_minutes=replace(base.restart_minutes, **changes.get("restart_minutes", {})),
+              backup_reserve_share=changes.get("backup_reserve_share", base.backup_reserve_share),
+              drill_runbook=replace(base.drill_runbook, **changes.get("drill_runbook", {})),
+              real_failover=replace(base.real_failover, **changes.get("real_failover", {})))
+
+
+def _share(r: _Reader, node: Node, field: str, below_one: bool = True) -> float:
+    v = r.number(node, field, 0.0)
+    if below_one and v >= 1.0:
+        raise r.fail(node, field, f"must be below 1 (a share), got {v:g}")
+    if not below_one and v > 1.0:
+        raise r.fail(node, field, f"must be at most 1 (a share), got {v:g}")
+    return v
+
+
+def _amounts(r: _Reader, node: Node, field: str, required: bool, positive: bool) -> dict[str, float]:
+    m = r.mapping(node, field, QUOTA_RESOURCES, QUOTA_RESOURCES if required else ())
+    out: dict[str, float] = {}
+    for k, (_, v) in m.items():
+        out[k] = r.number(v, f"{field}.{k}", 0.0)
+        if positive and out[k] <= 0:
+            raise r.fail(v, f"{field}.{k}", f"must be > 0, got {out[k]:g}")
+    return out
+
+
+def _quotas(r: _Reader, node: Node, required: bool) -> dict[str, Any]:
+    """The `quotas` section as field changes; a site names only what it changes."""
+    m = r.mapping(node, "quotas", QUOTA_FIELDS, QUOTA_FIELDS if required else ())
+    out: dict[str, Any] = {}
+    for k in ("headroom_share", "dr_reserve_share", "seed_headroom_share"):
+        if k in m:
+            out[k] = _share(r, m[k][1], f"quotas.{k}", below_one=k != "seed_headroom_share")
+    if "headroom_share" in out and "dr_reserve_share" in out and out["headroom_share"] + out["dr_reserve_share"] >= 1:
+        raise r.fail(m["dr_reserve_share"][1], "quotas.dr_reserve_share",
+                     "headroom_share and dr_reserve_share together must leave part of the cloud to allot")
+    if "province_review_above" in m:
+        out["province_review_above"] = _amounts(r, m["province_review_above"][1], "quotas.province_review_above",
+                                                required, positive=False)
+    if "phantom_size" in m:
+        out["phantom_size"] = _amounts(r, m["phantom_size"][1], "quotas.phantom_size", required, positive=True)
+    if "borrowing" in m:
+        bm = r.mapping(m["borrowing"][1], "quotas.borrowing", BORROWING_FIELDS, BORROWING_FIELDS if required else ())
+        borrowing: dict[str, Any] = {}
+        for k, (_, v) in bm.items():
+            f = f"quotas.borrowing.{k}"
+            borrowing[k] = r.choice(v, f, COHORTS, "cohort") if k == "cohort" else _share(r, v, f, below_one=False)
+        out["borrowing"] = borrowing
+    if "max_expiry_days" in m:
+        out["max_expiry_days"] = r.integer(m["max_expiry_days"][1], "quotas.max_expiry_days", 1)
+    return out
+
+
+def _merge_quotas(base: Quotas, changes: dict[str, Any] | None, source: str) -> Quotas:
+    if not changes:
+        return base
+    flat = {k: v for k, v in changes.items() if k not in ("province_review_above", "phantom_size", "borrowing")}
+    out = replace(base, **flat,
+                  province_review_above=replace(base.province_review_above, **changes.get("province_review_above", {})),
+                  phantom_size=replace(base.phantom_size, **changes.get("phantom_size", {})),
+                  borrowing=replace(base.borrowing, **changes.get("borrowing", {})))
+    if out.headroom_share + out.dr_reserve_share >= 1:
+        raise PolicyError(source, None, "quotas.dr_reserve_share",
+                          f"headroom_share {out.headroom_share:g} and dr_reserve_share {out.dr_reserve_share:g} together "
+                          "must leave part of the cloud to allot")
+    return out
+
+
 @dataclass
 class _Parsed:
     """One file's sections; absent ones are None (the file does not change them)."""
@@ -274,6 +388,8 @@ class _Parsed:
     execution: dict[str, Any] | None = None
     placement_rules: tuple[PlacementRule, ...] | None = None
     deny: tuple[DenyEntry, ...] | None = None
+    dr: dict[str, Any] | None = None
+    quotas: dict[str, Any] | None = None
 
 
 def _parse(text: str, file: str, is_default: bool) -> _Parsed:
@@ -320,6 +436,10 @@ def _parse(text: str, file: str, is_default: bool) -> _Parsed:
                 pm = r.mapping(pnode, "placement", ("deny",))
             if "deny" in pm:
                 out.deny = _deny(r, pm["deny"][1])
+        if "dr" in sections:
+            out.dr = _dr(r, sections["dr"][1], is_default)
+        if "quotas" in sections:
+            out.quotas = _quotas(r, sections["quotas"][1], is_default)
     except yaml.YAMLError as e:  # e.g. a scalar YAML cannot construct (bad timestamp)
         mark = getattr(e, "problem_mark", None)
         raise PolicyError(file, mark.line + 1 if mark else None, None, f"not valid YAML: {e}") from None
@@ -346,6 +466,8 @@ def _merge(base: Policy, p: _Parsed, source: str) -> Policy:
         execution=replace(base.execution, **(p.execution or {})),
         placement=placement,
         sources=(*base.sources, source),
+        dr=_merge_dr(base.dr, p.dr),
+        quotas=_merge_quotas(base.quotas, p.quotas, source),
     )
 
 

@@ -15,13 +15,17 @@ from optimizer.fleet import CLOUD_KINDS
 APPROVERS = ("province", "own-cloud")
 PLAN_KINDS = ("rebalance", "drain", "place-pending")
 RULE_LEVELS = ("cloud", "host")
+ROLES = ("province-operator", "city-operator", "industry-operator", "department-admin", "dr-coordinator", "auditor")
+FAILBACK_MODES = ("auto", "propose")
 MATCH_KEYS = ("touches_kind", "touches_cloud", "crosses_clouds", "within_kind")
 # The placement rules the code implements; default.yaml must name exactly these.
 PLACEMENT_RULE_IDS = ("classified", "home-or-province", "backup-only-dr", "mlps", "failed-cloud", "pinned",
                       "capacity", "spread-group", "unschedulable")
 
 __all__ = ["APPROVERS", "CLOUD_KINDS", "PLAN_KINDS", "ApprovalMatch", "ApprovalRule", "SeparationOfDuties",
-           "AutoApprove", "Execution", "PlacementRule", "DenyEntry", "Placement", "Policy"]
+           "AutoApprove", "Execution", "PlacementRule", "DenyEntry", "Placement", "Policy", "RestartModel",
+           "DrillRunbook", "RealFailover", "Dr", "ROLES", "FAILBACK_MODES", "QUOTA_RESOURCES", "COHORTS",
+           "ResourceAmounts", "QuotaBorrowing", "Quotas"]
 
 
 @dataclass(frozen=True)
@@ -80,11 +84,13 @@ class AutoApprove:
 @dataclass(frozen=True)
 class Execution:
     max_concurrent_moves_per_cloud: int = 2
+    max_concurrent_restarts_per_cloud: int = 32
     retries: int = 3
     backoff_s: float = 0.5
 
     def to_dict(self) -> dict[str, Any]:
         return {"max_concurrent_moves_per_cloud": self.max_concurrent_moves_per_cloud,
+                "max_concurrent_restarts_per_cloud": self.max_concurrent_restarts_per_cloud,
                 "retries": self.retries, "backoff_s": self.backoff_s}
 
 
@@ -144,6 +150,115 @@ class Placement:
 
 
 @dataclass(frozen=True)
+class RestartModel:
+    """Minutes a cold restart takes by size: what a drill predicts recovery times with."""
+
+    base: float = 2.0
+    per_vcpu: float = 0.1
+    per_100_gib_storage: float = 0.5
+
+    def minutes(self, demand: dict[str, float]) -> float:
+        return (self.base + self.per_vcpu * float(demand.get("vcpu", 0))
+                + self.per_100_gib_storage * float(demand.get("storage_gib", 0)) / 100.0)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"base": self.base, "per_vcpu": self.per_vcpu, "per_100_gib_storage": self.per_100_gib_storage}
+
+
+@dataclass(frozen=True)
+class DrillRunbook:
+    """The pre-authorised drill runbook: who may start drills, and what the system approves in a live one."""
+
+    tabletop_roles: tuple[str, ...] = ("dr-coordinator", "province-operator")
+    live_roles: tuple[str, ...] = ("dr-coordinator", "province-operator")
+    auto_approve_drill_plans: bool = True  # a live drill's failover and failback plans, approved by the runbook
+    failback: str = "auto"  # auto: a live drill fails back at once; propose: its failback plan waits for people
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"tabletop_roles": list(self.tabletop_roles), "live_roles": list(self.live_roles),
+                "auto_approve_drill_plans": self.auto_approve_drill_plans, "failback": self.failback}
+
+
+@dataclass(frozen=True)
+class RealFailover:
+    """Who may declare a cloud down or up, and who may approve the real failover and failback plans."""
+
+    declare_roles: tuple[str, ...] = ("dr-coordinator", "province-operator")
+    approve_roles: tuple[str, ...] = ("province-operator", "dr-coordinator")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"declare_roles": list(self.declare_roles), "approve_roles": list(self.approve_roles)}
+
+
+@dataclass(frozen=True)
+class Dr:
+    """Disaster recovery: the restart-time model, the backup node's reserve, the drill runbook, real failover."""
+
+    restart_minutes: RestartModel = field(default_factory=RestartModel)
+    backup_reserve_share: float = 0.1  # share of the backup node a failover should leave free
+    drill_runbook: DrillRunbook = field(default_factory=DrillRunbook)
+    real_failover: RealFailover = field(default_factory=RealFailover)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"restart_minutes": self.restart_minutes.to_dict(), "backup_reserve_share": self.backup_reserve_share,
+                "drill_runbook": self.drill_runbook.to_dict(), "real_failover": self.real_failover.to_dict()}
+
+
+QUOTA_RESOURCES = ("vcpu", "memory_gib", "gpu", "storage_gib")
+COHORTS = ("cloud", "parent")
+
+
+@dataclass(frozen=True)
+class ResourceAmounts:
+    """An amount of each quota resource (vCPU, GiB of memory, GPUs, GiB of storage)."""
+
+    vcpu: float = 0.0
+    memory_gib: float = 0.0
+    gpu: float = 0.0
+    storage_gib: float = 0.0
+
+    def as_dict(self) -> dict[str, float]:
+        return {r: getattr(self, r) for r in QUOTA_RESOURCES}
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.as_dict()
+
+
+@dataclass(frozen=True)
+class QuotaBorrowing:
+    """Kueue-style cohorts: who may borrow whose idle quota, and how much stays guaranteed."""
+
+    cohort: str = "cloud"  # cloud: every department with quota on the cloud; parent: a city department and its county offices
+    borrowing_limit_share: float = 0.5  # a department may use up to this share of its own quota on top of it
+    lending_limit_share: float = 0.8  # share of a department's quota its cohort may borrow; the rest is guaranteed
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"cohort": self.cohort, "borrowing_limit_share": self.borrowing_limit_share,
+                "lending_limit_share": self.lending_limit_share}
+
+
+@dataclass(frozen=True)
+class Quotas:
+    """Department quotas: what a cloud keeps back, who approves a request, how borrowing works."""
+
+    headroom_share: float = 0.1  # share of every cloud's capacity never allotted as quota
+    dr_reserve_share: float = 0.05  # share kept free on every cloud to receive failover restarts
+    province_review_above: ResourceAmounts = field(
+        default_factory=lambda: ResourceAmounts(64.0, 256.0, 2.0, 10240.0))  # above any: the province centre approves too
+    borrowing: QuotaBorrowing = field(default_factory=QuotaBorrowing)
+    seed_headroom_share: float = 0.25  # first quotas: each department's use on the cloud plus this share
+    phantom_size: ResourceAmounts = field(
+        default_factory=lambda: ResourceAmounts(8.0, 32.0, 1.0, 500.0))  # the feasibility check's unit of unused quota
+    max_expiry_days: int = 1095
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"headroom_share": self.headroom_share, "dr_reserve_share": self.dr_reserve_share,
+                "province_review_above": self.province_review_above.to_dict(), "borrowing": self.borrowing.to_dict(),
+                "seed_headroom_share": self.seed_headroom_share, "phantom_size": self.phantom_size.to_dict(),
+                "max_expiry_days": self.max_expiry_days}
+
+
+@dataclass(frozen=True)
 class Policy:
     """The effective policy: the default with the site's file on top."""
 
@@ -153,6 +268,8 @@ class Policy:
     execution: Execution
     placement: Placement
     sources: tuple[str, ...] = field(default=())  # the files it was loaded from, default first
+    dr: Dr = field(default_factory=Dr)
+    quotas: Quotas = field(default_factory=Quotas)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready data: what the policy endpoint returns."""
@@ -163,4 +280,6 @@ class Policy:
             "auto_approve": [a.to_dict() for a in self.auto_approve],
             "execution": self.execution.to_dict(),
             "placement": self.placement.to_dict(),
+            "dr": self.dr.to_dict(),
+            "quotas": self.quotas.to_dict(),
         }

@@ -3,8 +3,8 @@
 Each action's state is committed before the adapter call (running) and after it (done or failed),
 so a restarted service knows exactly where it stopped: done moves are not repeated, the move that
 was running is issued again (adapter actions are idempotent: a workload already on its target is
-done), and pending ones follow. Consecutive moves that share no host may run together, at most
-`max_concurrent_moves_per_cloud` per cloud, so a plan never turns into a migration storm.
+done), and pending ones follow. Consecutive moves that share no host may run together, within the
+per-cloud limits of scheduler.batching, so a plan never turns into a migration storm.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ from sqlmodel import Session, col, select
 from adapters.protocol import AdapterError, DrProfile, WorkloadInfo
 from scheduler import audit, telemetry
 from scheduler.db import get_engine, utcnow
+from policies.model import Execution
+from scheduler.batching import Batch
 from scheduler.models import Cloud, Host, Plan, PlanAction, Workload
 from scheduler.plans import ACTIVE_STATES, transition
 from scheduler.policy import get_policy
@@ -107,38 +109,34 @@ def run_action(action_id: int) -> Outcome:
         return Outcome(action_id, not error, error)
 
 
-def _next_batch(session: Session, plan_id: int, phase: str, per_cloud: int) -> list[PlanAction]:
-    """The next moves in order that may run together: no shared host, at most `per_cloud` per cloud."""
+def _next_batch(session: Session, plan_id: int, phase: str, limits: Execution) -> list[PlanAction]:
+    """The next moves in order that may run together (scheduler.batching)."""
     todo = session.exec(select(PlanAction).where(PlanAction.plan_id == plan_id, PlanAction.phase == phase,
                                                  col(PlanAction.state).in_(("pending", "running")))
                         .order_by(PlanAction.step)).all()
     cloud_of = {h.id: h.cloud_id for h in session.exec(select(Host).where(
         col(Host.id).in_({a.to_host for a in todo} | {a.from_host for a in todo if a.from_host})))}
-    batch: list[PlanAction] = []
-    hosts: set[str] = set()
-    load: dict[str, int] = {}
+    dead = set(session.exec(select(Cloud.id).where(Cloud.status == "failed")))
+    batch = Batch(cloud_of, dead, limits)
+    out: list[PlanAction] = []
     for a in todo:
-        mine = {a.to_host} | ({a.from_host} if a.from_host else set())
-        clouds = {cloud_of.get(h, h) for h in mine}
-        if hosts & mine or any(load.get(c, 0) >= per_cloud for c in clouds):
+        if not batch.admits(a.from_host, a.to_host):
             break
-        batch.append(a)
-        hosts |= mine
-        for c in clouds:
-            load[c] = load.get(c, 0) + 1
-    return batch
+        batch.add(a.from_host, a.to_host)
+        out.append(a)
+    return out
 
 
 def run_plan(plan_id: int) -> str:
     """Drive a plan in `executing` or `rolling back` to its end; return the final state."""
-    per_cloud = max(1, get_policy().execution.max_concurrent_moves_per_cloud)
+    limits = get_policy().execution
     while True:
         with Session(get_engine(), expire_on_commit=False) as session:
             plan = session.get(Plan, plan_id)
             if plan is None or plan.state not in ACTIVE_STATES:
                 return plan.state if plan else "missing"
             phase = "forward" if plan.state == "executing" else "rollback"
-            batch = _next_batch(session, plan_id, phase, per_cloud)
+            batch = _next_batch(session, plan_id, phase, limits)
             if not batch:
                 done_state = "succeeded" if phase == "forward" else "rolled back"
                 transition(session, plan, done_state, ACTOR, "every move done")

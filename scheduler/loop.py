@@ -47,14 +47,41 @@ def run_scheduled_proposal(spec: dict[str, Any]) -> int | None:
     return plan_id
 
 
+def run_scheduled_drill(spec: dict[str, Any]) -> int | None:
+    """Start a drill on a schedule, as the system under the drill runbook."""
+    from scheduler import drills, plans
+
+    with session_scope() as session:
+        run = drills.tabletop if spec.get("mode", "tabletop") == "tabletop" else drills.start_live
+        drill = run(session, plans.SYSTEM, list(spec["clouds"]), spec["cron"])
+        drill_id, live = drill.id, drill.mode == "live"
+    if live:
+        drills.start(drill_id)  # type: ignore[arg-type]
+    return drill_id
+
+
+def run_quota_expiry() -> None:
+    """Approved quota requests past their expiry give their quota back."""
+    from scheduler.quota_requests import expire_due
+
+    with session_scope() as session:
+        expire_due(session)
+
+
 def start() -> BackgroundScheduler:
     """Jobs never overlap themselves (max_instances=1) and a late run is merged, not queued."""
     settings = get_settings()
     sched = BackgroundScheduler(timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1})
     sched.add_job(run_sync, "interval", seconds=settings.sync_interval_s, id="inventory-sync")
     sched.add_job(run_metrics, "interval", seconds=settings.metrics_interval_s, id="metrics-rollup")
+    sched.add_job(run_quota_expiry, "interval", seconds=60, id="quota-expiry")
     for i, spec in enumerate(settings.rebalance_schedules):
         trigger = CronTrigger.from_crontab(spec["cron"], timezone="Asia/Shanghai")
         sched.add_job(run_scheduled_proposal, trigger, args=[spec], id=f"scheduled-plan-{i}")
+    for i, spec in enumerate(settings.drill_schedules):
+        trigger = CronTrigger.from_crontab(spec["cron"], timezone="Asia/Shanghai")
+        sched.add_job(run_scheduled_drill, trigger, args=[spec], id=f"scheduled-drill-{i}")
+    from scheduler import dispatch  # data-zone jobs: fire at planned starts, poll, re-plan
+    dispatch.install(sched)
     sched.start()
     return sched

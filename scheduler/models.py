@@ -79,6 +79,7 @@ class Workload(SQLModel, table=True):
     dr_protected: bool = False
     dr_priority: int = 3
     dr_rto_minutes: int = 240
+    dr_rpo_minutes: int = 60  # data loss the system's owner accepts: how old its replica may be
     last_seen_at: datetime | None = _ts(default=None, nullable=True)
 
 
@@ -197,3 +198,182 @@ class PlanAction(SQLModel, table=True):
     error: str = ""
     started_at: datetime | None = _ts(default=None, nullable=True)
     finished_at: datetime | None = _ts(default=None, nullable=True)
+
+
+class Drill(SQLModel, table=True):
+    """A disaster-recovery drill: the clouds it fails, how (tabletop or live), where it got to, its report.
+
+    A live drill runs through states a restarted service can resume from (planned, failing-over,
+    failed-over, failing-back, then closed or aborted); `version` guards every state change.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    mode: str  # tabletop | live
+    clouds: Any = Field(default=None, sa_column=Column(JSON, nullable=False))
+    state: str = Field(default="planned", index=True)
+    state_reason: str = ""
+    starter: str
+    schedule: str | None = None  # the cron of the schedule that started it, if one did
+    version: int = 1
+    progress: Any = Field(default=None, sa_column=Column(JSON, nullable=True))
+    failover_plan_id: int | None = Field(default=None, foreign_key="plan.id")
+    failback_plan_id: int | None = Field(default=None, foreign_key="plan.id")
+    report: Any = Field(default=None, sa_column=Column(JSON, nullable=True))
+    created_at: datetime = _ts(default_factory=utcnow)
+    started_at: datetime | None = _ts(default=None, nullable=True)
+    failed_over_at: datetime | None = _ts(default=None, nullable=True)
+    closed_at: datetime | None = _ts(default=None, nullable=True)
+    updated_at: datetime = _ts(default_factory=utcnow)
+
+
+class DrillRecovery(SQLModel, table=True):
+    """One protected workload of a drilled cloud: predicted and (live) measured recovery, against its RTO."""
+
+    __tablename__ = "drill_recovery"
+    __table_args__ = (UniqueConstraint("drill_id", "workload_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    drill_id: int = Field(foreign_key="drill.id", index=True)
+    workload_id: str
+    cloud_id: str  # the drilled cloud it ran on
+    priority: int
+    rto_minutes: int
+    rpo_minutes: int
+    from_host: str | None = None
+    to_host: str | None = None  # None: it did not fit
+    to_cloud: str | None = None
+    step: int | None = None
+    predicted_minutes: float | None = None
+    measured_minutes: float | None = None
+    unplaced_reason: str = ""
+    failback_host: str | None = None
+    failback_state: str = ""  # "", done, failed, stayed
+
+
+class JobSet(SQLModel, table=True):
+    """A data-zone job set: the contract's job-set document, the clouds it may run on, its recurrence.
+
+    Times inside `document` are minutes from the start of a run; a run is one occurrence (JobRun).
+    """
+
+    __tablename__ = "jobset"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = ""
+    cloud_id: str = Field(foreign_key="cloud.id", index=True)  # the cloud it is planned on
+    clouds: Any = Field(default=None, sa_column=Column(JSON, nullable=False))  # [cloud_id, fallbacks...]
+    department_id: str | None = Field(default=None, index=True)  # the owning department (a department admin's)
+    recurrence: str | None = None  # cron, Asia/Shanghai
+    objective: str = "makespan"
+    document: Any = Field(default=None, sa_column=Column(JSON, nullable=False))
+    owner: str
+    active: bool = True
+    created_at: datetime = _ts(default_factory=utcnow)
+
+
+class JobRun(SQLModel, table=True):
+    """One occurrence of a job set: time zero, the capacity forecast it was planned against, the
+    schedule (contract document) and every re-plan (when, why, which starts changed)."""
+
+    __tablename__ = "job_run"
+    id: int | None = Field(default=None, primary_key=True)
+    jobset_id: int = Field(foreign_key="jobset.id", index=True)
+    anchor: datetime = _ts()  # minute 0 of the schedule
+    state: str = Field(default="planned", index=True)  # planned | running | done | failed
+    schedule: Any = Field(default=None, sa_column=Column(JSON, nullable=False))
+    forecast: Any = Field(default=None, sa_column=Column(JSON, nullable=True))
+    replans: Any = Field(default=None, sa_column=Column(JSON, nullable=True))
+    version: int = 1
+    created_at: datetime = _ts(default_factory=utcnow)
+    updated_at: datetime = _ts(default_factory=utcnow)
+
+
+class DataJob(SQLModel, table=True):
+    """One job of a run as dispatch tracks it: planned against actual start, and its state."""
+
+    __tablename__ = "data_job"
+    __table_args__ = (UniqueConstraint("run_id", "job_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(foreign_key="job_run.id", index=True)
+    job_id: str
+    cloud_id: str | None = None
+    duration_min: int
+    planned_start: datetime = _ts()
+    first_planned_start: datetime = _ts()
+    actual_start: datetime | None = _ts(default=None, nullable=True)
+    finished_at: datetime | None = _ts(default=None, nullable=True)
+    state: str = Field(default="pending", index=True)  # pending | running | done | failed | late
+    external_id: str | None = None  # the adapter's id of the running job
+    attempts: int = 0
+    error: str = ""
+
+
+class HourlyLoad(SQLModel, table=True):
+    """p95 of a cloud's used share of one resource, by hour of day (Asia/Shanghai): the load forecast."""
+
+    __tablename__ = "hourly_load"
+    __table_args__ = (UniqueConstraint("cloud_id", "resource", "hour"),)
+    id: int | None = Field(default=None, primary_key=True)
+    cloud_id: str = Field(index=True)
+    resource: str
+    hour: int  # 0..23, local time
+    p95: float  # share of capacity in use
+    computed_at: datetime = _ts(default_factory=utcnow)
+
+
+class Quota(SQLModel, table=True):
+    """What one department is guaranteed on one cloud (nominal quota, per resource).
+
+    Borrowing and lending limits are shares of these figures set in policy (`quotas.borrowing`), so a
+    grant never has to rewrite them. `version` guards every change (compare-and-set).
+    """
+
+    __table_args__ = (UniqueConstraint("department_id", "cloud_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    department_id: str = Field(foreign_key="department.id", index=True)
+    cloud_id: str = Field(foreign_key="cloud.id", index=True)
+    vcpu: float = 0
+    memory_gib: float = 0
+    gpu: float = 0
+    storage_gib: float = 0
+    version: int = 1
+    updated_at: datetime = _ts(default_factory=utcnow)
+
+
+class QuotaRequest(SQLModel, table=True):
+    """A department's request for more quota on a cloud: routed to approvers, checked for room, decided once."""
+
+    __tablename__ = "quota_request"
+    id: int | None = Field(default=None, primary_key=True)
+    department_id: str = Field(foreign_key="department.id", index=True)
+    cloud_id: str = Field(foreign_key="cloud.id", index=True)
+    vcpu: float = 0
+    memory_gib: float = 0
+    gpu: float = 0
+    storage_gib: float = 0
+    justification: str
+    expires_at: datetime | None = _ts(default=None, nullable=True)
+    state: str = Field(default="pending", index=True)  # pending | approved | rejected | expired
+    requester: str
+    required_approvals: Any = Field(default=None, sa_column=Column(JSON, nullable=False))  # [{key, reason}]
+    approvals: Any = Field(default=None, sa_column=Column(JSON, nullable=True))  # [{key, username, at, reason}]
+    feasibility: Any = Field(default=None, sa_column=Column(JSON, nullable=True))
+    decided_by: str | None = None
+    decided_at: datetime | None = _ts(default=None, nullable=True)
+    decision_reason: str = ""
+    version: int = 1
+    created_at: datetime = _ts(default_factory=utcnow)
+    updated_at: datetime = _ts(default_factory=utcnow)
+
+
+class QuotaReclaim(SQLModel, table=True):
+    """An owner's call for its lent quota: the borrowers' excess and the workloads marked to give it back."""
+
+    __tablename__ = "quota_reclaim"
+    id: int | None = Field(default=None, primary_key=True)
+    department_id: str = Field(foreign_key="department.id", index=True)  # the owner
+    cloud_id: str = Field(foreign_key="cloud.id", index=True)
+    shortfall: Any = Field(default=None, sa_column=Column(JSON, nullable=False))  # per resource
+    items: Any = Field(default=None, sa_column=Column(JSON, nullable=False))  # [{workload, department, demand}]
+    covered: bool = False
+    requested_by: str
+    state: str = Field(default="open", index=True)  # open | resolved
+    created_at: datetime = _ts(default_factory=utcnow)

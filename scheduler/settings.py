@@ -29,11 +29,20 @@ class Settings(BaseSettings):
     rebalance_schedules: list[dict[str, Any]] = Field(default_factory=list, description=(
         'JSON list of scheduled proposals, e.g. [{"scope": "gy", "cron": "0 3 * * 6", "kind": "rebalance", '
         '"objective": "consolidate", "max_migrations": 20}]'))
+    drill_schedules: list[dict[str, Any]] = Field(default_factory=list, description=(
+        'JSON list of scheduled drills, e.g. [{"clouds": ["gz-gov"], "mode": "tabletop", "cron": "0 2 1 * *"}]'))
 
     scheduler_enabled: bool = True
     sync_interval_s: int = Field(default=60, ge=5)
     metrics_interval_s: int = Field(default=300, ge=5)
     metrics_window_s: int = Field(default=3600, ge=60)
+
+    jobs_headroom: float = Field(default=0.2, ge=0.0, lt=1.0, description="share of a cloud kept free above its p95 online load when data-zone jobs are planned")
+    jobs_time_limit_s: float = Field(default=10.0, gt=0, le=600, description="optimizer time limit for a job schedule")
+    jobs_minute_s: float = Field(default=60.0, gt=0, description="wall-clock seconds per schedule minute (shorter in demos and tests)")
+    jobs_tick_s: int = Field(default=15, ge=1, description="how often dispatch polls running jobs and catches up")
+    jobs_grace_min: int = Field(default=2, ge=0, description="schedule minutes a job may start after its plan before it is late")
+    jobs_max_attempts: int = Field(default=2, ge=1, description="runs of a failing job before it and its successors fail")
 
     page_size_max: int = Field(default=1000, ge=1)
     demo_credentials_path: str = Field(default="qianyun-demo-users.txt")

@@ -80,6 +80,7 @@ def _workload_values(w: WorkloadInfo, cloud: str) -> dict[str, Any]:
             "city": w.city, "industry": w.industry, "classification": w.classification,
             "mlps_level": w.mlps_level, "spread_group": w.spread_group, "pinned": w.pinned, "role": w.role,
             "dr_protected": w.dr.protected, "dr_priority": w.dr.priority, "dr_rto_minutes": w.dr.rto_minutes,
+            "dr_rpo_minutes": w.dr.rpo_minutes,
             **{r: float(w.demand.get(r, 0)) for r in ("vcpu", "memory_gib", "gpu", "storage_gib")}}
 
 
@@ -146,6 +147,8 @@ def sync_cloud(session: Session, adapter: CloudAdapter, cloud_id: str) -> CloudS
     except AdapterError as exc:
         log.warning("cloud %s degraded: %s", cloud_id, exc)
         telemetry.ADAPTER_ERRORS.labels(cloud_id).inc()
+        if cloud.status == "failed":  # a cloud declared down stays down while nobody can reach it
+            return CloudSync(cloud_id, "failed", error=str(exc))
         _set_status(session, cloud, "degraded", f"adapter error, last inventory kept: {exc}")
         return CloudSync(cloud_id, "degraded", error=str(exc))
     result = CloudSync(cloud_id, health.state)
@@ -166,4 +169,7 @@ def sync_all(adapters: list[CloudAdapter]) -> list[CloudSync]:
         for info in adapter.clouds():
             with session_scope() as session:
                 results.append(sync_cloud(session, adapter, info.id))
+    with session_scope() as session:  # the first quotas, once, from what the first sync found
+        from scheduler.quotas import seed_if_needed
+        seed_if_needed(session)
     return results

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, status
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from api.deps import PageDep, ScopeDep, SessionDep, only_params
+from api.deps import PageDep, ScopeDep, SessionDep, UserDep, only_params
 from api.errors import ApiError
 from api.schemas import DrOut, PageOut, Resources, ResourceUseOut, UtilisationOut, WorkloadOut
 from scheduler.models import RESOURCES, Host, Utilisation, Workload
+from scheduler.quotas import Actor, QuotaError, register
 from scheduler.visibility import department_ids, workloads_condition
 
 router = APIRouter(prefix="/api/v1/workloads", tags=["workloads"])
@@ -72,3 +74,41 @@ def workload_utilisation(workload_id: str, session: SessionDep, scope: ScopeDep)
     return UtilisationOut(subject=w.id, kind="workload", window_end=max((u.window_end for u in rows.values()), default=None),
                           resources=[ResourceUseOut(resource=r, capacity=getattr(w, r), latest=rows[r].latest if r in rows else None,
                                                     p95=rows[r].p95 if r in rows else None) for r in ("vcpu", "memory_gib")])
+
+
+class DrIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    protected: bool = False
+    priority: int = Field(3, ge=1, le=5)
+    rto_minutes: int = Field(240, ge=1, le=100_000)
+    rpo_minutes: int = Field(60, ge=0, le=100_000)
+
+
+class WorkloadCreate(BaseModel):
+    """A system a department registers; its tier, city and industry come from the department."""
+
+    model_config = ConfigDict(extra="forbid")
+    department: str
+    name: str
+    cloud: str
+    demand: dict[str, Any] = Field(description="vcpu, memory_gib, gpu, storage_gib")
+    classification: str = "internal"
+    mlps_level: int = 2
+    spread_group: str | None = Field(None, max_length=96)
+    dr: DrIn | None = None
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+def register_workload(body: WorkloadCreate, session: SessionDep, user: UserDep) -> Any:
+    """Register a workload within its department's quota (borrowing included): placed by the
+    incremental placer on today's state and created on its cloud. Beyond quota: 403 with the numbers."""
+    from fastapi.responses import JSONResponse
+
+    try:
+        reg = register(session, Actor.of(user), {**body.model_dump(exclude={"dr"}), "dr": body.dr.model_dump() if body.dr else None})
+        session.commit()
+    except QuotaError as exc:
+        session.rollback()
+        return JSONResponse({"detail": f"{exc.field}: {exc.message}" if exc.field else exc.message, "field": exc.field,
+                             **exc.extra}, status_code=exc.status)
+    return {"workload": to_out(reg.workload).model_dump(), "host": reg.host, "quota": reg.standing.to_dict()}

@@ -210,6 +210,7 @@
     audit: () => ['auditor', 'province-operator'].includes(role()),
     propose: () => ['province-operator', 'city-operator', 'industry-operator'].includes(role()),
     act: () => PLAN_ROLES.includes(role()) && role() !== 'auditor',
+    decideQuotas: () => ['province-operator', 'city-operator', 'industry-operator'].includes(role()),
   };
   function approves(key) {
     if (key === 'province') return role() === 'province-operator';
@@ -256,6 +257,8 @@
         link('overview', '#/overview'),
         may.plans() ? link('plans', '#/plans') : null,
         link('why', '#/why'),
+        link('quotas', '#/quotas'),
+        may.decideQuotas() ? link('inbox', '#/quota-inbox') : null,
         may.audit() ? link('audit', '#/audit') : null) : h('span', { class: 'spacer' }),
       h('div', { class: 'userbox' },
         Q.me ? h('span', { class: 'who', 'data-testid': 'who' },
@@ -292,6 +295,8 @@
     [/^#\/plans\/(\d+)$/, pagePlan],
     [/^#\/why(?:\/(.+))?$/, pageWhy],
     [/^#\/audit$/, pageAudit],
+    [/^#\/quotas$/, pageQuotas],
+    [/^#\/quota-inbox$/, pageInbox],
   ];
 
   function route() {
@@ -940,6 +945,134 @@
         nav(t('audit.prev'), Math.max(0, offset - size), offset === 0),
         h('span', { class: 'muted small' }, t('audit.page', { from: num(page.total ? offset + 1 : 0), to: num(offset + page.items.length), total: num(page.total) })),
         nav(t('audit.next'), offset + size, offset + size >= page.total))));
+  }
+
+  // ------------------------------------------------------------------ quotas: a department's page and the approvers' inbox
+
+  const QUOTA_RES = ['vcpu', 'memory_gib', 'gpu', 'storage_gib'];
+  const qfield = (id, label, control, hint) => h('div', { class: 'field' },
+    h('label', { for: id }, label), control, hint ? h('small', { class: 'muted' }, hint) : null);
+  const amountText = (a) => QUOTA_RES.filter((r) => a[r] > 0).map((r) => withUnit(a[r], r, 1) + (r === 'memory_gib' ? ' ' + t('res.memory_gib') : r === 'storage_gib' ? ' ' + t('res.storage_gib') : '')).join(' · ') || '–';
+  const verdictBadge = (f) => (f ? h('div', { 'data-testid': 'feasibility', 'data-verdict': f.verdict },
+    badge('verdict', f.verdict === 'short' ? 'no' : 'yes', (f.verdict === 'short' ? '✗ ' : '✓ ') + t('quota.verdict.' + f.verdict, { n: f.migrations })),
+    h('div', { class: 'small' }, f.message)) : '–');
+
+  function quotaBars(item) {
+    return h('div', { class: 'quota-bars' }, QUOTA_RES.filter((r) => item.resources[r].quota > 0 || item.resources[r].used > 0).map((r) => {
+      const x = item.resources[r];
+      const frac = x.quota ? x.used / x.quota : (x.used ? 1 : 0);
+      return h('div', { class: 'quota-bar', 'data-resource': r, 'data-quota': x.quota, 'data-used': x.used },
+        h('div', { class: 'small' }, t('res.' + r)),
+        bar(frac, `${num(x.used, 1)} / ${withUnit(x.quota, r, 1)}`),
+        h('div', { class: 'muted small' }, t('quota.headroom', { n: withUnit(x.headroom, r, 1) }),
+          x.borrowed > 0 ? ' · ' + t('quota.borrowed', { n: withUnit(x.borrowed, r, 1) }) : '',
+          x.lent > 0 ? ' · ' + t('quota.lent', { n: withUnit(x.lent, r, 1) }) : ''));
+    }));
+  }
+
+  function requestRows(items) {
+    return items.map((q) => h('tr', { 'data-testid': 'request-row', 'data-id': q.id, 'data-state': q.state },
+      h('th', { scope: 'row' }, `#${q.id}`),
+      h('td', {}, q.department, h('div', { class: 'muted small' }, cloudName(q.cloud))),
+      h('td', { class: 'small' }, amountText(q.amount)),
+      h('td', {}, stateBadge(q.state)),
+      h('td', {}, verdictBadge(q.feasibility)),
+      h('td', { class: 'small' }, q.decision_reason ? `${q.decided_by}: ${q.decision_reason}` : (q.pending_approvals || []).map(approvalLabel).join(', ')),
+      h('td', { class: 'small nowrap' }, when(q.created_at))));
+  }
+
+  async function downloadCsv() {
+    const res = await fetch(API + '/quotas/usage?format=csv', { headers: { Authorization: 'Bearer ' + Q.token } });
+    const url = URL.createObjectURL(await res.blob());
+    const a = h('a', { href: url, download: 'quota-usage.csv' });
+    document.body.append(a); a.click(); a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 1000);
+  }
+
+  function requestForm(depts) {
+    const cloudIds = Object.values(Q.clouds).filter((c) => c.kind !== 'backup').map((c) => c.id);
+    const dept = h('select', { id: 'q-department' }, depts.map((d) => h('option', { value: d }, d)));
+    const cloud = h('select', { id: 'q-cloud' }, cloudIds.map((c) => h('option', { value: c }, `${cloudName(c)} (${c})`)));
+    const inputs = Object.fromEntries(QUOTA_RES.map((r) => [r, h('input', { id: 'q-' + r, type: 'number', min: '0', step: 'any', value: '0', inputmode: 'decimal' })]));
+    const why = h('textarea', { id: 'q-justification', rows: '2' });
+    const expires = h('input', { id: 'q-expires', type: 'date' });
+    const status = h('p', { class: 'muted', role: 'status', 'aria-live': 'polite' });
+    const err = h('div', { class: 'alert alert-error', role: 'alert', hidden: true });
+    const submit = h('button', { type: 'submit', class: 'btn btn-primary', 'data-action': 'request-quota' }, t('quota.submit'));
+    const form = h('form', { 'data-testid': 'quota-request-form' },
+      h('div', { class: 'form-grid' },
+        qfield('q-department', t('col.department'), dept), qfield('q-cloud', t('col.cloud'), cloud),
+        QUOTA_RES.map((r) => qfield('q-' + r, `${t('res.' + r)} (${UNITS[r]})`, inputs[r])),
+        qfield('q-expires', t('quota.expires'), expires, t('quota.expires.hint'))),
+      qfield('q-justification', t('quota.justification'), why),
+      h('div', { class: 'form-actions' }, submit, status), err);
+    form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      const amount = Object.fromEntries(QUOTA_RES.map((r) => [r, Number(inputs[r].value || 0)]));
+      const body = { department: dept.value, cloud: cloud.value, amount, justification: why.value.trim() };
+      if (expires.value) body.expires_at = expires.value + 'T00:00:00+08:00';
+      submit.disabled = true; err.hidden = true; status.textContent = t('quota.checking');
+      try {
+        await api('/quota-requests', { body });
+        route();
+      } catch (e) {
+        err.textContent = e.detail || String(e); err.hidden = false; status.textContent = ''; submit.disabled = false;
+      }
+    });
+    return card(t('quota.form.title'), h('p', { class: 'muted' }, t('quota.form.desc')), form);
+  }
+
+  async function pageQuotas(gen) {
+    await loadClouds();
+    const [usage, reqs] = await Promise.all([api('/quotas/usage'), api('/quota-requests?limit=100')]);
+    const depts = [...new Set([...(Q.me.scope && role() === 'department-admin' ? [Q.me.scope] : []), ...usage.items.map((i) => i.department)])];
+    const rows = usage.items.map((i) => h('tr', { 'data-testid': 'quota-row', 'data-department': i.department, 'data-cloud': i.cloud, 'data-over': String(i.over_quota) },
+      h('th', { scope: 'row' }, i.department, i.parent ? h('div', { class: 'muted small' }, t('quota.under', { p: i.parent })) : null),
+      h('td', {}, cloudName(i.cloud)),
+      h('td', {}, quotaBars(i))));
+    paint(gen,
+      pageHead(t('quota.title'), t('quota.desc')),
+      card(t('quota.usage'), h('div', { class: 'form-actions' }, h('button', { type: 'button', class: 'btn', 'data-action': 'csv', onclick: downloadCsv }, t('quota.csv'))),
+        rows.length ? table(t('quota.usage'), [t('col.department'), t('col.cloud'), t('quota.usage.col')], rows, { class: 'data', 'data-testid': 'quota-table' })
+          : h('p', { class: 'muted' }, t('quota.none'))),
+      role() === 'department-admin' || role() === 'province-operator' ? requestForm(depts) : null,
+      card(t('quota.requests'), reqs.items.length
+        ? table(t('quota.requests'), [t('col.id'), t('col.department'), t('quota.amount'), t('col.state'), t('quota.feasibility'), t('quota.decision'), t('col.created')],
+          requestRows(reqs.items), { class: 'data', 'data-testid': 'requests-table' })
+        : h('p', { class: 'muted' }, t('quota.requests.none'))));
+  }
+
+  async function pageInbox(gen) {
+    if (!may.decideQuotas()) { paint(gen, forbidden(t('forbidden.inbox'))); return; }
+    await loadClouds();
+    const page = await api('/quota-requests?awaiting=me&limit=100');
+    const rows = page.items.map((q) => {
+      const reason = h('input', { class: 'reason', 'aria-label': t('quota.reason'), placeholder: t('quota.reason') });
+      const err = h('div', { class: 'alert alert-error', role: 'alert', hidden: true });
+      const act = async (what) => {
+        if (what === 'reject' && !reason.value.trim()) { err.textContent = t('quota.reason.needed'); err.hidden = false; return; }
+        try {
+          await api(`/quota-requests/${q.id}/${what}`, { body: { reason: reason.value.trim() } });
+          route();
+        } catch (e) { err.textContent = e.detail || String(e); err.hidden = false; }
+      };
+      return h('tr', { 'data-testid': 'inbox-row', 'data-id': q.id },
+        h('th', { scope: 'row' }, `#${q.id}`),
+        h('td', {}, q.department, h('div', { class: 'muted small' }, `${cloudName(q.cloud)} · ${q.requester}`)),
+        h('td', { class: 'small' }, amountText(q.amount), q.expires_at ? h('div', { class: 'muted' }, t('quota.until', { d: when(q.expires_at) })) : null),
+        h('td', { class: 'small' }, q.justification),
+        h('td', {}, verdictBadge(q.feasibility)),
+        h('td', { class: 'small' }, q.required_approvals.map((a) => h('div', {}, approvalLabel(a.key), a.approved_by ? ` ✓ ${a.approved_by}` : ''))),
+        h('td', {}, reason,
+          h('div', { class: 'form-actions' },
+            h('button', { type: 'button', class: 'btn btn-primary', 'data-action': 'approve', onclick: () => act('approve') }, t('quota.approve')),
+            h('button', { type: 'button', class: 'btn btn-danger-outline', 'data-action': 'reject', onclick: () => act('reject') }, t('quota.reject'))),
+          err));
+    });
+    paint(gen, pageHead(t('inbox.title'), t('inbox.desc')),
+      card(null, rows.length ? table(t('inbox.title'), [t('col.id'), t('col.department'), t('quota.amount'), t('quota.justification'),
+        t('quota.feasibility'), t('quota.approvers'), t('quota.decide')], rows, { class: 'data', 'data-testid': 'inbox-table' })
+        : h('p', { class: 'muted', 'data-testid': 'inbox-empty' }, t('inbox.empty'))));
   }
 
   // ------------------------------------------------------------------ start

@@ -35,12 +35,13 @@ def test_default_policy_has_every_section() -> None:
 
 def test_to_dict_is_json_ready_and_complete() -> None:
     d = json.loads(json.dumps(load_policy().to_dict()))
-    assert set(d) == {"sources", "approvals", "separation_of_duties", "auto_approve", "execution", "placement"}
+    assert set(d) == {"sources", "approvals", "separation_of_duties", "auto_approve", "execution", "placement", "dr"}
     assert d["approvals"][0] == {"name": "backup-node", "match": {"touches_kind": ["backup"]}, "approver": "province",
                                  "reason": load_policy().approvals[0].reason}
     assert d["approvals"][2]["match"] == {"crosses_clouds": True}
     assert d["approvals"][3]["match"] == {"within_kind": "city"}
-    assert d["execution"] == {"max_concurrent_moves_per_cloud": 2, "retries": 3, "backoff_s": 0.5}
+    assert d["execution"] == {"max_concurrent_moves_per_cloud": 2, "max_concurrent_restarts_per_cloud": 32,
+                              "retries": 3, "backoff_s": 0.5}
     assert {r["id"] for r in d["placement"]["rules"]} >= {"classified", "home-or-province", "backup-only-dr", "mlps",
                                                           "failed-cloud"}
     assert d["sources"] == ["policies/default.yaml"]
