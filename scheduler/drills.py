@@ -23,9 +23,9 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from policies import approvals as approval_rules
 from policies.model import Execution
 from scheduler import audit, executor, plans, recovery
+from scheduler.background import Runner
 from scheduler.db import get_engine, session_scope, utcnow
 from scheduler.models import Cloud, Drill, DrillRecovery, Plan, PlanAction, PlanApproval, Workload
 from scheduler.plans import Actor, PlanError
@@ -40,8 +40,6 @@ STATES = ("planned", "failing-over", "failed-over", "failing-back", "aborting", 
 ACTIVE = ("planned", "failing-over", "failed-over", "failing-back", "aborting")
 RUNBOOK = Actor("system:drill-runbook", "system", None)
 POLL_S = 0.2
-_running: dict[int, threading.Thread] = {}
-_guard = threading.Lock()
 
 
 class DrillError(PlanError):
@@ -97,18 +95,10 @@ def _limits() -> Execution:
     return get_policy().execution
 
 
-def _required(session: Session, doc: dict[str, Any], plan_doc: dict[str, Any]) -> list[dict[str, Any]]:
-    host_cloud = {h["id"]: h["cloud"] for h in doc["hosts"]}
-    clouds = {c.id: c for c in session.exec(select(Cloud))}
-    pairs = [(host_cloud.get(m["from"]) if m["from"] else None, host_cloud[m["to"]]) for m in plan_doc["moves"]]
-    return [{"key": r.key, "rules": list(r.rules), "reasons": list(r.reasons), "moves": len(r.moves)}
-            for r in approval_rules.required_approvals(get_policy(), clouds, pairs)]
-
-
 def _store_plan(session: Session, kind: str, proposer: str, doc: dict[str, Any], fp: str,
                 plan_doc: dict[str, Any], notes: list[str]) -> Plan:
     plan = Plan(kind=kind, scope="all", objective=kind, proposer=proposer, fingerprint=fp, fleet=doc,
-                document=plan_doc, required_approvals=_required(session, doc, plan_doc), notes=notes or None)
+                document=plan_doc, required_approvals=plans.required_approvals_for(session, doc, plan_doc), notes=notes or None)
     session.add(plan)
     session.flush()
     audit.record(session, proposer, "plan.proposed", "plan", str(plan.id), None,
@@ -506,32 +496,19 @@ def run(drill_id: int) -> str:
                 time.sleep(POLL_S)  # nothing changed: a plan is running or waits for people
 
 
+_runner = Runner("drill", run)
+
+
 def start(drill_id: int) -> threading.Thread:
     """Run the live drill in a background thread, once per process."""
-    with _guard:
-        t = _running.get(drill_id)
-        if t is not None and t.is_alive():
-            return t
-        t = threading.Thread(target=_safe_run, args=(drill_id,), name=f"drill-{drill_id}", daemon=True)
-        _running[drill_id] = t
-        t.start()
-        return t
-
-
-def _safe_run(drill_id: int) -> None:
-    try:
-        run(drill_id)
-    except Exception:  # the drill stays in its state and resumes at the next start
-        log.exception("drill %s stopped", drill_id)
+    return _runner.start(drill_id)
 
 
 def resume_all() -> list[int]:
     """After a restart: pick up every live drill a killed process left in the middle."""
     with Session(get_engine()) as session:
         ids = [d.id for d in session.exec(select(Drill).where(Drill.mode == "live", col(Drill.state).in_(ACTIVE)))]
-    for drill_id in ids:
-        start(drill_id)  # type: ignore[arg-type]
-    return ids  # type: ignore[return-value]
+    return _runner.resume(ids)  # type: ignore[arg-type]
 
 
 def progress(session: Session, drill: Drill) -> dict[str, Any]:

@@ -18,10 +18,11 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, select
 
 from adapters.protocol import AdapterError, DrProfile, WorkloadInfo
-from scheduler import audit, telemetry
-from scheduler.db import get_engine, utcnow
 from policies.model import Execution
+from scheduler import audit, telemetry
+from scheduler.background import Runner
 from scheduler.batching import Batch
+from scheduler.db import get_engine, utcnow
 from scheduler.models import Cloud, Host, Plan, PlanAction, Workload
 from scheduler.plans import ACTIVE_STATES, transition
 from scheduler.policy import get_policy
@@ -29,8 +30,6 @@ from scheduler.registry import get_adapters
 
 log = logging.getLogger(__name__)
 ACTOR = "system:executor"
-_running: dict[int, threading.Thread] = {}
-_guard = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -155,29 +154,16 @@ def run_plan(plan_id: int) -> str:
             return "failed"
 
 
+_runner = Runner("plan", run_plan)
+
+
 def start(plan_id: int) -> threading.Thread:
     """Run the plan in a background thread, once per process."""
-    with _guard:
-        t = _running.get(plan_id)
-        if t is not None and t.is_alive():
-            return t
-        t = threading.Thread(target=_safe_run, args=(plan_id,), name=f"plan-{plan_id}", daemon=True)
-        _running[plan_id] = t
-        t.start()
-        return t
-
-
-def _safe_run(plan_id: int) -> None:
-    try:
-        run_plan(plan_id)
-    except Exception:  # the plan stays in its state and resumes at the next start
-        log.exception("executor for plan %s stopped", plan_id)
+    return _runner.start(plan_id)
 
 
 def resume_all() -> list[int]:
     """After a restart: pick up every plan that was executing or rolling back."""
     with Session(get_engine()) as session:
         ids = [p.id for p in session.exec(select(Plan).where(col(Plan.state).in_(ACTIVE_STATES)))]
-    for plan_id in ids:
-        start(plan_id)  # type: ignore[arg-type]
-    return ids  # type: ignore[return-value]
+    return _runner.resume(ids)  # type: ignore[arg-type]

@@ -100,7 +100,8 @@ def _validate(session: Session, actor: Actor, kind: str, scope: str, objective: 
         raise PlanError(422, "hosts", f"only a drain takes hosts, not a {kind}")
 
 
-def _required(session: Session, doc: dict[str, Any], plan_doc: dict[str, Any]) -> list[dict[str, Any]]:
+def required_approvals_for(session: Session, doc: dict[str, Any], plan_doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """Which scopes must approve the plan's moves, by the policy's approval rules."""
     host_cloud = {h["id"]: h["cloud"] for h in doc["hosts"]}
     clouds = {c.id: c for c in session.exec(select(Cloud))}
     pairs = [(host_cloud.get(m["from"]) if m["from"] else None, host_cloud[m["to"]]) for m in plan_doc["moves"]]
@@ -167,7 +168,7 @@ def propose(session: Session, actor: Actor, kind: str, scope: str, objective: st
     telemetry.SOLVE_SECONDS.labels(kind).observe(plan_doc["stats"].get("solve_seconds") or 0)
     plan = Plan(kind=kind, scope=scope, objective=objective, max_migrations=max_migrations,
                 drain_hosts=sorted(hosts) if hosts else None, proposer=actor.username, fingerprint=fp,
-                fleet=doc, document=plan_doc, required_approvals=_required(session, doc, plan_doc), notes=notes or None)
+                fleet=doc, document=plan_doc, required_approvals=required_approvals_for(session, doc, plan_doc), notes=notes or None)
     session.add(plan)
     session.flush()
     audit.record(session, actor.username, "plan.proposed", "plan", str(plan.id), None,

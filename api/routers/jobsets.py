@@ -17,6 +17,7 @@ from scheduler import dispatch, jobs
 from scheduler.accounts import Scope
 from scheduler.db import as_utc
 from scheduler.models import JobSet
+from scheduler.settings import get_settings
 from scheduler.registry import get_adapters
 
 router = APIRouter(prefix="/api/v1/jobsets", tags=["jobsets"])
@@ -84,6 +85,7 @@ def get_jobset(session: SessionDep, scope: ScopeDep, jobset_id: int) -> dict[str
         out["schedule"] = run.schedule
         out["forecast"] = run.forecast
         out["replans"] = run.replans or []
+        out["minute_s"] = get_settings().jobs_minute_s  # wall-clock seconds per schedule minute (for the console's chart)
         out["job_states"] = [{"id": d.job_id, "state": d.state, "cloud": d.cloud_id, "duration_min": d.duration_min,
                               "planned_start": as_utc(d.planned_start), "first_planned_start": as_utc(d.first_planned_start),
                               "actual_start": as_utc(d.actual_start), "finished_at": as_utc(d.finished_at),

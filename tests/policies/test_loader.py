@@ -35,7 +35,8 @@ def test_default_policy_has_every_section() -> None:
 
 def test_to_dict_is_json_ready_and_complete() -> None:
     d = json.loads(json.dumps(load_policy().to_dict()))
-    assert set(d) == {"sources", "approvals", "separation_of_duties", "auto_approve", "execution", "placement", "dr"}
+    assert set(d) == {"sources", "approvals", "separation_of_duties", "auto_approve", "execution", "placement", "dr",
+                      "quotas"}
     assert d["approvals"][0] == {"name": "backup-node", "match": {"touches_kind": ["backup"]}, "approver": "province",
                                  "reason": load_policy().approvals[0].reason}
     assert d["approvals"][2]["match"] == {"crosses_clouds": True}
