@@ -165,3 +165,19 @@ class Scope:
 
     def describe(self) -> str:
         return self.cloud or self.department or "province"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting, as the lifecycle code needs it: a user, or the system (role "system")."""
+
+    username: str
+    role: str
+    scope: str | None
+
+    @classmethod
+    def of(cls, user: User) -> Actor:
+        return cls(user.username, user.role, user.scope)
+
+    def scope_obj(self) -> Scope:
+        return Scope.of(User(username=self.username, role=self.role, scope=self.scope, password_hash=""))

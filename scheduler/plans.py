@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import update
@@ -21,9 +20,10 @@ from sqlmodel import Session, col, select
 import optimizer
 from policies import approvals as approval_rules
 from scheduler import audit, telemetry
+from scheduler.accounts import Actor
 from scheduler.db import utcnow
 from scheduler.fleet import fleet_document
-from scheduler.models import Cloud, Host, Plan, PlanAction, PlanApproval, User, Workload
+from scheduler.models import Cloud, Host, Plan, PlanAction, PlanApproval, Workload
 from scheduler.policy import get_policy
 from scheduler.settings import get_settings
 
@@ -40,17 +40,6 @@ class PlanError(Exception):
     def __init__(self, status: int, field: str | None, message: str) -> None:
         super().__init__(message)
         self.status, self.field, self.message = status, field, message
-
-
-@dataclass(frozen=True)
-class Actor:
-    username: str
-    role: str
-    scope: str | None
-
-    @classmethod
-    def of(cls, user: User) -> Actor:
-        return cls(user.username, user.role, user.scope)
 
 
 SYSTEM = Actor("system:schedule", "system", None)
@@ -259,7 +248,10 @@ def approve(session: Session, actor: Actor, plan: Plan) -> Plan:
         supersede_if_stale(session, plan, actor.username)
         transition(session, plan, "approved", actor.username, "no moves; nothing to consent to")
         return plan
-    mine = [k for k in approvable_by(plan, actor) if k in pending_scopes(session, plan)]
+    could = approvable_by(plan, actor)
+    mine = [k for k in could if k in pending_scopes(session, plan)]
+    if could and not mine:  # someone else approved this scope first (or just now)
+        raise PlanError(409, "state", f"plan {plan.id}: {', '.join(could)} already approved by someone else; reload it")
     if not mine:
         needed = ", ".join(pending_scopes(session, plan)) or "none"
         raise PlanError(403, "scope", f"{actor.username} ({actor.role} {actor.scope or ''}) may approve none of the "

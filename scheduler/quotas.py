@@ -26,10 +26,10 @@ from sqlmodel import Session, col, select
 import optimizer
 from optimizer.fleet import FleetError
 from scheduler import audit
-from scheduler.accounts import ROLES, Scope
+from scheduler.accounts import Actor, Scope
 from scheduler.db import utcnow
 from scheduler.fleet import fleet_document
-from scheduler.models import RESOURCES, Cloud, Department, Host, Quota, QuotaReclaim, ServiceSetting, User, Workload
+from scheduler.models import RESOURCES, Cloud, Department, Host, Quota, QuotaReclaim, ServiceSetting, Workload
 from scheduler.policy import get_policy
 from scheduler.settings import get_settings
 from scheduler.visibility import department_ids
@@ -80,25 +80,6 @@ def describe(a: Amounts, only_positive: bool = True) -> str:
 
 
 # ------------------------------------------------------------------------------------------ who may ask, and for what
-
-
-@dataclass(frozen=True)
-class Actor:
-    username: str
-    role: str
-    scope: str | None
-
-    @classmethod
-    def of(cls, user: User) -> Actor:
-        return cls(user.username, user.role, user.scope)
-
-    def scope_obj(self) -> Scope:
-        kind = ROLES.get(self.role)
-        if kind in ("city", "industry"):
-            return Scope(self.role, cloud=self.scope)
-        if kind == "department":
-            return Scope(self.role, department=self.scope)
-        return Scope(self.role)
 
 
 def may_act_for(session: Session, actor: Actor, dept: Department, cloud_id: str | None) -> bool:

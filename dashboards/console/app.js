@@ -256,6 +256,8 @@
       Q.me ? h('nav', { 'aria-label': 'main' },
         link('overview', '#/overview'),
         may.plans() ? link('plans', '#/plans') : null,
+        DRILL_ROLES.includes(role()) ? link('drills', '#/drills') : null,
+        JOB_ROLES.includes(role()) ? link('jobs', '#/jobs') : null,
         link('why', '#/why'),
         link('quotas', '#/quotas'),
         may.decideQuotas() ? link('inbox', '#/quota-inbox') : null,
@@ -293,6 +295,10 @@
     [/^#\/hosts\/([^/]+)$/, pageHost],
     [/^#\/plans$/, pagePlans],
     [/^#\/plans\/(\d+)$/, pagePlan],
+    [/^#\/drills$/, pageDrills],
+    [/^#\/drills\/(\d+)$/, pageDrill],
+    [/^#\/jobs$/, pageJobs],
+    [/^#\/jobs\/(\d+)$/, pageJobSet],
     [/^#\/why(?:\/(.+))?$/, pageWhy],
     [/^#\/audit$/, pageAudit],
     [/^#\/quotas$/, pageQuotas],
@@ -1073,6 +1079,565 @@
       card(null, rows.length ? table(t('inbox.title'), [t('col.id'), t('col.department'), t('quota.amount'), t('quota.justification'),
         t('quota.feasibility'), t('quota.approvers'), t('quota.decide')], rows, { class: 'data', 'data-testid': 'inbox-table' })
         : h('p', { class: 'muted', 'data-testid': 'inbox-empty' }, t('inbox.empty'))));
+  }
+
+  // ------------------------------------------------------------------ DR drills (docs/drills.md)
+
+  const DRILL_ROLES = ['dr-coordinator', 'province-operator'];
+  const DRILL_DONE = ['closed', 'aborted'];
+  const drillBadge = (st) => badge('drill', st, t('drill.state.' + st));
+  // Minutes, or seconds under a minute (a live drill on the simulator recovers in seconds).
+  const mins = (m, digits) => (m === null || m === undefined ? '–' : m > 0 && m < 1 ? `${num(m * 60, 1)}\u00a0${t('unit.s')}`
+    : `${num(m, digits ?? 1)}\u00a0${t('unit.min')}`);
+  const listOf = (xs) => xs.join(Q.lang === 'en' ? ', ' : '、');
+  const dfield = (id, label, control, hint) => h('div', { class: 'field' },
+    h('label', { for: id }, label), control, hint ? h('small', { class: 'muted', id: id + '-hint' }, hint) : null);
+  const dl = (...items) => h('dl', { class: 'meta' }, items.filter(Boolean).map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
+
+  async function pageDrills(gen) {
+    if (!DRILL_ROLES.includes(role())) { paint(gen, forbidden(t('forbidden.drills'))); return; }
+    await loadClouds();
+    const page = await api('/drills?limit=100');
+    const rows = page.items.map((d) => h('tr', { 'data-testid': 'drill-row', 'data-drill': d.id, 'data-state': d.state },
+      h('th', { scope: 'row' }, h('a', { href: `#/drills/${d.id}` }, `#${d.id}`)),
+      h('td', {}, t('drill.mode.' + d.mode)),
+      h('td', {}, listOf(d.clouds.map(cloudName))),
+      h('td', {}, drillBadge(d.state), d.state_reason ? h('div', { class: 'muted small' }, d.state_reason) : null),
+      h('td', {}, d.starter),
+      h('td', { class: 'small nowrap' }, when(d.created_at)),
+      h('td', { class: 'small nowrap' }, when(d.closed_at))));
+    paint(gen, pageHead(t('drills.title'), t('drills.desc')), drillForm(),
+      card(t('drills.history'), rows.length
+        ? table(t('drills.history'), [t('col.id'), t('drill.mode'), t('drill.clouds'), t('col.state'), t('drill.starter'),
+          t('col.created'), t('drill.closed')], rows, { class: 'data', 'data-testid': 'drills-table' })
+        : h('p', { class: 'muted', 'data-testid': 'drills-empty' }, t('drills.empty'))));
+  }
+
+  function drillForm() {
+    // Every cloud but the backup node, grouped by kind: the backup node is where systems restart, never a drill's target.
+    const kinds = ['province', 'city', 'industry'];
+    const byKind = Object.fromEntries(kinds.map((k) => [k, Object.values(Q.clouds).filter((c) => c.kind === k)]));
+    const boxes = kinds.filter((k) => byKind[k].length).map((k) => h('div', { class: 'check-group' },
+      h('div', { class: 'muted small' }, t('kind.' + k)),
+      h('div', { class: 'check-grid' }, byKind[k].map((c) => h('label', { class: 'check' },
+        h('input', { type: 'checkbox', name: 'drill-cloud', value: c.id, 'data-cloud': c.id }),
+        h('span', {}, cloudName(c.id), h('span', { class: 'muted small' }, ` ${c.id}`), c.status !== 'healthy' ? [' ', statusBadge(c.status)] : null))))));
+    const mode = (m) => h('label', { class: 'check radio' },
+      h('input', { type: 'radio', name: 'drill-mode', value: m, checked: m === 'tabletop', 'data-mode': m }),
+      h('span', {}, h('strong', {}, t('drill.mode.' + m)), h('span', { class: 'muted small block' }, t('drill.mode.' + m + '.desc'))));
+    const status = h('p', { class: 'muted', role: 'status', 'aria-live': 'polite' });
+    const err = h('div', { class: 'alert alert-error', role: 'alert', hidden: true });
+    const submit = h('button', { type: 'submit', class: 'btn btn-primary', 'data-action': 'start-drill' }, t('drill.start'));
+    const form = h('form', { 'data-testid': 'drill-form', novalidate: true },
+      h('fieldset', {}, h('legend', {}, t('drill.clouds.pick')), boxes),
+      h('fieldset', {}, h('legend', {}, t('drill.mode')), h('div', { class: 'check-grid wide' }, mode('tabletop'), mode('live'))),
+      h('div', { class: 'form-actions' }, submit, status), err);
+    form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      const clouds = [...form.querySelectorAll('input[name=drill-cloud]:checked')].map((x) => x.value);
+      const m = form.querySelector('input[name=drill-mode]:checked').value;
+      err.hidden = true;
+      if (!clouds.length) { err.textContent = t('drill.clouds.none'); err.hidden = false; return; }
+      if (m === 'live' && !window.confirm(t('drill.confirm.live', { clouds: listOf(clouds.map(cloudName)) }))) return;
+      submit.disabled = true; status.textContent = t('drill.starting');
+      try {
+        const d = await api('/drills', { body: { clouds, mode: m } });
+        location.hash = `#/drills/${d.id}`;
+      } catch (e) {
+        err.textContent = e.detail || String(e); err.hidden = false; status.textContent = ''; submit.disabled = false;
+      }
+    });
+    return card(t('drill.form.title'), h('p', { class: 'muted' }, t('drill.form.desc')), form);
+  }
+
+  async function pageDrill(gen, _params, id) {
+    if (!DRILL_ROLES.includes(role())) { paint(gen, forbidden(t('forbidden.drills'))); return; }
+    await loadClouds();
+    const d = await api(`/drills/${id}`);
+    if (!current(gen)) return;
+    const view = h('div', {});
+    main().replaceChildren(view);
+    await drawDrill(gen, view, d);
+  }
+
+  // While a drill runs its state and steps are polled every second; once it settles, its report is read once.
+  async function drawDrill(gen, view, d) {
+    const live = !DRILL_DONE.includes(d.state);
+    let report = null;
+    if (!live) {
+      try { report = await api(`/drills/${d.id}/report`); } catch (e) { report = { error: e }; }
+      if (!current(gen)) return;
+    }
+    view.replaceChildren(...[
+      pageHead(h('span', {}, t('drill.title', { id: d.id }), ' ',
+        h('span', { 'data-testid': 'drill-state', 'data-state': d.state }, drillBadge(d.state))),
+      d.state_reason || null, h('a', { href: '#/drills', class: 'back' }, t('back.drills'))),
+      card(null, dl(
+        [t('drill.mode'), t('drill.mode.' + d.mode)],
+        [t('drill.clouds'), listOf(d.clouds.map((c) => `${cloudName(c)} (${c})`))],
+        [t('drill.starter'), d.schedule ? `${d.starter} · ${d.schedule}` : d.starter],
+        [t('drill.started'), when(d.started_at)],
+        d.mode === 'live' ? [t('drill.failedover'), when(d.failed_over_at)] : null,
+        [t('drill.closed'), when(d.closed_at)])),
+      drillProgress(d, live),
+      report && report.error ? errorBox(report.error) : null,
+      report && !report.error ? drillReport(d, report) : null,
+    ].filter(Boolean));
+    if (live) {
+      Q.timers.push(setTimeout(async () => {
+        if (!current(gen)) return;
+        let fresh = d;
+        try { fresh = await api(`/drills/${d.id}`); } catch (_) { /* try again on the next tick */ }
+        if (current(gen)) drawDrill(gen, view, fresh);
+      }, 1000));
+    }
+  }
+
+  function drillProgress(d, live) {
+    let steps = ['planned', 'failing-over', 'failed-over', 'failing-back', 'closed'];
+    if (d.mode === 'tabletop') steps = ['planned', 'closed'];
+    if (['aborting', 'aborted'].includes(d.state)) steps = ['planned', 'failing-over', 'aborting', 'aborted'];
+    const at = steps.indexOf(d.state);
+    const ol = h('ol', { class: 'steps', 'data-testid': 'drill-steps', 'aria-label': t('drill.steps') }, steps.map((st, i) => {
+      const cls = i < at || (i === at && !live) ? 'done' : i === at ? 'now' : 'todo';
+      return h('li', { class: 'step step-' + cls, 'data-step': st, 'aria-current': i === at ? 'step' : null },
+        h('span', { class: 'step-dot', 'aria-hidden': 'true' }, cls === 'done' ? '✓' : String(i + 1)),
+        h('span', {}, t('drill.state.' + st)));
+    }));
+    const pr = d.progress || {};
+    const line = (name) => {
+      const x = pr[name];
+      if (!x) return null;
+      const done = x.done || 0, failed = x.failed || 0, total = x.total || 0;
+      return h('div', { class: 'progress-line', 'data-testid': 'drill-plan-' + name, 'data-done': done, 'data-total': total },
+        h('span', { class: 'progress-label' }, t('drill.plan.' + name)),
+        h('progress', { max: String(total || 1), value: String(total ? done : 0), 'aria-label': t('drill.plan.' + name) }),
+        h('span', {}, t('progress.forward', { done: num(done), total: num(total) }),
+          failed ? [' · ', h('strong', { class: 'text-danger' }, t('progress.failed', { n: failed }))] : null,
+          x.state ? [' · ', stateBadge(x.state)] : null,
+          x.plan ? [' · ', h('a', { href: `#/plans/${x.plan}` }, t('drill.plan.link', { id: x.plan }))] : null));
+    };
+    return card(t('progress.title'), h('div', { class: 'progress', 'data-testid': 'drill-progress', 'aria-live': 'polite' },
+      ol, line('failover'), line('failback'),
+      d.mode === 'tabletop' && pr.moves !== undefined
+        ? h('p', { class: 'small' }, t('drill.tabletop.progress', { moves: num(pr.moves), protected: num(pr.protected) })) : null,
+      live ? h('span', { class: 'live' }, h('span', { class: 'pulse', 'aria-hidden': 'true' }), t('drill.live')) : null));
+  }
+
+  function drillReport(d, r) {
+    const sm = r.summary;
+    const measured = r.basis === 'measured';
+    const basisNote = t(measured ? 'drill.basis.measured' : 'drill.basis.predicted');
+    const tiles = h('div', { class: 'tiles', 'data-testid': 'drill-summary' },
+      tile(t('drill.sum.protected'), num(sm.protected), t('drill.sum.notprotected', { n: num(sm.not_protected) }), 'drill-protected'),
+      tile(t('drill.sum.within'), pct(sm.share_within_rto, 1), `${num(sm.within_rto)} / ${num(sm.protected)} · ${basisNote}`, 'drill-within'),
+      tile(t('drill.sum.recovered'), num(sm.recovered), null, 'drill-recovered'),
+      tile(t('drill.sum.didnotfit'), num(sm.did_not_fit), null, 'drill-didnotfit'),
+      tile(t('drill.sum.slowest'), mins(sm.slowest_minutes, 2), null, 'drill-slowest'),
+      tile(t('drill.sum.moves'), num(sm.plan_moves), sm.plan_seconds !== null && sm.plan_seconds !== undefined
+        ? t('drill.sum.planned_in', { s: num(sm.plan_seconds, 2) }) : null, 'drill-moves'));
+    const htmlBtn = h('button', { type: 'button', class: 'btn', 'data-action': 'html-report', onclick: () => openDrillHtml(d.id) }, t('drill.html'));
+    return h('div', { 'data-testid': 'drill-report' },
+      h('div', { class: 'report-head' }, h('h2', {}, t('drill.report')), htmlBtn),
+      tiles,
+      rtoCard(r),
+      slowestCard(r),
+      h('div', { class: 'three-col' }, didNotFitCard(r), capacityCard(r), failbackCard(d, r)));
+  }
+
+  // The HTML report needs the bearer token: fetch it, then show it from a blob in a new window (no scripts in it).
+  async function openDrillHtml(id) {
+    const w = window.open('', '_blank');  // opened inside the click, so no pop-up blocker stops it
+    try {
+      const res = await fetch(`${API}/drills/${id}/report?format=html`, { headers: { Authorization: 'Bearer ' + Q.token } });
+      if (!res.ok) throw new Error(res.statusText);
+      const url = URL.createObjectURL(new Blob([await res.text()], { type: 'text/html;charset=utf-8' }));
+      if (w) w.location.href = url; else window.location.assign(url);
+      setTimeout(() => URL.revokeObjectURL(url), 60000);
+    } catch (e) {
+      if (w) w.close();
+      window.alert(String(e.message || e));
+    }
+  }
+
+  // By priority: the share of systems back within RTO (green), back but late (amber), not back (red),
+  // one bar per basis (predicted; measured too for a live drill). Then each system's time against its RTO.
+  function rtoCard(r) {
+    const bases = [['predicted', r.by_priority.predicted], ['measured', r.by_priority.measured]].filter(([, v]) => v && v.length);
+    const prios = [...new Set(bases.flatMap(([, v]) => v.map((x) => x.priority)))].sort((a, b) => a - b);
+    const W = 760, labelW = 150, barW = 400, rowH = 26, gap = 10;
+    const rows = [];
+    prios.forEach((p) => bases.forEach(([b, v]) => { const x = v.find((y) => y.priority === p); if (x) rows.push([p, b, x]); }));
+    let y = 4, last = null;
+    const groups = rows.map(([p, b, x]) => {
+      if (last !== null && last !== p) y += gap;
+      last = p;
+      const g = s('g', { transform: `translate(0 ${y})`, 'data-testid': 'rto-bar', 'data-priority': p, 'data-basis': b,
+        'data-systems': x.systems, 'data-within': x.within_rto, 'data-recovered': x.recovered },
+      s('title', {}, t('drill.chart.row', { p, basis: t('drill.basis.' + b), within: x.within_rto, n: x.systems, late: x.recovered - x.within_rto, lost: x.systems - x.recovered })),
+      s('text', { x: 0, y: 16, class: 'chart-label' }, `${t('drill.priority', { p })} · ${t('drill.basis.' + b)}`),
+      s('rect', { x: labelW, y: 3, width: barW, height: 18, rx: 3, class: 'c-track' }));
+      const seg = (from, n, cls) => {
+        if (!n || !x.systems) return null;
+        return s('rect', { x: labelW + (from / x.systems) * barW, y: 3, width: (n / x.systems) * barW, height: 18, class: cls });
+      };
+      append(g, [seg(0, x.within_rto, 'c-within'), seg(x.within_rto, x.recovered - x.within_rto, 'c-late'),
+        seg(x.recovered, x.systems - x.recovered, 'c-lost'),
+        s('text', { x: labelW + barW + 8, y: 16, class: 'chart-value' },
+          `${num(x.within_rto)} / ${num(x.systems)} · ${pct(x.share_within_rto)} · ${t('drill.chart.median')} ${mins(x.median_minutes, 2)}`)]);
+      y += rowH;
+      return g;
+    });
+    const svg = s('svg', { viewBox: `0 0 ${W} ${y + 4}`, class: 'chart chart-wide', role: 'img', 'aria-label': t('drill.chart.title') }, groups);
+    const table_ = table(t('drill.chart.title'), [t('drill.col.priority'), t('drill.col.basis'), t('drill.col.systems'), t('drill.col.recovered'),
+      t('drill.col.within'), t('drill.col.share'), t('drill.col.median'), t('drill.col.max')],
+    rows.map(([p, b, x]) => h('tr', { 'data-testid': 'priority-row', 'data-priority': p, 'data-basis': b },
+      h('th', { scope: 'row' }, t('drill.priority', { p })), h('td', {}, t('drill.basis.' + b)),
+      h('td', { class: 'num' }, num(x.systems)), h('td', { class: 'num' }, num(x.recovered)), h('td', { class: 'num' }, num(x.within_rto)),
+      h('td', { class: 'num' }, pct(x.share_within_rto, 1)), h('td', { class: 'num' }, mins(x.median_minutes, 2)), h('td', { class: 'num' }, mins(x.max_minutes, 2)))),
+    { class: 'data' });
+    return card(t('drill.chart.title'),
+      h('div', { class: 'legend', 'aria-hidden': 'true' },
+        h('span', { class: 'legend-item' }, h('span', { class: 'swatch c-within' }), t('drill.legend.within')),
+        h('span', { class: 'legend-item' }, h('span', { class: 'swatch c-late' }), t('drill.legend.late')),
+        h('span', { class: 'legend-item' }, h('span', { class: 'swatch c-lost' }), t('drill.legend.lost'))),
+      h('div', { class: 'chart-scroll', 'data-testid': 'rto-chart' }, svg),
+      systemsChart(r, prios),
+      h('details', {}, h('summary', {}, t('drill.chart.table')), table_));
+  }
+
+  // Each protected system as a dot at its recovery time divided by its RTO: left of the line is within RTO.
+  function systemsChart(r, prios) {
+    const key = r.basis === 'measured' ? 'measured_minutes' : 'predicted_minutes';
+    const sys = (r.systems || []).filter((x) => x[key] !== null && x[key] !== undefined && x.rto_minutes);
+    if (!sys.length) return null;
+    const W = 760, labelW = 150, plotW = 540, rowH = 28, top = 22;
+    const maxR = Math.min(3, Math.max(1.2, ...sys.map((x) => x[key] / x.rto_minutes)));
+    const X = (ratio) => labelW + (Math.min(ratio, maxR) / maxR) * plotW;
+    const ticks = [0, 0.25, 0.5, 0.75, 1, 1.5, 2, 3].filter((v) => v <= maxR + 1e-9);
+    const svg = s('svg', { viewBox: `0 0 ${W} ${top + prios.length * rowH + 8}`, class: 'chart chart-wide', role: 'img',
+      'aria-label': t('drill.dots.title'), 'data-testid': 'systems-chart' },
+    ticks.map((v) => s('g', {},
+      s('line', { x1: X(v), x2: X(v), y1: top - 4, y2: top + prios.length * rowH, class: v === 1 ? 'c-rto-line' : 'c-grid' }),
+      s('text', { x: X(v), y: 12, class: 'chart-value small', 'text-anchor': 'middle' }, v === 1 ? 'RTO' : pct(v)))),
+    prios.map((p, i) => s('g', { transform: `translate(0 ${top + i * rowH})` },
+      s('text', { x: 0, y: 18, class: 'chart-label' }, t('drill.priority', { p })),
+      sys.filter((x) => x.priority === p).map((x) => {
+        const ok = x[key] <= x.rto_minutes;
+        return s('circle', { cx: X(x[key] / x.rto_minutes), cy: 14, r: 4.5, class: ok ? 'c-dot-ok' : 'c-dot-late', 'data-workload': x.workload },
+          s('title', {}, `${x.workload}: ${mins(x[key], 2)} / RTO ${mins(x.rto_minutes, 0)}`));
+      }))));
+    return h('div', {}, h('h3', {}, t('drill.dots.title')), h('p', { class: 'muted small' }, t('drill.dots.desc')),
+      h('div', { class: 'chart-scroll' }, svg));
+  }
+
+  function slowestCard(r) {
+    const key = r.basis === 'measured' ? 'measured_minutes' : 'predicted_minutes';
+    if (!r.slowest.length) return card(t('drill.slowest'), h('p', { class: 'muted' }, t('none')));
+    return card(t('drill.slowest'), table(t('drill.slowest'), [t('col.workload'), t('drill.col.priority'), t('drill.col.time'), 'RTO', t('drill.col.target')],
+      r.slowest.map((x) => {
+        const frac = x.rto_minutes ? x[key] / x.rto_minutes : null;
+        return h('tr', { 'data-testid': 'slowest-row', 'data-workload': x.workload },
+          h('th', { scope: 'row', class: 'nowrap' }, h('a', { href: `#/why/${encodeURIComponent(x.workload)}` }, x.workload), h('div', { class: 'muted small' }, cloudName(x.cloud))),
+          h('td', { class: 'num' }, `P${x.priority}`),
+          h('td', {}, bar(frac, mins(x[key], 2), frac !== null && frac > 1 ? 'over' : '')),
+          h('td', { class: 'num' }, mins(x.rto_minutes, 0)),
+          h('td', { class: 'small' }, x.to_host ? `${cloudName(x.to_cloud)} · ${x.to_host}` : '–'));
+      }), { class: 'data' }));
+  }
+
+  function didNotFitCard(r) {
+    const items = r.did_not_fit || [];
+    return card(t('drill.didnotfit'), h('div', { 'data-testid': 'did-not-fit', 'data-count': items.length },
+      items.length ? table(t('drill.didnotfit'), [t('col.workload'), t('drill.col.priority'), 'RTO', t('col.reason')],
+        items.map((x) => h('tr', {},
+          h('th', { scope: 'row' }, x.workload, h('div', { class: 'muted small' }, cloudName(x.cloud))),
+          h('td', { class: 'num' }, `P${x.priority}`), h('td', { class: 'num' }, mins(x.rto_minutes, 0)),
+          h('td', { class: 'small' }, x.reason || '–'))), { class: 'data' })
+        : h('p', { class: 'text-ok' }, '✓ ' + t('drill.didnotfit.none')),
+      r.not_protected && r.not_protected.count
+        ? h('p', { class: 'muted small' }, t('drill.notprotected', { n: num(r.not_protected.count) }), r.not_protected.reason ? ` (${r.not_protected.reason})` : '') : null));
+  }
+
+  function capacityCard(r) {
+    const c = r.capacity;
+    if (!c) return card(t('drill.capacity'), h('p', { class: 'muted' }, '–'));
+    const b = c.backup || {};
+    const share = b.share_after || {};
+    const facts = dl(
+      [t('drill.capacity.where'), Object.entries(c.restarted_to || {}).map(([k, v]) => h('div', {}, `${cloudName(k)} · ${num(v)}`))],
+      b.clouds ? [t('drill.capacity.backup'), ['vcpu', 'memory_gib', 'storage_gib'].filter((x) => share[x] !== undefined)
+        .map((x) => h('div', { class: 'small' }, `${t('res.' + x)} ${pct(share[x], 1)}`))] : null,
+      b.clouds ? [t('drill.capacity.reserve'), b.reserve_kept ? t('drill.capacity.kept', { p: pct(b.reserve_share) }) : h('span', { class: 'text-danger' }, t('drill.capacity.eaten', { p: pct(b.reserve_share) }))] : null);
+    facts.classList.add('stack');
+    return card(t('drill.capacity'), h('div', { 'data-testid': 'drill-capacity', 'data-holds': String(c.holds) },
+      h('p', { class: c.holds ? 'text-ok' : 'text-danger' }, h('strong', {}, c.holds ? '✓ ' + t('drill.capacity.holds') : '✗ ' + t('drill.capacity.short', { n: num(c.unplaced) }))),
+      facts));
+  }
+
+  function failbackCard(d, r) {
+    const f = r.failback;
+    if (!f) return card(t('drill.failback'), h('p', { class: 'muted', 'data-testid': 'drill-failback', 'data-state': 'none' }, t(d.mode === 'tabletop' ? 'drill.failback.tabletop' : 'drill.failback.none')));
+    return card(t('drill.failback'), h('div', { 'data-testid': 'drill-failback', 'data-state': f.state },
+      h('p', {}, stateBadge(f.state), ' ', t('drill.failback.moves', { done: num(f.done), total: num(f.moves) }),
+        f.failed ? [' · ', h('strong', { class: 'text-danger' }, t('progress.failed', { n: f.failed }))] : null),
+      f.state_reason ? h('p', { class: 'muted small' }, f.state_reason) : null,
+      f.stayed && f.stayed.length
+        ? [h('h3', {}, t('drill.failback.stayed')), h('ul', { class: 'small' }, f.stayed.map((x) => h('li', {}, typeof x === 'string' ? x : `${x.workload || ''} ${x.reason || ''}`)))]
+        : h('p', { class: 'text-ok small' }, '✓ ' + t('drill.failback.home')),
+      h('a', { href: `#/plans/${f.plan}` }, t('drill.plan.link', { id: f.plan }))));
+  }
+
+  // ------------------------------------------------------------------ data-zone jobs (docs/jobs.md)
+
+  const JOB_ROLES = ['province-operator', 'city-operator', 'industry-operator', 'department-admin'];
+  const jobBadge = (st) => badge('job', st, t('job.state.' + st));
+  const JOB_EXAMPLE = `{
+  "horizon": 600,
+  "resources": {"vcpu": 16, "memory_gib": 64},
+  "jobs": [
+    {"id": "collect", "duration": 30, "demand": {"vcpu": 8, "memory_gib": 16}},
+    {"id": "clean", "duration": 20, "demand": {"vcpu": 8}, "after": ["collect"], "deadline": 600},
+    {"id": "publish", "duration": 5, "demand": {"vcpu": 2}, "after": ["clean"], "due": 120, "weight": 3}
+  ]
+}`;
+
+  async function pageJobs(gen) {
+    if (!JOB_ROLES.includes(role())) { paint(gen, forbidden(t('forbidden.jobs'))); return; }
+    await loadClouds();
+    const page = await api('/jobsets?limit=200');
+    const rows = page.items.map((js) => h('tr', { 'data-testid': 'jobset-row', 'data-jobset': js.id },
+      h('th', { scope: 'row' }, h('a', { href: `#/jobs/${js.id}` }, `#${js.id}${js.name ? ' · ' + js.name : ''}`)),
+      h('td', {}, cloudName(js.cloud), js.clouds.length > 1 ? h('div', { class: 'muted small' }, t('jobs.fallback', { c: listOf(js.clouds.slice(1).map(cloudName)) })) : null),
+      h('td', { class: 'small' }, js.department || '–'),
+      h('td', { class: 'small' }, js.recurrence ? h('code', {}, js.recurrence) : t('jobs.once')),
+      h('td', { class: 'num' }, num(js.jobs)),
+      h('td', {}, js.run ? runBadge(js.run.state) : '–'),
+      h('td', { class: 'num' }, js.run ? mins(js.run.makespan, 0) : '–'),
+      h('td', { class: 'num' }, js.run ? num(js.run.replans) : '–'),
+      h('td', { class: 'small nowrap' }, js.run ? when(js.run.anchor) : '–'),
+      h('td', {}, js.owner)));
+    paint(gen, pageHead(t('jobs.title'), t('jobs.desc')), jobForm(),
+      card(t('jobs.list'), rows.length
+        ? table(t('jobs.list'), [t('jobs.col.set'), t('col.cloud'), t('col.department'), t('jobs.recurrence'), t('jobs.col.jobs'),
+          t('jobs.col.run'), t('jobs.col.makespan'), t('jobs.col.replans'), t('jobs.col.anchor'), t('jobs.col.owner')], rows,
+        { class: 'data', 'data-testid': 'jobsets-table' })
+        : h('p', { class: 'muted', 'data-testid': 'jobsets-empty' }, t('jobs.empty'))));
+  }
+  const runBadge = (st) => badge('run', st, t('run.state.' + st));
+
+  function jobForm() {
+    const local = ['city-operator', 'industry-operator'].includes(role());
+    const ids = local ? [Q.me.scope] : Object.values(Q.clouds).filter((c) => c.kind !== 'backup').map((c) => c.id);
+    const name = h('input', { id: 'j-name', name: 'name', placeholder: t('jobs.name.placeholder'), maxlength: '200' });
+    const cloud = h('select', { id: 'j-cloud', name: 'cloud' }, ids.map((c) => h('option', { value: c }, `${cloudName(c)} (${c})`)));
+    const rec = h('input', { id: 'j-recurrence', name: 'recurrence', placeholder: '0 2 * * *', 'aria-describedby': 'j-recurrence-hint', autocomplete: 'off' });
+    const dept = role() === 'department-admin' ? null
+      : h('input', { id: 'j-department', name: 'department', placeholder: t('jobs.department.placeholder'), autocomplete: 'off' });
+    const doc = h('textarea', { id: 'j-document', name: 'document', rows: '11', spellcheck: 'false', class: 'mono code-area', 'aria-describedby': 'j-document-hint' }, JOB_EXAMPLE);
+    const status = h('p', { class: 'muted', role: 'status', 'aria-live': 'polite' });
+    const err = h('div', { class: 'alert alert-error', role: 'alert', hidden: true });
+    const submit = h('button', { type: 'submit', class: 'btn btn-primary', 'data-action': 'submit-jobset' }, t('jobs.submit'));
+    const form = h('form', { 'data-testid': 'jobset-form', novalidate: true },
+      h('div', { class: 'form-grid' },
+        dfield('j-name', t('jobs.name'), name),
+        dfield('j-cloud', t('col.cloud'), cloud),
+        dfield('j-recurrence', t('jobs.recurrence'), rec, t('jobs.recurrence.hint')),
+        dept ? dfield('j-department', t('jobs.department'), dept) : null),
+      dfield('j-document', t('jobs.document'), doc, t('jobs.document.hint')),
+      h('div', { class: 'form-actions' }, submit, status), err);
+    form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      err.hidden = true;
+      let body;
+      try {
+        body = JSON.parse(doc.value);
+        if (!body || typeof body !== 'object' || Array.isArray(body)) throw new Error(t('jobs.document.object'));
+      } catch (e) {
+        err.textContent = t('jobs.document.bad', { e: e.message }); err.hidden = false; doc.focus(); return;
+      }
+      body = { ...body, cloud: cloud.value, recurrence: rec.value.trim() || null };
+      if (name.value.trim()) body.name = name.value.trim();
+      if (dept && dept.value.trim()) body.department = dept.value.trim();
+      submit.disabled = true; status.textContent = t('jobs.solving');
+      try {
+        const js = await api('/jobsets', { body });
+        location.hash = `#/jobs/${js.id}`;
+      } catch (e) {
+        err.textContent = e.detail || String(e); err.hidden = false; status.textContent = ''; submit.disabled = false;
+      }
+    });
+    return card(t('jobs.form.title'), h('p', { class: 'muted' }, t('jobs.form.desc')), form);
+  }
+
+  async function pageJobSet(gen, _params, id) {
+    if (!JOB_ROLES.includes(role())) { paint(gen, forbidden(t('forbidden.jobs'))); return; }
+    await loadClouds();
+    const js = await api(`/jobsets/${id}`);
+    if (!current(gen)) return;
+    const view = h('div', {});
+    main().replaceChildren(view);
+    drawJobSet(gen, view, js);
+  }
+
+  // Job states change as dispatch runs them: the page re-reads the job set every 5 s while any job is open.
+  function drawJobSet(gen, view, js) {
+    const sc = js.schedule || {};
+    const states = js.job_states || [];
+    view.replaceChildren(...[
+      pageHead(h('span', {}, t('jobs.set.title', { id: js.id }), js.name ? ` · ${js.name}` : ''),
+        `${cloudName(js.cloud)} · ${js.recurrence ? t('jobs.every', { cron: js.recurrence }) : t('jobs.once')} · ${t('jobs.objective.' + js.objective)}`,
+        h('a', { href: '#/jobs', class: 'back' }, t('back.jobs'))),
+      h('div', { class: 'tiles', 'data-testid': 'jobset-tiles' },
+        tile(t('jobs.col.run'), js.run ? runBadge(js.run.state) : '–', js.run ? t('jobs.anchor', { t: when(js.run.anchor) }) : null),
+        tile(t('jobs.col.jobs'), num(states.length || js.jobs)),
+        tile(t('jobs.col.makespan'), mins(sc.makespan, 0), null, 'jobset-makespan'),
+        tile(t('jobs.bound'), mins(sc.lower_bound, 0), sc.status ? t('jobs.status.' + sc.status) : null, 'jobset-bound'),
+        tile(t('jobs.col.replans'), num((js.replans || []).length))),
+      js.run ? ganttCard(js) : card(null, h('p', { class: 'muted' }, t('jobs.norun'))),
+      card(t('jobs.jobs'), jobsTable(js)),
+      replansCard(js),
+    ]);
+    if (states.some((j) => ['pending', 'running', 'late'].includes(j.state))) {
+      Q.timers.push(setTimeout(async () => {
+        if (!current(gen)) return;
+        try {
+          const fresh = await api(`/jobsets/${js.id}`);
+          if (current(gen)) drawJobSet(gen, view, fresh);
+        } catch (_) { /* next visit */ }
+      }, 5000));
+    }
+  }
+
+  const isoMs = (iso) => Date.parse(/[zZ]|[+-]\d\d:\d\d$/.test(iso) ? iso : iso + 'Z');
+  const clock = (ms) => when(new Date(ms).toISOString()).slice(11, 16);
+
+  function jobRows(js) {
+    const minS = js.minute_s || 60;
+    const anchor = isoMs(js.run.anchor);
+    const toMin = (iso) => (iso ? (isoMs(iso) - anchor) / 1000 / minS : null);
+    const src = Object.fromEntries((js.document.jobs || []).map((j) => [j.id, j]));
+    const starts = (js.schedule && js.schedule.starts) || {};
+    const rows = (js.job_states && js.job_states.length ? js.job_states : (js.document.jobs || []).map((j) => ({ id: j.id, state: 'pending', duration_min: j.duration })))
+      .map((j) => ({
+        ...j,
+        planned: j.planned_start ? toMin(j.planned_start) : (starts[j.id] ?? 0),
+        first: toMin(j.first_planned_start),
+        actual: toMin(j.actual_start),
+        demand: (src[j.id] || {}).demand || {},
+        after: (src[j.id] || {}).after || [],
+      }));
+    return { rows, anchor, minS };
+  }
+
+  // The Gantt chart: one row per job (its bar at the planned start, as long as its duration, coloured by
+  // state; the first plan dashed when a re-plan moved it; the actual start marked when it differs), and under
+  // it, per resource, the hourly capacity the forecast leaves (step line) against the schedule's use (area).
+  function ganttCard(js) {
+    const { rows, anchor, minS } = jobRows(js);
+    const fc = js.forecast || { slot: 60, levels: {} };
+    const slot = fc.slot || 60;
+    const peak = js.document.resources || {};
+    const resources = Object.keys(peak);
+    const lastEnd = Math.max(js.schedule.makespan || 0, ...rows.map((j) => Math.max(j.planned, j.actual ?? 0, j.first ?? 0) + (j.duration_min || 0)));
+    const end = Math.max(slot, Math.ceil(lastEnd / slot) * slot);
+    const W = 980, labelW = 120, right = 20, plotW = W - labelW - right, rowH = 26, top = 34, panelH = 64, panelGap = 22;
+    const X = (m) => labelW + (m / end) * plotW;
+    const every = [5, 10, 15, 20, 30, 60, 120, 180, 240, 360, 720, 1440].find((c) => end / c <= 12) || slot * Math.ceil(end / slot / 12);
+    const ticks = [];
+    for (let m = 0; m <= end + 1e-9; m += every) ticks.push(m);
+    const ganttH = top + rows.length * rowH;
+    const totalH = ganttH + 12 + resources.length * (panelH + panelGap);
+    const grid = ticks.map((m) => s('g', {},
+      s('line', { x1: X(m), x2: X(m), y1: top - 6, y2: totalH - 4, class: 'c-grid' }),
+      s('text', { x: X(m), y: 12, class: 'chart-value small', 'text-anchor': m === 0 ? 'start' : m >= end ? 'end' : 'middle' }, clock(anchor + m * minS * 1000)),
+      s('text', { x: X(m), y: 24, class: 'chart-value small', 'text-anchor': m === 0 ? 'start' : m >= end ? 'end' : 'middle' }, `+${num(m)}\u00a0${t('unit.min')}`)));
+    const bars = rows.map((j, i) => {
+      const y = top + i * rowH;
+      const dur = j.duration_min || 0;
+      const moved = j.first !== null && Math.abs(j.first - j.planned) >= 0.5;
+      const startedOff = j.actual !== null && Math.abs(j.actual - j.planned) >= 0.5;
+      const label = t('gantt.bar', { id: j.id, state: t('job.state.' + j.state), start: clock(anchor + j.planned * minS * 1000), d: num(dur) }) +
+        (startedOff ? ' · ' + t('gantt.actual', { t: clock(anchor + j.actual * minS * 1000) }) : '') +
+        (moved ? ' · ' + t('gantt.first', { t: clock(anchor + j.first * minS * 1000) }) : '');
+      return s('g', { 'data-testid': 'gantt-row', 'data-job': j.id, 'data-state': j.state, 'data-start': j.planned, 'data-duration': dur },
+        s('title', {}, label),
+        s('text', { x: labelW - 8, y: y + 17, class: 'chart-label', 'text-anchor': 'end' }, j.id.length > 16 ? j.id.slice(0, 15) + '…' : j.id),
+        moved ? s('rect', { x: X(j.first), y: y + 4, width: Math.max(2, X(j.first + dur) - X(j.first)), height: 18, rx: 3, class: 'g-first' }) : null,
+        s('rect', { x: X(j.planned), y: y + 4, width: Math.max(2, X(j.planned + dur) - X(j.planned)), height: 18, rx: 3, class: 'g-bar g-' + j.state, 'data-testid': 'gantt-bar' }),
+        startedOff ? s('path', { d: `M${X(j.actual)} ${y + 1} l-5 -0 l5 7 l5 -7 z M${X(j.actual) - 0.75} ${y + 6} h1.5 v18 h-1.5 z`, class: 'g-actual', 'data-testid': 'gantt-actual' }) : null);
+    });
+    const panels = resources.map((r, k) => {
+      const y0 = ganttH + 12 + k * (panelH + panelGap) + panelGap - 6;
+      const levels = (fc.levels && fc.levels[r]) || [];
+      const capAt = (m) => { const i = Math.floor(m / slot); return i < levels.length ? levels[i] : peak[r]; };
+      // The schedule's use of r: a step function over the start and end minutes of the jobs.
+      const cuts = [...new Set([0, end, ...rows.flatMap((j) => [j.planned, j.planned + (j.duration_min || 0)]),
+        ...Array.from({ length: Math.ceil(end / slot) + 1 }, (_, i) => i * slot)].filter((m) => m >= 0 && m <= end))].sort((a, b) => a - b);
+      const useAt = (m) => rows.reduce((a, j) => a + (j.state !== 'failed' && m >= j.planned && m < j.planned + (j.duration_min || 0) ? (j.demand[r] || 0) : 0), 0);
+      const maxV = Math.max(1e-9, peak[r] || 0, ...levels, ...cuts.map(useAt));
+      const Y = (v) => y0 + panelH - (v / maxV) * panelH;
+      let area = `M${X(0)} ${Y(0)}`, line = '';
+      cuts.slice(0, -1).forEach((m, i) => {
+        const u = useAt(m), c = capAt(m), m2 = cuts[i + 1];
+        area += ` L${X(m)} ${Y(u)} L${X(m2)} ${Y(u)}`;
+        line += `${i ? ' L' : 'M'}${X(m)} ${Y(c)} L${X(m2)} ${Y(c)}`;
+      });
+      area += ` L${X(end)} ${Y(0)} Z`;
+      const minCap = Math.min(...cuts.slice(0, -1).map(capAt));
+      const maxUse = Math.max(...cuts.map(useAt));
+      return s('g', { 'data-testid': 'capacity-panel', 'data-resource': r },
+        s('title', {}, t('gantt.panel', { r: t('res.' + r), cap: num(minCap, 1), use: num(maxUse, 1), unit: UNITS[r] || '' })),
+        s('text', { x: labelW - 8, y: y0 + 12, class: 'chart-label', 'text-anchor': 'end' }, t('res.' + r)),
+        s('text', { x: labelW - 8, y: y0 + 26, class: 'chart-value small', 'text-anchor': 'end' }, `${num(maxV, 1)}\u00a0${UNITS[r] || ''}`),
+        s('line', { x1: X(0), x2: X(end), y1: Y(0), y2: Y(0), class: 'c-axis' }),
+        s('path', { d: area, class: 'g-use' }),
+        s('path', { d: line, class: 'g-cap', 'data-testid': 'capacity-line' }));
+    });
+    const svg = s('svg', { viewBox: `0 0 ${W} ${totalH}`, class: 'chart gantt', role: 'img',
+      'aria-label': t('gantt.aria', { n: rows.length, m: num(js.schedule.makespan) }) }, grid, bars, panels);
+    const sw = (cls, label) => h('span', { class: 'legend-item' }, h('span', { class: 'swatch ' + cls }), label);
+    return card(t('gantt.title'), h('p', { class: 'muted small' }, t('gantt.desc')),
+      h('div', { class: 'legend', 'aria-hidden': 'true' },
+        ['pending', 'running', 'done', 'late', 'failed'].map((st) => sw('g-' + st, t('job.state.' + st))),
+        sw('g-first', t('gantt.legend.first')), sw('g-actual', t('gantt.legend.actual')),
+        sw('g-cap', t('gantt.legend.cap')), sw('g-use', t('gantt.legend.use'))),
+      h('div', { class: 'chart-scroll', 'data-testid': 'gantt' }, svg));
+  }
+
+  function jobsTable(js) {
+    if (!js.run) return h('p', { class: 'muted' }, t('jobs.norun'));
+    const { rows } = jobRows(js);
+    const dem = (d) => Object.entries(d).map(([r, v]) => withUnit(v, r, 1) + (r === 'memory_gib' || r === 'storage_gib' ? ' ' + t('res.' + r) : '')).join(' · ') || '–';
+    return table(t('jobs.jobs'), [t('jobs.col.job'), t('col.state'), t('jobs.col.duration'), t('col.demand'), t('jobs.col.after'),
+      t('jobs.col.planned'), t('jobs.col.actual'), t('jobs.col.attempts')],
+    rows.map((j) => h('tr', { 'data-testid': 'job-row', 'data-job': j.id, 'data-state': j.state },
+      h('th', { scope: 'row' }, j.id),
+      h('td', {}, jobBadge(j.state), j.error ? h('div', { class: 'small text-danger' }, j.error) : null),
+      h('td', { class: 'num' }, mins(j.duration_min, 0)),
+      h('td', { class: 'small' }, dem(j.demand)),
+      h('td', { class: 'small' }, j.after.length ? listOf(j.after) : '–'),
+      h('td', { class: 'small nowrap' }, when(j.planned_start),
+        j.first_planned_start && j.first_planned_start !== j.planned_start ? h('div', { class: 'muted' }, t('jobs.firstplan', { t: when(j.first_planned_start) })) : null),
+      h('td', { class: 'small nowrap' }, when(j.actual_start), j.finished_at ? h('div', { class: 'muted' }, t('jobs.finished', { t: when(j.finished_at) })) : null),
+      h('td', { class: 'num' }, num(j.attempts)))),
+    { class: 'data', 'data-testid': 'jobs-table' });
+  }
+
+  function replansCard(js) {
+    const items = js.replans || [];
+    return card(t('jobs.replans'), items.length
+      ? table(t('jobs.replans'), [t('col.at'), t('col.reason'), t('jobs.col.moved'), t('jobs.col.relaxed'), t('jobs.col.makespan'), t('stats.status')],
+        items.slice().reverse().map((e) => h('tr', { 'data-testid': 'replan-row' },
+          h('th', { scope: 'row', class: 'small nowrap' }, when(e.at), h('div', { class: 'muted' }, t('jobs.fromminute', { m: num(e.from_minute) }))),
+          h('td', { class: 'small' }, e.reason),
+          h('td', { class: 'small' }, Object.keys(e.changed || {}).length
+            ? h('ul', { class: 'plain' }, Object.entries(e.changed).map(([j, c]) => h('li', {}, h('code', {}, j), ` ${when(c.from).slice(11, 16)} → ${when(c.to).slice(11, 16)}`)))
+            : t('jobs.nomoves')),
+          h('td', {}, e.deadlines_relaxed ? badge('verdict', 'no', t('jobs.relaxed.yes')) : t('jobs.relaxed.no')),
+          h('td', { class: 'num' }, mins(e.makespan, 0)),
+          h('td', { class: 'small' }, e.status))), { class: 'data', 'data-testid': 'replans-table' })
+      : h('p', { class: 'muted', 'data-testid': 'replans-empty' }, t('jobs.replans.none')));
   }
 
   // ------------------------------------------------------------------ start
