@@ -17,19 +17,28 @@ from optimizer.strategy import Context, undo_unneeded
 
 
 def peak_descent(ctx: Context) -> int:
-    """Move workloads off the hottest host while that lowers it below the current peak."""
+    """Move workloads off the hottest hosts, one move at a time, each lowering its host's peak.
+
+    A host no single move can relieve (a GPU host whose workloads fit nowhere else as they are) is
+    set aside and the next hottest is tried, so one stuck host does not stop the descent; the
+    large-neighbourhood search then re-packs around the stuck ones.
+    """
     st, rules = ctx.state, ctx.rules
     f = st.fleet
     pinned = np.array([s is Status.PINNED for s in rules.status], dtype=bool)
     capsafe = np.where(f.cap > 0, f.cap, np.inf)
     moves = 0
     live = np.flatnonzero(rules.host_live)
+    stuck: set[int] = set()
     while ctx.time_left() > 0:
         util = st.utilisation(live)
-        i = int(np.argmax(util)) if util.size else -1
-        if i < 0:
+        if util.size == 0:
             break
-        h, peak = int(live[i]), float(util[i])
+        order = np.argsort(-util)
+        pick = next((i for i in order if int(live[i]) not in stuck), None)
+        if pick is None:
+            break
+        h, peak = int(live[pick]), float(util[pick])
         if peak <= ctx.peak_bound + 1e-6:
             break
         best: tuple[float, int, int] | None = None
@@ -51,8 +60,10 @@ def peak_descent(ctx: Context) -> int:
             if val < peak - EPS and (best is None or val < best[0]):
                 best = (val, w, int(cand[j]))
         if best is None:
-            break
+            stuck.add(h)
+            continue
         st.move(best[1], best[2])
+        stuck.discard(best[2])
         moves += 1
     return moves
 
