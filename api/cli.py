@@ -42,12 +42,17 @@ def prepare() -> None:
     from scheduler.sync import sync_all
 
     from policies.loader import PolicyError
+    from scheduler.clouds_registry import CloudsFileError
     from scheduler.policy import get_policy
 
     try:
         get_policy()
     except PolicyError as exc:
         fail(f"policy refused: {exc}")
+    try:
+        get_adapters()
+    except CloudsFileError as exc:
+        fail(f"clouds registry refused: {exc}")
     upgrade()
     with session_scope() as session:
         empty = session.exec(select(Cloud)).first() is None

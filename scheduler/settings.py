@@ -17,6 +17,9 @@ class Settings(BaseSettings):
     token_minutes: int = Field(default=60, ge=1, le=24 * 60)
 
     adapter: str = Field(default="simulated", description="adapter for the clouds (the embedded default: simulated)")
+    clouds_file: str | None = Field(default=None, description=(
+        "clouds registry YAML naming per cloud its adapter and Prometheus (docs/adapters.md); "
+        "unset: every cloud simulated"))
     sim_state_path: str = Field(default="qianyun-sim.db", description="the simulated clouds' own state file")
     sim_hosts: int = Field(default=300, ge=14, le=5000)
     sim_workloads: int = Field(default=3000, ge=0, le=60000)
