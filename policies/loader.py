@@ -80,8 +80,11 @@ def _describe(node: Node, value: Any = None) -> str:
     return repr(value)
 
 
-class _Reader:
-    """Turns YAML nodes into checked values; every error carries the node's line."""
+class YamlReader:
+    """Turns YAML nodes into checked values; every error carries the node's line.
+
+    Public because every strict YAML file of the service (the policy, the clouds registry) reads the same way.
+    """
 
     def __init__(self, file: str) -> None:
         self.file = file
@@ -184,7 +187,7 @@ class _Reader:
 # ---------------------------------------------------------------- sections
 
 
-def _approvals(r: _Reader, node: Node) -> tuple[ApprovalRule, ...]:
+def _approvals(r: YamlReader, node: Node) -> tuple[ApprovalRule, ...]:
     rules: list[ApprovalRule] = []
     names: dict[str, int] = {}
     for i, item in enumerate(r.seq(node, "approvals")):
@@ -216,7 +219,7 @@ def _approvals(r: _Reader, node: Node) -> tuple[ApprovalRule, ...]:
     return tuple(rules)
 
 
-def _flags(r: _Reader, node: Node, section: str, fields: tuple[str, ...], required: bool) -> dict[str, Any]:
+def _flags(r: YamlReader, node: Node, section: str, fields: tuple[str, ...], required: bool) -> dict[str, Any]:
     m = r.mapping(node, section, fields, fields if required else ())
     out: dict[str, Any] = {}
     for key, (_, v) in m.items():
@@ -230,7 +233,7 @@ def _flags(r: _Reader, node: Node, section: str, fields: tuple[str, ...], requir
     return out
 
 
-def _auto_approve(r: _Reader, node: Node) -> tuple[AutoApprove, ...]:
+def _auto_approve(r: YamlReader, node: Node) -> tuple[AutoApprove, ...]:
     out: list[AutoApprove] = []
     for i, item in enumerate(r.seq(node, "auto_approve")):
         f = f"auto_approve[{i}]"
@@ -243,7 +246,7 @@ def _auto_approve(r: _Reader, node: Node) -> tuple[AutoApprove, ...]:
     return tuple(out)
 
 
-def _deny(r: _Reader, node: Node) -> tuple[DenyEntry, ...]:
+def _deny(r: YamlReader, node: Node) -> tuple[DenyEntry, ...]:
     out: list[DenyEntry] = []
     for i, item in enumerate(r.seq(node, "placement.deny")):
         f = f"placement.deny[{i}]"
@@ -257,7 +260,7 @@ def _deny(r: _Reader, node: Node) -> tuple[DenyEntry, ...]:
     return tuple(out)
 
 
-def _placement_rules(r: _Reader, node: Node) -> tuple[PlacementRule, ...]:
+def _placement_rules(r: YamlReader, node: Node) -> tuple[PlacementRule, ...]:
     out: list[PlacementRule] = []
     seen: set[str] = set()
     for i, item in enumerate(r.seq(node, "placement.rules")):
@@ -277,7 +280,7 @@ def _placement_rules(r: _Reader, node: Node) -> tuple[PlacementRule, ...]:
     return tuple(out)
 
 
-def _dr(r: _Reader, node: Node, required: bool) -> dict[str, Any]:
+def _dr(r: YamlReader, node: Node, required: bool) -> dict[str, Any]:
     """The `dr` section as field changes per subsection; a site names only what it changes."""
     m = r.mapping(node, "dr", DR_FIELDS, DR_FIELDS if required else ())
     out: dict[str, Any] = {}
@@ -317,7 +320,7 @@ def _merge_dr(base: Dr, changes: dict[str, Any] | None) -> Dr:
               real_failover=replace(base.real_failover, **changes.get("real_failover", {})))
 
 
-def _share(r: _Reader, node: Node, field: str, below_one: bool = True) -> float:
+def _share(r: YamlReader, node: Node, field: str, below_one: bool = True) -> float:
     v = r.number(node, field, 0.0)
     if below_one and v >= 1.0:
         raise r.fail(node, field, f"must be below 1 (a share), got {v:g}")
@@ -326,7 +329,7 @@ def _share(r: _Reader, node: Node, field: str, below_one: bool = True) -> float:
     return v
 
 
-def _amounts(r: _Reader, node: Node, field: str, required: bool, positive: bool) -> dict[str, float]:
+def _amounts(r: YamlReader, node: Node, field: str, required: bool, positive: bool) -> dict[str, float]:
     m = r.mapping(node, field, QUOTA_RESOURCES, QUOTA_RESOURCES if required else ())
     out: dict[str, float] = {}
     for k, (_, v) in m.items():
@@ -336,7 +339,7 @@ def _amounts(r: _Reader, node: Node, field: str, required: bool, positive: bool)
     return out
 
 
-def _quotas(r: _Reader, node: Node, required: bool) -> dict[str, Any]:
+def _quotas(r: YamlReader, node: Node, required: bool) -> dict[str, Any]:
     """The `quotas` section as field changes; a site names only what it changes."""
     m = r.mapping(node, "quotas", QUOTA_FIELDS, QUOTA_FIELDS if required else ())
     out: dict[str, Any] = {}
@@ -393,7 +396,7 @@ class _Parsed:
 
 
 def _parse(text: str, file: str, is_default: bool) -> _Parsed:
-    r = _Reader(file)
+    r = YamlReader(file)
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as e:

@@ -29,7 +29,7 @@ from yaml.nodes import Node
 
 from adapters.guizhou import CLOUD_BY_ID
 from adapters.prometheus import DEFAULT_HOST_REGEX, QUERY_KEYS, WORKLOAD_PRESETS, PrometheusConfig
-from policies.loader import _Reader
+from policies.loader import YamlReader
 
 ADAPTERS: tuple[str, ...] = ("simulated", "openstack", "kubernetes")
 WIRED_ADAPTERS: tuple[str, ...] = ("simulated",)  # the ones this registry can build today
@@ -48,7 +48,7 @@ class CloudsFileError(ValueError):
         self.file, self.line, self.field, self.problem = file, line, field, problem
 
 
-class _RegistryReader(_Reader):
+class _RegistryReader(YamlReader):
     """The policy loader's strict node reader, raising this module's error."""
 
     def fail(self, node: Node | None, field: str | None, problem: str) -> CloudsFileError:  # type: ignore[override]
