@@ -60,3 +60,18 @@ def serve(port: int, env: dict[str, str], cwd, *args: str, capture: bool = False
                             stdout=out, stderr=subprocess.STDOUT, text=True)
     wait_healthy(f"http://127.0.0.1:{port}", proc)
     return proc
+
+
+def logged_in(client, users: dict[str, tuple[str, str | None]]) -> dict[str, dict[str, str]]:  # type: ignore[no-untyped-def]
+    """Make the users (name -> (role, scope)) plus `dept`, an admin of a Guiyang department; return their headers."""
+    from sqlmodel import select
+
+    from scheduler.db import session_scope
+    from scheduler.models import Department
+
+    for name, (role, scope) in users.items():
+        make_user(name, role, scope)
+    with session_scope() as session:
+        dept = session.exec(select(Department.id).where(Department.city == "guiyang")).first()
+    make_user("dept", "department-admin", dept)
+    return {name: login(client, name) for name in [*users, "dept"]}

@@ -7,25 +7,15 @@ from typing import Any
 
 import pytest
 
-from tests.support import login, make_user
+from tests.support import logged_in
 
 
 @pytest.fixture
 def people(client) -> dict[str, dict[str, str]]:
     """Headers per person: DR coordinator, province centre, Guiyang's operator, an auditor, a department admin."""
-    from sqlmodel import select
-
-    from scheduler.db import session_scope
-    from scheduler.models import Department
-
     users = {"dr": ("dr-coordinator", None), "prov": ("province-operator", None), "gy1": ("city-operator", "gy"),
              "aud": ("auditor", None)}
-    for name, (role, scope) in users.items():
-        make_user(name, role, scope)
-    with session_scope() as session:
-        dept = session.exec(select(Department.id).where(Department.city == "guiyang")).first()
-    make_user("dept", "department-admin", dept)
-    return {name: login(client, name) for name in [*users, "dept"]}
+    return logged_in(client, users)
 
 
 def wait_drill(client, headers: dict[str, str], drill_id: int, states: tuple[str, ...] = ("closed", "aborted"),

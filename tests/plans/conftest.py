@@ -7,26 +7,16 @@ from typing import Any
 
 import pytest
 
-from tests.support import login, make_user
+from tests.support import logged_in
 
 
 @pytest.fixture
 def ops(client) -> dict[str, dict[str, str]]:
     """Headers per operator: the province centre, two of Guiyang's, one of Zunyi's, Education's, an auditor."""
-    from sqlmodel import select
-
-    from scheduler.db import session_scope
-    from scheduler.models import Department
-
     users = {"prov": ("province-operator", None), "gy1": ("city-operator", "gy"), "gy2": ("city-operator", "gy"),
              "zy1": ("city-operator", "zy"), "edu1": ("industry-operator", "edu"), "aud": ("auditor", None),
              "dr": ("dr-coordinator", None)}
-    for name, (role, scope) in users.items():
-        make_user(name, role, scope)
-    with session_scope() as session:
-        dept = session.exec(select(Department.id).where(Department.city == "guiyang")).first()
-    make_user("dept", "department-admin", dept)
-    return {name: login(client, name) for name in [*users, "dept"]}
+    return logged_in(client, users)
 
 
 def wait_state(client, headers: dict[str, str], plan_id: int, states: tuple[str, ...], timeout: float = 60) -> dict[str, Any]:
