@@ -293,36 +293,31 @@ class SimulatedAdapter:
 
     def migrate(self, workload: str, host: str) -> None:
         """Live-migrate a running workload; its current host must be up and its cloud alive."""
-        self._act("migrate", workload, host)
-        with self._tx() as db:
-            row = self._workload_row(db, workload)
-            h = self._target(db, workload, host)
-            if row["host"] == host:
-                return
-            if row["host"] is None:
-                raise AdapterError(f"cannot migrate {workload}: it is not running anywhere; use place")
-            src = db.execute("SELECT h.up, c.failed FROM hosts h JOIN clouds c ON c.id = h.cloud WHERE h.id = ?",
-                             (row["host"],)).fetchone()
-            if src is not None and (not src["up"] or src["failed"]):
-                raise AdapterError(f"cannot migrate {workload}: its host {row['host']} is down; "
-                                   "use restart_elsewhere")
-            self._check_room(db, workload, h, {r: row[r] for r in RESOURCES})
-            db.execute("UPDATE workloads SET host = ? WHERE id = ?", (host, workload))
-            self._log(db, "migrate", workload, row["host"], host)
+        self._relocate("migrate", workload, host, live_source=True)
 
     def restart_elsewhere(self, workload: str, host: str) -> None:
         """Cold-start a workload on another host (failover); a no-op if it already runs there."""
-        self._act("restart", workload, host)
+        self._relocate("restart", workload, host, live_source=False)
+
+    def _relocate(self, action: str, workload: str, host: str, live_source: bool) -> None:
+        """Move a workload that runs somewhere to `host`; a live migration also needs its source alive."""
+        self._act(action, workload, host)
         with self._tx() as db:
             row = self._workload_row(db, workload)
             h = self._target(db, workload, host)
             if row["host"] == host:
                 return
             if row["host"] is None:
-                raise AdapterError(f"cannot restart {workload}: it was never running; use place")
+                raise AdapterError(f"cannot {action} {workload}: it is not running anywhere; use place")
+            if live_source:
+                src = db.execute("SELECT h.up, c.failed FROM hosts h JOIN clouds c ON c.id = h.cloud WHERE h.id = ?",
+                                 (row["host"],)).fetchone()
+                if src is not None and (not src["up"] or src["failed"]):
+                    raise AdapterError(f"cannot migrate {workload}: its host {row['host']} is down; "
+                                       "use restart_elsewhere")
             self._check_room(db, workload, h, {r: row[r] for r in RESOURCES})
             db.execute("UPDATE workloads SET host = ? WHERE id = ?", (host, workload))
-            self._log(db, "restart", workload, row["host"], host)
+            self._log(db, action, workload, row["host"], host)
 
     def set_cloud_failed(self, cloud: str, failed: bool) -> None:
         with self._tx() as db:

@@ -45,13 +45,12 @@ def cloud_ids(session: Session, scope: Scope) -> set[str] | None:
         return {scope.cloud}
     depts = department_ids(session, scope) or set()
     used = set(session.exec(select(Workload.cloud_id).where(col(Workload.department_id).in_(depts))))
-    home: set[str] = set()
+    clouds = session.exec(select(Cloud)).all()
+    home: set[str] = {c.id for c in clouds if c.kind == "province"}
     for d in session.exec(select(Department).where(col(Department.id).in_(depts))):
-        for c in session.exec(select(Cloud)):
-            if (d.industry and c.industry == d.industry) or (not d.industry and d.city and c.city == d.city):
-                home.add(c.id)
-    province = set(session.exec(select(Cloud.id).where(Cloud.kind == "province")))
-    return used | home | province
+        home |= {c.id for c in clouds
+                 if (d.industry and c.industry == d.industry) or (not d.industry and d.city and c.city == d.city)}
+    return used | home
 
 
 def clouds_condition(session: Session, scope: Scope) -> Any:

@@ -1,6 +1,8 @@
-"""Helpers the tests share: accounts and logins."""
+"""Helpers the tests share: accounts and logins, a real service process, and waiting on plans."""
 
 from __future__ import annotations
+
+from typing import Any
 
 
 def make_user(username: str, role: str, scope: str | None = None, password: str = "correct-horse-9") -> str:
@@ -75,3 +77,42 @@ def logged_in(client, users: dict[str, tuple[str, str | None]]) -> dict[str, dic
         dept = session.exec(select(Department.id).where(Department.city == "guiyang")).first()
     make_user("dept", "department-admin", dept)
     return {name: login(client, name) for name in [*users, "dept"]}
+
+
+def wait_for(client, headers: dict[str, str], url: str, states: tuple[str, ...], timeout: float) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    """Poll a plan or drill until it reaches one of `states`; fail with where it stuck."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    body: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        body = client.get(url, headers=headers).json()
+        if body["state"] in states:
+            return body
+        time.sleep(0.1)
+    raise AssertionError(f"{url} still {body.get('state')} after {timeout}s: {body.get('state_reason')}")
+
+
+def wait_state(client, headers: dict[str, str], plan_id: int, states: tuple[str, ...], timeout: float = 60) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    return wait_for(client, headers, f"/api/v1/plans/{plan_id}", states, timeout)
+
+
+def wait_drill(client, headers: dict[str, str], drill_id: int,  # type: ignore[no-untyped-def]
+               states: tuple[str, ...] = ("closed", "aborted"), timeout: float = 90) -> dict[str, Any]:
+    return wait_for(client, headers, f"/api/v1/drills/{drill_id}", states, timeout)
+
+
+def cloud_of_hosts() -> dict[str, str]:
+    """The simulated clouds' own view: which cloud every host is on."""
+    from scheduler.registry import get_adapters
+
+    return {h["id"]: h["cloud"] for h in get_adapters().simulated.fleet_document()["hosts"]}
+
+
+def placements(cloud: str | None = None) -> dict[str, str | None]:
+    """The simulated clouds' own view: where every workload runs."""
+    from scheduler.registry import get_adapters
+
+    doc = get_adapters().simulated.fleet_document()
+    hosts = {h["id"]: h["cloud"] for h in doc["hosts"]}
+    return {w["id"]: w["host"] for w in doc["workloads"] if cloud is None or hosts.get(w["host"]) == cloud}

@@ -8,8 +8,7 @@ import time
 
 import httpx
 
-from tests.plans.conftest import placements
-from tests.support import free_port, make_user, serve
+from tests.support import free_port, make_user, placements, serve
 
 
 def test_a_live_drill_killed_mid_failover_resumes_and_closes(service, tmp_path) -> None:

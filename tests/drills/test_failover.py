@@ -3,8 +3,7 @@ A cloud that merely misses health checks is degraded and never fails over."""
 
 from __future__ import annotations
 
-from tests.drills.conftest import cloud_of_hosts
-from tests.plans.conftest import placements, wait_state
+from tests.support import cloud_of_hosts, placements, wait_state
 
 
 def test_a_degraded_cloud_never_fails_over(client, people, service) -> None:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from tests.drills.conftest import cloud_of_hosts, wait_drill
-from tests.plans.conftest import placements
+from tests.support import cloud_of_hosts, placements, wait_drill
 
 
 def test_live_drill_fails_over_measures_and_fails_back(client, people, service) -> None:

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from tests.plans.conftest import placements
+from tests.support import placements
 
 
 def _gy_plan(client, ops) -> dict:

@@ -9,8 +9,7 @@ import time
 import httpx
 import pytest
 
-from tests.plans.conftest import placements, wait_state
-from tests.support import free_port, make_user, serve
+from tests.support import free_port, make_user, placements, serve, wait_state
 
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlmodel import select
 
 from optimizer import check_plan
-from tests.plans.conftest import placements, wait_state
+from tests.support import placements, wait_state
 
 
 def _propose(client, headers, **body):
