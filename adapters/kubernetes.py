@@ -14,10 +14,9 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -25,6 +24,7 @@ from adapters.guizhou import CLOUD_BY_ID
 from adapters.protocol import (
     AdapterError, CloudInfo, DepartmentInfo, DrProfile, Health, HostInfo, Inventory, JobStatus, WorkloadInfo,
 )
+from adapters.resilience import CallPolicy, CircuitBreaker
 
 LABEL_PREFIX = "qianyun.gov.cn/"
 GIB = Decimal(2**30)
@@ -90,58 +90,13 @@ class KubernetesApiError(AdapterError):
 
 
 @dataclass
-class Resilience:
-    """Timeouts, retries and the circuit breaker: one cloud that does not answer must not stall a sync."""
+class Resilience(CallPolicy):
+    """The shared call policy plus what draining and moving pods need."""
 
-    connect_timeout_s: float = 5.0
-    read_timeout_s: float = 30.0
-    attempts: int = 4                   # tries of one call on a transient error (5xx, 429, no answer)
-    backoff_s: float = 0.5              # first wait; doubled each retry, capped at backoff_max_s
-    backoff_max_s: float = 8.0
-    breaker_threshold: int = 5          # consecutive failed calls that open the breaker
-    breaker_cooldown_s: float = 30.0    # how long an open breaker fails fast before one trial call
     eviction_attempts: int = 6          # tries of one eviction refused by a PodDisruptionBudget (429)
     eviction_backoff_s: float = 2.0
     rollout_timeout_s: float = 0.0      # wait this long for a move's rollout; 0: do not wait
     rollout_poll_s: float = 2.0
-
-
-@dataclass
-class CircuitBreaker:
-    """Closed -> open after `threshold` consecutive failures -> half-open after `cooldown_s` (one trial)."""
-
-    threshold: int
-    cooldown_s: float
-    clock: Callable[[], float] = time.monotonic
-    failures: int = 0
-    opened_at: float | None = None
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-
-    def check(self, cloud: str) -> None:
-        with self._lock:
-            if self.opened_at is None:
-                return
-            left = self.opened_at + self.cooldown_s - self.clock()
-            if left > 0:
-                raise AdapterError(f"cloud {cloud}: Kubernetes API circuit open after {self.failures} consecutive "
-                                   f"failures; not calling it for another {left:.0f}s")
-            # half-open: let this call through; a failure re-opens at once, a success closes.
-
-    def success(self) -> None:
-        with self._lock:
-            self.failures, self.opened_at = 0, None
-
-    def failure(self) -> None:
-        with self._lock:
-            self.failures += 1
-            if self.failures >= self.threshold:
-                self.opened_at = self.clock()
-
-    @property
-    def state(self) -> str:
-        if self.opened_at is None:
-            return "closed"
-        return "open" if self.clock() < self.opened_at + self.cooldown_s else "half-open"
 
 
 @dataclass(frozen=True)
@@ -211,7 +166,7 @@ class KubernetesAdapter:
         self.job_image = job_image
         self.job_command = job_command
         self.default_mlps_level = default_mlps_level
-        self._sleep = sleep
+        self._sleep, self._clock = sleep, clock
         base = info or CLOUD_BY_ID.get(cloud)
         self.info = CloudInfo(
             id=cloud, name=base.name if base else cloud, name_en=base.name_en if base else cloud,
@@ -234,7 +189,7 @@ class KubernetesAdapter:
         self.core = client.CoreV1Api(self._api)
         self.apps = client.AppsV1Api(self._api)
         self.batch = client.BatchV1Api(self._api)
-        self.breaker = CircuitBreaker(resilience.breaker_threshold, resilience.breaker_cooldown_s, clock)
+        self.breaker = CircuitBreaker(resilience.breaker_threshold, resilience.breaker_cooldown_s, clock, "Kubernetes API")
         self._failed_cloud = False
         self._failed_hosts: set[str] = set()
 
@@ -520,16 +475,64 @@ class KubernetesAdapter:
         return None
 
     def _wait_rollout(self, rep: _Replica, node: str, workload: str, host: str, action: str) -> None:
-        deadline = time.monotonic() + self.res.rollout_timeout_s
+        """Wait until the replica runs on the node: list once, then follow a watch of the namespace's pods.
+
+        A watch rather than polling: the API server pushes each pod change as it happens, and one
+        long request costs less than a listing every few seconds. A watch that expires (410 Gone) or
+        breaks is followed by a fresh listing and a new watch from its resourceVersion.
+        """
+        from kubernetes import watch
+        from kubernetes.client.exceptions import ApiException
+
+        ns = rep.owner.namespace
+        deadline = self._clock() + self.res.rollout_timeout_s
         while True:
-            pods = self._pods(namespace=rep.owner.namespace)
-            if any(r.id == workload and r.node == node for _, r in self._replicas(pods, self._replica_sets())):
+            listing = self._call(f"cloud {self.cloud}: list pods of namespace {ns}", self.core.list_namespaced_pod, ns)
+            pods = {p["metadata"]["name"]: p for p in listing.get("items") or []}
+            rs = self._replica_sets()
+            if self._runs_on(pods, rs, workload, node):
                 return
-            if time.monotonic() >= deadline:
-                raise AdapterError(f"{action} {workload} to {host}: the rollout did not put it on {node} within "
-                                   f"{self.res.rollout_timeout_s:g}s (the patch is in place; Kubernetes may still "
-                                   "move it)")
-            self._sleep(self.res.rollout_poll_s)
+            left = deadline - self._clock()
+            if left <= 0:
+                break
+            w = watch.Watch()
+            try:
+                # deserialize stays on: the client's own handling of ERROR events reads `raw_object`,
+                # which it only sets when it deserializes; we read `raw_object` (plain JSON) ourselves.
+                for event in w.stream(self.core.list_namespaced_pod, ns,
+                                      resource_version=(listing.get("metadata") or {}).get("resourceVersion"),
+                                      timeout_seconds=max(1, int(left)),
+                                      _request_timeout=(self.res.connect_timeout_s, left + 5)):
+                    obj = event.get("raw_object") or {}
+                    name = (obj.get("metadata") or {}).get("name")
+                    if not name:
+                        continue
+                    if event.get("type") == "DELETED":
+                        pods.pop(name, None)
+                    else:
+                        pods[name] = obj
+                        if any(r.get("kind") == "ReplicaSet" and (ns, r.get("name")) not in rs
+                               for r in obj["metadata"].get("ownerReferences") or []):
+                            rs = self._replica_sets()  # a rollout's new ReplicaSet
+                    if self._runs_on(pods, rs, workload, node):
+                        w.stop()
+                        return
+                    if self._clock() >= deadline:
+                        w.stop()
+                        break
+            except (ApiException, OSError, ValueError) as e:  # 410 Gone, a broken stream: list again
+                self._sleep(self.res.rollout_poll_s)
+                if isinstance(e, ApiException) and e.status not in (410, 0, None) and e.status < 500:
+                    raise KubernetesApiError(f"{action} {workload}: watch of pods in {ns}: {e.status} {e.reason}",
+                                             e.status or 0) from e
+            if self._clock() >= deadline:
+                break
+        raise AdapterError(f"{action} {workload} to {host}: the rollout did not put it on {node} within "
+                           f"{self.res.rollout_timeout_s:g}s (the patch is in place; Kubernetes may still move it)")
+
+    def _runs_on(self, pods: dict[str, dict[str, Any]], rs: dict[tuple[str, str], dict[str, Any]], workload: str,
+                 node: str) -> bool:
+        return any(r.id == workload and r.node == node for _, r in self._replicas(list(pods.values()), rs))
 
     def cordon(self, host: str, unschedulable: bool = True) -> None:
         """Mark the node (un)schedulable; idempotent, the patch sets a value."""

@@ -72,14 +72,16 @@ class SimulatedAdapter:
     """CloudAdapter and MetricsSource for the 14 Guizhou clouds, thread-safe, persisted in SQLite."""
 
     def __init__(self, state_path: str | Path, hosts: int = 300, workloads: int = 3000, seed: int = 0,
-                 fail_rate: float = 0.0, action_delay_s: float = 0.0) -> None:
+                 fail_rate: float = 0.0, action_delay_s: float = 0.0, exclude: frozenset[str] = frozenset()) -> None:
         """`fail_rate` makes that share of actions fail as a transient cloud error would; `action_delay_s`
-        makes each action take that long, as a real migration does (both for tests and demos)."""
+        makes each action take that long, as a real migration does (both for tests and demos);
+        `exclude` names the clouds a real adapter serves, which the simulator then does not report."""
         if not 0.0 <= fail_rate <= 1.0:
             raise ValueError(f"fail_rate must be within [0, 1], got {fail_rate}")
         self.state_path = Path(state_path)
         self.fail_rate = fail_rate
         self.action_delay_s = action_delay_s
+        self.exclude = exclude
         self._rng = random.Random(seed * 7919 + 17)
         self.state_path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
@@ -170,6 +172,8 @@ class SimulatedAdapter:
         return row
 
     def _reachable(self, db: sqlite3.Connection, cloud: str) -> sqlite3.Row:
+        if cloud in self.exclude:
+            raise AdapterError(f"cloud {cloud} is served by another adapter, not the simulator")
         row = self._cloud_row(db, cloud)
         if row["fault"] == "error":
             raise AdapterError(f"cloud {cloud}: API unreachable (injected fault)")
@@ -178,7 +182,7 @@ class SimulatedAdapter:
     # --- CloudAdapter: catalogue, inventory, health --------------------------------------------------
 
     def clouds(self) -> list[CloudInfo]:
-        return list(CLOUDS)
+        return [c for c in CLOUDS if c.id not in self.exclude]
 
     def departments(self) -> list[DepartmentInfo]:
         return list(DEPARTMENTS)

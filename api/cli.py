@@ -49,9 +49,11 @@ def prepare() -> None:
         get_policy()
     except PolicyError as exc:
         fail(f"policy refused: {exc}")
+    from adapters.protocol import AdapterError
+
     try:
         get_adapters()
-    except CloudsFileError as exc:
+    except (CloudsFileError, AdapterError) as exc:
         fail(f"clouds registry refused: {exc}")
     upgrade()
     with session_scope() as session:

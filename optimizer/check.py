@@ -18,9 +18,10 @@ TOL = 1e-6
 class _World:
     """The fleet document, indexed, with the contract's eligibility rules."""
 
-    def __init__(self, doc: dict[str, Any]) -> None:
-        parse_fleet(doc)  # refuses a malformed document before anything is judged
+    def __init__(self, doc: dict[str, Any], isolated: frozenset[str] = frozenset()) -> None:
+        parse_fleet(doc, isolated)  # refuses a malformed document before anything is judged
         self.doc = doc
+        self.isolated = isolated
         self.res: list[str] = list(doc["resources"])
         self.clouds = {c["id"]: c for c in doc["clouds"]}
         self.hosts = {h["id"]: h for h in doc["hosts"]}
@@ -77,6 +78,14 @@ class _World:
         x = self.wl[w]
         if cloud in self.failed:
             return f"cloud {cloud} has failed"
+        h0 = x.get("host")
+        current = self.hosts[h0]["cloud"] if h0 is not None else None
+        if cloud != current and (cloud in self.isolated or current in self.isolated):
+            return f"cloud {cloud if cloud in self.isolated else current} is isolated: nothing crosses into or out of it"
+        if current in self.isolated:  # its own system: the tiered rules stop at its boundary, MLPS does not
+            if self.clouds[cloud]["mlps_level"] < x["mlps_level"]:
+                return f"cloud {cloud} has MLPS level {self.clouds[cloud]['mlps_level']} < {x['mlps_level']}"
+            return None
         allowed = {self.home(w), self.province}
         if x.get("role") == "dr-replica" or (self.of_failed(w) and self.protected(w)):
             allowed.add(self.backup)
@@ -147,10 +156,10 @@ def _state_violations(wd: _World, where: dict[str, str], label: str, pins_win: b
     return out
 
 
-def check_placement(fleet_doc: dict[str, Any]) -> list[str]:
+def check_placement(fleet_doc: dict[str, Any], isolated_clouds: frozenset[str] = frozenset()) -> list[str]:
     """Do the fleet's CURRENT placements obey the contract's rules?"""
     try:
-        wd = _World(fleet_doc)
+        wd = _World(fleet_doc, frozenset(isolated_clouds))
     except FleetError as e:
         return [f"refused document: {e}"]
     where = {w: x["host"] for w, x in wd.wl.items() if x.get("host") is not None and wd.live(x["host"])}
@@ -162,10 +171,14 @@ def check_placement(fleet_doc: dict[str, Any]) -> list[str]:
     return out
 
 
-def check_plan(fleet_doc: dict[str, Any], plan_doc: dict[str, Any]) -> list[str]:
-    """Every violation of the contract by `plan_doc` for `fleet_doc` (empty: the plan is valid)."""
+def check_plan(fleet_doc: dict[str, Any], plan_doc: dict[str, Any],
+               isolated_clouds: frozenset[str] = frozenset()) -> list[str]:
+    """Every violation of the contract by `plan_doc` for `fleet_doc` (empty: the plan is valid).
+
+    `isolated_clouds`: clouds nothing may enter or leave (the service's registry sets them).
+    """
     try:
-        wd = _World(fleet_doc)
+        wd = _World(fleet_doc, frozenset(isolated_clouds))
     except FleetError as e:
         return [f"refused fleet document: {e}"]
     out: list[str] = []

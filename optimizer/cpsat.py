@@ -41,7 +41,6 @@ def build_model(st: State, workloads: list[int], hosts: list[int], mode: str, bu
     f, rules = st.fleet, st.rules
     m = cp_model.CpModel()
     sub = SubModel(m, workloads, hosts)
-    inset = set(workloads)
     hset = set(hosts)
     fixed = st.load[hosts].copy()
     fixed_n = st.count[hosts].copy()

@@ -84,6 +84,10 @@ class Fleet:
     objective: Objective
     failed_clouds: list[str]
     doc: dict[str, Any] = field(repr=False, default_factory=dict)
+    # Clouds whose workloads cannot cross to or from any other cloud (each is its own OpenStack or
+    # Kubernetes system; a VM cannot live-migrate between two deployments). Not part of the contract's
+    # document: the service sets it from its clouds registry.
+    isolated_clouds: frozenset[str] = frozenset()
     cloud_by_id: dict[str, Cloud] = field(init=False, repr=False)
     host_index: dict[str, int] = field(init=False, repr=False)
     workload_index: dict[str, int] = field(init=False, repr=False)
@@ -109,7 +113,7 @@ class Fleet:
         failed = changes.pop("failed_clouds", None)
         obj = Objective(**{**self.objective.__dict__, **changes})
         f = Fleet(self.resources, self.clouds, self.hosts, self.workloads, obj,
-                  list(self.failed_clouds if failed is None else failed), self.doc)
+                  list(self.failed_clouds if failed is None else failed), self.doc, self.isolated_clouds)
         if failed is not None:
             for c in failed:
                 if c not in f.cloud_by_id:
@@ -202,9 +206,15 @@ def _item_id(item: Any, key: str, i: int, seen: set[str]) -> str:
 # ---------------------------------------------------------------- the parser
 
 
-def parse_fleet(doc: Any) -> Fleet:
-    """Validate a fleet document strictly and return the parsed `Fleet`."""
+def parse_fleet(doc: Any, isolated_clouds: frozenset[str] | set[str] | None = None) -> Fleet:
+    """Validate a fleet document strictly and return the parsed `Fleet`.
+
+    `isolated_clouds`: clouds no workload may enter or leave (see `Fleet.isolated_clouds`).
+    """
     if isinstance(doc, Fleet):
+        if isolated_clouds is not None and frozenset(isolated_clouds) != doc.isolated_clouds:
+            doc = Fleet(doc.resources, doc.clouds, doc.hosts, doc.workloads, doc.objective, doc.failed_clouds,
+                        doc.doc, frozenset(isolated_clouds))
         return doc
     if not isinstance(doc, dict):
         raise FleetError(f"fleet: must be a JSON object, got {type(doc).__name__}")
@@ -318,4 +328,8 @@ def parse_fleet(doc: Any) -> Fleet:
         if c not in cloud_ids:
             raise FleetError(f"failed_clouds[{i}]: unknown cloud {c!r}")
 
-    return Fleet(resources, clouds, hosts, workloads, Objective(mode, mm, float(tl)), list(dict.fromkeys(failed)), doc)
+    isolated = frozenset(isolated_clouds or ())
+    for c in sorted(isolated - cloud_ids):
+        raise FleetError(f"isolated_clouds: unknown cloud {c!r}")
+    return Fleet(resources, clouds, hosts, workloads, Objective(mode, mm, float(tl)), list(dict.fromkeys(failed)), doc,
+                 isolated)

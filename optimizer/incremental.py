@@ -28,8 +28,8 @@ class Placement:
 class IncrementalPlacer:
     """Best-fit placement of single workloads onto a fleet's current (valid) placements."""
 
-    def __init__(self, fleet: Fleet | dict[str, Any]) -> None:
-        self.fleet = f = parse_fleet(fleet)
+    def __init__(self, fleet: Fleet | dict[str, Any], isolated_clouds: frozenset[str] | None = None) -> None:
+        self.fleet = f = parse_fleet(fleet, isolated_clouds)
         self.rules = rules = Rules(f)
         self.free = f.cap.copy()
         self.groups: dict[str, set[int]] = {}

@@ -85,8 +85,26 @@ class Rules:
         w = self.fleet.workloads[wi]
         return self.allowed_for(w, self.on_failed_cloud(wi) and w.dr.protected)
 
+    def current_cloud(self, w: Workload) -> str | None:
+        i = self.fleet.host_index.get(w.host) if w.host is not None else None
+        return self.fleet.host_cloud[i] if i is not None else None
+
     def allowed_for(self, w: Workload, restart: bool = False) -> list[str]:
-        """`allowed_clouds` for a workload that need not be in the fleet (incremental placement)."""
+        """`allowed_clouds` for a workload that need not be in the fleet (incremental placement).
+
+        An isolated cloud keeps its own workloads (whatever their tier: they cannot leave, so the
+        tiered rules do not apply across the boundary) and takes no one else's.
+        """
+        out = self._allowed_by_tier(w, restart)
+        isolated = self.fleet.isolated_clouds
+        if not isolated:
+            return out
+        current = self.current_cloud(w)
+        if current in isolated:
+            return [current]
+        return [c for c in out if c not in isolated]
+
+    def _allowed_by_tier(self, w: Workload, restart: bool) -> list[str]:
         out: list[str] = []
         home = self.home(w)
         if home is not None:
@@ -151,6 +169,10 @@ class Rules:
             return f"cloud {h.cloud} has failed"
         if not h.schedulable:
             return f"host {h.id} is unschedulable"
+        current = self.current_cloud(w)
+        if h.cloud != current and (h.cloud in f.isolated_clouds or current in f.isolated_clouds):
+            iso = h.cloud if h.cloud in f.isolated_clouds else current
+            return f"cloud {iso} is served by its own system; workloads do not cross into or out of it"
         if h.cloud not in self.allowed_clouds(wi):
             return f"cloud {h.cloud} is not among its eligible clouds ({', '.join(self.allowed_clouds(wi)) or 'none'})"
         if c.mlps_level < w.mlps_level:

@@ -1,6 +1,8 @@
 """The clouds registry file (QIANYUN_CLOUDS_FILE): per cloud, its adapter and its metrics source.
 
-A site names in one YAML file which system serves each of the 14 clouds and where its Prometheus is.
+A site names in one YAML file which system serves each of the 14 clouds (the simulator, an OpenStack
+deployment by its `clouds.yaml` name, a Kubernetes cluster by its kubeconfig context) and where its
+Prometheus is.
 The file is checked strictly when the service starts: every refusal is a `CloudsFileError` naming
 the file, the line and the field (as policies/loader.py does), because a half-read registry would
 send actions to the wrong cloud. Clouds the file does not name keep the embedded default: the
@@ -8,6 +10,12 @@ simulated adapter for inventory, actions and metrics.
 
     clouds:
       gz-gov:
+        adapter: openstack
+        openstack: {cloud: gz-gov-admin}            # a cloud of clouds.yaml; default $OS_CLOUD
+      gz-zunyi:
+        adapter: kubernetes
+        kubernetes: {context: zunyi-prod}          # default: $KUBECONFIG's current context
+      gz-anshun:
         adapter: simulated
         prometheus:
           url: http://prometheus.gz-gov.example:9090
@@ -32,8 +40,10 @@ from adapters.prometheus import DEFAULT_HOST_REGEX, QUERY_KEYS, WORKLOAD_PRESETS
 from policies.loader import YamlReader
 
 ADAPTERS: tuple[str, ...] = ("simulated", "openstack", "kubernetes")
-WIRED_ADAPTERS: tuple[str, ...] = ("simulated",)  # the ones this registry can build today
-CLOUD_FIELDS = ("adapter", "prometheus")
+CLOUD_FIELDS = ("adapter", "prometheus", "openstack", "kubernetes")
+OPENSTACK_FIELDS = ("cloud", "clouds_yaml", "region", "timeout_s", "retries", "action_timeout_s")
+KUBERNETES_FIELDS = ("kubeconfig", "context", "in_cluster", "jobs_namespace", "timeout_s", "retries",
+                     "rollout_timeout_s")
 PROMETHEUS_FIELDS = ("url", "queries", "workloads", "host_label", "host_regex", "workload_label", "workload_regex",
                      "step_s", "rate_window_s", "timeout_s", "retries", "backoff_s")
 LABEL_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
@@ -57,10 +67,37 @@ class _RegistryReader(YamlReader):
 
 
 @dataclass(frozen=True)
+class OpenStackEntry:
+    """Where the adapter finds its cloud: a clouds.yaml name ($OS_CLOUD when None) and file."""
+
+    cloud: str | None = None
+    clouds_yaml: str | None = None       # None: openstacksdk's own search ($OS_CLIENT_CONFIG_FILE, ...)
+    region: str | None = None
+    timeout_s: float = 30.0
+    retries: int = 3
+    action_timeout_s: float = 300.0
+
+
+@dataclass(frozen=True)
+class KubernetesEntry:
+    """A kubeconfig file and context ($KUBECONFIG's current context when None), or in-cluster config."""
+
+    kubeconfig: str | None = None
+    context: str | None = None
+    in_cluster: bool = False
+    jobs_namespace: str = "qianyun-jobs"
+    timeout_s: float = 30.0
+    retries: int = 3
+    rollout_timeout_s: float = 0.0
+
+
+@dataclass(frozen=True)
 class CloudEntry:
     cloud: str
     adapter: str = "simulated"
     prometheus: PrometheusConfig | None = None
+    openstack: OpenStackEntry | None = None
+    kubernetes: KubernetesEntry | None = None
 
 
 @dataclass(frozen=True)
@@ -72,6 +109,9 @@ class CloudsRegistry:
 
     def prometheus(self) -> dict[str, PrometheusConfig]:
         return {c: e.prometheus for c, e in self.clouds.items() if e.prometheus is not None}
+
+    def served_by(self, adapter: str) -> list[CloudEntry]:
+        return [e for e in self.clouds.values() if e.adapter == adapter]
 
 
 def load_registry(path: str | Path) -> CloudsRegistry:
@@ -105,12 +145,70 @@ def load_registry(path: str | Path) -> CloudsRegistry:
         m = r.mapping(vnode, f, CLOUD_FIELDS, ("adapter",))
         anode = m["adapter"][1]
         adapter = r.choice(anode, f"{f}.adapter", ADAPTERS, "adapter")
-        if adapter not in WIRED_ADAPTERS:
-            raise r.fail(anode, f"{f}.adapter", f"adapter {adapter!r} is not wired into the registry yet; "
-                                                f"available: {', '.join(WIRED_ADAPTERS)}")
+        for section in ("openstack", "kubernetes"):
+            if section in m and adapter != section:
+                raise r.fail(m[section][0], f"{f}.{section}",
+                             f"only a cloud with adapter {section} has this section (this one has {adapter})")
         prom = _prometheus(r, m["prometheus"][1], f"{f}.prometheus") if "prometheus" in m else None
-        entries[cloud] = CloudEntry(cloud, adapter, prom)
+        os_entry = k8s_entry = None
+        if adapter == "openstack":
+            os_entry = _openstack(r, m["openstack"][1], f"{f}.openstack", p.parent) if "openstack" in m \
+                else OpenStackEntry()
+        if adapter == "kubernetes":
+            k8s_entry = _kubernetes(r, m["kubernetes"][1], f"{f}.kubernetes", p.parent) if "kubernetes" in m \
+                else KubernetesEntry()
+        entries[cloud] = CloudEntry(cloud, adapter, prom, os_entry, k8s_entry)
     return CloudsRegistry(str(p), entries)
+
+
+def _path(r: _RegistryReader, node: Node, f: str, base: Path) -> str:
+    """A file the entry names, relative to the registry file; it must exist now, not at the first sync."""
+    v = r.string(node, f)
+    path = Path(v or "").expanduser()
+    path = path if path.is_absolute() else base / path
+    if not v or not path.is_file():
+        raise r.fail(node, f, f"no such file: {v!r}" + (f" (looked at {path})" if v and not Path(v).is_absolute() else ""))
+    return str(path)
+
+
+def _common(r: _RegistryReader, m: dict[str, tuple[Node, Node]], f: str, kw: dict[str, object],
+            timeouts: tuple[str, ...]) -> None:
+    for key in timeouts:
+        if key in m:
+            v = r.number(m[key][1], f"{f}.{key}", 0.0)
+            if v <= 0 and key != "rollout_timeout_s":
+                raise r.fail(m[key][1], f"{f}.{key}", "must be > 0")
+            kw[key] = v
+    if "retries" in m:
+        kw["retries"] = r.integer(m["retries"][1], f"{f}.retries", 0)
+
+
+def _openstack(r: _RegistryReader, node: Node, f: str, base: Path) -> OpenStackEntry:
+    m = r.mapping(node, f, OPENSTACK_FIELDS)
+    kw: dict[str, object] = {}
+    for key in ("cloud", "region"):
+        if key in m:
+            kw[key] = r.string(m[key][1], f"{f}.{key}")
+    if "clouds_yaml" in m:
+        kw["clouds_yaml"] = _path(r, m["clouds_yaml"][1], f"{f}.clouds_yaml", base)
+    _common(r, m, f, kw, ("timeout_s", "action_timeout_s"))
+    return OpenStackEntry(**kw)  # type: ignore[arg-type]
+
+
+def _kubernetes(r: _RegistryReader, node: Node, f: str, base: Path) -> KubernetesEntry:
+    m = r.mapping(node, f, KUBERNETES_FIELDS)
+    kw: dict[str, object] = {}
+    for key in ("context", "jobs_namespace"):
+        if key in m:
+            kw[key] = r.string(m[key][1], f"{f}.{key}")
+    if "kubeconfig" in m:
+        kw["kubeconfig"] = _path(r, m["kubeconfig"][1], f"{f}.kubeconfig", base)
+    if "in_cluster" in m:
+        kw["in_cluster"] = r.boolean(m["in_cluster"][1], f"{f}.in_cluster")
+        if kw["in_cluster"] and ("kubeconfig" in m or "context" in m):
+            raise r.fail(m["in_cluster"][1], f"{f}.in_cluster", "in-cluster configuration takes no kubeconfig or context")
+    _common(r, m, f, kw, ("timeout_s", "rollout_timeout_s"))
+    return KubernetesEntry(**kw)  # type: ignore[arg-type]
 
 
 def _prometheus(r: _RegistryReader, node: Node, f: str) -> PrometheusConfig:

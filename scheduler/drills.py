@@ -111,7 +111,8 @@ def propose_failover(session: Session, proposer: str, clouds: list[str]) -> Plan
     """The failover plan on today's snapshot (the clouds already failed there), restarts sequenced for recovery."""
     doc, fp, notes = plans.plan_input(session, "all", None)
     dr = get_policy().dr
-    plan_doc = recovery.plan_failover(doc, clouds, dr.restart_minutes, _limits(), get_settings().plan_time_limit_s)
+    plan_doc = recovery.plan_failover(doc, clouds, dr.restart_minutes, _limits(), get_settings().plan_time_limit_s,
+                                      get_adapters().isolated_clouds())
     return _store_plan(session, "failover", proposer, doc, fp, plan_doc, notes)
 
 
@@ -262,7 +263,8 @@ def tabletop(session: Session, actor: Actor, clouds: list[str], schedule: str | 
     doc, _fp, notes = plans.plan_input(session, "all", None)
     t0 = time.monotonic()
     dr = get_policy().dr
-    plan_doc = recovery.plan_failover(doc, clouds, dr.restart_minutes, _limits(), get_settings().plan_time_limit_s)
+    plan_doc = recovery.plan_failover(doc, clouds, dr.restart_minutes, _limits(), get_settings().plan_time_limit_s,
+                                      get_adapters().isolated_clouds())
     seconds = round(time.monotonic() - t0, 3)
     found = analyse(doc, plan_doc)
     _rows(session, drill, found["predicted"])

@@ -25,6 +25,7 @@ from scheduler.db import utcnow
 from scheduler.fleet import fleet_document
 from scheduler.models import Cloud, Host, Plan, PlanAction, PlanApproval, Workload
 from scheduler.policy import get_policy
+from scheduler.registry import get_adapters
 from scheduler.settings import get_settings
 
 KINDS = ("rebalance", "drain", "place-pending")
@@ -152,7 +153,7 @@ def propose(session: Session, actor: Actor, kind: str, scope: str, objective: st
         max_migrations = 0
     limit = time_limit_s or get_settings().plan_time_limit_s
     doc["objective"] = {"mode": objective, "max_migrations": max_migrations, "time_limit_s": limit}
-    result = optimizer.optimize(optimizer.parse_fleet(doc))
+    result = optimizer.optimize(optimizer.parse_fleet(doc, get_adapters().isolated_clouds()))
     plan_doc = result.to_document()
     telemetry.SOLVE_SECONDS.labels(kind).observe(plan_doc["stats"].get("solve_seconds") or 0)
     plan = Plan(kind=kind, scope=scope, objective=objective, max_migrations=max_migrations,
@@ -334,7 +335,7 @@ def dry_run(session: Session, plan: Plan) -> dict[str, Any]:
     """Replay the moves on a copy of today's state: would every step hold? Touches no cloud."""
     now, _, _ = plan_input(session, plan.scope, plan.drain_hosts)
     now["objective"] = plan.fleet["objective"]
-    violations = optimizer.check_plan(now, plan.document)
+    violations = optimizer.check_plan(now, plan.document, get_adapters().isolated_clouds())
     stale = stale_reason(session, plan)
     report = {"at": utcnow().isoformat(), "ok": not violations and stale is None, "stale": stale,
               "violations": violations[:50], "moves": len(plan.document["moves"]),

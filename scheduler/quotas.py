@@ -26,7 +26,7 @@ from sqlmodel import Session, col, select
 import optimizer
 from optimizer.fleet import FleetError
 from scheduler import audit
-from scheduler.accounts import Actor, Scope
+from scheduler.accounts import Actor
 from scheduler.db import utcnow
 from scheduler.fleet import fleet_document
 from scheduler.models import RESOURCES, Cloud, Department, Host, Quota, QuotaReclaim, ServiceSetting, Workload
@@ -586,7 +586,8 @@ def register(session: Session, actor: Actor, body: dict[str, Any]) -> Registrati
             "spread_group": spread, "pinned": False, "role": "primary",
             "dr": {"protected": profile.protected, "priority": profile.priority, "rto_minutes": profile.rto_minutes}}
     try:
-        placed = optimizer.IncrementalPlacer(fleet_document(session, scope=cloud_id)).place(wdoc, commit=False)
+        placed = optimizer.IncrementalPlacer(fleet_document(session, scope=cloud_id),
+                                             get_adapters().isolated_clouds()).place(wdoc, commit=False)
     except FleetError as exc:
         raise QuotaError(422, "demand", str(exc)) from exc
     if placed.host is None:

@@ -199,7 +199,7 @@ def summarise(rows: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
 
 
 def plan_failover(fleet: dict[str, Any], failed: list[str], model: RestartModel, limits: Execution,
-                  time_limit_s: float) -> dict[str, Any]:
+                  time_limit_s: float, isolated: frozenset[str] = frozenset()) -> dict[str, Any]:
     """The optimizer's failover plan for `failed`, its restarts sequenced for recovery.
 
     Workloads waiting for a first placement are left out (`fleet` is changed in place): a failover
@@ -209,6 +209,6 @@ def plan_failover(fleet: dict[str, Any], failed: list[str], model: RestartModel,
     """
     fleet["workloads"] = [w for w in fleet["workloads"] if w["host"] is not None]
     fleet["failed_clouds"] = sorted(set(fleet.get("failed_clouds") or []) | set(failed))
-    raw = optimizer.failover(optimizer.parse_fleet(fleet), failed, time_limit_s=time_limit_s).to_document()
+    raw = optimizer.failover(optimizer.parse_fleet(fleet, isolated), failed, time_limit_s=time_limit_s).to_document()
     ordered = sequence_for_recovery(fleet, raw, model, limits)
-    return ordered if not optimizer.check_plan(fleet, ordered) else raw
+    return ordered if not optimizer.check_plan(fleet, ordered, isolated) else raw

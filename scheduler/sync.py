@@ -58,7 +58,11 @@ def sync_catalogue(session: Session, adapter: CloudAdapter) -> None:
             session.add(cloud)
             audit.record(session, SYSTEM, "cloud.add", "cloud", info.id, None, {"kind": info.kind, "adapter": info.adapter})
         else:
+            if cloud.adapter != info.adapter:  # the registry handed the cloud to another system
+                audit.record(session, SYSTEM, "cloud.adapter", "cloud", info.id, {"adapter": cloud.adapter},
+                             {"adapter": info.adapter})
             cloud.name, cloud.name_en, cloud.mlps_level = info.name, info.name_en, info.mlps_level
+            cloud.adapter = info.adapter
     session.flush()
     known = {d.id for d in session.exec(select(Department))}
     for info in sorted(adapter.departments(), key=lambda d: LEVEL_ORDER.get(d.level, 9)):

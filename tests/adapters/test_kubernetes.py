@@ -3,8 +3,9 @@
 No Kubernetes API server can run on this machine, so each test starts a stdlib HTTP server on
 127.0.0.1 that answers with Kubernetes API responses in their documented shapes (NodeList, PodList,
 ReplicaSetList, NamespaceList, Deployment, Node, Eviction and the 429 Status a PodDisruptionBudget
-gives, Status errors, patch responses that return the patched object, batch/v1 Job), and records
-every request. The adapter is built from a kubeconfig file written to tmp_path that points at that
+gives, Status errors, patch responses that return the patched object, batch/v1 Job, and watch
+streams: newline-delimited WatchEvents, including the ERROR event carrying a 410 Gone Status when
+a resourceVersion is too old), and records every request. The adapter is built from a kubeconfig file written to tmp_path that points at that
 server, exactly as it would be for a real cluster. Each request the adapter sends is checked: path,
 verb, content type and body.
 """
@@ -40,6 +41,13 @@ class Request:
     query: str
     content_type: str
     body: Any
+
+
+@dataclass
+class Stream:
+    """A watch response: WatchEvent objects ({"type", "object"}) written one JSON line each, then the end."""
+
+    events: list[dict[str, Any]]
 
 
 @dataclass
@@ -87,6 +95,16 @@ def api() -> Iterator[FakeApi]:
                           json.loads(raw) if raw else None)
             fake.requests.append(req)
             code, body = fake.reply(req)
+            if isinstance(body, Stream):  # a watch: no length, lines as they come, end by closing
+                self.send_response(code)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Connection", "close")
+                self.end_headers()
+                for event in body.events:
+                    self.wfile.write(json.dumps(event).encode() + b"\n")
+                    self.wfile.flush()
+                self.close_connection = True
+                return
             data = json.dumps(body).encode()
             self.send_response(code)
             self.send_header("Content-Type", "application/json")
@@ -435,21 +453,84 @@ def test_move_refusals_name_workload_and_host(adapter: KubernetesAdapter, api: F
     assert api.sent("PATCH") == []
 
 
-def test_move_waits_for_the_rollout(api: FakeApi, tmp_path: Path, sleeps: list[float]) -> None:
+def _watching(req: Request) -> bool:
+    return "watch=true" in req.query.lower()
+
+
+def test_move_waits_for_the_rollout_by_watching_pods(api: FakeApi, tmp_path: Path, sleeps: list[float]) -> None:
+    """After the patch, one listing, then a watch from its resourceVersion until the pod is on the target."""
     res = Resilience(**{**FAST.__dict__, "rollout_timeout_s": 30, "rollout_poll_s": 0.0})
     a = KubernetesAdapter(CLOUD, kubeconfig=kubeconfig(tmp_path, api.url), context="gy-admin", resilience=res,
                           sleep=sleeps.append)
     move_routes(api)
-    moved = [dict(p, spec=dict(p["spec"], nodeName="gy-node-3")) if p["metadata"]["name"] == "db-0" else p
-             for p in PODS if p["metadata"]["namespace"] == "gzga-web"]
+    old = next(p for p in PODS if p["metadata"]["name"] == "db-0")
+    new = dict(old, spec=dict(old["spec"], nodeName="gy-node-3"))
+    other = next(p for p in PODS if p["metadata"]["namespace"] == "gzga-web" and p is not old)
     api.on("GET", "/apis/apps/v1/namespaces/gzga-web/statefulsets/db", (200, deployment("gzga-web", "db")))
     api.on("PATCH", "/apis/apps/v1/namespaces/gzga-web/statefulsets/db", (200, deployment("gzga-web", "db")))
     before = pod_list(*[p for p in PODS if p["metadata"]["namespace"] == "gzga-web"])
-    api.on("GET", "/api/v1/namespaces/gzga-web/pods", (200, before), (200, before), (200, before),
-           (200, pod_list(*moved)))
+    events = [{"type": "MODIFIED", "object": other}, {"type": "DELETED", "object": old},
+              {"type": "ADDED", "object": dict(new, spec=dict(new["spec"], nodeName=None))},
+              {"type": "MODIFIED", "object": new}]
+    api.on("GET", "/api/v1/namespaces/gzga-web/pods",
+           lambda req: (200, Stream(events)) if _watching(req) else (200, before))
     a.migrate("gy/gzga-web/db-0", "gy/gy-node-3")
     assert len(api.sent("PATCH", "/apis/apps/v1/namespaces/gzga-web/statefulsets/db")) == 1
-    assert len(api.sent("GET", "/api/v1/namespaces/gzga-web/pods")) == 4
+    pods = api.sent("GET", "/api/v1/namespaces/gzga-web/pods")
+    watches = [r for r in pods if _watching(r)]
+    assert len(watches) == 1 and "resourceVersion=3000" in watches[0].query
+    assert "timeoutSeconds=" in watches[0].query
+    a.close()
+
+
+def test_an_expired_watch_lists_again(api: FakeApi, tmp_path: Path, sleeps: list[float]) -> None:
+    """A watch answered with the ERROR event of a 410 Gone Status makes the adapter list and watch afresh."""
+    res = Resilience(**{**FAST.__dict__, "rollout_timeout_s": 30, "rollout_poll_s": 0.0})
+    a = KubernetesAdapter(CLOUD, kubeconfig=kubeconfig(tmp_path, api.url), context="gy-admin", resilience=res,
+                          sleep=sleeps.append)
+    move_routes(api)
+    old = next(p for p in PODS if p["metadata"]["name"] == "db-0")
+    api.on("GET", "/apis/apps/v1/namespaces/gzga-web/statefulsets/db", (200, deployment("gzga-web", "db")))
+    api.on("PATCH", "/apis/apps/v1/namespaces/gzga-web/statefulsets/db", (200, deployment("gzga-web", "db")))
+    before = pod_list(*[p for p in PODS if p["metadata"]["namespace"] == "gzga-web"])
+    after = pod_list(*[dict(p, spec=dict(p["spec"], nodeName="gy-node-3")) if p is old else p
+                       for p in PODS if p["metadata"]["namespace"] == "gzga-web"])
+    gone = status(410, "Expired", "too old resource version: 3000 (3500)")
+    expired: list[bool] = []
+
+    def pods_route(req: Request) -> Reply:
+        if _watching(req):
+            expired.append(True)
+            return 200, Stream([{"type": "ERROR", "object": gone}])  # type: ignore[return-value]
+        return 200, after if expired else before
+
+    api.on("GET", "/api/v1/namespaces/gzga-web/pods", pods_route)
+    a.migrate("gy/gzga-web/db-0", "gy/gy-node-3")
+    pods = api.sent("GET", "/api/v1/namespaces/gzga-web/pods")
+    assert [_watching(r) for r in pods][-3:] == [False, True, False]
+    assert sum(_watching(r) for r in pods) == 1
+    a.close()
+
+
+def test_a_rollout_that_never_lands_times_out(api: FakeApi, tmp_path: Path, sleeps: list[float]) -> None:
+    now = [0.0]
+
+    def clock() -> float:
+        now[0] += 1.0
+        return now[0]
+
+    res = Resilience(**{**FAST.__dict__, "rollout_timeout_s": 5, "rollout_poll_s": 0.0})
+    a = KubernetesAdapter(CLOUD, kubeconfig=kubeconfig(tmp_path, api.url), context="gy-admin", resilience=res,
+                          sleep=sleeps.append, clock=clock)
+    move_routes(api)
+    api.on("GET", "/apis/apps/v1/namespaces/gzga-web/statefulsets/db", (200, deployment("gzga-web", "db")))
+    api.on("PATCH", "/apis/apps/v1/namespaces/gzga-web/statefulsets/db", (200, deployment("gzga-web", "db")))
+    before = pod_list(*[p for p in PODS if p["metadata"]["namespace"] == "gzga-web"])
+    other = next(p for p in PODS if p["metadata"]["namespace"] == "gzga-web" and p["metadata"]["name"] != "db-0")
+    api.on("GET", "/api/v1/namespaces/gzga-web/pods",
+           lambda req: (200, Stream([{"type": "MODIFIED", "object": other}] * 3)) if _watching(req) else (200, before))
+    with pytest.raises(AdapterError, match="the rollout did not put it on gy-node-3 within 5s"):
+        a.migrate("gy/gzga-web/db-0", "gy/gy-node-3")
     a.close()
 
 
@@ -545,3 +626,40 @@ def test_run_job_and_state(adapter: KubernetesAdapter, api: FakeApi) -> None:
 def test_run_job_on_another_cloud_is_refused(adapter: KubernetesAdapter) -> None:
     with pytest.raises(AdapterError, match="unknown cloud 'zy'"):
         adapter.run_job("zy", "j1", {"vcpu": 1}, 10)
+
+
+# --- through the clouds registry and the service ---------------------------------------------------
+
+
+def test_the_registry_hands_a_cloud_to_its_cluster(service, api: FakeApi, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """A registry entry `adapter: kubernetes` makes sync read that cloud from the cluster, not the simulator."""
+    from sqlmodel import select
+
+    from scheduler.models import Cloud, Host, Workload
+    from scheduler.registry import _adapters_for, get_adapters
+    from scheduler.settings import get_settings
+    from scheduler.sync import sync_all
+
+    fleet(api)
+    registry = tmp_path / "clouds-registry.yaml"
+    registry.write_text(f"clouds:\n  {CLOUD}:\n    adapter: kubernetes\n    kubernetes:\n"
+                        f"      kubeconfig: {Path(kubeconfig(tmp_path, api.url)).name}\n      context: gy-admin\n"
+                        "      timeout_s: 2\n      retries: 0\n")
+    monkeypatch.setenv("QIANYUN_CLOUDS_FILE", str(registry))
+    get_settings.cache_clear()
+    _adapters_for.cache_clear()
+    adapters = get_adapters()
+    assert isinstance(adapters.for_cloud(CLOUD), KubernetesAdapter)
+    assert CLOUD not in {c.id for c in adapters.simulated.clouds()}
+    assert adapters.isolated_clouds() == {CLOUD}
+    results = {r.cloud: r for r in sync_all(adapters.all())}
+    assert results[CLOUD].status == "healthy", results[CLOUD].error
+    with service.session() as s:
+        hosts = sorted(h.id for h in s.exec(select(Host).where(Host.cloud_id == CLOUD)))
+        pods = {w.id: w.host_id for w in s.exec(select(Workload).where(Workload.cloud_id == CLOUD))}
+        assert s.get(Cloud, CLOUD).adapter == "kubernetes"
+        assert s.get(Cloud, "gz-gov").adapter == "simulated"
+    assert hosts == ["gy/gy-node-1", "gy/gy-node-2", "gy/gy-node-3"]
+    assert pods["gy/gzga-web/portal/0"] == "gy/gy-node-1"
+    assert all(w.startswith("gy/") for w in pods)  # the simulator's gy workloads are gone from the database

@@ -103,3 +103,19 @@ def test_every_move_and_unplaced_has_a_reason(doc: dict) -> None:
     assert all(m["reason"].strip() for m in plan["moves"])
     assert all(u["reason"].strip() for u in plan["unplaced"])
     assert [m["step"] for m in plan["moves"]] == list(range(1, len(plan["moves"]) + 1))
+
+
+@SETTINGS
+@given(fleets(), st.sets(st.sampled_from(["gz-gov", "gy", "lps", "edu"]), min_size=1, max_size=2),
+       st.sampled_from(["consolidate", "balance"]))
+def test_no_move_crosses_an_isolated_cloud(doc: dict, isolated: set[str], mode: str) -> None:
+    """A cloud served by its own OpenStack or Kubernetes keeps its workloads and takes no one else's."""
+    doc["objective"]["mode"] = mode
+    cloud = {h["id"]: h["cloud"] for h in doc["hosts"]}
+    plan = optimizer.optimize(optimizer.parse_fleet(doc, isolated), time_limit_s=0.4).to_document()
+    for m in plan["moves"]:
+        src = cloud[m["from"]] if m["from"] else None
+        dst = cloud[m["to"]] if m["to"] else None
+        if src in isolated or dst in isolated:
+            assert src == dst, m
+    assert optimizer.check_plan(doc, plan, frozenset(isolated)) == []
