@@ -153,11 +153,13 @@ class OpenStackAdapter:
 
     # --- calls: timeout, retries, breaker ----------------------------------------------------------
 
-    def _call(self, what: str, fn: Callable[..., Any], *args: Any, retry: bool = True, **kwargs: Any) -> Any:
-        """One API call (a listing is read to the end), with retries on transient errors and the breaker.
+    def _call(self, what: str, service: str, method: str, *args: Any, retry: bool = True, **kwargs: Any) -> Any:
+        """`conn.<service>.<method>(...)` (a listing read to the end), with retries and the breaker.
 
-        Only answers that say the cloud is in trouble (5xx, 429, no answer) count against the breaker;
-        a 404 or 409 is the API working.
+        The proxy is looked up inside the try: openstacksdk authenticates and discovers the endpoint
+        when a service is first touched, and that too may find the cloud not answering. Only answers
+        that say the cloud is in trouble (5xx, 429, no answer) count against the breaker; a 404 or
+        409 is the API working.
         """
         from keystoneauth1 import exceptions as ksexc
         from openstack import exceptions as osexc
@@ -166,7 +168,7 @@ class OpenStackAdapter:
         for attempt in range(len(delays) + 1):
             self.breaker.check(self.cloud)
             try:
-                out = fn(*args, **kwargs)
+                out = getattr(getattr(self.conn, service), method)(*args, **kwargs)
                 if hasattr(out, "__next__"):  # the SDK's listings are generators: errors surface while reading
                     out = list(out)
                 self.breaker.success()
@@ -198,7 +200,7 @@ class OpenStackAdapter:
     def _projects(self) -> dict[str, Any]:
         """Projects by id; empty when the credentials may not list them (names then fall back to ids)."""
         try:
-            return {p.id: p for p in self._call(f"cloud {self.cloud}: list projects", self.conn.identity.projects)}
+            return {p.id: p for p in self._call(f"cloud {self.cloud}: list projects", "identity", "projects")}
         except OpenStackApiError as e:
             if e.status in (401, 403):
                 return {}
@@ -242,17 +244,17 @@ class OpenStackAdapter:
 
     def _hypervisors(self) -> list[dict[str, Any]]:
         """Hypervisors as plain dicts with their compute host, state, status and capacity."""
-        hyps = self._call(f"cloud {self.cloud}: list hypervisors", self.conn.compute.hypervisors, details=True)
+        hyps = self._call(f"cloud {self.cloud}: list hypervisors", "compute", "hypervisors", details=True)
         try:
             rps = {rp.name: rp for rp in self._call(f"cloud {self.cloud}: list resource providers",
-                                                    self.conn.placement.resource_providers)}
+                                                    "placement", "resource_providers")}
         except OpenStackApiError as e:  # no placement endpoint in the catalogue: read os-hypervisors
             if e.status not in (0, 404):
                 raise
             rps = None
         legacy: dict[str, dict[str, Any]] = {}
         if rps is None:
-            resp = self._call(f"cloud {self.cloud}: read hypervisor capacity", self.conn.compute.get,
+            resp = self._call(f"cloud {self.cloud}: read hypervisor capacity", "compute", "get",
                               "/os-hypervisors/detail", microversion="2.87")
             legacy = {h["hypervisor_hostname"]: h for h in resp.json().get("hypervisors") or []}
         out = []
@@ -261,7 +263,7 @@ class OpenStackAdapter:
             host = service.get("host") or h.name
             if rps is not None and h.name in rps:
                 invs = self._call(f"cloud {self.cloud}: read inventories of {h.name}",
-                                  self.conn.placement.resource_provider_inventories, rps[h.name])
+                                  "placement", "resource_provider_inventories", rps[h.name])
                 cap = placement_capacity([{"resource_class": i.resource_class, "total": i.total,
                                            "reserved": i.reserved, "allocation_ratio": i.allocation_ratio}
                                           for i in invs])
@@ -274,7 +276,7 @@ class OpenStackAdapter:
         return out
 
     def _servers(self) -> list[Any]:
-        return self._call(f"cloud {self.cloud}: list servers", self.conn.compute.servers, details=True,
+        return self._call(f"cloud {self.cloud}: list servers", "compute", "servers", details=True,
                           all_projects=True)
 
     def inventory(self, cloud: str) -> Inventory:
@@ -298,7 +300,7 @@ class OpenStackAdapter:
             return d
         fid = d.get("id") or server.flavor_id
         if fid not in self._flavors:
-            flavor = self._call(f"cloud {self.cloud}: read flavor {fid}", self.conn.compute.get_flavor, fid)
+            flavor = self._call(f"cloud {self.cloud}: read flavor {fid}", "compute", "get_flavor", fid)
             self._flavors[fid] = flavor.to_dict()
         return self._flavors[fid]
 
@@ -331,7 +333,7 @@ class OpenStackAdapter:
     def health(self, cloud: str) -> Health:
         """Healthy when every nova-compute is up, degraded when some are down, failed when none is."""
         self._check_cloud(cloud)
-        services = self._call(f"cloud {self.cloud}: list compute services", self.conn.compute.services,
+        services = self._call(f"cloud {self.cloud}: list compute services", "compute", "services",
                               binary="nova-compute")
         if self._failed_cloud:
             return Health(cloud, "failed", "cloud marked failed")
@@ -348,7 +350,7 @@ class OpenStackAdapter:
 
     def _server(self, server_id: str, what: str) -> Any:
         try:
-            return self._call(f"cloud {self.cloud}: {what}: read server {server_id}", self.conn.compute.get_server,
+            return self._call(f"cloud {self.cloud}: {what}: read server {server_id}", "compute", "get_server",
                               server_id)
         except OpenStackApiError as e:
             if e.status == 404:
@@ -357,7 +359,7 @@ class OpenStackAdapter:
 
     def _check_target(self, host: str, workload: str, action: str) -> None:
         """The target must be a known nova-compute that is up and enabled: fail before asking nova."""
-        services = self._call(f"cloud {self.cloud}: list compute services", self.conn.compute.services,
+        services = self._call(f"cloud {self.cloud}: list compute services", "compute", "services",
                               binary="nova-compute")
         svc = next((s for s in services if s.host == host), None)
         if svc is None:
@@ -407,7 +409,7 @@ class OpenStackAdapter:
         refused = ""
         if s.status == "ACTIVE":
             try:
-                self._call(f"cloud {self.cloud}: {what}: live migration", self.conn.compute.live_migrate_server,
+                self._call(f"cloud {self.cloud}: {what}: live migration", "compute", "live_migrate_server",
                            sid, host=dst, block_migration="auto", retry=False)
             except OpenStackApiError as e:
                 if e.status not in (400, 409):
@@ -424,7 +426,7 @@ class OpenStackAdapter:
 
     def _cold(self, sid: str, dst: str, what: str, source: str | None, why: str) -> None:
         try:
-            self._call(f"cloud {self.cloud}: {what}: cold migration", self.conn.compute.migrate_server, sid,
+            self._call(f"cloud {self.cloud}: {what}: cold migration", "compute", "migrate_server", sid,
                        host=dst, retry=False)
         except OpenStackApiError as e:
             pre = f" after the live migration was refused ({why})" if why else ""
@@ -441,10 +443,10 @@ class OpenStackAdapter:
     def _finish_resize(self, s: Any, dst: str, what: str) -> None:
         """Confirm a migration that reached the target; revert one that went elsewhere."""
         if s.compute_host == dst:
-            self._call(f"cloud {self.cloud}: {what}: confirm", self.conn.compute.confirm_server_resize, s.id,
+            self._call(f"cloud {self.cloud}: {what}: confirm", "compute", "confirm_server_resize", s.id,
                        retry=False)
         else:
-            self._call(f"cloud {self.cloud}: {what}: revert", self.conn.compute.revert_server_resize, s.id,
+            self._call(f"cloud {self.cloud}: {what}: revert", "compute", "revert_server_resize", s.id,
                        retry=False)
 
     def restart_elsewhere(self, workload: str, host: str) -> None:
@@ -457,7 +459,7 @@ class OpenStackAdapter:
             return
         self._check_target(dst, workload, "restart")
         try:
-            self._call(f"cloud {self.cloud}: {what}: evacuation", self.conn.compute.evacuate_server, sid, host=dst,
+            self._call(f"cloud {self.cloud}: {what}: evacuation", "compute", "evacuate_server", sid, host=dst,
                        retry=False)
         except OpenStackApiError as e:
             raise AdapterError(f"{what}: evacuation refused: {e}") from e
@@ -475,24 +477,24 @@ class OpenStackAdapter:
     def set_host_failed(self, host: str, failed: bool) -> None:
         """Mark the host's nova-compute forced down and disabled (so nova allows evacuation), or undo it."""
         name = self._host_name(host)
-        services = self._call(f"cloud {self.cloud}: list compute services", self.conn.compute.services,
+        services = self._call(f"cloud {self.cloud}: list compute services", "compute", "services",
                               binary="nova-compute", host=name)
         if not services:
             raise AdapterError(f"host {host}: no nova-compute service on {name} in OpenStack cloud {self.cloud}")
         svc = services[0]
         self._call(f"cloud {self.cloud}: force {name} {'down' if failed else 'up'}",
-                   self.conn.compute.update_service_forced_down, svc, name, "nova-compute", failed)
+                   "compute", "update_service_forced_down", svc, name, "nova-compute", failed)
         if failed:
-            self._call(f"cloud {self.cloud}: disable {name}", self.conn.compute.disable_service, svc, name,
+            self._call(f"cloud {self.cloud}: disable {name}", "compute", "disable_service", svc, name,
                        "nova-compute", disabled_reason="declared failed by Qianyun")
         else:
-            self._call(f"cloud {self.cloud}: enable {name}", self.conn.compute.enable_service, svc, name,
+            self._call(f"cloud {self.cloud}: enable {name}", "compute", "enable_service", svc, name,
                        "nova-compute")
 
     # --- quotas --------------------------------------------------------------------------------------
 
     def _project_id(self, project: str) -> str:
-        found = self._call(f"cloud {self.cloud}: find project {project}", self.conn.identity.find_project, project,
+        found = self._call(f"cloud {self.cloud}: find project {project}", "identity", "find_project", project,
                            ignore_missing=True)
         if found is None:
             raise AdapterError(f"no project {project!r} in OpenStack cloud {self.cloud}")
@@ -500,7 +502,7 @@ class OpenStackAdapter:
 
     def compute_quota(self, project: str) -> dict[str, float]:
         """A project's compute quota in our units (-1: unlimited): vcpu, memory_gib, instances."""
-        q = self._call(f"cloud {self.cloud}: read quota of {project}", self.conn.compute.get_quota_set,
+        q = self._call(f"cloud {self.cloud}: read quota of {project}", "compute", "get_quota_set",
                        self._project_id(project))
         ram = float(q.ram) if q.ram is not None else -1.0
         return {"vcpu": float(q.cores), "memory_gib": ram / 1024 if ram >= 0 else -1.0,
@@ -522,7 +524,7 @@ class OpenStackAdapter:
         if not attrs:
             raise AdapterError("quota: give at least one of vcpu, memory_gib, instances")
         pid = self._project_id(project)
-        self._call(f"cloud {self.cloud}: set quota of {project}", self.conn.compute.update_quota_set, pid, **attrs)
+        self._call(f"cloud {self.cloud}: set quota of {project}", "compute", "update_quota_set", pid, **attrs)
         return self.compute_quota(pid)
 
     def quotas(self) -> dict[str, dict[str, float]]:

@@ -116,3 +116,36 @@ def placements(cloud: str | None = None) -> dict[str, str | None]:
     doc = get_adapters().simulated.fleet_document()
     hosts = {h["id"]: h["cloud"] for h in doc["hosts"]}
     return {w["id"]: w["host"] for w in doc["workloads"] if cloud is None or hosts.get(w["host"]) == cloud}
+
+
+def running_prometheus(state, targets: list[str]):  # type: ignore[no-untyped-def]
+    """Debian's Prometheus (tests/servers/prometheus.sh) scraping `targets` every second; a context manager.
+
+    Locally a missing `prometheus` binary skips the test; under CI=true it fails it (`.ci/run` installs it)."""
+    import contextlib
+    import json
+    import os
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    import pytest
+
+    script = Path(__file__).resolve().parent / "servers" / "prometheus.sh"
+    if shutil.which("prometheus") is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI must run the Prometheus tests: the `prometheus` binary is missing (see .ci/run)")
+        pytest.skip("Debian's prometheus is not installed (apt-get install prometheus; CI does)")
+
+    @contextlib.contextmanager
+    def _run():  # type: ignore[no-untyped-def]
+        (Path(state) / "targets.json").write_text(json.dumps([{"targets": targets}]))
+        started = subprocess.run(["bash", str(script), "start", str(state), str(free_port())],
+                                 capture_output=True, text=True, timeout=120)
+        try:
+            assert started.returncode == 0, started.stderr
+            yield started.stdout.strip().splitlines()[-1]
+        finally:
+            subprocess.run(["bash", str(script), "stop", str(state)], capture_output=True, timeout=60)
+
+    return _run()

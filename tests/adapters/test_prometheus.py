@@ -14,10 +14,8 @@ by ~0.1 %, so 0.01 leaves a tenfold margin and still tells 0.25 from 0.60.
 
 from __future__ import annotations
 
-import json
 import math
 import os
-import shutil
 import socket
 import subprocess
 import time
@@ -32,9 +30,8 @@ import requests
 from adapters.prometheus import PrometheusConfig, PrometheusMetrics
 from adapters.protocol import AdapterError, UsageRollup
 from tests.servers.known_exporter import HIGH_S, PERIOD_S, KnownExporter
-from tests.support import QIANYUN, free_port
+from tests.support import QIANYUN, free_port, running_prometheus
 
-SCRIPT = Path(__file__).resolve().parents[1] / "servers" / "prometheus.sh"
 WINDOW_S = 16.0  # two cycles of the alternating host: 16 one-second subquery points, 4 of them high
 RATE_WINDOW_S = 4.0
 GAUGE_TOL = 1e-3
@@ -47,23 +44,12 @@ CPU_TOL = 0.01
 @pytest.fixture(scope="module")
 def prom_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Debian's Prometheus scraping the known exporter, with at least WINDOW_S + rate window of samples."""
-    if shutil.which("prometheus") is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI must run the Prometheus tests: the `prometheus` binary is missing (see .ci/run)")
-        pytest.skip("Debian's prometheus is not installed (apt-get install prometheus; CI does)")
     state = tmp_path_factory.mktemp("prometheus")
     exporter = KnownExporter(free_port())
     try:
-        (state / "targets.json").write_text(json.dumps([{"targets": [f"127.0.0.1:{exporter.port}"]}]))
-        started = subprocess.run(["bash", str(SCRIPT), "start", str(state), str(free_port())],
-                                 capture_output=True, text=True, timeout=120)
-        try:
-            assert started.returncode == 0, started.stderr
-            url = started.stdout.strip().splitlines()[-1]
+        with running_prometheus(state, [f"127.0.0.1:{exporter.port}"]) as url:
             _wait_for_history(url, WINDOW_S + RATE_WINDOW_S + PERIOD_S + 3)
             yield url
-        finally:
-            subprocess.run(["bash", str(SCRIPT), "stop", str(state)], capture_output=True, timeout=60)
     finally:
         exporter.stop()
 

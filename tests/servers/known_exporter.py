@@ -66,13 +66,16 @@ def mem_used_at(host: KnownHost, t: float) -> float:
 class KnownCollector(Collector):
     """Computes every series from the scrape time; a counter's value is rate x seconds since epoch."""
 
+    def __init__(self, hosts: tuple[KnownHost, ...] = HOSTS, pods: tuple[KnownPod, ...] = PODS) -> None:
+        self.hosts, self.pods = hosts, pods
+
     def collect(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
         t = time.time()
         cpu = CounterMetricFamily("node_cpu_seconds_total", "CPU seconds", labels=["instance", "cpu", "mode", "hostname"])
         total = GaugeMetricFamily("node_memory_MemTotal_bytes", "", labels=["instance", "hostname"])
         avail = GaugeMetricFamily("node_memory_MemAvailable_bytes", "", labels=["instance", "hostname"])
         free = GaugeMetricFamily("node_memory_MemFree_bytes", "", labels=["instance", "hostname"])
-        for h in HOSTS:
+        for h in self.hosts:
             hostname = dict(h.extra_labels).get("hostname", "")
             for c in range(h.cpus):
                 cpu.add_metric([h.instance, str(c), "idle", hostname], (1 - h.cpu_used) * t)
@@ -87,7 +90,7 @@ class KnownCollector(Collector):
         wss = GaugeMetricFamily("container_memory_working_set_bytes", "", labels=["pod", "container", "namespace"])
         req = GaugeMetricFamily("kube_pod_container_resource_requests", "",
                                 labels=["pod", "container", "namespace", "resource", "unit"])
-        for p in PODS:
+        for p in self.pods:
             usage.add_metric([p.pod, "app", "prov-bigdata"], p.cpu_cores * t)
             usage.add_metric([p.pod, "POD", "prov-bigdata"], 50.0 * t)  # the pause container: must be excluded
             wss.add_metric([p.pod, "app", "prov-bigdata"], p.mem_gib * GIB)
@@ -100,10 +103,10 @@ class KnownCollector(Collector):
 class KnownExporter:
     """The exporter on 127.0.0.1:port in a thread of the test process; stop() ends it."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, hosts: tuple[KnownHost, ...] = HOSTS, pods: tuple[KnownPod, ...] = PODS) -> None:
         self.port = port
         registry = CollectorRegistry()
-        registry.register(KnownCollector())
+        registry.register(KnownCollector(hosts, pods))
         self._server: WSGIServer
         self._thread: Thread
         self._server, self._thread = start_http_server(port, addr="127.0.0.1", registry=registry)

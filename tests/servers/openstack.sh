@@ -563,8 +563,12 @@ stop_group() { # stop_group NAME...: TERM to each process group, KILL what is le
     [ $left = 0 ] && break
     sleep 0.1
   done
-  for pid in "${pids[@]}"; do kill -KILL -- "-$pid" 2>/dev/null || true; done
-  for name in "$@"; do rm -f "$dir/run/$name.pid"; done
+  for name in "$@"; do
+    [ -f "$dir/run/$name.pid" ] || continue
+    pid=$(cat "$dir/run/$name.pid")
+    if kill -KILL -- "-$pid" 2>/dev/null; then echo "openstack.sh: $name ignored TERM for 10 s: killed" >&2; fi
+    rm -f "$dir/run/$name.pid"
+  done
 }
 stop_all() {
   # OpenStack first (all at once), then what they talk to: no reconnect noise in their logs.
