@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 
 from api import errors
 from api.routers import audit, auth, clouds, departments, drills, hosts, jobsets, plans, policy, workloads
-from api.routers import quotas
+from api.routers import catalog, opendata, quotas, sharing
 from api.schemas import HealthOut
 from dashboards import console_dir
 from scheduler import executor, loop, telemetry
@@ -40,7 +40,8 @@ def create_app() -> FastAPI:
     app = FastAPI(title="Qianyun (黔云)", version="0.1.0", lifespan=lifespan,
                   description="Unified scheduling and tiered control for Guizhou's integrated public cloud.")
     errors.install(app)
-    for module in (auth, clouds, hosts, workloads, departments, plans, policy, audit, drills, jobsets, quotas):
+    for module in (auth, clouds, hosts, workloads, departments, plans, policy, audit, drills, jobsets, quotas,
+                   catalog, sharing, opendata):
         app.include_router(module.router)
 
     @app.get("/healthz", response_model=HealthOut, tags=["health"])

@@ -84,9 +84,17 @@ def serve(demo: Annotated[bool, typer.Option("--demo", help="seed the simulated 
     from scheduler.settings import get_settings
 
     prepare()
+    from scheduler import data_tenants
+
+    with session_scope() as session:  # the data platform's modules, as tenants of this scheduler
+        for problem in data_tenants.ensure(session):
+            out.print(f"[yellow]data platform: {problem}[/yellow]")
     if demo:
+        from scheduler.demo import seed_demo_catalog
+
         with session_scope() as session:
             users = seed_demo_users(session, Path(get_settings().demo_credentials_path))
+            seed_demo_catalog(session)
         table = Table(title="Demo users (also in " + get_settings().demo_credentials_path + ")")
         for col in ("username", "role", "scope", "password"):
             table.add_column(col)
@@ -99,7 +107,7 @@ def serve(demo: Annotated[bool, typer.Option("--demo", help="seed the simulated 
 
 @users_app.command("add")
 def users_add(username: str,
-              role: Annotated[str, typer.Option(help="province-operator, city-operator, industry-operator, department-admin, dr-coordinator or auditor")],
+              role: Annotated[str, typer.Option(help="province-operator, city-operator, industry-operator, department-admin, dr-coordinator, auditor or data-authority")],
               scope: Annotated[Optional[str], typer.Option(help="a city cloud (gy), an industry cloud (edu) or a department id")] = None,
               password_stdin: Annotated[bool, typer.Option("--password-stdin", help="read the password from standard input")] = False) -> None:
     """Add an account; the password is read from standard input, never from the command line."""

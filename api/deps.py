@@ -11,7 +11,7 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlmodel import Session
 
 from api.errors import ApiError
-from scheduler.accounts import Scope, TokenError, read_token
+from scheduler.accounts import Actor, Scope, TokenError, read_token
 from scheduler.db import get_engine
 from scheduler.models import User
 from scheduler.settings import get_settings
@@ -80,3 +80,10 @@ def page(limit: Annotated[int, Query(ge=1, description="page size")] = 100,
 
 
 PageDep = Annotated[Page, Depends(page)]
+
+
+def current_actor(user: UserDep) -> Actor:
+    return Actor.of(user)
+
+
+ActorDep = Annotated[Actor, Depends(current_actor)]

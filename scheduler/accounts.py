@@ -27,6 +27,7 @@ ROLES: dict[str, str | None] = {
     "department-admin": "department",
     "dr-coordinator": None,
     "auditor": None,
+    "data-authority": None,  # 数据主管部门: runs the public data platform (catalog, sharing, open data)
 }
 """Each role and the kind of scope it needs (None: province-wide, no scope)."""
 

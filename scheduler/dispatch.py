@@ -15,7 +15,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from adapters.protocol import AdapterError, JobRunner
-from scheduler import audit, jobs
+from scheduler import audit, data_tenants, jobs
 from scheduler.db import as_utc, session_scope, utcnow
 from scheduler.models import Cloud, DataJob, JobRun, JobSet
 from scheduler.registry import get_adapters
@@ -58,6 +58,7 @@ def _start(session: Session, run: JobRun, d: DataJob, js: JobSet, now: datetime)
         session.add(d)
         audit.record(session, ACTOR, "job.start", "data_job", f"{run.id}/{d.job_id}", None,
                      {"cloud": cloud, "planned": as_utc(d.planned_start).isoformat(), "actual": now.isoformat()})  # type: ignore[union-attr]
+        data_tenants.on_job_started(session, js, d)
         return
     d.error = "; ".join(errors)
     session.add(d)

@@ -233,6 +233,11 @@ def plan_run(session: Session, actor: str, js: JobSet, anchor: datetime, source:
     return run
 
 
+def runs_of(session: Session, jobset_id: int) -> list[JobRun]:
+    """Every run of a job set, oldest first."""
+    return list(session.exec(select(JobRun).where(JobRun.jobset_id == jobset_id).order_by(JobRun.id)))
+
+
 def latest_run(session: Session, jobset_id: int) -> JobRun | None:
     return session.exec(select(JobRun).where(JobRun.jobset_id == jobset_id).order_by(col(JobRun.id).desc())).first()
 

@@ -1,0 +1,166 @@
+"""The public data catalog: entries, changes and the compliance rule, objections, the catalog tenant.
+
+Every logged-in user reads the catalog (it is the directory all sharing starts from); writes are
+the owning department's admin's or the data authority's, checked in scheduler/catalog.py.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Body, Depends, status
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from api.deps import ActorDep, PageDep, SessionDep, only_params
+from api.errors import ApiError
+from scheduler import catalog, data_tenants, objections
+from scheduler.catalog import DataPlatformError
+from scheduler.models import CatalogChange, CatalogEntry, CatalogObjection, Department
+
+router = APIRouter(prefix="/api/v1/catalog", tags=["catalog"])
+
+
+def fail(session: Session, exc: DataPlatformError) -> ApiError:
+    """The refusal as the API's error; the transaction is rolled back, so nothing is stored."""
+    session.rollback()
+    return ApiError(exc.status, exc.field, exc.message)
+
+
+def page_of(session: Session, stmt: Any, pg: Any, out: Any) -> dict[str, Any]:
+    total = session.exec(select(func.count()).select_from(stmt.order_by(None).subquery())).one()
+    rows = session.exec(stmt.offset(pg.offset).limit(pg.limit)).all()
+    return {"items": out(rows), "total": total, "limit": pg.limit, "offset": pg.offset}
+
+
+def entries_out(session: Session, rows: list[CatalogEntry]) -> list[dict[str, Any]]:
+    counts = catalog.change_counts(session, [e.id for e in rows])  # type: ignore[misc]
+    names = {d.id: d.name for d in session.exec(select(Department).where(
+        col(Department.id).in_({e.owner_department_id for e in rows})))}
+    return [catalog.entry_out(session, e, counts, names) for e in rows]
+
+
+@router.get("/entries", dependencies=[Depends(only_params("q", "department", "category", "share", "open", "state"))])
+def list_entries(session: SessionDep, a: ActorDep, pg: PageDep, q: str | None = None, department: str | None = None,
+                 category: str | None = None, share: str | None = None, open: str | None = None,
+                 state: str | None = None) -> dict[str, Any]:
+    try:
+        stmt = catalog.search(session, q, department, category, share, open, state)
+    except DataPlatformError as exc:
+        raise fail(session, exc) from exc
+    return page_of(session, stmt, pg, lambda rows: entries_out(session, list(rows)))
+
+
+@router.post("/entries", status_code=status.HTTP_201_CREATED)
+def create_entry(session: SessionDep, a: ActorDep, body: Any = Body(...)) -> dict[str, Any]:
+    try:
+        e = catalog.create(session, a, body)
+        session.commit()
+    except DataPlatformError as exc:
+        raise fail(session, exc) from exc
+    return catalog.entry_out(session, e)
+
+
+@router.get("/entries/{entry_id}")
+def get_entry(entry_id: int, session: SessionDep, a: ActorDep) -> dict[str, Any]:
+    try:
+        e = catalog.get(session, entry_id)
+    except DataPlatformError as exc:
+        raise fail(session, exc) from exc
+    changes = session.exec(select(CatalogChange).where(CatalogChange.entry_id == e.id).order_by(CatalogChange.id)).all()
+    objs = session.exec(objections.visible(session, a).where(CatalogObjection.entry_id == e.id)
+                        .order_by(CatalogObjection.id)).all()
+    return {**catalog.entry_out(session, e), "changes": [catalog.change_out(c) for c in changes],
+            "objections": [catalog.objection_out(o, e) for o in objs]}
+
+
+@router.patch("/entries/{entry_id}")
+def update_entry(entry_id: int, session: SessionDep, a: ActorDep, body: Any = Body(...)) -> dict[str, Any]:
+    try:
+        e = catalog.update(session, a, entry_id, body)
+        session.commit()
+    except DataPlatformError as exc:
+        raise fail(session, exc) from exc
+    return catalog.entry_out(session, e)
+
+
+@router.post("/entries/{entry_id}/changes", status_code=status.HTTP_201_CREATED)
+def report_change(entry_id: int, session: SessionDep, a: ActorDep, body: Any = Body(...)) -> dict[str, Any]:
+    try:
+        c = catalog.report_change(session, a, entry_id, body)
+        session.commit()
+    except DataPlatformError as exc:
+        raise fail(session, exc) from exc
+    return catalog.change_out(c)
+
+
+@router.get("/compliance")
+def compliance(session: SessionDep, a: ActorDep) -> dict[str, Any]:
+    try:
+        return catalog.compliance(session, a)
+    except DataPlatformError as exc:
+        raise fail(session, exc) from exc
+
+
+@router.post("/compliance/scan")
+def scan_now(session: SessionDep, a: ActorDep) -> dict[str, Any]:
+    if a.role not in ("data-authority", "province-operator"):
+        raise ApiError(403, "role", f"{a.role} may not run the compliance scan")
+    row = catalog.scan(session, a.username)
+    session.commit()
+    return {"id": row.id, "at": row.at, "today": row.today, "overdue": row.overdue, "newly_overdue": row.newly_overdue,
+            "by_department": row.by_department}
+
+
+@router.get("/objections", dependencies=[Depends(only_params("state", "entry"))])
+def list_objections(session: SessionDep, a: ActorDep, pg: PageDep, state: str | None = None,
+                    entry: int | None = None) -> dict[str, Any]:
+    stmt = objections.visible(session, a)
+    if state is not None:
+        if state not in ("open", "answered", "closed"):
+            raise ApiError(422, "state", f"{state!r} is not allowed; one of open, answered, closed")
+        stmt = stmt.where(CatalogObjection.state == state)
+    if entry is not None:
+        stmt = stmt.where(CatalogObjection.entry_id == entry)
+
+    def out(rows: Any) -> list[dict[str, Any]]:
+        entries = {e.id: e for e in session.exec(select(CatalogEntry).where(
+            col(CatalogEntry.id).in_({o.entry_id for o in rows})))}
+        return [catalog.objection_out(o, entries.get(o.entry_id)) for o in rows]
+
+    return page_of(session, stmt.order_by(col(CatalogObjection.id).desc()), pg, out)
+
+
+@router.post("/entries/{entry_id}/objections", status_code=status.HTTP_201_CREATED)
+def raise_objection(entry_id: int, session: SessionDep, a: ActorDep, body: Any = Body(...)) -> dict[str, Any]:
+    try:
+        o = objections.raise_by_user(session, a, entry_id, body)
+        session.commit()
+    except DataPlatformError as exc:
+        raise fail(session, exc) from exc
+    return catalog.objection_out(o, session.get(CatalogEntry, o.entry_id))
+
+
+@router.post("/objections/{objection_id}/answer")
+def answer_objection(objection_id: int, session: SessionDep, a: ActorDep, body: Any = Body(...)) -> dict[str, Any]:
+    try:
+        o = objections.answer(session, a, objection_id, body)
+        session.commit()
+    except DataPlatformError as exc:
+        raise fail(session, exc) from exc
+    return catalog.objection_out(o, session.get(CatalogEntry, o.entry_id))
+
+
+@router.post("/objections/{objection_id}/close")
+def close_objection(objection_id: int, session: SessionDep, a: ActorDep, body: Any = Body(...)) -> dict[str, Any]:
+    try:
+        o = objections.close(session, a, objection_id, body)
+        session.commit()
+    except DataPlatformError as exc:
+        raise fail(session, exc) from exc
+    return catalog.objection_out(o, session.get(CatalogEntry, o.entry_id))
+
+
+@router.get("/tenant")
+def tenant(session: SessionDep, a: ActorDep) -> dict[str, Any]:
+    return data_tenants.tenant_out(session, "catalog")

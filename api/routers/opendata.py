@@ -1,0 +1,94 @@
+"""Open data: the public listing, one data set, the count against the targets and the objection form
+(no login), publishing (login), and the open-data tenant."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Body, Depends, Request, status
+from sqlmodel import col, select
+
+from api.deps import ActorDep, PageDep, SessionDep, only_params
+from api.errors import ApiError
+from api.routers.catalog import fail, page_of
+from scheduler import catalog, data_tenants, objections, opendata
+from scheduler.catalog import DataPlatformError
+from scheduler.models import Department
+
+router = APIRouter(prefix="/api/v1/opendata", tags=["opendata"])
+
+
+@router.get("/datasets", dependencies=[Depends(only_params("q", "category", "department"))])
+def datasets(session: SessionDep, pg: PageDep, q: str | None = None, category: str | None = None,
+             department: str | None = None) -> dict[str, Any]:
+    """Published data sets; no login."""
+    try:
+        stmt = catalog.search(session, q, department, category, published_only=True)
+    except DataPlatformError as exc:
+        raise fail(session, exc) from exc
+
+    def out(rows: Any) -> list[dict[str, Any]]:
+        names = {d.id: d.name for d in session.exec(select(Department).where(
+            col(Department.id).in_({e.owner_department_id for e in rows})))}
+        return [opendata.dataset_out(e, names) for e in rows]
+
+    return page_of(session, stmt, pg, out)
+
+
+@router.get("/datasets/{code}")
+def dataset(code: str, session: SessionDep) -> dict[str, Any]:
+    try:
+        return opendata.dataset(session, code)
+    except DataPlatformError as exc:
+        raise fail(session, exc) from exc
+
+
+@router.get("/stats")
+def stats(session: SessionDep) -> dict[str, Any]:
+    return opendata.stats(session)
+
+
+@router.post("/objections", status_code=status.HTTP_201_CREATED)
+def public_objection(request: Request, session: SessionDep, body: Any = Body(...)) -> dict[str, Any]:
+    """An objection from the public: validated, rate-limited per client address; no login."""
+    client = request.client.host if request.client else "unknown"
+    try:
+        o, token = objections.raise_by_public(session, client, body)
+        session.commit()
+    except DataPlatformError as exc:
+        session.rollback()
+        headers = {"Retry-After": "3600"} if exc.status == 429 else None
+        raise ApiError(exc.status, exc.field, exc.message, headers=headers) from exc
+    return {"id": o.id, "token": token, "state": o.state}
+
+
+@router.get("/objections/{objection_id}", dependencies=[Depends(only_params("token"))])
+def public_objection_status(objection_id: int, session: SessionDep, token: str | None = None) -> dict[str, Any]:
+    try:
+        return objections.public_view(session, objection_id, token)
+    except DataPlatformError as exc:
+        raise fail(session, exc) from exc
+
+
+def _publish(session: Any, a: Any, body: Any, on: bool) -> dict[str, Any]:
+    try:
+        e = (opendata.publish if on else opendata.unpublish)(session, a, body)
+        session.commit()
+    except DataPlatformError as exc:
+        raise fail(session, exc) from exc
+    return catalog.entry_out(session, e)
+
+
+@router.post("/publish")
+def publish(session: SessionDep, a: ActorDep, body: Any = Body(...)) -> dict[str, Any]:
+    return _publish(session, a, body, True)
+
+
+@router.post("/unpublish")
+def unpublish(session: SessionDep, a: ActorDep, body: Any = Body(...)) -> dict[str, Any]:
+    return _publish(session, a, body, False)
+
+
+@router.get("/tenant")
+def tenant(session: SessionDep, a: ActorDep) -> dict[str, Any]:
+    return data_tenants.tenant_out(session, "opendata")

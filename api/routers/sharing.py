@@ -1,0 +1,65 @@
+"""Sharing between departments: requests, signed approvals, delivery by exchange job; the sharing tenant."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Body, Depends, status
+from sqlmodel import col
+
+from api.deps import ActorDep, PageDep, SessionDep, only_params
+from api.errors import ApiError
+from api.routers.catalog import fail, page_of
+from scheduler import data_tenants, sharing
+from scheduler.catalog import DataPlatformError
+from scheduler.models import ShareRequest
+
+router = APIRouter(prefix="/api/v1/sharing", tags=["sharing"])
+READERS = ("department-admin", "data-authority", "province-operator", "auditor")
+
+
+@router.get("/requests", dependencies=[Depends(only_params("state"))])
+def list_requests(session: SessionDep, a: ActorDep, pg: PageDep, state: str | None = None) -> dict[str, Any]:
+    if a.role not in READERS:
+        raise ApiError(403, "role", f"{a.role} has no access to sharing requests")
+    stmt = sharing.visible(session, a)
+    if state is not None:
+        if state not in sharing.STATES:
+            raise ApiError(422, "state", f"{state!r} is not allowed; one of {', '.join(sharing.STATES)}")
+        stmt = stmt.where(ShareRequest.state == state)
+    return page_of(session, stmt.order_by(col(ShareRequest.id).desc()), pg,
+                   lambda rows: [sharing.request_out(session, r) for r in rows])
+
+
+@router.post("/requests", status_code=status.HTTP_201_CREATED)
+def create_request(session: SessionDep, a: ActorDep, body: Any = Body(...)) -> dict[str, Any]:
+    try:
+        r = sharing.request(session, a, body)
+        session.commit()
+    except DataPlatformError as exc:
+        raise fail(session, exc) from exc
+    return sharing.request_out(session, r)
+
+
+def _decide(session: Any, a: Any, request_id: int, approve: bool, body: Any) -> dict[str, Any]:
+    try:
+        r = sharing.decide(session, a, request_id, approve, body)
+        session.commit()
+    except DataPlatformError as exc:
+        raise fail(session, exc) from exc
+    return sharing.request_out(session, r)
+
+
+@router.post("/requests/{request_id}/approve")
+def approve(request_id: int, session: SessionDep, a: ActorDep, body: Any = Body(None)) -> dict[str, Any]:
+    return _decide(session, a, request_id, True, body)
+
+
+@router.post("/requests/{request_id}/reject")
+def reject(request_id: int, session: SessionDep, a: ActorDep, body: Any = Body(...)) -> dict[str, Any]:
+    return _decide(session, a, request_id, False, body)
+
+
+@router.get("/tenant")
+def tenant(session: SessionDep, a: ActorDep) -> dict[str, Any]:
+    return data_tenants.tenant_out(session, "sharing")
