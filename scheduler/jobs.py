@@ -56,11 +56,13 @@ def visible(scope: Scope, js: JobSet) -> bool:
         return scope.cloud in (js.clouds or [js.cloud_id])
     if scope.role == "department-admin":
         return js.department_id is not None and js.department_id == scope.department
+    if scope.role == "data-authority":  # the data platform's own job sets (its tenants' departments)
+        return (js.department_id or "").startswith("dp-")
     return False
 
 
 def may_use_jobs(scope: Scope) -> bool:
-    return scope.role in ("province-operator", "city-operator", "industry-operator", "department-admin")
+    return scope.role in ("province-operator", "city-operator", "industry-operator", "department-admin", "data-authority")
 
 
 # --------------------------------------------------------------------------------------------- forecast
@@ -176,7 +178,7 @@ def read_request(session: Session, scope: Scope, body: Any) -> NewJobSet:
         raise JobsError(422, "department", f"unknown department {department!r}")
     if scope.role in ("city-operator", "industry-operator") and clouds[0] != scope.cloud:
         raise JobsError(403, "cloud", f"{scope.role} of {scope.cloud} may not plan jobs on {clouds[0]}")
-    if not may_use_jobs(scope):
+    if not may_use_jobs(scope) or scope.role == "data-authority":
         raise JobsError(403, "role", f"{scope.role} may not create job sets")
     name = body.get("name") or ""
     if not isinstance(name, str):

@@ -154,8 +154,22 @@
 
   // ------------------------------------------------------------------ the API
 
+  // detail is always text; field names the offending input when the API says which one. The API sends
+  // {"detail": "field: message", "field": ...} (api/errors.py); {"detail": {"field", "message"}} is read too.
   class ApiError extends Error {
-    constructor(status, detail) { super(detail); this.status = status; this.detail = detail; }
+    constructor(status, detail, field, retryAfter) {
+      super(detail); this.status = status; this.detail = detail; this.field = field || null; this.retryAfter = retryAfter || null;
+    }
+  }
+  function errorOf(res, data) {
+    let detail = data && data.detail, field = data && data.field;
+    if (detail && typeof detail === 'object' && !Array.isArray(detail)) {
+      field = field || detail.field;
+      detail = detail.field && detail.message ? `${detail.field}: ${detail.message}` : (detail.message || JSON.stringify(detail));
+    } else if (Array.isArray(detail)) {
+      detail = detail.map((d) => (d && d.msg) || JSON.stringify(d)).join('; ');
+    }
+    return new ApiError(res.status, detail || res.statusText, field, res.headers.get('Retry-After'));
   }
 
   async function api(path, opts) {
@@ -174,7 +188,7 @@
       logout(t('error.session'));
       throw new ApiError(401, t('error.session'));
     }
-    if (!res.ok) throw new ApiError(res.status, (data && data.detail) || res.statusText);
+    if (!res.ok) throw errorOf(res, data);
     return data;
   }
 
@@ -206,7 +220,8 @@
   const role = () => (Q.me ? Q.me.role : null);
   const may = {
     plans: () => PLAN_ROLES.includes(role()),
-    hosts: () => role() !== 'department-admin',
+    hosts: () => !['department-admin', 'data-authority'].includes(role()),
+    quotas: () => role() !== 'data-authority',
     audit: () => ['auditor', 'province-operator'].includes(role()),
     propose: () => ['province-operator', 'city-operator', 'industry-operator'].includes(role()),
     act: () => PLAN_ROLES.includes(role()) && role() !== 'auditor',
@@ -259,9 +274,11 @@
         DRILL_ROLES.includes(role()) ? link('drills', '#/drills') : null,
         JOB_ROLES.includes(role()) ? link('jobs', '#/jobs') : null,
         link('why', '#/why'),
-        link('quotas', '#/quotas'),
+        may.quotas() ? link('quotas', '#/quotas') : null,
         may.decideQuotas() ? link('inbox', '#/quota-inbox') : null,
-        may.audit() ? link('audit', '#/audit') : null) : h('span', { class: 'spacer' }),
+        may.audit() ? link('audit', '#/audit') : null,
+        h('a', { href: '#/catalog', 'data-nav': 'data', 'aria-current': DATA_ROUTES.some((r) => route.startsWith(r)) ? 'page' : null }, t('nav.data')))
+        : h('span', { class: 'spacer' }),
       h('div', { class: 'userbox' },
         Q.me ? h('span', { class: 'who', 'data-testid': 'who' },
           h('strong', {}, Q.me.username), ' · ', t('role.' + Q.me.role),
@@ -281,7 +298,7 @@
   }
 
   function logout(message) {
-    Q.token = null; Q.me = null; Q.clouds = null;
+    Q.token = null; Q.me = null; Q.clouds = null; Q.depts = null;
     sessionStorage.removeItem('qianyun.token');
     sessionStorage.removeItem('qianyun.me');
     Q.flash = message || null;
@@ -303,6 +320,13 @@
     [/^#\/audit$/, pageAudit],
     [/^#\/quotas$/, pageQuotas],
     [/^#\/quota-inbox$/, pageInbox],
+    [/^#\/catalog$/, pageCatalog],
+    [/^#\/catalog\/new$/, pageEntryNew],
+    [/^#\/catalog\/compliance$/, pageCompliance],
+    [/^#\/catalog\/(\d+)$/, pageEntry],
+    [/^#\/sharing$/, pageSharing],
+    [/^#\/opendata$/, pageOpendata],
+    [/^#\/platform$/, pagePlatform],
   ];
 
   function route() {
@@ -376,7 +400,8 @@
         h('div', { class: 'login-brand', 'aria-hidden': 'true' }, '黔云'),
         h('h1', { id: 'login-title' }, t('login.title')),
         h('p', { class: 'muted' }, t('login.intro')),
-        form)));
+        form,
+        h('p', { class: 'login-public small' }, h('a', { href: '/console/open.html', 'data-testid': 'public-link' }, t('login.public'))))));
   }
 
   // ------------------------------------------------------------------ overview
@@ -1638,6 +1663,687 @@
           h('td', { class: 'num' }, mins(e.makespan, 0)),
           h('td', { class: 'small' }, e.status))), { class: 'data', 'data-testid': 'replans-table' })
       : h('p', { class: 'muted', 'data-testid': 'replans-empty' }, t('jobs.replans.none')));
+  }
+
+  // ------------------------------------------------------------------ the public data platform (docs/data-platform.md)
+  // Catalog, sharing and open data: three modules hosted as tenants of the scheduler. The API decides who may
+  // do what; the console offers a form only to the roles the spec lets use it.
+
+  const DATA_ROUTES = ['#/catalog', '#/sharing', '#/opendata', '#/platform'];
+  const SHARE_ROLES = ['department-admin', 'data-authority', 'province-operator', 'auditor'];
+  const COMPLIANCE_ROLES = ['data-authority', 'province-operator', 'auditor', 'department-admin'];
+  const SCAN_ROLES = ['data-authority', 'province-operator'];
+  const DP = {
+    category: ['base', 'theme', 'department'],
+    grade: ['general', 'important', 'core'],
+    frequency: ['realtime', 'daily', 'weekly', 'monthly', 'quarterly', 'yearly', 'irregular'],
+    share: ['unconditional', 'conditional', 'none'],
+    open: ['open', 'conditional', 'closed'],
+    types: ['string', 'integer', 'decimal', 'date', 'datetime', 'boolean', 'binary'],
+    requestStates: ['pending-owner', 'pending-authority', 'approved', 'rejected'],
+    targets: [{ year: 2024, target: 20000 }, { year: 2025, target: 25000 }],
+  };
+  const PAGE_SIZE = 50;
+  const isAuthority = () => role() === 'data-authority';
+  const isDeptAdmin = () => role() === 'department-admin';
+  // A label from the dictionary, or the value itself when the dictionary does not know it.
+  const tx = (key, value) => { const s = t(key); return s === key ? String(value) : s; };
+  const dpLabel = (kind, v) => (v === null || v === undefined || v === '' ? '–' : tx(`dp.${kind}.${v}`, v));
+  const dpBadge = (kind, v) => badge(kind, v, dpLabel(kind, v));
+  const qs = (o) => {
+    const p = new URLSearchParams();
+    Object.entries(o).forEach(([k, v]) => { if (v !== null && v !== undefined && v !== '') p.set(k, v); });
+    const str = p.toString();
+    return str ? '?' + str : '';
+  };
+  const deptName = (id, name) => (name && name !== id ? `${name} (${id})` : id || '–');
+  const shortHash = (x) => (x ? h('code', { title: x, 'data-testid': 'signature' }, x.slice(0, 10) + '…') : '–');
+
+  // The departments the user may speak for (a department admin's own, with those under it) and every
+  // department's name: one read of /departments, kept until logout.
+  async function loadDepartments() {
+    if (!Q.depts || Q.depts.user !== (Q.me && Q.me.username)) {
+      const items = await all('/departments');
+      Q.depts = { user: Q.me && Q.me.username, items, ids: new Set(items.map((d) => d.id)) };
+    }
+    return Q.depts;
+  }
+  const ownsEntry = (e) => isAuthority() || (isDeptAdmin() && Q.depts && Q.depts.ids.has(e.owner_department));
+  const ownsDept = (id) => isDeptAdmin() && Q.depts && Q.depts.ids.has(id);
+  const deptLabel = (d) => `${Q.lang === 'en' && d.name_en ? d.name_en : d.name} (${d.id})`;
+
+  // An error from the API under a form: its message, the field it names, and that field marked invalid.
+  function errText(e) {
+    if (!e || !e.detail) return String(e);
+    if (e.status === 429) return t('dp.error.ratelimited', { s: e.retryAfter || '?' }) + ' ' + e.detail;
+    return e.field && !String(e.detail).startsWith(e.field) ? t('dp.error.field', { field: e.field, message: e.detail }) : e.detail;
+  }
+  function showError(box, form, e) {
+    box.textContent = errText(e);
+    box.hidden = false;
+    if (form) {
+      form.querySelectorAll('[aria-invalid]').forEach((x) => x.removeAttribute('aria-invalid'));
+      const target = e && e.field ? form.querySelector(`[name="${CSS.escape(e.field)}"]`) : null;
+      if (target) { target.setAttribute('aria-invalid', 'true'); target.focus(); }
+    }
+  }
+  const errBox = () => h('div', { class: 'alert alert-error', role: 'alert', hidden: true, 'data-testid': 'form-error' });
+  const statusLine = () => h('span', { class: 'muted', role: 'status', 'aria-live': 'polite' });
+  const selectOf = (id, name, values, labelOf, value, extra) => h('select', { id, name, ...(extra || {}) },
+    values.map((v) => h('option', { value: v, selected: v === value }, labelOf(v))));
+
+  function subnav(active) {
+    const items = [['catalog', '#/catalog'],
+      COMPLIANCE_ROLES.includes(role()) ? ['compliance', '#/catalog/compliance'] : null,
+      SHARE_ROLES.includes(role()) ? ['sharing', '#/sharing'] : null,
+      ['opendata', '#/opendata'], ['platform', '#/platform']].filter(Boolean);
+    return h('nav', { class: 'subnav', 'aria-label': t('nav.data') }, items.map(([k, href]) =>
+      h('a', { href, class: 'chip', 'data-subnav': k, 'aria-current': k === active ? 'page' : null }, t('dp.sub.' + k))));
+  }
+
+  function pager(page, total, size, hrefOf) {
+    const pages = Math.max(1, Math.ceil((total || 0) / size));
+    const nav = (label, p, disabled) => h('a', {
+      class: 'btn' + (disabled ? ' disabled' : ''), 'aria-disabled': disabled ? 'true' : null, href: disabled ? null : hrefOf(p),
+    }, label);
+    return h('div', { class: 'pager' },
+      nav(t('audit.prev'), page - 1, page <= 1),
+      h('span', { class: 'muted small', 'data-testid': 'pager-text' }, t('dp.page', { page: num(page), pages: num(pages), total: num(total) })),
+      nav(t('audit.next'), page + 1, page >= pages));
+  }
+
+  // ---------------------------------------------------------------- catalog: the list
+
+  async function pageCatalog(gen, params) {
+    const f = Object.fromEntries(['q', 'department', 'category', 'share', 'open'].map((k) => [k, params.get(k) || '']));
+    const page = Math.max(1, Number(params.get('page')) || 1);
+    const [list, depts] = await Promise.all([api('/catalog/entries' + qs({ ...f, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE })), loadDepartments()]);
+    const q = h('input', { id: 'cat-q', name: 'q', type: 'search', value: f.q, placeholder: t('dp.search.placeholder') });
+    const dept = h('input', { id: 'cat-department', name: 'department', value: f.department, list: 'cat-departments', autocomplete: 'off', placeholder: 'gz-...' });
+    const options = h('datalist', { id: 'cat-departments' }, depts.items.slice(0, 500).map((d) => h('option', { value: d.id }, deptLabel(d))));
+    const any = (kind) => (v) => (v === '' ? t('dp.any') : dpLabel(kind, v));
+    const cat = selectOf('cat-category', 'category', ['', ...DP.category], any('category'), f.category);
+    const share = selectOf('cat-share', 'share', ['', ...DP.share], any('share'), f.share);
+    const open = selectOf('cat-open', 'open', ['', ...DP.open], any('open'), f.open);
+    const form = h('form', { class: 'filter-form', role: 'search', 'data-testid': 'catalog-filter' },
+      qfield('cat-q', t('dp.search'), q), qfield('cat-department', t('dp.owner'), dept), options,
+      qfield('cat-category', t('dp.category'), cat), qfield('cat-share', t('dp.share'), share), qfield('cat-open', t('dp.open'), open),
+      h('div', { class: 'filter-actions' },
+        h('button', { type: 'submit', class: 'btn btn-primary', 'data-action': 'search' }, t('dp.search.submit')),
+        h('a', { class: 'btn', href: '#/catalog' }, t('dp.search.clear'))));
+    const filters = () => ({ q: q.value.trim(), department: dept.value.trim(), category: cat.value, share: share.value, open: open.value });
+    form.addEventListener('submit', (ev) => { ev.preventDefault(); location.hash = '#/catalog' + qs(filters()); });
+    const rows = list.items.map((e) => h('tr', { 'data-testid': 'entry-row', 'data-id': e.id, 'data-code': e.code },
+      h('th', { scope: 'row', class: 'nowrap' }, h('a', { href: `#/catalog/${e.id}` }, e.code)),
+      h('td', {}, h('a', { href: `#/catalog/${e.id}` }, e.name), e.description ? h('div', { class: 'muted small clamp' }, e.description) : null),
+      h('td', { class: 'small' }, deptName(e.owner_department, e.owner_department_name)),
+      h('td', { class: 'small' }, dpLabel('category', e.category)),
+      h('td', {}, dpBadge('grade', e.grade)),
+      h('td', {}, dpBadge('share', e.share_attribute)),
+      h('td', {}, dpBadge('open', e.open_attribute), e.published ? h('div', { class: 'small text-ok', 'data-testid': 'published' }, '✓ ' + t('dp.published')) : null),
+      h('td', { class: 'num', 'data-testid': 'pending-changes' }, num(e.pending_changes)),
+      h('td', { class: 'num', 'data-testid': 'overdue-changes' }, e.overdue_changes ? badge('chg', 'overdue', num(e.overdue_changes)) : num(e.overdue_changes)),
+      h('td', { class: 'small nowrap' }, when(e.updated_at))));
+    const mayCreate = isAuthority() || isDeptAdmin();
+    paint(gen,
+      subnav('catalog'),
+      pageHead(t('dp.catalog.title'), t('dp.catalog.desc')),
+      mayCreate ? h('div', { class: 'form-actions page-actions' }, h('a', { class: 'btn btn-primary', href: '#/catalog/new', 'data-action': 'new-entry' }, t('dp.entry.new'))) : null,
+      card(null, form,
+        h('p', { class: 'muted small', 'data-testid': 'catalog-total', 'data-total': list.total }, t('dp.catalog.total', { n: num(list.total) })),
+        rows.length ? table(t('dp.catalog.title'), [t('dp.code'), t('col.name'), t('dp.owner'), t('dp.category'), t('dp.grade'),
+          t('dp.share'), t('dp.open'), t('dp.pending'), t('dp.overdue'), t('dp.updated')], rows, { class: 'data', 'data-testid': 'catalog-table' })
+          : h('p', { class: 'muted', 'data-testid': 'catalog-empty' }, t('dp.catalog.empty')),
+        list.total > PAGE_SIZE ? pager(page, list.total, PAGE_SIZE, (p) => '#/catalog' + qs({ ...filters(), page: p })) : null));
+  }
+
+  // ---------------------------------------------------------------- catalog: create and edit
+
+  async function pageEntryNew(gen) {
+    if (!isAuthority() && !isDeptAdmin()) { paint(gen, forbidden(t('forbidden.entry.create'))); return; }
+    const depts = await loadDepartments();
+    paint(gen, subnav('catalog'),
+      pageHead(t('dp.entry.new'), t('dp.entry.new.desc'), h('a', { href: '#/catalog', class: 'back' }, t('back.catalog'))),
+      card(null, entryForm(null, depts, (e) => { location.hash = `#/catalog/${e.id}`; })));
+  }
+
+  // One form for both: POST a new entry, or PATCH the fields that changed with the version it read.
+  function entryForm(e, depts, done) {
+    const v = e || { category: 'department', grade: 'general', update_frequency: 'daily', share_attribute: 'conditional', open_attribute: 'closed', return_flow: false, fields: [] };
+    const p = e ? 'ee-' : 'e-';
+    const name = h('input', { id: p + 'name', name: 'name', required: true, maxlength: '200', value: v.name || '' });
+    const desc = h('textarea', { id: p + 'description', name: 'description', rows: '2' }, v.description || '');
+    const ownerIds = depts.items.map((d) => d.id);
+    const owner = h('select', { id: p + 'owner_department', name: 'owner_department', disabled: !!e },
+      (e && !ownerIds.includes(e.owner_department) ? [h('option', { value: e.owner_department }, deptName(e.owner_department, e.owner_department_name))] : []),
+      depts.items.map((d) => h('option', { value: d.id, selected: d.id === v.owner_department }, deptLabel(d))));
+    const system = h('input', { id: p + 'system', name: 'system', required: true, value: v.system || '', placeholder: t('dp.system.placeholder') });
+    const category = selectOf(p + 'category', 'category', DP.category, (x) => dpLabel('category', x), v.category);
+    const grade = selectOf(p + 'grade', 'grade', DP.grade, (x) => dpLabel('grade', x), v.grade);
+    const freq = selectOf(p + 'update_frequency', 'update_frequency', DP.frequency, (x) => dpLabel('frequency', x), v.update_frequency);
+    const share = selectOf(p + 'share_attribute', 'share_attribute', DP.share, (x) => dpLabel('share', x), v.share_attribute);
+    const cond = h('textarea', { id: p + 'share_condition', name: 'share_condition', rows: '2', 'aria-describedby': p + 'share_condition-hint' }, v.share_condition || '');
+    const open = selectOf(p + 'open_attribute', 'open_attribute', DP.open, (x) => dpLabel('open', x), v.open_attribute);
+    const ret = h('input', { id: p + 'return_flow', name: 'return_flow', type: 'checkbox', checked: !!v.return_flow });
+    const state = e ? selectOf(p + 'state', 'state', ['active', 'retired'], (x) => dpLabel('entrystate', x), e.state) : null;
+    const rowsBox = h('div', { class: 'field-rows', 'data-testid': 'field-rows' });
+    const addRow = (f) => {
+      const i = rowsBox.children.length;
+      const row = h('div', { class: 'field-row', 'data-testid': 'field-row' },
+        h('input', { name: `fields[${i}].name`, 'aria-label': t('dp.field.name.n', { n: i + 1 }), placeholder: t('dp.field.name'), value: (f && f.name) || '', 'data-part': 'name' }),
+        selectOf(`${p}field-type-${i}`, `fields[${i}].type`, DP.types, (x) => dpLabel('type', x), (f && f.type) || 'string', { 'aria-label': t('dp.field.type.n', { n: i + 1 }), 'data-part': 'type' }),
+        h('input', { name: `fields[${i}].description`, 'aria-label': t('dp.field.description.n', { n: i + 1 }), placeholder: t('dp.field.description'), value: (f && f.description) || '', 'data-part': 'description' }),
+        h('button', { type: 'button', class: 'btn btn-danger-outline', 'aria-label': t('dp.field.remove.n', { n: i + 1 }), onclick: () => { row.remove(); } }, '×'));
+      rowsBox.append(row);
+      return row;
+    };
+    (v.fields && v.fields.length ? v.fields : [null]).forEach(addRow);
+    // The rows with a name, in order; their inputs renamed fields[i].* so an error the API names lands on them.
+    const readFields = () => [...rowsBox.querySelectorAll('.field-row')].filter((r) => r.querySelector('[data-part=name]').value.trim())
+      .map((r, i) => {
+        ['name', 'type', 'description'].forEach((k) => { r.querySelector(`[data-part=${k}]`).name = `fields[${i}].${k}`; });
+        return { name: r.querySelector('[data-part=name]').value.trim(), type: r.querySelector('[data-part=type]').value,
+          description: r.querySelector('[data-part=description]').value.trim() };
+      });
+    const status = statusLine();
+    const err = errBox();
+    const submit = h('button', { type: 'submit', class: 'btn btn-primary', 'data-action': e ? 'save-entry' : 'create-entry' }, t(e ? 'dp.entry.save' : 'dp.entry.create'));
+    const form = h('form', { 'data-testid': e ? 'entry-edit-form' : 'entry-form', novalidate: true },
+      h('div', { class: 'form-grid' },
+        qfield(p + 'name', t('col.name'), name), qfield(p + 'owner_department', t('dp.owner'), owner),
+        qfield(p + 'system', t('dp.system'), system), qfield(p + 'category', t('dp.category'), category),
+        qfield(p + 'grade', t('dp.grade'), grade, t('dp.grade.hint')), qfield(p + 'update_frequency', t('dp.frequency'), freq),
+        qfield(p + 'share_attribute', t('dp.share'), share), qfield(p + 'open_attribute', t('dp.open'), open),
+        state ? qfield(p + 'state', t('col.state'), state) : null),
+      h('div', { class: 'form-grid' },
+        qfield(p + 'description', t('dp.description'), desc),
+        h('div', { class: 'field' }, h('label', { for: p + 'share_condition' }, t('dp.condition')), cond,
+          h('small', { class: 'muted', id: p + 'share_condition-hint' }, t('dp.condition.hint')))),
+      h('label', { class: 'check' }, ret, h('span', {}, t('dp.return_flow'), h('span', { class: 'muted small block' }, t('dp.return_flow.hint')))),
+      h('fieldset', {}, h('legend', {}, t('dp.fields')),
+        h('div', { class: 'field-row field-head', 'aria-hidden': 'true' },
+          h('span', {}, t('dp.field.name')), h('span', {}, t('dp.field.type')), h('span', {}, t('dp.field.description')), h('span', {})),
+        rowsBox,
+        h('button', { type: 'button', class: 'btn', 'data-action': 'add-field', onclick: () => { addRow(null).querySelector('input').focus(); } }, t('dp.field.add'))),
+      h('div', { class: 'form-actions' }, submit, status), err);
+    form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      err.hidden = true;
+      const body = {
+        name: name.value.trim(), description: desc.value.trim(), owner_department: owner.value, system: system.value.trim(),
+        category: category.value, grade: grade.value, update_frequency: freq.value, share_attribute: share.value,
+        share_condition: cond.value.trim() || null, open_attribute: open.value, return_flow: ret.checked, fields: readFields(),
+      };
+      if (state) body.state = state.value;
+      let out = body;
+      if (e) {  // only what changed, and the version this form was filled from
+        out = { version: e.version };
+        Object.entries(body).forEach(([k, x]) => {
+          if (k === 'owner_department') return;
+          const was = e[k] === undefined ? null : e[k];
+          if (JSON.stringify(k === 'fields' ? (was || []).map((f) => ({ name: f.name, type: f.type, description: f.description || '' })) : (was === '' ? null : was))
+            !== JSON.stringify(x === '' ? null : x)) out[k] = x;
+        });
+      }
+      submit.disabled = true; status.textContent = t('dp.saving');
+      try {
+        const saved = await api(e ? `/catalog/entries/${e.id}` : '/catalog/entries', { method: e ? 'PATCH' : 'POST', body: out });
+        done(saved);
+      } catch (x) {
+        status.textContent = ''; submit.disabled = false;
+        if (x.status === 409 && e) x.detail = t('dp.entry.stale') + ' ' + x.detail;
+        showError(err, form, x);
+      }
+    });
+    return form;
+  }
+
+  // ---------------------------------------------------------------- catalog: one entry
+
+  async function pageEntry(gen, _params, id) {
+    const [e] = await Promise.all([api(`/catalog/entries/${id}`), loadDepartments()]);
+    if (!current(gen)) return;
+    const mine = ownsEntry(e);
+    const fieldsTable = (e.fields || []).length
+      ? table(t('dp.fields'), [t('dp.field.name'), t('dp.field.type'), t('dp.field.description')],
+        e.fields.map((f) => h('tr', { 'data-testid': 'field-item' }, h('th', { scope: 'row' }, h('code', {}, f.name)),
+          h('td', {}, dpLabel('type', f.type)), h('td', { class: 'small' }, f.description || '–'))), { class: 'data' })
+      : h('p', { class: 'muted' }, t('none'));
+    const flash = h('div', { class: 'alert alert-ok', role: 'status', hidden: !Q.dpFlash, 'data-testid': 'entry-flash' }, Q.dpFlash || '');
+    Q.dpFlash = null;
+    paint(gen,
+      subnav('catalog'),
+      pageHead(h('span', { 'data-testid': 'entry-title' }, h('code', { class: 'title-code' }, e.code), ' ', e.name),
+        e.description || null, h('a', { href: '#/catalog', class: 'back' }, t('back.catalog'))),
+      flash,
+      card(null, h('div', { 'data-testid': 'entry-meta', 'data-version': e.version, 'data-published': String(!!e.published) }, dl(
+        [t('dp.owner'), deptName(e.owner_department, e.owner_department_name)],
+        [t('dp.system'), e.system || '–'],
+        [t('dp.category'), dpLabel('category', e.category)],
+        [t('dp.grade'), dpBadge('grade', e.grade)],
+        [t('dp.frequency'), dpLabel('frequency', e.update_frequency)],
+        [t('dp.return_flow'), e.return_flow ? t('dp.yes') : t('dp.no')],
+        [t('dp.share'), h('span', {}, dpBadge('share', e.share_attribute), e.share_condition ? h('div', { class: 'small' }, e.share_condition) : null)],
+        [t('dp.open'), h('span', {}, dpBadge('open', e.open_attribute), ' ',
+          e.published ? h('span', { class: 'small text-ok', 'data-testid': 'published' }, '✓ ' + t('dp.published.at', { t: when(e.published_at) })) : h('span', { class: 'small muted' }, t('dp.unpublished')))],
+        [t('col.state'), dpLabel('entrystate', e.state)],
+        [t('dp.version'), num(e.version)],
+        [t('col.created'), when(e.created_at)],
+        [t('dp.updated'), when(e.updated_at)]))),
+      entryActions(gen, e, mine),
+      card(t('dp.fields'), fieldsTable),
+      changesCard(gen, e, mine),
+      objectionsCard(gen, e));
+  }
+
+  function entryActions(gen, e, mine) {
+    const shareLink = isDeptAdmin() && !mine && e.share_attribute !== 'none'
+      ? h('a', { class: 'btn', href: `#/sharing?entry=${e.id}`, 'data-action': 'request-share' }, t('dp.share.request')) : null;
+    if (!mine) return shareLink ? card(t('dp.actions'), h('div', { class: 'actions' }, shareLink)) : null;
+    const err = errBox();
+    const status = statusLine();
+    const edit = h('div', { hidden: true, 'data-testid': 'entry-edit' });
+    const publishable = ['open', 'conditional'].includes(e.open_attribute);
+    const publish = async (what) => {
+      err.hidden = true;
+      try {
+        await api(`/opendata/${what}`, { body: { entry_id: e.id } });
+        Q.dpFlash = t('dp.done.' + what);
+        route();
+      } catch (x) { showError(err, null, x); }
+    };
+    const bar_ = h('div', { class: 'actions' },
+      h('button', { type: 'button', class: 'btn', 'data-action': 'edit-entry', 'aria-expanded': 'false', onclick: (ev) => {
+        edit.hidden = !edit.hidden;
+        ev.currentTarget.setAttribute('aria-expanded', String(!edit.hidden));
+        if (!edit.hidden && !edit.firstChild) {
+          edit.append(h('p', { class: 'muted small' }, t('dp.entry.edit.hint')), entryForm(e, Q.depts, () => { Q.dpFlash = t('dp.done.save'); route(); }));
+        }
+      } }, t('dp.entry.edit')),
+      e.published
+        ? h('button', { type: 'button', class: 'btn btn-danger-outline', 'data-action': 'unpublish', onclick: () => {
+          if (window.confirm(t('dp.confirm.unpublish', { code: e.code }))) publish('unpublish');
+        } }, t('dp.unpublish'))
+        : h('button', { type: 'button', class: 'btn btn-primary', 'data-action': 'publish', disabled: !publishable || e.state !== 'active',
+          title: publishable ? null : t('dp.publish.closed'), onclick: () => publish('publish') }, t('dp.publish')),
+      !publishable && !e.published ? h('span', { class: 'muted small' }, t('dp.publish.closed')) : null,
+      shareLink, status);
+    return card(t('dp.actions'), bar_, err, edit);
+  }
+
+  function changesCard(gen, e, mine) {
+    const items = e.changes || [];
+    let form = null;
+    if (mine) {
+      const day = h('input', { id: 'c-changed_on', name: 'changed_on', type: 'date', required: true, value: when(new Date().toISOString()).slice(0, 10) });  // today in Beijing
+      const summary = h('input', { id: 'c-summary', name: 'summary', required: true, maxlength: '500', placeholder: t('dp.change.summary.placeholder') });
+      const err = errBox();
+      const submit = h('button', { type: 'submit', class: 'btn btn-primary', 'data-action': 'report-change' }, t('dp.change.report'));
+      form = h('form', { 'data-testid': 'change-form', novalidate: true },
+        h('h3', {}, t('dp.change.report')),
+        h('div', { class: 'form-grid' }, qfield('c-changed_on', t('dp.change.on'), day), qfield('c-summary', t('dp.change.summary'), summary)),
+        h('div', { class: 'form-actions' }, submit, h('small', { class: 'muted' }, t('dp.change.rule'))), err);
+      form.addEventListener('submit', async (ev) => {
+        ev.preventDefault();
+        err.hidden = true; submit.disabled = true;
+        try {
+          const c = await api(`/catalog/entries/${e.id}/changes`, { body: { changed_on: day.value, summary: summary.value.trim() } });
+          Q.dpFlash = t('dp.done.change', { due: c && c.due_on ? c.due_on : '–' });
+          route();
+        } catch (x) { submit.disabled = false; showError(err, form, x); }
+      });
+    }
+    return card(t('dp.changes'),
+      items.length ? table(t('dp.changes'), [t('dp.change.on'), t('dp.change.summary'), t('dp.change.due'), t('col.state'), t('dp.change.reflected'), t('dp.change.by')],
+        items.map((c) => h('tr', { 'data-testid': 'change-row', 'data-state': c.state },
+          h('th', { scope: 'row', class: 'nowrap' }, c.changed_on),
+          h('td', { class: 'small' }, c.summary),
+          h('td', { class: 'nowrap' }, c.due_on || '–'),
+          h('td', {}, dpBadge('chg', c.state), c.late ? h('div', { class: 'small text-danger' }, t('dp.change.late')) : null),
+          h('td', { class: 'small nowrap' }, when(c.reflected_at)),
+          h('td', { class: 'small' }, c.reported_by || '–'))), { class: 'data', 'data-testid': 'changes-table' })
+        : h('p', { class: 'muted', 'data-testid': 'changes-empty' }, t('dp.changes.none')),
+      form);
+  }
+
+  function objectionsCard(gen, e) {
+    const items = e.objections || [];
+    const ownerAdmin = ownsDept(e.owner_department);
+    const rows = items.map((o) => {
+      const err = errBox();
+      const acts = [];
+      if (ownerAdmin && o.state === 'open') {
+        const answer = h('textarea', { name: 'answer', rows: '2', 'aria-label': t('dp.objection.answer.label', { id: o.id }), 'data-testid': 'answer-text' });
+        const f = h('form', { class: 'mini-form', 'data-testid': 'answer-form' }, answer,
+          h('button', { type: 'submit', class: 'btn btn-primary', 'data-action': 'answer' }, t('dp.objection.answer')));
+        f.addEventListener('submit', async (ev) => {
+          ev.preventDefault();
+          if (!answer.value.trim()) { err.textContent = t('dp.objection.answer.needed'); err.hidden = false; answer.focus(); return; }
+          try { await api(`/catalog/objections/${o.id}/answer`, { body: { answer: answer.value.trim() } }); Q.dpFlash = t('dp.done.answer'); route(); } catch (x) { showError(err, f, x); }
+        });
+        acts.push(f);
+      }
+      if (isAuthority() && o.state === 'answered') {  // the owner answers before the authority closes
+        const res = h('select', { name: 'resolution', 'aria-label': t('dp.objection.resolution'), 'data-testid': 'resolution' },
+          ['upheld', 'dismissed'].map((r) => h('option', { value: r }, dpLabel('resolution', r))));
+        const note = h('input', { name: 'note', 'aria-label': t('dp.objection.note'), placeholder: t('dp.objection.note'), 'data-testid': 'close-note' });
+        const f = h('form', { class: 'mini-form', 'data-testid': 'close-form' }, res, note,
+          h('button', { type: 'submit', class: 'btn', 'data-action': 'close-objection' }, t('dp.objection.close')));
+        f.addEventListener('submit', async (ev) => {
+          ev.preventDefault();
+          try { await api(`/catalog/objections/${o.id}/close`, { body: { resolution: res.value, note: note.value.trim() } }); Q.dpFlash = t('dp.done.close'); route(); } catch (x) { showError(err, f, x); }
+        });
+        acts.push(f);
+      }
+      return h('tr', { 'data-testid': 'objection-row', 'data-id': o.id, 'data-state': o.state },
+        h('th', { scope: 'row' }, `#${o.id}`, h('div', { class: 'muted small' }, dpLabel('source', o.source))),
+        h('td', { class: 'small' }, o.field ? h('code', {}, o.field) : t('dp.objection.whole')),
+        h('td', { class: 'small' }, h('div', { class: 'pre' }, o.text), h('div', { class: 'muted' }, `${o.raised_by || t('dp.public')} · ${when(o.created_at)}`)),
+        h('td', {}, dpBadge('obj', o.state)),
+        h('td', { class: 'small' },
+          o.answer ? h('div', { 'data-testid': 'objection-answer' }, h('div', { class: 'pre' }, o.answer), h('div', { class: 'muted' }, `${o.answered_by || ''} · ${when(o.answered_at)}`)) : null,
+          o.resolution ? h('div', { 'data-testid': 'objection-resolution' }, dpBadge('resolution', o.resolution), o.note ? ` ${o.note}` : '',
+            h('div', { class: 'muted' }, `${o.closed_by || ''} · ${when(o.closed_at)}`)) : null,
+          !o.answer && !o.resolution ? '–' : null),
+        h('td', {}, acts, err));
+    });
+    // Anyone logged in may dispute the entry, naming one of its fields or the whole entry.
+    const field = h('select', { id: 'o-field', name: 'field' }, h('option', { value: '' }, t('dp.objection.whole')),
+      (e.fields || []).map((f) => h('option', { value: f.name }, f.name)));
+    const text = h('textarea', { id: 'o-text', name: 'text', rows: '3', required: true, maxlength: '2000' });
+    const err = errBox();
+    const submit = h('button', { type: 'submit', class: 'btn btn-primary', 'data-action': 'raise-objection' }, t('dp.objection.raise'));
+    const form = h('form', { 'data-testid': 'objection-form', novalidate: true },
+      h('h3', {}, t('dp.objection.raise')),
+      h('div', { class: 'form-grid' }, qfield('o-field', t('dp.objection.field'), field)),
+      qfield('o-text', t('dp.objection.text'), text),
+      h('div', { class: 'form-actions' }, submit), err);
+    form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      err.hidden = true;
+      if (!text.value.trim()) { err.textContent = t('dp.objection.text.needed'); err.hidden = false; text.focus(); return; }
+      submit.disabled = true;
+      try {
+        await api(`/catalog/entries/${e.id}/objections`, { body: { field: field.value || null, text: text.value.trim() } });
+        Q.dpFlash = t('dp.done.objection');
+        route();
+      } catch (x) { submit.disabled = false; showError(err, form, x); }
+    });
+    return card(t('dp.objections'),
+      rows.length ? table(t('dp.objections'), [t('col.id'), t('dp.objection.field'), t('dp.objection.text'), t('col.state'), t('dp.objection.outcome'), t('dp.actions')],
+        rows, { class: 'data', 'data-testid': 'objections-table' })
+        : h('p', { class: 'muted', 'data-testid': 'objections-empty' }, t('dp.objections.none')),
+      form);
+  }
+
+  // ---------------------------------------------------------------- catalog: the ten-working-day rule
+
+  async function pageCompliance(gen) {
+    if (!COMPLIANCE_ROLES.includes(role())) { paint(gen, forbidden(t('forbidden.compliance'))); return; }
+    const c = await api('/catalog/compliance');
+    const err = errBox();
+    const status = statusLine();
+    const scan = SCAN_ROLES.includes(role()) ? h('button', { type: 'button', class: 'btn btn-primary', 'data-action': 'scan', onclick: async (ev) => {
+      const b = ev.currentTarget;
+      b.disabled = true; err.hidden = true; status.textContent = t('dp.scan.busy');
+      try {
+        const r = await api('/catalog/compliance/scan', { method: 'POST' });
+        Q.dpFlash = t('dp.scan.done', { n: num(r && r.last_scan ? r.last_scan.overdue : (r && r.overdue !== undefined ? r.overdue : 0)) });
+        route();
+      } catch (x) { b.disabled = false; status.textContent = ''; showError(err, null, x); }
+    } }, t('dp.scan')) : null;
+    const flash = h('div', { class: 'alert alert-ok', role: 'status', hidden: !Q.dpFlash, 'data-testid': 'scan-flash' }, Q.dpFlash || '');
+    Q.dpFlash = null;
+    const depts = c.departments || [];
+    const overdue = depts.reduce((a, d) => a + (d.overdue || 0), 0);
+    const pending = depts.reduce((a, d) => a + (d.pending || 0), 0);
+    paint(gen,
+      subnav('compliance'),
+      pageHead(t('dp.compliance.title'), t('dp.change.rule')),  // the API's `rule` is English only
+      flash,
+      h('div', { class: 'tiles', 'data-testid': 'compliance-tiles' },
+        tile(t('dp.compliance.today'), c.today || '–', c.calendar || null, 'compliance-today'),
+        tile(t('dp.overdue'), num(overdue), t('dp.compliance.depts', { n: num(depts.filter((d) => d.overdue).length) }), 'compliance-overdue'),
+        tile(t('dp.pending'), num(pending), null, 'compliance-pending'),
+        tile(t('dp.compliance.lastscan'), c.last_scan ? when(c.last_scan.at) : t('dp.compliance.never'),
+          c.last_scan ? t('dp.compliance.lastscan.overdue', { n: num(c.last_scan.overdue) }) : null, 'compliance-lastscan')),
+      scan ? card(null, h('div', { class: 'actions' }, scan, status), err) : null,
+      depts.length ? depts.map((d) => card(null, h('div', { 'data-testid': 'compliance-dept', 'data-department': d.department, 'data-overdue': d.overdue },
+        h('h2', {}, deptName(d.department, d.name), ' ',
+          d.overdue ? badge('chg', 'overdue', t('dp.compliance.n.overdue', { n: num(d.overdue) })) : null, ' ',
+          d.pending ? badge('chg', 'pending', t('dp.compliance.n.pending', { n: num(d.pending) })) : null),
+        (d.items || []).length ? table(deptName(d.department, d.name), [t('dp.code'), t('col.name'), t('dp.change.on'), t('dp.change.due'), t('col.state'), t('dp.late.days')],
+          d.items.map((x) => h('tr', { 'data-testid': 'compliance-row', 'data-state': x.state },
+            h('th', { scope: 'row' }, h('a', { href: `#/catalog/${x.entry_id}` }, x.code)),
+            h('td', {}, x.name), h('td', { class: 'nowrap' }, x.changed_on), h('td', { class: 'nowrap' }, x.due_on),
+            h('td', {}, dpBadge('chg', x.state)),
+            h('td', { class: 'num' }, x.working_days_late ? h('strong', { class: 'text-danger' }, num(x.working_days_late)) : '–'))), { class: 'data' })
+          : h('p', { class: 'muted' }, t('none')))))
+        : card(null, h('p', { class: 'text-ok', 'data-testid': 'compliance-clean' }, '✓ ' + t('dp.compliance.clean'))));
+  }
+
+  // ---------------------------------------------------------------- sharing
+
+  async function pageSharing(gen, params) {
+    if (!SHARE_ROLES.includes(role())) { paint(gen, forbidden(t('forbidden.sharing'))); return; }
+    const state = params.get('state') || '';
+    const [list, depts] = await Promise.all([api('/sharing/requests' + qs({ state, limit: 200 })), loadDepartments()]);
+    let preset = null;
+    if (params.get('entry')) { try { preset = await api(`/catalog/entries/${encodeURIComponent(params.get('entry'))}`); } catch (_) { /* picked in the form */ } }
+    const chips = h('div', { class: 'chips', role: 'group', 'aria-label': t('dp.share.filter') },
+      ['', ...DP.requestStates].map((st) => h('a', {
+        class: 'chip', href: '#/sharing' + qs({ state: st }), 'aria-current': st === state ? 'true' : null,
+      }, st ? dpLabel('req', st) : t('plans.all'))));
+    const flash = h('div', { class: 'alert alert-ok', role: 'status', hidden: !Q.dpFlash, 'data-testid': 'share-flash' }, Q.dpFlash || '');
+    Q.dpFlash = null;
+    paint(gen,
+      subnav('sharing'),
+      pageHead(t('dp.sharing.title'), t('dp.sharing.desc')),
+      flash,
+      isDeptAdmin() ? shareForm(gen, depts, preset) : null,
+      card(t('dp.share.requests'), chips,
+        list.items.length ? table(t('dp.share.requests'), [t('col.id'), t('dp.entry'), t('dp.share.between'), t('dp.share.purpose'), t('col.state'),
+          t('dp.share.approvals'), t('dp.share.delivery'), t('quota.decide')], list.items.map(shareRow), { class: 'data', 'data-testid': 'share-table' })
+          : h('p', { class: 'muted', 'data-testid': 'share-empty' }, t('dp.share.empty'))),
+      h('p', { class: 'muted small' }, t('dp.share.verify')));
+  }
+
+  function mayDecide(r) {
+    if (r.state === 'pending-owner') return ownsDept(r.owner_department);
+    if (r.state === 'pending-authority') return isAuthority();
+    return false;
+  }
+
+  function shareRow(r) {
+    const err = errBox();
+    let decide = '–';
+    if (mayDecide(r)) {
+      const reason = h('input', { class: 'reason', name: 'reason', 'aria-label': t('quota.reason'), placeholder: t('quota.reason'), 'data-testid': 'share-reason' });
+      const act = async (what) => {
+        err.hidden = true;
+        if (what === 'reject' && !reason.value.trim()) { err.textContent = t('quota.reason.needed'); err.hidden = false; reason.focus(); return; }
+        try {
+          await api(`/sharing/requests/${r.id}/${what}`, { body: { reason: reason.value.trim() } });
+          Q.dpFlash = t('dp.done.' + what, { id: r.id });
+          route();
+        } catch (x) { showError(err, null, x); }
+      };
+      decide = h('div', {}, reason, h('div', { class: 'form-actions' },
+        h('button', { type: 'button', class: 'btn btn-primary', 'data-action': 'approve', onclick: () => act('approve') }, t('quota.approve')),
+        h('button', { type: 'button', class: 'btn btn-danger-outline', 'data-action': 'reject', onclick: () => act('reject') }, t('quota.reject'))), err);
+    }
+    const d = r.delivery;
+    const jobLink = r.jobset_id ? (JOB_ROLES.includes(role()) ? h('a', { href: `#/jobs/${r.jobset_id}`, 'data-testid': 'jobset-link' }, t('dp.share.jobset', { id: r.jobset_id }))
+      : h('span', { 'data-testid': 'jobset-link' }, t('dp.share.jobset', { id: r.jobset_id }))) : null;
+    return h('tr', { 'data-testid': 'share-row', 'data-id': r.id, 'data-state': r.state, 'data-entry': r.entry_id },
+      h('th', { scope: 'row' }, `#${r.id}`, h('div', { class: 'muted small nowrap' }, when(r.created_at))),
+      h('td', {}, h('a', { href: `#/catalog/${r.entry_id}` }, r.entry_code), h('div', { class: 'small' }, r.entry_name),
+        h('div', {}, dpBadge('share', r.share_attribute))),
+      h('td', { class: 'small' }, h('div', {}, t('dp.share.from', { d: deptName(r.owner_department, deptNameOf(r.owner_department)) })),
+        h('div', {}, t('dp.share.to', { d: deptName(r.requester_department, deptNameOf(r.requester_department)) })),
+        h('div', { class: 'muted' }, r.requested_by)),
+      h('td', { class: 'small' }, r.purpose, r.fields && r.fields.length ? h('div', { class: 'muted' }, t('dp.share.fields', { f: listOf(r.fields) })) : h('div', { class: 'muted' }, t('dp.share.allfields'))),
+      h('td', {}, dpBadge('req', r.state)),
+      h('td', { class: 'small' }, (r.approvals || []).length ? h('ul', { class: 'plain approvals' }, r.approvals.map((a) => h('li', { 'data-testid': 'share-approval', 'data-stage': a.stage, 'data-decision': a.decision },
+        h('strong', {}, dpLabel('stage', a.stage)), ' · ', dpBadge('decision', a.decision), ' · ', a.username || t('dp.system.user'),
+        h('div', { class: 'muted' }, when(a.at), a.reason ? ` · ${a.reason}` : ''),
+        h('div', { class: 'muted' }, t('dp.share.signature'), ' ', shortHash(a.signature))))) : '–'),
+      h('td', { class: 'small', 'data-testid': 'share-delivery', 'data-state': d ? d.state : '' },
+        d ? h('div', {}, badge('run', d.state, tx('run.state.' + d.state, d.state)), h('div', { class: 'muted' }, t('dp.share.runs', { n: num(d.runs) })),
+          d.last_anchor ? h('div', { class: 'muted' }, t('dp.share.last', { t: when(d.last_anchor) })) : null) : (r.state === 'approved' ? t('dp.share.scheduling') : '–'),
+        jobLink),
+      h('td', {}, decide));
+  }
+  const deptNameOf = (id) => { const d = Q.depts && Q.depts.items.find((x) => x.id === id); return d ? (Q.lang === 'en' && d.name_en ? d.name_en : d.name) : null; };
+
+  // A department admin asks for another department's entry for one of their own departments.
+  function shareForm(gen, depts, preset) {
+    const entry = h('select', { id: 's-entry', name: 'entry_id', required: true });
+    const find = h('input', { id: 's-find', type: 'search', placeholder: t('dp.search.placeholder'), autocomplete: 'off' });
+    const requester = h('select', { id: 's-requester', name: 'requester_department' }, depts.items.map((d) => h('option', { value: d.id }, deptLabel(d))));
+    const purpose = h('textarea', { id: 's-purpose', name: 'purpose', rows: '2', required: true });
+    const fieldsBox = h('div', { class: 'check-grid', 'data-testid': 'share-fields' });
+    const hint = h('p', { class: 'small', 'data-testid': 'share-hint', 'aria-live': 'polite' });
+    const err = errBox();
+    const status = statusLine();
+    const submit = h('button', { type: 'submit', class: 'btn btn-primary', 'data-action': 'submit-share' }, t('dp.share.submit'));
+    let entries = preset ? [preset] : [];
+    const showEntry = () => {
+      const e = entries.find((x) => String(x.id) === entry.value);
+      fieldsBox.replaceChildren(...(e ? e.fields || [] : []).map((f) => h('label', { class: 'check' },
+        h('input', { type: 'checkbox', name: 'fields', value: f.name }), h('span', {}, h('code', {}, f.name), ' ', h('span', { class: 'muted small' }, f.description || '')))));
+      hint.textContent = e ? t('dp.share.hint.' + e.share_attribute, { c: e.share_condition || '' }) : '';
+      hint.className = 'small ' + (e && e.share_attribute === 'none' ? 'text-danger' : 'muted');
+    };
+    const fill = (items) => {
+      entries = items;
+      entry.replaceChildren(...(items.length ? items.map((e) => h('option', { value: e.id }, `${e.code} · ${e.name} · ${deptName(e.owner_department, e.owner_department_name)}`))
+        : [h('option', { value: '' }, t('dp.catalog.empty'))]));
+      showEntry();
+    };
+    const search = async () => {
+      try {
+        const page = await api('/catalog/entries' + qs({ q: find.value.trim(), limit: 100 }));
+        if (current(gen)) fill(page.items.filter((e) => !ownsDept(e.owner_department)));
+      } catch (x) { showError(err, null, x); }
+    };
+    if (preset) fill([preset]); else search();
+    find.addEventListener('keydown', (ev) => { if (ev.key === 'Enter') { ev.preventDefault(); search(); } });
+    entry.addEventListener('change', showEntry);
+    const form = h('form', { 'data-testid': 'share-form', novalidate: true },
+      h('div', { class: 'form-grid' },
+        h('div', { class: 'field' }, h('label', { for: 's-find' }, t('dp.share.find')),
+          h('div', { class: 'inline-form tight' }, find, h('button', { type: 'button', class: 'btn', 'data-action': 'find-entry', onclick: search }, t('dp.search.submit')))),
+        qfield('s-entry', t('dp.entry'), entry),
+        qfield('s-requester', t('dp.share.requester'), requester)),
+      hint,
+      qfield('s-purpose', t('dp.share.purpose'), purpose),
+      h('fieldset', {}, h('legend', {}, t('dp.share.subset')), fieldsBox),
+      h('div', { class: 'form-actions' }, submit, status), err);
+    form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      err.hidden = true;
+      if (!entry.value) { err.textContent = t('dp.share.pick'); err.hidden = false; return; }
+      const picked = [...fieldsBox.querySelectorAll('input:checked')].map((x) => x.value);
+      const body = { entry_id: Number(entry.value), requester_department: requester.value, purpose: purpose.value.trim() };
+      if (picked.length) body.fields = picked;
+      submit.disabled = true; status.textContent = t('dp.saving');
+      try {
+        const r = await api('/sharing/requests', { body });
+        Q.dpFlash = t('dp.done.request', { id: r.id, state: dpLabel('req', r.state) });
+        location.hash = '#/sharing';
+      } catch (x) { submit.disabled = false; status.textContent = ''; showError(err, form, x); }
+    });
+    return card(t('dp.share.form'), h('p', { class: 'muted' }, t('dp.share.form.desc')), form);
+  }
+
+  // ---------------------------------------------------------------- open data
+
+  function targetsBlock(stats) {
+    const targets = stats.targets && stats.targets.length ? stats.targets : DP.targets;
+    return h('div', { class: 'targets', 'data-testid': 'opendata-stats', 'data-published': stats.published },
+      h('div', { class: 'tile-value' }, num(stats.published), h('span', { class: 'muted small' }, ' ' + t('dp.open.published.n'))),
+      targets.map((x) => {
+        const frac = x.target ? stats.published / x.target : 0;
+        const met = x.met !== undefined ? x.met : stats.published >= x.target;
+        const short = x.short !== undefined ? x.short : Math.max(0, x.target - stats.published);
+        return h('div', { class: 'target', 'data-testid': 'target', 'data-year': x.year, 'data-met': String(met) },
+          h('div', { class: 'small' }, h('strong', {}, t('dp.open.target', { year: x.year, n: num(x.target) })),
+            x.deadline ? h('span', { class: 'muted' }, ' · ' + t('dp.open.deadline', { d: x.deadline })) : null),
+          bar(frac, `${num(stats.published)} / ${num(x.target)} · ${pct(frac, 1)}`),
+          h('div', { class: 'small ' + (met ? 'text-ok' : 'muted') }, met ? '✓ ' + t('dp.open.met') : t('dp.open.short', { n: num(short) })));
+      }));
+  }
+
+  async function pageOpendata(gen, params) {
+    const q = params.get('q') || '';
+    const page = Math.max(1, Number(params.get('page')) || 1);
+    const [stats, list] = await Promise.all([api('/opendata/stats'), api('/opendata/datasets' + qs({ q, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE }))]);
+    const input = h('input', { id: 'od-q', name: 'q', type: 'search', value: q, placeholder: t('dp.search.placeholder') });
+    const form = h('form', { class: 'inline-form', role: 'search', 'data-testid': 'opendata-search' },
+      h('label', { for: 'od-q' }, t('dp.search')), input, h('button', { type: 'submit', class: 'btn btn-primary' }, t('dp.search.submit')));
+    form.addEventListener('submit', (ev) => { ev.preventDefault(); location.hash = '#/opendata' + qs({ q: input.value.trim() }); });
+    const rows = list.items.map((d) => h('tr', { 'data-testid': 'dataset-row', 'data-code': d.code },
+      h('th', { scope: 'row', class: 'nowrap' }, h('a', { href: `#/catalog${qs({ q: d.code })}` }, d.code)),
+      h('td', {}, d.name, d.description ? h('div', { class: 'muted small clamp' }, d.description) : null),
+      h('td', { class: 'small' }, d.department_name || d.department),
+      h('td', { class: 'small' }, dpLabel('category', d.category)),
+      h('td', { class: 'small' }, dpLabel('frequency', d.update_frequency)),
+      h('td', {}, dpBadge('open', d.open_attribute)),
+      h('td', { class: 'small nowrap' }, when(d.published_at)),
+      h('td', { class: 'small' }, h('a', { href: `/console/open.html#/d/${encodeURIComponent(d.code)}`, target: '_blank', rel: 'noopener' }, t('dp.open.public')))));
+    paint(gen,
+      subnav('opendata'),
+      pageHead(t('dp.opendata.title'), t('dp.opendata.desc')),
+      card(t('dp.open.progress'), targetsBlock(stats)),
+      card(t('dp.open.list'), form,
+        h('p', { class: 'muted small' }, t('dp.open.publish.where'), ' ', h('a', { href: '/console/open.html', 'data-testid': 'public-page-link' }, t('dp.open.publicpage'))),
+        rows.length ? table(t('dp.open.list'), [t('dp.code'), t('col.name'), t('col.department'), t('dp.category'), t('dp.frequency'), t('dp.open'), t('dp.published.col'), ''],
+          rows, { class: 'data', 'data-testid': 'datasets-table' }) : h('p', { class: 'muted', 'data-testid': 'datasets-empty' }, t('dp.open.none')),
+        list.total > PAGE_SIZE ? pager(page, list.total, PAGE_SIZE, (p) => '#/opendata' + qs({ q, page: p })) : null));
+  }
+
+  // ---------------------------------------------------------------- the three tenants
+
+  const MODULES = ['catalog', 'sharing', 'opendata'];
+
+  function tenantCard(tn) {
+    const quota = tn.quota || {}, used = tn.used || {};
+    const bars = QUOTA_RES.filter((r) => (quota[r] || 0) > 0 || (used[r] || 0) > 0).map((r) => {
+      const frac = quota[r] ? (used[r] || 0) / quota[r] : ((used[r] || 0) ? 1 : 0);
+      return h('div', { class: 'quota-bar', 'data-resource': r, 'data-quota': quota[r] || 0, 'data-used': used[r] || 0 },
+        h('div', { class: 'small' }, t('res.' + r)), bar(frac, `${num(used[r] || 0, 1)} / ${withUnit(quota[r] || 0, r, 1)}`, frac > 1 ? 'over' : ''));
+    });
+    const ws = tn.workloads || [], js = tn.jobsets || [];
+    return card(null, h('div', { 'data-testid': 'tenant', 'data-module': tn.module, 'data-department': tn.department },
+      h('h2', {}, t('dp.tenant.of', { m: t('dp.module.' + tn.module) }), ' ', h('span', { class: 'muted small' }, `${(Q.lang === 'en' && tn.name_en) || tn.name || ''} (${tn.department}) · ${cloudName(tn.cloud)}`)),
+      h('h3', {}, t('dp.tenant.quota')),
+      bars.length ? h('div', { class: 'quota-bars' }, bars) : h('p', { class: 'muted' }, t('quota.none')),
+      h('div', { class: 'two-col even' },
+        h('div', {}, h('h3', {}, t('dp.tenant.services', { n: num(ws.length) })),
+          ws.length ? table(t('dp.tenant.services', { n: ws.length }), [t('col.workload'), t('col.name'), t('col.host'), t('col.demand')],
+            ws.map((w) => h('tr', { 'data-testid': 'tenant-workload', 'data-host': w.host || '' },
+              h('th', { scope: 'row', class: 'small' }, h('a', { href: `#/why/${encodeURIComponent(w.id)}` }, w.id)),
+              h('td', {}, w.name),
+              h('td', { class: 'small' }, w.host ? hostLink(w.host) : h('span', { class: 'muted' }, t('why.pending'))),
+              h('td', { class: 'small nowrap' }, `${withUnit(w.vcpu, 'vcpu', 1)} · ${withUnit(w.memory_gib, 'memory_gib', 1)}`))), { class: 'data' })
+            : h('p', { class: 'muted' }, t('none'))),
+        h('div', {}, h('h3', {}, t('dp.tenant.jobsets', { n: num(js.length) })),
+          js.length ? table(t('dp.tenant.jobsets', { n: js.length }), [t('jobs.col.set'), t('jobs.recurrence'), t('jobs.col.run')],
+            js.map((j) => h('tr', { 'data-testid': 'tenant-jobset', 'data-jobset': j.id },
+              h('th', { scope: 'row', class: 'small' }, JOB_ROLES.includes(role()) ? h('a', { href: `#/jobs/${j.id}` }, `#${j.id}`) : `#${j.id}`, j.name ? ` · ${j.name}` : ''),
+              h('td', { class: 'small' }, j.recurrence ? h('code', {}, j.recurrence) : t('jobs.once')),
+              h('td', {}, j.run_state ? badge('run', j.run_state, tx('run.state.' + j.run_state, j.run_state)) : '–'))), { class: 'data' })
+            : h('p', { class: 'muted' }, t('none'))))));
+  }
+
+  async function pagePlatform(gen) {
+    await loadClouds();
+    const tenants = await Promise.all(MODULES.map((m) => api(`/${m}/tenant`).then((x) => ({ module: m, ...x })).catch((e) => ({ module: m, error: e }))));
+    paint(gen,
+      subnav('platform'),
+      pageHead(t('dp.platform.title'), t('dp.platform.desc')),
+      tenants.map((tn) => (tn.error ? card(t('dp.tenant.of', { m: t('dp.module.' + tn.module) }), errorBox(tn.error)) : tenantCard(tn))));
   }
 
   // ------------------------------------------------------------------ start

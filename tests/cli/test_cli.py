@@ -99,7 +99,8 @@ def test_serve_demo_starts_the_whole_service_on_the_default_fleet(tmp_path) -> N
     try:
         creds = (tmp_path / "qianyun-demo-users.txt").read_text().splitlines()
         users = {line.split("\t")[0]: line.split("\t") for line in creds}
-        assert set(users) == {"province", "gy-operator", "edu-operator", "dept-admin", "dr-coordinator", "auditor"}
+        assert set(users) == {"province", "gy-operator", "edu-operator", "dept-admin", "dr-coordinator", "auditor",
+                                  "data-authority"}
         for name, (_, role, scope, password) in users.items():
             token = httpx.post(f"{base}/api/v1/auth/token", data={"username": name, "password": password}).json()
             assert token["token_type"] == "bearer", name
@@ -110,6 +111,10 @@ def test_serve_demo_starts_the_whole_service_on_the_default_fleet(tmp_path) -> N
         assert sum(c["hosts"] for c in clouds["items"]) >= 250
         assert sum(c["workloads"] for c in clouds["items"]) >= 2500
         assert (tmp_path / "qianyun.db").exists() and (tmp_path / "qianyun-sim.db").exists()
+        # the data platform: a demo catalog with published data sets (public, no login) and its tenants
+        assert httpx.get(f"{base}/api/v1/opendata/datasets").json()["total"] > 0
+        tenant = httpx.get(f"{base}/api/v1/catalog/tenant", headers={"Authorization": f"Bearer {token}"}).json()
+        assert len(tenant["workloads"]) == 3 and all(w["host"] for w in tenant["workloads"])
     finally:
         proc.terminate()
         output = proc.communicate(timeout=30)[0]
