@@ -408,6 +408,7 @@ class OpenStackAdapter:
         source = s.compute_host
         refused = ""
         if s.status == "ACTIVE":
+            started = self._last_migration(sid)
             try:
                 self._call(f"cloud {self.cloud}: {what}: live migration", "compute", "live_migrate_server",
                            sid, host=dst, block_migration="auto", retry=False)
@@ -416,12 +417,14 @@ class OpenStackAdapter:
                     raise
                 refused = str(e)
             if not refused:
-                s = self._settle(sid, what)
-                if s.compute_host == dst and s.status == "ACTIVE":
+                try:
+                    self._arrive(sid, dst, what, "live migration", started)
                     return
-                if s.status == "ERROR":
-                    raise AdapterError(f"{what}: live migration left the server in ERROR{_fault(s)}")
-                refused = f"live migration ended on {s.compute_host} (status {s.status})"
+                except AdapterError as e:
+                    if "ERROR" in str(e):
+                        raise
+                    refused = str(e)
+                self._settle(sid, what)
         self._cold(sid, dst, what, source, refused)
 
     def _cold(self, sid: str, dst: str, what: str, source: str | None, why: str) -> None:
@@ -441,13 +444,22 @@ class OpenStackAdapter:
             raise AdapterError(f"{what}: the server is on {s.compute_host} (was on {source}) after the cold migration")
 
     def _finish_resize(self, s: Any, dst: str, what: str) -> None:
-        """Confirm a migration that reached the target; revert one that went elsewhere."""
-        if s.compute_host == dst:
-            self._call(f"cloud {self.cloud}: {what}: confirm", "compute", "confirm_server_resize", s.id,
-                       retry=False)
-        else:
-            self._call(f"cloud {self.cloud}: {what}: revert", "compute", "revert_server_resize", s.id,
-                       retry=False)
+        """Confirm a migration that reached the target, revert one that went elsewhere; wait until done.
+
+        Nova answers the confirmation at once and finishes it behind: the server shows VERIFY_RESIZE,
+        without a task, a little longer, so that state is waited out explicitly."""
+        confirm = s.compute_host == dst
+        self._call(f"cloud {self.cloud}: {what}: {'confirm' if confirm else 'revert'}", "compute",
+                   "confirm_server_resize" if confirm else "revert_server_resize", s.id, retry=False)
+        deadline = self._clock() + self.res.action_timeout_s
+        while True:
+            now = self._server(s.id, what)
+            if now.status != "VERIFY_RESIZE" and not now.task_state:
+                return
+            if self._clock() >= deadline:
+                raise AdapterError(f"{what}: the {'confirmation' if confirm else 'revert'} did not finish within "
+                                   f"{self.res.action_timeout_s:g}s (status {now.status})")
+            self._sleep(self.res.action_poll_s)
 
     def restart_elsewhere(self, workload: str, host: str) -> None:
         """Failover: evacuate (rebuild) the server on the host; its source compute must be down."""
@@ -458,16 +470,38 @@ class OpenStackAdapter:
         if s.compute_host == dst and s.status in _MOVABLE:
             return
         self._check_target(dst, workload, "restart")
+        started = self._last_migration(sid)
         try:
             self._call(f"cloud {self.cloud}: {what}: evacuation", "compute", "evacuate_server", sid, host=dst,
                        retry=False)
         except OpenStackApiError as e:
             raise AdapterError(f"{what}: evacuation refused: {e}") from e
-        s = self._settle(sid, what)
-        if s.status == "ERROR":
-            raise AdapterError(f"{what}: evacuation left the server in ERROR{_fault(s)}")
-        if s.compute_host != dst:
-            raise AdapterError(f"{what}: the server is on {s.compute_host} after the evacuation")
+        self._arrive(sid, dst, what, "evacuation", started)
+
+    def _last_migration(self, sid: str) -> int:
+        ms = self._call(f"cloud {self.cloud}: list migrations of {sid}", "compute", "migrations", instance_uuid=sid)
+        return max((int(m.id) for m in ms), default=0)
+
+    def _arrive(self, sid: str, dst: str, what: str, kind: str, after: int) -> Any:
+        """Wait until the server runs on `dst`; fail at once when nova records the migration as failed.
+
+        Nova answers an evacuation before its conductor has moved anything: the server may still show
+        its old host, settled, for a moment, so settling alone does not mean done."""
+        deadline = self._clock() + self.res.action_timeout_s
+        while True:
+            s = self._server(sid, what)
+            if s.status == "ERROR" and not s.task_state:
+                raise AdapterError(f"{what}: the {kind} left the server in ERROR{_fault(s)}")
+            if s.compute_host == dst and s.status in _MOVABLE and not s.task_state:
+                return s
+            ms = [m for m in self._call(f"cloud {self.cloud}: list migrations of {sid}", "compute", "migrations",
+                                        instance_uuid=sid) if int(m.id) > after]
+            if ms and max(ms, key=lambda m: int(m.id)).status in ("error", "failed"):
+                raise AdapterError(f"{what}: nova reports the {kind} failed; the server is on {s.compute_host}")
+            if self._clock() >= deadline:
+                raise AdapterError(f"{what}: the server is on {s.compute_host} (status {s.status}) "
+                                   f"{self.res.action_timeout_s:g}s after the {kind} began")
+            self._sleep(self.res.action_poll_s)
 
     def set_cloud_failed(self, cloud: str, failed: bool) -> None:
         """A drill's declaration: a real cloud is not switched off from here; sync reports it failed."""
@@ -482,8 +516,14 @@ class OpenStackAdapter:
         if not services:
             raise AdapterError(f"host {host}: no nova-compute service on {name} in OpenStack cloud {self.cloud}")
         svc = services[0]
-        self._call(f"cloud {self.cloud}: force {name} {'down' if failed else 'up'}",
-                   "compute", "update_service_forced_down", svc, name, "nova-compute", failed)
+        try:
+            self._call(f"cloud {self.cloud}: force {name} {'down' if failed else 'up'}",
+                       "compute", "update_service_forced_down", svc, name, "nova-compute", failed)
+        except OpenStackApiError as e:
+            if not failed and e.status == 400 and "evacuation" in str(e):
+                raise AdapterError(f"host {host}: nova keeps it forced down until its nova-compute has restarted "
+                                   f"and cleaned up the servers evacuated from it; restart it, then retry ({e})") from e
+            raise
         if failed:
             self._call(f"cloud {self.cloud}: disable {name}", "compute", "disable_service", svc, name,
                        "nova-compute", disabled_reason="declared failed by Qianyun")

@@ -86,6 +86,17 @@ def test_configuration_errors_name_the_cloud(tmp_path: Path) -> None:
         OpenStackAdapter(CLOUD, os_cloud="nope", clouds_yaml=_unreachable_clouds_yaml(tmp_path))
 
 
+def test_the_os_cloud_and_client_config_file_conventions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No cloud name and no file given: $OS_CLOUD names the cloud, $OS_CLIENT_CONFIG_FILE the clouds.yaml."""
+    monkeypatch.setenv("OS_CLIENT_CONFIG_FILE", str(_unreachable_clouds_yaml(tmp_path)))
+    monkeypatch.setenv("OS_CLOUD", "down")
+    a = OpenStackAdapter(CLOUD)
+    assert a.conn.config.name == "down" and a.conn.config.get_region_name() == "RegionOne"
+    monkeypatch.setenv("OS_CLOUD", "elsewhere")
+    with pytest.raises(AdapterError, match="cannot load OpenStack configuration"):
+        OpenStackAdapter(CLOUD)
+
+
 def test_ids_of_other_clouds_are_refused_before_any_call(tmp_path: Path) -> None:
     a = OpenStackAdapter(CLOUD, os_cloud="down", clouds_yaml=_unreachable_clouds_yaml(tmp_path))
     with pytest.raises(AdapterError, match="not a server of OpenStack cloud gy"):
@@ -152,9 +163,13 @@ def boot(conn: Any, boot_args: dict[str, str]) -> Iterator[Any]:
     yield _boot
     for sid in made:
         conn.compute.delete_server(sid, ignore_missing=True, force=True)
+    from openstack.exceptions import NotFoundException
+
     for sid in made:
-        conn.compute.wait_for_delete(conn.compute.get_server(sid), interval=0.5, wait=120) \
-            if conn.compute.find_server(sid, ignore_missing=True) else None
+        try:
+            conn.compute.wait_for_delete(conn.compute.get_server(sid), interval=0.5, wait=120)
+        except NotFoundException:
+            pass  # gone already
 
 
 @pytest.fixture
@@ -261,7 +276,8 @@ def test_quotas_set_through_the_adapter_read_back(adapter: OpenStackAdapter, con
     assert conn.compute.get_quota_set(project.id).cores == 64
 
 
-def test_failover_evacuates_from_a_host_declared_failed(adapter: OpenStackAdapter, conn: Any, boot: Any) -> None:
+def test_failover_evacuates_from_a_host_declared_failed(adapter: OpenStackAdapter, conn: Any, boot: Any,
+                                                       clouds_yaml: str) -> None:
     s = boot("compute1")
     adapter.set_host_failed("gy/compute1", True)
     try:
@@ -274,10 +290,35 @@ def test_failover_evacuates_from_a_host_declared_failed(adapter: OpenStackAdapte
         assert [t for t, _ in _migrations(conn, s.id)] == ["evacuation"]
         adapter.restart_elsewhere(f"gy/{s.id}", "gy/compute2")  # idempotent
         assert len(_migrations(conn, s.id)) == 1
+        # back from the failure: nova refuses to force the host up until its nova-compute has restarted
+        with pytest.raises(AdapterError, match="restart it, then retry"):
+            adapter.set_host_failed("gy/compute1", False)
     finally:
-        adapter.set_host_failed("gy/compute1", False)
+        _recover_compute1(adapter, conn, clouds_yaml)
     svc = next(conn.compute.services(binary="nova-compute", host="compute1"))
     assert not svc.is_forced_down and svc.status == "enabled"
+
+
+def _recover_compute1(adapter: OpenStackAdapter, conn: Any, clouds_yaml: str) -> None:
+    """Restart compute1's nova-compute (tests/servers/openstack.sh), then lift the failure once nova allows."""
+    import subprocess
+
+    script = Path(__file__).resolve().parents[1] / "servers" / "openstack.sh"
+    done = subprocess.run(["bash", str(script), "restart-compute", str(Path(clouds_yaml).parent), "compute1"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            adapter.set_host_failed("gy/compute1", False)
+            svc = next(conn.compute.services(binary="nova-compute", host="compute1"))
+            if svc.state == "up":
+                return
+        except AdapterError:
+            pass
+        if time.monotonic() > deadline:
+            raise AssertionError("compute1 did not come back within 120 s of its restart")
+        time.sleep(1)
 
 
 # ---------------------------------------------------------------- the whole loop through the service
@@ -375,6 +416,25 @@ clouds:
                 assert s.get(Workload, wid).host_id == "gy/compute2"
             assert next(w for w in adapters.for_cloud("gy").inventory("gy").workloads if w.id == wid).host == \
                 "gy/compute2"
+
+            # a server that goes to ERROR after the plan was approved: a clean failed action, not a crash
+            broken = boot("compute2")
+            sync_all(adapters.all())
+            r = client.post("/api/v1/plans", json={"kind": "drain", "scope": "gy", "hosts": ["gy/compute2"]},
+                            headers=ops["gy1"])
+            assert r.status_code == 201, r.text
+            plan = r.json()
+            assert f"gy/{broken.id}" in {m["workload"] for m in plan["moves"]}
+            client.post(f"/api/v1/plans/{plan['id']}/approve", headers=ops["gy1"])
+            conn.compute.reset_server_state(broken, "error")
+            client.post(f"/api/v1/plans/{plan['id']}/execute", headers=ops["gy1"])
+            done = wait_state(client, ops["gy1"], plan["id"], ("failed", "succeeded", "rolled back"), timeout=300)
+            assert done["state"] != "succeeded"
+            bad = next(m for m in done["moves"] if m["workload"] == f"gy/{broken.id}")
+            assert bad["state"] == "failed" and "server is in ERROR" in bad["error"], bad
+            assert conn.compute.get_server(broken.id).compute_host == "compute2"
+            assert client.get("/healthz").status_code == 200
+            conn.compute.reset_server_state(broken, "active")
     finally:
         exporter.stop()
         get_settings.cache_clear()

@@ -55,7 +55,8 @@ def test_a_live_drill_killed_mid_failover_resumes_and_closes(service, tmp_path) 
     assert sorted(x["workload"] for x in history if x["action"] == "restart") == restarted, "each restart once"
     assert sorted(x["workload"] for x in history if x["action"] == "migrate") == restarted, "each return once"
     assert all(x["measured_minutes"] for x in report["systems"] if x["to_host"])
-    assert placements() == before, "every system is home and the clouds are up"
+    after = placements()  # the service also placed the data platform's own services at its start
+    assert {w: after[w] for w in before} == before, "every system is home and the clouds are up"
     with service.session() as session:
         from scheduler.models import Cloud
 
