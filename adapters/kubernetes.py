@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from adapters.guizhou import CLOUD_BY_ID
 from adapters.protocol import (
-    AdapterError, CloudInfo, DepartmentInfo, DrProfile, Health, HostInfo, Inventory, JobStatus, WorkloadInfo,
+    AdapterError, CloudInfo, DepartmentInfo, Health, HostInfo, Inventory, JobStatus, WorkloadInfo,
 )
+from adapters.facts import TIERS, choice, cloud_info, workload_info
 from adapters.resilience import CallPolicy, CircuitBreaker
 
 LABEL_PREFIX = "qianyun.gov.cn/"
@@ -42,8 +42,6 @@ _SUFFIX: dict[str, Decimal] = {
     "Ei": Decimal(2**60),
 }
 _TRANSIENT = {429, 500, 502, 503, 504}
-_TIERS = ("province", "city", "county")
-_CLASSIFICATIONS = ("public", "internal", "sensitive", "classified")
 
 
 def parse_quantity(q: str | int | float) -> Decimal:
@@ -167,12 +165,7 @@ class KubernetesAdapter:
         self.job_command = job_command
         self.default_mlps_level = default_mlps_level
         self._sleep, self._clock = sleep, clock
-        base = info or CLOUD_BY_ID.get(cloud)
-        self.info = CloudInfo(
-            id=cloud, name=base.name if base else cloud, name_en=base.name_en if base else cloud,
-            kind=base.kind if base else "city", city=base.city if base else None,
-            industry=base.industry if base else None, mlps_level=base.mlps_level if base else 3,
-            adapter="kubernetes")
+        self.info = cloud_info(cloud, "kubernetes", info)
         cfg = client.Configuration()
         try:
             if in_cluster:
@@ -252,7 +245,7 @@ class KubernetesAdapter:
             dept = lab.get(self.labels.department)
             if not dept or dept in out:
                 continue
-            tier = _choice(lab.get(self.labels.tier), _TIERS, "province")
+            tier = choice(lab.get(self.labels.tier), TIERS, "province")
             name = ann.get(self.labels.department_name) or dept
             out[dept] = DepartmentInfo(dept, name, dept, tier, lab.get(self.labels.city) or self.info.city,
                                        lab.get(self.labels.industry) or self.info.industry, None)
@@ -351,22 +344,10 @@ class KubernetesAdapter:
                     return str(src[key])
             return None
 
-        protected = (get(L.dr_protected) or "").lower() in ("true", "yes", "1")
-        return WorkloadInfo(
-            id=rep.id, name=f"{rep.owner.namespace}/{rep.owner.name}" if rep.owner.kind != "Pod" else
-            f"{rep.owner.namespace}/{rep.pod}",
-            department=get(L.department) or rep.owner.namespace,
-            tier=_choice(get(L.tier), _TIERS, "province"),
-            city=get(L.city) or self.info.city, industry=get(L.industry) or self.info.industry,
-            classification=_choice(get(L.classification), _CLASSIFICATIONS, "internal"),
-            mlps_level=_int(get(L.mlps_level), self.default_mlps_level),
-            demand=pod_requests(pod),
-            host=self.host_id(rep.node) if rep.node else None,
-            spread_group=get(L.spread_group),
-            pinned=not rep.owner.movable or (get(L.pinned) or "").lower() in ("true", "yes", "1"),
-            role="dr-replica" if get(L.role) == "dr-replica" else "primary",
-            dr=DrProfile(protected=protected, priority=_int(get(L.dr_priority), 3),
-                         rto_minutes=_int(get(L.dr_rto_minutes), 240), rpo_minutes=_int(get(L.dr_rpo_minutes), 60)))
+        name = f"{rep.owner.namespace}/{rep.owner.name}" if rep.owner.kind != "Pod" else f"{rep.owner.namespace}/{rep.pod}"
+        return workload_info(rep.id, name, get, L, self.info, department=rep.owner.namespace,
+                             demand=pod_requests(pod), host=self.host_id(rep.node) if rep.node else None,
+                             movable=rep.owner.movable, default_mlps_level=self.default_mlps_level)
 
     def health(self, cloud: str) -> Health:
         """Healthy when every node is Ready, degraded when some are not, failed when none is."""
@@ -723,14 +704,3 @@ def _job_phase(job: dict[str, Any]) -> tuple[str, str]:
         if cond.get("type") == "Failed":
             return "failed", f"{cond.get('reason') or 'Failed'}: {cond.get('message') or ''}".rstrip(": ")
     return "running", f"{status.get('active') or 0} pod(s) active"
-
-
-def _choice(value: str | None, allowed: tuple[str, ...], default: str) -> Any:
-    return value if value in allowed else default
-
-
-def _int(value: str | None, default: int) -> int:
-    try:
-        return int(value) if value is not None else default
-    except ValueError:
-        return default

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from adapters.guizhou import CLOUD_BY_ID
-from adapters.protocol import AdapterError, CloudInfo, DepartmentInfo, DrProfile, Health, HostInfo, Inventory, WorkloadInfo
+from adapters.facts import TIERS, choice, cloud_info, workload_info
+from adapters.protocol import AdapterError, CloudInfo, DepartmentInfo, Health, HostInfo, Inventory, WorkloadInfo
 from adapters.resilience import CallPolicy, CircuitBreaker
 
 META_PREFIX = "qianyun:"
@@ -31,8 +31,6 @@ _TRANSIENT = {408, 429, 500, 502, 503, 504}
 _SETTLED = {"ACTIVE", "SHUTOFF", "VERIFY_RESIZE", "ERROR", "PAUSED", "SUSPENDED", "SHELVED"}
 _MOVABLE = {"ACTIVE", "SHUTOFF"}
 _GONE = {"DELETED", "SOFT_DELETED", "SHELVED_OFFLOADED"}
-_TIERS = ("province", "city", "county")
-_CLASSIFICATIONS = ("public", "internal", "sensitive", "classified")
 _GPU_CLASS = re.compile(r"^(VGPU|PGPU|CUSTOM_.*GPU.*)$")
 # placement resource class -> our resource and the factor to our unit
 _PLACEMENT: dict[str, tuple[str, float]] = {"VCPU": ("vcpu", 1.0), "MEMORY_MB": ("memory_gib", 1 / 1024),
@@ -128,12 +126,7 @@ class OpenStackAdapter:
         self.res = resilience
         self.default_mlps_level = default_mlps_level
         self._clock, self._sleep = clock, sleep
-        base = info or CLOUD_BY_ID.get(cloud)
-        self.info = CloudInfo(
-            id=cloud, name=base.name if base else cloud, name_en=base.name_en if base else cloud,
-            kind=base.kind if base else "city", city=base.city if base else None,
-            industry=base.industry if base else None, mlps_level=base.mlps_level if base else 3,
-            adapter="openstack")
+        self.info = cloud_info(cloud, "openstack", info)
         name = os_cloud or os.environ.get("OS_CLOUD")
         where = f"cloud {name!r} of {clouds_yaml}" if clouds_yaml else f"cloud {name!r}" if name else "OS_* variables"
         try:
@@ -214,7 +207,7 @@ class OpenStackAdapter:
             dept = tags.get(self.meta.department)
             if not dept or dept in out:
                 continue
-            tier = _choice(tags.get(self.meta.tier), _TIERS, "province")
+            tier = choice(tags.get(self.meta.tier), TIERS, "province")
             out[dept] = DepartmentInfo(dept, p.name or dept, dept, tier, tags.get(self.meta.city) or self.info.city,
                                        tags.get(self.meta.industry) or self.info.industry, None)
         return list(out.values())
@@ -312,23 +305,12 @@ class OpenStackAdapter:
         def get(key: str) -> str | None:
             return md.get(key) or tags.get(key) or None
 
-        protected = (get(M.dr_protected) or "").lower() in ("true", "yes", "1")
-        busy = s.status not in _MOVABLE or bool(s.task_state)
-        return WorkloadInfo(
-            id=f"{self.cloud}/{s.id}", name=s.name or s.id,
-            department=get(M.department) or (project.name if project is not None else s.project_id),
-            tier=_choice(get(M.tier), _TIERS, "province"),
-            city=get(M.city) or self.info.city, industry=get(M.industry) or self.info.industry,
-            classification=_choice(get(M.classification), _CLASSIFICATIONS, "internal"),
-            mlps_level=_int(get(M.mlps_level), self.default_mlps_level),
-            demand=flavor_demand(self._flavor(s)),
-            host=self.host_id(s.compute_host),
-            spread_group=get(M.spread_group),
-            # a server in ERROR or in the middle of a task is not a plan's to move
-            pinned=busy or (get(M.pinned) or "").lower() in ("true", "yes", "1"),
-            role="dr-replica" if get(M.role) == "dr-replica" else "primary",
-            dr=DrProfile(protected=protected, priority=_int(get(M.dr_priority), 3),
-                         rto_minutes=_int(get(M.dr_rto_minutes), 240), rpo_minutes=_int(get(M.dr_rpo_minutes), 60)))
+        # a server in ERROR or in the middle of a task is not a plan's to move
+        movable = s.status in _MOVABLE and not s.task_state
+        return workload_info(f"{self.cloud}/{s.id}", s.name or s.id, get, M, self.info,
+                             department=project.name if project is not None else s.project_id,
+                             demand=flavor_demand(self._flavor(s)), host=self.host_id(s.compute_host), movable=movable,
+                             default_mlps_level=self.default_mlps_level)
 
     def health(self, cloud: str) -> Health:
         """Healthy when every nova-compute is up, degraded when some are down, failed when none is."""
@@ -591,14 +573,3 @@ def _tags(project: Any) -> dict[str, str]:
         if sep and k.startswith(META_PREFIX):
             out[k] = v
     return out
-
-
-def _choice(value: str | None, allowed: tuple[str, ...], default: str) -> Any:
-    return value if value in allowed else default
-
-
-def _int(value: str | None, default: int) -> int:
-    try:
-        return int(value) if value is not None else default
-    except ValueError:
-        return default

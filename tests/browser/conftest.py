@@ -18,6 +18,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -138,27 +139,41 @@ def browser():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def page(browser, console: Console):  # type: ignore[no-untyped-def]
-    """A fresh browser context (own sessionStorage and localStorage) that may reach only the service.
+def open_page(browser, console: Console):  # type: ignore[no-untyped-def]
+    """open_page(width) -> a page in a fresh browser context (own sessionStorage and localStorage) that
+    may reach only the service; checked when the test ends.
 
     Any request to another address is refused and recorded: the console must load nothing from outside.
     """
-    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN", timezone_id="Asia/Shanghai")
-    outside: list[str] = []
+    opened: list[tuple[Any, list[str], list[str]]] = []
 
-    def guard(route) -> None:  # type: ignore[no-untyped-def]
-        if route.request.url.startswith(console.url) or route.request.url.startswith("data:"):
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
+    def _open(width: int = 1440):  # type: ignore[no-untyped-def]
+        context = browser.new_context(viewport={"width": width, "height": 900}, locale="zh-CN",
+                                      timezone_id="Asia/Shanghai")
+        outside: list[str] = []
 
-    context.route("**/*", guard)
-    context.set_default_timeout(15_000)
-    pg = context.new_page()
-    errors: list[str] = []
-    pg.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield pg
-    context.close()
-    assert not outside, f"the console tried to load from outside: {outside}"
-    assert not errors, f"JavaScript errors: {errors}"
+        def guard(route) -> None:  # type: ignore[no-untyped-def]
+            if route.request.url.startswith(console.url) or route.request.url.startswith("data:"):
+                route.continue_()
+            else:
+                outside.append(route.request.url)
+                route.abort()
+
+        context.route("**/*", guard)
+        context.set_default_timeout(15_000)
+        pg = context.new_page()
+        errors: list[str] = []
+        pg.on("pageerror", lambda exc: errors.append(str(exc)))
+        opened.append((context, outside, errors))
+        return pg
+
+    yield _open
+    for context, outside, errors in opened:
+        context.close()
+        assert not outside, f"the page tried to load from outside: {outside}"
+        assert not errors, f"JavaScript errors: {errors}"
+
+
+@pytest.fixture
+def page(open_page):  # type: ignore[no-untyped-def]
+    return open_page()

@@ -10,12 +10,11 @@ import os
 import sqlite3
 import subprocess
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import PASSWORD, QIANYUN, Console
 from tests.browser.test_console import log_in, shot
@@ -65,27 +64,9 @@ def people(console: Console) -> People:
 
 
 @pytest.fixture
-def public(browser: Browser, console: Console) -> Iterator[Page]:
-    """A fresh browser, never logged in, that may reach only the service (like conftest's `page`)."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN", timezone_id="Asia/Shanghai")
-    outside: list[str] = []
-
-    def guard(route) -> None:  # type: ignore[no-untyped-def]
-        if route.request.url.startswith(console.url) or route.request.url.startswith("data:"):
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", guard)
-    context.set_default_timeout(15_000)
-    pg = context.new_page()
-    errors: list[str] = []
-    pg.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield pg
-    context.close()
-    assert not outside, f"the public page tried to load from outside: {outside}"
-    assert not errors, f"JavaScript errors: {errors}"
+def public(open_page) -> Page:  # type: ignore[no-untyped-def]
+    """A fresh browser, never logged in, that may reach only the service."""
+    return open_page(1280)
 
 
 def _switch(page: Page, who: str, console: Console) -> None:
