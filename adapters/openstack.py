@@ -212,6 +212,15 @@ class OpenStackAdapter:
                                        tags.get(self.meta.industry) or self.info.industry, None)
         return list(out.values())
 
+    def department_projects(self) -> dict[str, list[str]]:
+        """Project ids per department, from the projects' `qianyun:department=<id>` tags."""
+        out: dict[str, list[str]] = {}
+        for pid, p in self._projects().items():
+            dept = _tags(p).get(self.meta.department)
+            if dept:
+                out.setdefault(dept, []).append(pid)
+        return out
+
     # --- inventory and health ------------------------------------------------------------------------
 
     def _check_cloud(self, cloud: str) -> None:

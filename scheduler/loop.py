@@ -21,7 +21,16 @@ log = logging.getLogger(__name__)
 
 
 def run_sync() -> None:
-    sync_all(get_adapters().all())
+    """Inventory of every cloud; then department quotas carried to the clouds that enforce their own."""
+    adapters = get_adapters()
+    sync_all(adapters.all())
+    if adapters.real:
+        from scheduler import quota_push
+
+        with session_scope() as session:
+            for result in quota_push.push_all(session, adapters.real):
+                for problem in result.problems:
+                    log.warning("quota push: %s", problem)
 
 
 def run_metrics() -> None:

@@ -321,6 +321,53 @@ def _recover_compute1(adapter: OpenStackAdapter, conn: Any, clouds_yaml: str) ->
         time.sleep(1)
 
 
+def test_department_quotas_become_project_quotas(service, clouds_yaml: str, conn: Any, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """A department's ceiling on an OpenStack cloud (nominal + borrowing limit) is its project's compute quota."""
+    from sqlmodel import select
+
+    from scheduler import quota_push, quotas
+    from scheduler.db import session_scope
+    from scheduler.loop import run_sync
+    from scheduler.models import AuditEvent, Department
+    from scheduler.registry import _adapters_for, get_adapters
+    from scheduler.settings import get_settings
+
+    with session_scope() as s:
+        dept, other = s.exec(select(Department.id).where(Department.city == "guiyang").order_by(Department.id)).all()[:2]
+    tag = f"qianyun:department={dept}"
+    suffix = uuid.uuid4().hex[:6]
+    project = conn.identity.create_project(name=f"qy-push-{suffix}", domain_id="default", tags=[tag])
+    twins = [conn.identity.create_project(name=f"qy-twin-{suffix}-{k}", domain_id="default",
+                                          tags=[f"qianyun:department={other}"]) for k in (1, 2)]
+    try:
+        (tmp_path / "registry.yaml").write_text(
+            f"clouds:\n  gy:\n    adapter: openstack\n    openstack: {{cloud: {OS_CLOUD}, clouds_yaml: {clouds_yaml}}}\n")
+        monkeypatch.setenv("QIANYUN_CLOUDS_FILE", str(tmp_path / "registry.yaml"))
+        get_settings.cache_clear()
+        _adapters_for.cache_clear()
+        with session_scope() as s:
+            quotas.grant(s, "test", dept, "gy", {"vcpu": 40, "memory_gib": 100, "gpu": 0, "storage_gib": 0}, "test")
+            quotas.grant(s, "test", other, "gy", {"vcpu": 8, "memory_gib": 16, "gpu": 0, "storage_gib": 0}, "test")
+            limit = quotas.standing(s, dept, "gy").borrowing_limit
+        run_sync()  # the loop's sync carries quotas over
+        q = conn.compute.get_quota_set(project.id)
+        assert (q.cores, q.ram) == (int(40 + limit["vcpu"]), int(round((100 + limit["memory_gib"]) * 1024)))
+        with session_scope() as s:
+            [result] = quota_push.push_all(s, get_adapters().real)
+            assert result.changed == {} and result.unchanged == [project.id]  # nothing set twice
+            assert any(f"{other} is tagged on 2 projects" in p for p in result.problems)
+            pushed = s.exec(select(AuditEvent).where(AuditEvent.action == "quota.pushed")).all()
+            assert [e.entity_id for e in pushed] == [f"{dept}/gy"]
+        for t in twins:
+            assert conn.compute.get_quota_set(t.id).cores != 8 + 4  # neither twin got the split-less quota
+    finally:
+        for p in (project, *twins):
+            conn.identity.delete_project(p)
+        get_settings.cache_clear()
+        _adapters_for.cache_clear()
+
+
 # ---------------------------------------------------------------- the whole loop through the service
 
 
