@@ -12,7 +12,9 @@ has members. The LP value is rounded up with a small safety margin (GLOP works i
 from __future__ import annotations
 
 import math
+import time
 from collections import defaultdict
+from typing import Any
 
 import numpy as np
 from ortools.linear_solver import pywraplp
@@ -150,7 +152,70 @@ def counting_peak_bound(rules: Rules, groups: dict, types: dict, fixed: np.ndarr
     return best
 
 
-def peak_lower_bound(rules: Rules, st: State, time_limit_s: float = 10.0) -> float:
+def scarce_peak_bound(rules: Rules, groups: dict, fixed: np.ndarray, pinned: np.ndarray, lo: float, hi: float,
+                      time_limit_s: float = 5.0, max_cells: int = 100_000) -> float:
+    """An integer bound for a scarce resource (one few workloads need, like GPUs), by CP-SAT.
+
+    Take only the workloads that need resource r, with all their demands, and ask whether they fit,
+    whole, on the hosts that have r with every resource of every host at most t of its capacity
+    (less what is pinned there). Every other workload is left out, so this is a relaxation of the
+    real problem: where it is infeasible, so is any plan with peak t. Binary search on t in
+    [lo, hi]; only a proven infeasibility raises the bound (a solve that runs out of time proves
+    nothing). Demands are scaled rounding down and capacities rounding up, so the integer model is
+    never harder than the real one.
+    """
+    from ortools.sat.python import cp_model
+
+    f = rules.fleet
+    S = 1000
+    best = lo
+    deadline = time.monotonic() + time_limit_s
+    for r in range(len(f.resources)):
+        classes = [(key, np.array(dem), n) for (key, dem), n in groups.items() if dem[r] > 0]
+        hosts = [int(h) for h in np.flatnonzero(rules.host_open & (f.cap[:, r] > 0))]
+        if not classes or len(classes) * len(hosts) > max_cells:
+            continue
+
+        def infeasible(t: float) -> bool:
+            m = cp_model.CpModel()
+            room = {h: t * f.cap[h] - fixed[h] for h in hosts}
+            x: dict[tuple[int, int], Any] = {}
+            for c, (key, dem, n) in enumerate(classes):
+                vs = []
+                for h in hosts:
+                    if f.host_cloud[h] in key and np.all(dem <= room[h] + 1e-9):
+                        x[c, h] = m.NewIntVar(0, n, "")
+                        vs.append(x[c, h])
+                if not vs:
+                    return True
+                m.Add(sum(vs) == n)
+            for h in hosts:
+                for q in range(len(f.resources)):
+                    terms = [(x[c, h], int(math.floor(dem[q] * S))) for c, (_, dem, _) in enumerate(classes)
+                             if (c, h) in x and dem[q] > 0]
+                    if terms:
+                        m.Add(sum(v * d for v, d in terms) <= int(math.ceil(room[h][q] * S + 1e-6)))
+            solver = cp_model.CpSolver()
+            solver.parameters.max_time_in_seconds = max(0.05, min(1.0, deadline - time.monotonic()))
+            solver.parameters.num_workers = 1
+            return solver.Solve(m) == cp_model.INFEASIBLE
+
+        a, b = best, hi
+        if not infeasible(a + 1e-9):
+            continue
+        for _ in range(14):
+            if time.monotonic() > deadline:
+                break
+            mid = (a + b) / 2
+            if infeasible(mid):
+                a = mid
+            else:
+                b = mid
+        best = max(best, a)
+    return best
+
+
+def peak_lower_bound(rules: Rules, st: State, time_limit_s: float = 10.0, scarce_time_s: float = 5.0) -> float:
     """A proven lower bound on the peak utilisation of any valid plan placing the same workloads."""
     f = rules.fleet
     placed = np.flatnonzero(st.assign >= 0)
@@ -203,4 +268,6 @@ def peak_lower_bound(rules: Rules, st: State, time_limit_s: float = 10.0) -> flo
     solver.Minimize(u)
     if solver.Solve() == pywraplp.Solver.OPTIMAL:
         lb = max(lb, u.solution_value() - 1e-6)
+    if placed.size:  # the current state is itself a plan: no bound can pass its peak
+        lb = scarce_peak_bound(rules, groups, fixed, pinned, lb, max(lb, st.peak()), scarce_time_s)
     return lb

@@ -105,7 +105,8 @@ def _finish(rules: Rules, start: Start, st: State, left: list[int], mode: str, m
     lb = host_lower_bound(rules, st)
     active = st.active()
     peak = st.peak()
-    pb = peak_lower_bound(rules, st) if mode == "balance" else 0.0
+    # the bound again for what is placed now, with little time: the limit was spent on the search
+    pb = max(ctx.peak_bound, peak_lower_bound(rules, st, scarce_time_s=1.0)) if mode == "balance" else 0.0
     optimal = (active <= lb) if mode == "consolidate" else (peak <= pb + 1e-6)
     stats = Stats(active, migrations, min(lb, active), peak, time.monotonic() - t0,
                   "optimal" if optimal and not left else "feasible", pb,

@@ -58,3 +58,54 @@ def test_consolidate_finds_the_optimum(doc: dict) -> None:
     assert optimizer.check_plan(doc, plan) == []
     assert len(plan["assignments"]) == placed
     assert plan["stats"]["active_hosts"] == active
+
+
+@st.composite
+def tiny_gpu(draw: st.DrawFn) -> dict:
+    """Few hosts, some with GPUs (a scarce resource), whole-GPU workloads among others."""
+    hosts = [{"id": f"h{i}", "cloud": "gz-gov",
+              "capacity": {"cpu": draw(st.integers(4, 10)), "gpu": draw(st.sampled_from([0, 0, 4, 8]))}}
+             for i in range(draw(st.integers(2, 4)))]
+    ws = [{"id": f"w{i}", "tier": "province", "classification": "internal", "mlps_level": 1,
+           "demand": {"cpu": draw(st.integers(1, 4)), "gpu": draw(st.sampled_from([0, 0, 1, 2, 4]))}, "host": None}
+          for i in range(draw(st.integers(1, 6)))]
+    return {"resources": ["cpu", "gpu"], "clouds": CLOUD, "hosts": hosts, "workloads": ws}
+
+
+def best_peak(doc: dict) -> float | None:
+    """The lowest peak utilisation over placements of every workload (None: they do not all fit)."""
+    hosts, ws = doc["hosts"], doc["workloads"]
+    best = None
+    for choice in itertools.product(range(len(hosts)), repeat=len(ws)):
+        load = [{"cpu": 0, "gpu": 0} for _ in hosts]
+        for w, h in zip(ws, choice):
+            for r in ("cpu", "gpu"):
+                load[h][r] += w["demand"][r]
+        peaks = []
+        for h, lo in zip(hosts, load):
+            for r in ("cpu", "gpu"):
+                cap = h["capacity"][r]
+                if lo[r] > cap:
+                    break
+                if cap > 0:
+                    peaks.append(lo[r] / cap)
+            else:
+                continue
+            break
+        else:
+            p = max(peaks, default=0.0)
+            best = p if best is None else min(best, p)
+    return best
+
+
+@settings(deadline=None, max_examples=60)
+@given(tiny_gpu())
+def test_the_peak_bound_never_passes_the_best_peak(doc: dict) -> None:
+    """The proven peak bound (LP, counting and the scarce-resource CP-SAT bound) is a true lower bound."""
+    best = best_peak(doc)
+    plan = optimizer.optimize(doc, mode="balance", time_limit_s=1.0)
+    if best is None:
+        return
+    assert not plan.unplaced
+    assert plan.stats.peak_lower_bound <= best + 1e-9
+    assert plan.stats.peak_utilisation >= best - 1e-9
