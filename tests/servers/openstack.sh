@@ -32,7 +32,7 @@ packages_missing() {
 }
 paste_missing() {
   local f
-  for f in "${paste_files[@]}"; do [ -f "$cache/root/$f" ] || return 0; done
+  for f in "${paste_files[@]}"; do [ -f "$cache/unpacked/$f" ] || return 0; done
   return 1
 }
 
@@ -55,7 +55,7 @@ do_install() {
     restore_policy; trap - EXIT
   fi
   if paste_missing; then
-    mkdir -p "$cache/debs" "$cache/root"
+    mkdir -p "$cache/debs" "$cache/unpacked"
     # apt's download sandbox user must be able to write there.
     chown _apt "$cache/debs" 2>/dev/null || true
     # apt-get download fetches the versions that match the installed python3-* packages.
@@ -64,7 +64,7 @@ do_install() {
       (cd "$cache/debs" && apt-get download -q "${svc_debs[@]}")
     fi
     local deb
-    for deb in "$cache"/debs/*.deb; do dpkg -x "$deb" "$cache/root"; done
+    for deb in "$cache"/debs/*.deb; do dpkg -x "$deb" "$cache/unpacked"; done
     paste_missing && { echo "the api-paste.ini files are not in ${svc_debs[*]}" >&2; return 1; }
   fi
   return 0
@@ -308,7 +308,7 @@ connection = $db/placement
 INI
     authtoken placement; } >"$dir/etc/placement/placement.conf"
 
-  cp "$cache/root/usr/share/glance-common/glance-api-paste.ini" "$dir/etc/glance/"
+  cp "$cache/unpacked/usr/share/glance-common/glance-api-paste.ini" "$dir/etc/glance/"
   { cat <<INI
 [DEFAULT]
 bind_host = 127.0.0.1
@@ -332,7 +332,7 @@ driver = noop
 INI
     authtoken glance; } >"$dir/etc/glance/glance-api.conf"
 
-  cp "$cache/root/usr/share/neutron-common/api-paste.ini" "$dir/etc/neutron/"
+  cp "$cache/unpacked/usr/share/neutron-common/api-paste.ini" "$dir/etc/neutron/"
   { cat <<INI
 [DEFAULT]
 bind_host = 127.0.0.1
@@ -363,7 +363,7 @@ lock_path = $dir/lock
 INI
     authtoken neutron; } >"$dir/etc/neutron/neutron.conf"
 
-  cp "$cache/root/usr/share/nova-common/api-paste.ini" "$dir/etc/nova/"
+  cp "$cache/unpacked/usr/share/nova-common/api-paste.ini" "$dir/etc/nova/"
   { cat <<INI
 [DEFAULT]
 # The fake driver reports 1000 vCPU / 800000 MB / 600000 GB per host; plain FakeDriver cannot live-migrate.
@@ -638,7 +638,7 @@ stop_all() {
 }
 
 case "$cmd" in
-  install) do_install; echo "openstack.sh: packages installed; Debian's service files in $cache/root" >&2 ;;
+  install) do_install; echo "openstack.sh: packages installed; Debian's service files in $cache/unpacked" >&2 ;;
   start) dir=${2:?start DIR}; do_start ;;
   restart-compute)
     # A compute host back from a failure: nova keeps a host that was evacuated forced down until its
