@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from adapters.guizhou import CLOUD_BY_ID
-from adapters.protocol import CloudInfo, DrProfile, WorkloadInfo
+from adapters.protocol import AdapterError, CloudInfo, DrProfile, WorkloadInfo
 
 TIERS = ("province", "city", "county")
 CLASSIFICATIONS = ("public", "internal", "sensitive", "classified")
@@ -42,6 +42,21 @@ def cloud_info(cloud: str, adapter: str, info: CloudInfo | None = None) -> Cloud
                      kind=base.kind if base else "city", city=base.city if base else None,
                      industry=base.industry if base else None, mlps_level=base.mlps_level if base else 3,
                      adapter=adapter)
+
+
+def check_cloud(cloud: str, served: str, system: str) -> None:
+    if cloud != served:
+        raise AdapterError(f"unknown cloud {cloud!r}; this {system} adapter serves {served!r}")
+
+
+def local_name(cloud: str, host: str, kind: str, workload: str = "") -> str:
+    """The system's own name in a host id "<cloud>/<name>"; `kind` says what it is ("node of
+    Kubernetes cloud"), for the refusal of an id of another cloud."""
+    prefix = f"{cloud}/"
+    if not host.startswith(prefix) or len(host) == len(prefix):
+        what = f"cannot put {workload} on {host}" if workload else f"host {host!r}"
+        raise AdapterError(f"{what}: not a {kind} {cloud} (ids look like {prefix}<name>)")
+    return host[len(prefix):]
 
 
 def workload_info(wid: str, name: str, get: Callable[[str], str | None], keys: FactKeys, cloud: CloudInfo, *,

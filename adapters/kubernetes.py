@@ -23,7 +23,7 @@ from typing import Any
 from adapters.protocol import (
     AdapterError, CloudInfo, DepartmentInfo, Health, HostInfo, Inventory, JobStatus, WorkloadInfo,
 )
-from adapters.facts import TIERS, choice, cloud_info, workload_info
+from adapters.facts import TIERS, check_cloud, choice, cloud_info, local_name, workload_info
 from adapters.resilience import CallPolicy, CircuitBreaker
 
 LABEL_PREFIX = "qianyun.gov.cn/"
@@ -254,8 +254,7 @@ class KubernetesAdapter:
     # --- inventory and health ------------------------------------------------------------------------
 
     def _check_cloud(self, cloud: str) -> None:
-        if cloud != self.cloud:
-            raise AdapterError(f"unknown cloud {cloud!r}; this Kubernetes adapter serves {self.cloud!r}")
+        check_cloud(cloud, self.cloud, "Kubernetes")
 
     def _nodes(self) -> list[dict[str, Any]]:
         return self._call(f"cloud {self.cloud}: list nodes", self.core.list_node).get("items") or []
@@ -283,11 +282,7 @@ class KubernetesAdapter:
         return f"{self.cloud}/{node}"
 
     def _node_name(self, host: str, workload: str = "") -> str:
-        prefix = f"{self.cloud}/"
-        if not host.startswith(prefix) or len(host) == len(prefix):
-            what = f"cannot put {workload} on {host}" if workload else f"host {host!r}"
-            raise AdapterError(f"{what}: not a node of Kubernetes cloud {self.cloud} (ids look like {prefix}<node>)")
-        return host[len(prefix):]
+        return local_name(self.cloud, host, "node of Kubernetes cloud", workload)
 
     def inventory(self, cloud: str) -> Inventory:
         """Nodes as hosts (allocatable), pod replicas as workloads (requests), departments from namespaces."""

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from adapters.facts import TIERS, choice, cloud_info, workload_info
+from adapters.facts import TIERS, check_cloud, choice, cloud_info, local_name, workload_info
 from adapters.protocol import AdapterError, CloudInfo, DepartmentInfo, Health, HostInfo, Inventory, WorkloadInfo
 from adapters.resilience import CallPolicy, CircuitBreaker
 
@@ -224,18 +224,13 @@ class OpenStackAdapter:
     # --- inventory and health ------------------------------------------------------------------------
 
     def _check_cloud(self, cloud: str) -> None:
-        if cloud != self.cloud:
-            raise AdapterError(f"unknown cloud {cloud!r}; this OpenStack adapter serves {self.cloud!r}")
+        check_cloud(cloud, self.cloud, "OpenStack")
 
     def host_id(self, compute_host: str) -> str:
         return f"{self.cloud}/{compute_host}"
 
     def _host_name(self, host: str, workload: str = "") -> str:
-        prefix = f"{self.cloud}/"
-        if not host.startswith(prefix) or len(host) == len(prefix):
-            what = f"cannot put {workload} on {host}" if workload else f"host {host!r}"
-            raise AdapterError(f"{what}: not a compute host of OpenStack cloud {self.cloud} (ids look like {prefix}<host>)")
-        return host[len(prefix):]
+        return local_name(self.cloud, host, "compute host of OpenStack cloud", workload)
 
     def _server_id(self, workload: str, action: str) -> str:
         prefix = f"{self.cloud}/"
@@ -485,10 +480,11 @@ class OpenStackAdapter:
                 raise AdapterError(f"{what}: the {kind} left the server in ERROR{_fault(s)}")
             if s.compute_host == dst and s.status in _MOVABLE and not s.task_state:
                 return s
-            ms = [m for m in self._call(f"cloud {self.cloud}: list migrations of {sid}", "compute", "migrations",
-                                        instance_uuid=sid) if int(m.id) > after]
-            if ms and max(ms, key=lambda m: int(m.id)).status in ("error", "failed"):
-                raise AdapterError(f"{what}: nova reports the {kind} failed; the server is on {s.compute_host}")
+            if not s.task_state:  # settled elsewhere: finished and failed, or not begun yet
+                ms = [m for m in self._call(f"cloud {self.cloud}: list migrations of {sid}", "compute", "migrations",
+                                            instance_uuid=sid) if int(m.id) > after]
+                if ms and max(ms, key=lambda m: int(m.id)).status in ("error", "failed"):
+                    raise AdapterError(f"{what}: nova reports the {kind} failed; the server is on {s.compute_host}")
             if self._clock() >= deadline:
                 raise AdapterError(f"{what}: the server is on {s.compute_host} (status {s.status}) "
                                    f"{self.res.action_timeout_s:g}s after the {kind} began")

@@ -6,6 +6,8 @@ the owning department's admin's or the data authority's, checked in scheduler/ca
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from fastapi import APIRouter, Body, Depends, status
@@ -21,10 +23,16 @@ from scheduler.models import CatalogChange, CatalogEntry, CatalogObjection, Depa
 router = APIRouter(prefix="/api/v1/catalog", tags=["catalog"])
 
 
-def fail(session: Session, exc: DataPlatformError) -> ApiError:
-    """The refusal as the API's error; the transaction is rolled back, so nothing is stored."""
-    session.rollback()
-    return ApiError(exc.status, exc.field, exc.message)
+@contextmanager
+def refused(session: Session) -> Iterator[None]:
+    """A refused catalog, sharing or open-data request as the API's error; the transaction is rolled
+    back, so nothing of it is stored. A rate limit (429) says when to come back."""
+    try:
+        yield
+    except DataPlatformError as exc:
+        session.rollback()
+        headers = {"Retry-After": "3600"} if exc.status == 429 else None
+        raise ApiError(exc.status, exc.field, exc.message, headers=headers) from exc
 
 
 def page_of(session: Session, stmt: Any, pg: Any, out: Any) -> dict[str, Any]:
@@ -44,29 +52,23 @@ def entries_out(session: Session, rows: list[CatalogEntry]) -> list[dict[str, An
 def list_entries(session: SessionDep, a: ActorDep, pg: PageDep, q: str | None = None, department: str | None = None,
                  category: str | None = None, share: str | None = None, open: str | None = None,
                  state: str | None = None) -> dict[str, Any]:
-    try:
+    with refused(session):
         stmt = catalog.search(session, q, department, category, share, open, state)
-    except DataPlatformError as exc:
-        raise fail(session, exc) from exc
     return page_of(session, stmt, pg, lambda rows: entries_out(session, list(rows)))
 
 
 @router.post("/entries", status_code=status.HTTP_201_CREATED)
 def create_entry(session: SessionDep, a: ActorDep, body: Any = Body(...)) -> dict[str, Any]:
-    try:
+    with refused(session):
         e = catalog.create(session, a, body)
         session.commit()
-    except DataPlatformError as exc:
-        raise fail(session, exc) from exc
     return catalog.entry_out(session, e)
 
 
 @router.get("/entries/{entry_id}")
 def get_entry(entry_id: int, session: SessionDep, a: ActorDep) -> dict[str, Any]:
-    try:
+    with refused(session):
         e = catalog.get(session, entry_id)
-    except DataPlatformError as exc:
-        raise fail(session, exc) from exc
     changes = session.exec(select(CatalogChange).where(CatalogChange.entry_id == e.id).order_by(CatalogChange.id)).all()
     objs = session.exec(objections.visible(session, a).where(CatalogObjection.entry_id == e.id)
                         .order_by(CatalogObjection.id)).all()
@@ -76,30 +78,24 @@ def get_entry(entry_id: int, session: SessionDep, a: ActorDep) -> dict[str, Any]
 
 @router.patch("/entries/{entry_id}")
 def update_entry(entry_id: int, session: SessionDep, a: ActorDep, body: Any = Body(...)) -> dict[str, Any]:
-    try:
+    with refused(session):
         e = catalog.update(session, a, entry_id, body)
         session.commit()
-    except DataPlatformError as exc:
-        raise fail(session, exc) from exc
     return catalog.entry_out(session, e)
 
 
 @router.post("/entries/{entry_id}/changes", status_code=status.HTTP_201_CREATED)
 def report_change(entry_id: int, session: SessionDep, a: ActorDep, body: Any = Body(...)) -> dict[str, Any]:
-    try:
+    with refused(session):
         c = catalog.report_change(session, a, entry_id, body)
         session.commit()
-    except DataPlatformError as exc:
-        raise fail(session, exc) from exc
     return catalog.change_out(c)
 
 
 @router.get("/compliance")
 def compliance(session: SessionDep, a: ActorDep) -> dict[str, Any]:
-    try:
+    with refused(session):
         return catalog.compliance(session, a)
-    except DataPlatformError as exc:
-        raise fail(session, exc) from exc
 
 
 @router.post("/compliance/scan")
@@ -133,31 +129,25 @@ def list_objections(session: SessionDep, a: ActorDep, pg: PageDep, state: str | 
 
 @router.post("/entries/{entry_id}/objections", status_code=status.HTTP_201_CREATED)
 def raise_objection(entry_id: int, session: SessionDep, a: ActorDep, body: Any = Body(...)) -> dict[str, Any]:
-    try:
+    with refused(session):
         o = objections.raise_by_user(session, a, entry_id, body)
         session.commit()
-    except DataPlatformError as exc:
-        raise fail(session, exc) from exc
     return catalog.objection_out(o, session.get(CatalogEntry, o.entry_id))
 
 
 @router.post("/objections/{objection_id}/answer")
 def answer_objection(objection_id: int, session: SessionDep, a: ActorDep, body: Any = Body(...)) -> dict[str, Any]:
-    try:
+    with refused(session):
         o = objections.answer(session, a, objection_id, body)
         session.commit()
-    except DataPlatformError as exc:
-        raise fail(session, exc) from exc
     return catalog.objection_out(o, session.get(CatalogEntry, o.entry_id))
 
 
 @router.post("/objections/{objection_id}/close")
 def close_objection(objection_id: int, session: SessionDep, a: ActorDep, body: Any = Body(...)) -> dict[str, Any]:
-    try:
+    with refused(session):
         o = objections.close(session, a, objection_id, body)
         session.commit()
-    except DataPlatformError as exc:
-        raise fail(session, exc) from exc
     return catalog.objection_out(o, session.get(CatalogEntry, o.entry_id))
 
 

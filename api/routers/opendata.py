@@ -9,10 +9,8 @@ from fastapi import APIRouter, Body, Depends, Request, status
 from sqlmodel import col, select
 
 from api.deps import ActorDep, PageDep, SessionDep, only_params
-from api.errors import ApiError
-from api.routers.catalog import fail, page_of
+from api.routers.catalog import page_of, refused
 from scheduler import catalog, data_tenants, objections, opendata
-from scheduler.catalog import DataPlatformError
 from scheduler.models import Department
 
 router = APIRouter(prefix="/api/v1/opendata", tags=["opendata"])
@@ -22,10 +20,8 @@ router = APIRouter(prefix="/api/v1/opendata", tags=["opendata"])
 def datasets(session: SessionDep, pg: PageDep, q: str | None = None, category: str | None = None,
              department: str | None = None) -> dict[str, Any]:
     """Published data sets; no login."""
-    try:
+    with refused(session):
         stmt = catalog.search(session, q, department, category, published_only=True)
-    except DataPlatformError as exc:
-        raise fail(session, exc) from exc
 
     def out(rows: Any) -> list[dict[str, Any]]:
         names = {d.id: d.name for d in session.exec(select(Department).where(
@@ -37,10 +33,8 @@ def datasets(session: SessionDep, pg: PageDep, q: str | None = None, category: s
 
 @router.get("/datasets/{code}")
 def dataset(code: str, session: SessionDep) -> dict[str, Any]:
-    try:
+    with refused(session):
         return opendata.dataset(session, code)
-    except DataPlatformError as exc:
-        raise fail(session, exc) from exc
 
 
 @router.get("/stats")
@@ -52,30 +46,22 @@ def stats(session: SessionDep) -> dict[str, Any]:
 def public_objection(request: Request, session: SessionDep, body: Any = Body(...)) -> dict[str, Any]:
     """An objection from the public: validated, rate-limited per client address; no login."""
     client = request.client.host if request.client else "unknown"
-    try:
+    with refused(session):
         o, token = objections.raise_by_public(session, client, body)
         session.commit()
-    except DataPlatformError as exc:
-        session.rollback()
-        headers = {"Retry-After": "3600"} if exc.status == 429 else None
-        raise ApiError(exc.status, exc.field, exc.message, headers=headers) from exc
     return {"id": o.id, "token": token, "state": o.state}
 
 
 @router.get("/objections/{objection_id}", dependencies=[Depends(only_params("token"))])
 def public_objection_status(objection_id: int, session: SessionDep, token: str | None = None) -> dict[str, Any]:
-    try:
+    with refused(session):
         return objections.public_view(session, objection_id, token)
-    except DataPlatformError as exc:
-        raise fail(session, exc) from exc
 
 
 def _publish(session: Any, a: Any, body: Any, on: bool) -> dict[str, Any]:
-    try:
+    with refused(session):
         e = (opendata.publish if on else opendata.unpublish)(session, a, body)
         session.commit()
-    except DataPlatformError as exc:
-        raise fail(session, exc) from exc
     return catalog.entry_out(session, e)
 
 

@@ -9,9 +9,8 @@ from sqlmodel import col
 
 from api.deps import ActorDep, PageDep, SessionDep, only_params
 from api.errors import ApiError
-from api.routers.catalog import fail, page_of
+from api.routers.catalog import page_of, refused
 from scheduler import data_tenants, sharing
-from scheduler.catalog import DataPlatformError
 from scheduler.models import ShareRequest
 
 router = APIRouter(prefix="/api/v1/sharing", tags=["sharing"])
@@ -33,20 +32,16 @@ def list_requests(session: SessionDep, a: ActorDep, pg: PageDep, state: str | No
 
 @router.post("/requests", status_code=status.HTTP_201_CREATED)
 def create_request(session: SessionDep, a: ActorDep, body: Any = Body(...)) -> dict[str, Any]:
-    try:
+    with refused(session):
         r = sharing.request(session, a, body)
         session.commit()
-    except DataPlatformError as exc:
-        raise fail(session, exc) from exc
     return sharing.request_out(session, r)
 
 
 def _decide(session: Any, a: Any, request_id: int, approve: bool, body: Any) -> dict[str, Any]:
-    try:
+    with refused(session):
         r = sharing.decide(session, a, request_id, approve, body)
         session.commit()
-    except DataPlatformError as exc:
-        raise fail(session, exc) from exc
     return sharing.request_out(session, r)
 
 
