@@ -12,16 +12,32 @@ from sqlalchemy import func, text
 from sqlmodel import Session, select
 
 from api import errors
-from api.routers import audit, auth, clouds, departments, drills, hosts, jobsets, plans, policy, workloads
-from api.routers import catalog, opendata, quotas, sharing
+from api.routers import (
+    audit,
+    auth,
+    catalog,
+    clouds,
+    departments,
+    drills,
+    hosts,
+    jobsets,
+    opendata,
+    plans,
+    policy,
+    quotas,
+    sharing,
+    workloads,
+)
 from api.schemas import HealthOut
 from dashboards import console_dir
-from scheduler import executor, loop, telemetry
-from scheduler.db import get_engine
-from scheduler.drills import resume_all as resume_drills
-from scheduler.models import Cloud
-from scheduler.policy import get_policy
-from scheduler.settings import get_settings
+from scheduler import loop
+from scheduler.core import telemetry
+from scheduler.core.db import get_engine
+from scheduler.core.models import Cloud
+from scheduler.core.policy import get_policy
+from scheduler.core.settings import get_settings
+from scheduler.dr.drills import resume_all as resume_drills
+from scheduler.plans import executor
 
 
 def create_app() -> FastAPI:

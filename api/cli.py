@@ -35,22 +35,18 @@ def prepare() -> None:
     """Bring the schema up to date and load the clouds once, so every command sees a whole database."""
     from sqlmodel import select
 
-    from scheduler.db import session_scope
-    from scheduler.migrate import upgrade
-    from scheduler.models import Cloud
-    from scheduler.registry import get_adapters
-    from scheduler.sync import sync_all
-
-    from policies.loader import PolicyError
-    from scheduler.clouds_registry import CloudsFileError
-    from scheduler.policy import get_policy
+    from scheduler import loop
+    from scheduler.core.clouds_registry import CloudsFileError
+    from scheduler.core.db import session_scope
+    from scheduler.core.migrate import upgrade
+    from scheduler.core.models import Cloud
+    from scheduler.core.policy import PolicyError, get_policy
+    from scheduler.core.registry import AdapterError, get_adapters
 
     try:
         get_policy()
     except PolicyError as exc:
         fail(f"policy refused: {exc}")
-    from adapters.protocol import AdapterError
-
     try:
         get_adapters()
     except (CloudsFileError, AdapterError) as exc:
@@ -59,13 +55,13 @@ def prepare() -> None:
     with session_scope() as session:
         empty = session.exec(select(Cloud)).first() is None
     if empty:
-        sync_all(get_adapters().all())
+        loop.run_sync()  # the whole first sync, with what other capabilities do after it (the first quotas)
 
 
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply every pending migration to QIANYUN_DATABASE_URL."""
-    from scheduler.migrate import upgrade
+    from scheduler.core.migrate import upgrade
 
     upgrade()
     out.print("database at the latest schema")
@@ -79,18 +75,18 @@ def serve(demo: Annotated[bool, typer.Option("--demo", help="seed the simulated 
     import uvicorn
 
     from api.app import create_app
-    from scheduler.db import session_scope
-    from scheduler.demo import seed_demo_users
-    from scheduler.settings import get_settings
+    from scheduler.core.db import session_scope
+    from scheduler.core.demo import seed_demo_users
+    from scheduler.core.settings import get_settings
 
     prepare()
-    from scheduler import data_tenants
+    from scheduler.tenants import platform as data_tenants
 
     with session_scope() as session:  # the data platform's modules, as tenants of this scheduler
         for problem in data_tenants.ensure(session):
             out.print(f"[yellow]data platform: {problem}[/yellow]")
     if demo:
-        from scheduler.demo import seed_demo_catalog
+        from scheduler.tenants.demo import seed_demo_catalog
 
         with session_scope() as session:
             users = seed_demo_users(session, Path(get_settings().demo_credentials_path))
@@ -111,8 +107,8 @@ def users_add(username: str,
               scope: Annotated[Optional[str], typer.Option(help="a city cloud (gy), an industry cloud (edu) or a department id")] = None,
               password_stdin: Annotated[bool, typer.Option("--password-stdin", help="read the password from standard input")] = False) -> None:
     """Add an account; the password is read from standard input, never from the command line."""
-    from scheduler.accounts import AccountError, add_user
-    from scheduler.db import session_scope
+    from scheduler.core.accounts import AccountError, add_user
+    from scheduler.core.db import session_scope
 
     if sys.stdin.isatty():
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
@@ -133,9 +129,9 @@ def users_add(username: str,
 @audit_app.command("verify")
 def audit_verify() -> None:
     """Recompute the hash chain; exit 1 and name the first broken event if it was tampered with."""
-    from scheduler import audit
-    from scheduler.db import session_scope
-    from scheduler.migrate import upgrade
+    from scheduler.core import audit
+    from scheduler.core.db import session_scope
+    from scheduler.core.migrate import upgrade
 
     upgrade()
     with session_scope() as session:
@@ -150,8 +146,8 @@ def audit_verify() -> None:
 @fleet_app.command("export")
 def fleet_export(output: Annotated[Path, typer.Option("-o", "--output", help="where to write FLEET.json")]) -> None:
     """Write the current state as a fleet document of the optimizer contract."""
-    from scheduler.db import session_scope
-    from scheduler.fleet import fleet_document
+    from scheduler.core.db import session_scope
+    from scheduler.core.fleet import fleet_document
 
     prepare()
     with session_scope() as session:
@@ -164,6 +160,7 @@ from api import optimize_cli  # noqa: E402  (registers `optimize` and `failover`
 
 optimize_cli.register(app)
 from api import jobs_cli  # noqa: E402  (registers `jobs solve`)
+
 jobs_cli.register(app)
 
 if __name__ == "__main__":

@@ -11,10 +11,10 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlmodel import Session
 
 from api.errors import ApiError
-from scheduler.accounts import Actor, Scope, TokenError, read_token
-from scheduler.db import get_engine
-from scheduler.models import User
-from scheduler.settings import get_settings
+from scheduler.core.accounts import Actor, Scope, TokenError, read_token
+from scheduler.core.db import get_engine
+from scheduler.core.models import User
+from scheduler.core.settings import get_settings
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 

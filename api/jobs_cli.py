@@ -13,8 +13,7 @@ from typing import Any, Optional
 
 import typer
 
-from optimizer.jobs import OBJECTIVES, JobSetError, solve
-from optimizer.psplib import parse_psplib
+from scheduler.core import offline
 
 jobs_app = typer.Typer(help="Data-zone jobs: schedule pipelines in time (optimizer-contract.md).",
                        no_args_is_help=True)
@@ -27,18 +26,9 @@ def _fail(msg: str) -> None:
 
 def _load(path: Path) -> dict[str, Any]:
     try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError as e:
-        _fail(f"{path}: cannot read: {e.strerror or e}")
-    if path.suffix.lower() == ".sm":
-        try:
-            return parse_psplib(text)
-        except JobSetError as e:
-            _fail(f"{path}: {e}")
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as e:
-        _fail(f"{path}: not valid JSON: {e.msg} at line {e.lineno} column {e.colno}")
+        return offline.read_jobs_document(path)
+    except offline.DocumentError as e:
+        _fail(str(e))
     raise AssertionError("unreachable")
 
 
@@ -50,12 +40,12 @@ def solve_cmd(
     objective: Optional[str] = typer.Option(None, "--objective", help="makespan | tardiness (default: makespan)"),
 ) -> None:
     """Schedule the jobs: start times, makespan, status and a proven lower bound."""
-    if objective is not None and objective not in OBJECTIVES:
+    if objective is not None and objective not in offline.JOB_OBJECTIVES:
         _fail(f"--objective: must be makespan or tardiness, got {objective!r}")
     doc = _load(instance)
     try:
-        sched = solve(doc, objective=objective, time_limit_s=time_limit)
-    except JobSetError as e:
+        sched = offline.solve_jobs(doc, objective=objective, time_limit_s=time_limit)
+    except offline.JobSetError as e:
         _fail(str(e))
     try:
         output.write_text(json.dumps(sched.to_document(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")

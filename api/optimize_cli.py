@@ -14,8 +14,7 @@ from typing import Any, Optional
 
 import typer
 
-import optimizer
-from optimizer.engine import FROM_FLEET
+from scheduler.core import offline
 
 
 def _fail(msg: str) -> None:
@@ -25,14 +24,10 @@ def _fail(msg: str) -> None:
 
 def _load(path: Path) -> dict[str, Any]:
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as e:
-        _fail(f"{path}: cannot read: {e.strerror or e}")
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as e:
-        _fail(f"{path}: not valid JSON: {e.msg} at line {e.lineno} column {e.colno}")
-    return doc
+        return offline.read_document(path)
+    except offline.DocumentError as e:
+        _fail(str(e))
+    raise AssertionError("unreachable")
 
 
 def _run(solve: Any, out: Path) -> None:
@@ -53,7 +48,7 @@ def _run(solve: Any, out: Path) -> None:
                 plan = solve(progress)
         else:
             plan = solve(None)
-    except optimizer.FleetError as e:
+    except offline.FleetError as e:
         _fail(str(e))
     doc = plan.to_document()
     try:
@@ -87,8 +82,8 @@ def register(app: typer.Typer) -> None:
         if mode is not None and mode not in ("consolidate", "balance"):
             _fail(f"--mode: must be consolidate or balance, got {mode!r}")
         doc = _load(fleet)
-        mm = FROM_FLEET if max_migrations is None else max_migrations
-        _run(lambda p: optimizer.optimize(doc, mode=mode, max_migrations=mm, time_limit_s=time_limit, progress=p),
+        mm = offline.FROM_FLEET if max_migrations is None else max_migrations
+        _run(lambda p: offline.optimize(doc, mode=mode, max_migrations=mm, time_limit_s=time_limit, progress=p),
              output)
 
     @app.command("failover")
@@ -103,4 +98,4 @@ def register(app: typer.Typer) -> None:
         if not clouds:
             _fail("--failed: name at least one cloud")
         doc = _load(fleet)
-        _run(lambda p: optimizer.failover(doc, clouds, time_limit_s=time_limit, progress=p), output)
+        _run(lambda p: offline.failover(doc, clouds, time_limit_s=time_limit, progress=p), output)

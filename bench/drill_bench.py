@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import argparse
 import copy
-from dataclasses import replace
 import json
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +33,7 @@ from adapters.guizhou_fleet import generate_fleet  # noqa: E402
 from optimizer.rules import Rules  # noqa: E402
 from policies import default_policy  # noqa: E402
 from policies.model import Execution, RestartModel  # noqa: E402
-from scheduler import recovery  # noqa: E402
+from scheduler.dr import recovery  # noqa: E402
 
 
 def first_fit(doc: dict[str, Any], failed: list[str]) -> dict[str, Any]:

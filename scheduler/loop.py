@@ -1,21 +1,27 @@
-"""The control loop: inventory sync and metrics rollups as APScheduler jobs in the API process."""
+"""The control loop: every capability's background work as APScheduler jobs in the API process.
+
+The composition root of the scheduler: the one module that may import every capability, so that it
+can schedule their work and so that the hooks they register (the first quotas after a sync, the
+catalog's scan when its job starts) are in place whenever the service runs.
+"""
 
 from __future__ import annotations
 
 import logging
-
 from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from sqlmodel import select
 
-from scheduler.db import session_scope
-from scheduler.models import Cloud
-from scheduler.registry import get_adapters
-from scheduler.settings import get_settings
-from scheduler.sync import sync_all
-from scheduler.utilisation import rollup_all
+import scheduler.quotas  # noqa: F401  (after a sync: the first quotas)
+import scheduler.tenants.platform  # noqa: F401  (when the catalog's scan job starts: the scan)
+from scheduler.core.db import session_scope
+from scheduler.core.models import Cloud
+from scheduler.core.registry import get_adapters
+from scheduler.core.settings import get_settings
+from scheduler.core.sync import sync_all
+from scheduler.core.utilisation import rollup_all
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +31,7 @@ def run_sync() -> None:
     adapters = get_adapters()
     sync_all(adapters.all())
     if adapters.real:
-        from scheduler import quota_push
+        from scheduler.quotas import push as quota_push
 
         with session_scope() as session:
             for result in quota_push.push_all(session, adapters.real):
@@ -42,7 +48,8 @@ def run_metrics() -> None:
 
 def run_scheduled_proposal(spec: dict[str, Any]) -> int | None:
     """Propose a plan on a schedule; execute it only if the policy auto-approves that scope and kind."""
-    from scheduler import executor, plans
+    from scheduler import plans
+    from scheduler.plans import executor
 
     with session_scope() as session:
         plan = plans.propose(session, plans.SYSTEM, spec.get("kind", "rebalance"), spec["scope"],
@@ -58,7 +65,8 @@ def run_scheduled_proposal(spec: dict[str, Any]) -> int | None:
 
 def run_scheduled_drill(spec: dict[str, Any]) -> int | None:
     """Start a drill on a schedule, as the system under the drill runbook."""
-    from scheduler import drills, plans
+    from scheduler import plans
+    from scheduler.dr import drills
 
     with session_scope() as session:
         run = drills.tabletop if spec.get("mode", "tabletop") == "tabletop" else drills.start_live
@@ -71,7 +79,7 @@ def run_scheduled_drill(spec: dict[str, Any]) -> int | None:
 
 def run_quota_expiry() -> None:
     """Approved quota requests past their expiry give their quota back."""
-    from scheduler.quota_requests import expire_due
+    from scheduler.quotas.requests import expire_due
 
     with session_scope() as session:
         expire_due(session)
@@ -90,7 +98,7 @@ def start() -> BackgroundScheduler:
     for i, spec in enumerate(settings.drill_schedules):
         trigger = CronTrigger.from_crontab(spec["cron"], timezone="Asia/Shanghai")
         sched.add_job(run_scheduled_drill, trigger, args=[spec], id=f"scheduled-drill-{i}")
-    from scheduler import dispatch  # data-zone jobs: fire at planned starts, poll, re-plan
+    from scheduler.jobs import dispatch  # data-zone jobs: fire at planned starts, poll, re-plan
     dispatch.install(sched)
     sched.start()
     return sched

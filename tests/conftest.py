@@ -20,8 +20,8 @@ SMALL_FLEET = {"QIANYUN_SIM_HOSTS": "60", "QIANYUN_SIM_WORKLOADS": "500", "QIANY
 
 
 def _reset_caches() -> None:
-    from scheduler.registry import _adapters_for
-    from scheduler.settings import get_settings
+    from scheduler.core.registry import _adapters_for
+    from scheduler.core.settings import get_settings
 
     get_settings.cache_clear()
     _adapters_for.cache_clear()
@@ -45,7 +45,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     base = PG_URL.rsplit("/", 1)[0]
     url = f"{base}/{name}"
     yield url
-    from scheduler.db import engine_for
+    from scheduler.core.db import engine_for
 
     engine_for(url).dispose()
     with psycopg.connect(admin, autocommit=True) as conn:
@@ -58,7 +58,7 @@ class Service:
     path: Path
 
     def session(self):  # type: ignore[no-untyped-def]
-        from scheduler.db import session_scope
+        from scheduler.core.db import session_scope
 
         return session_scope()
 
@@ -74,9 +74,9 @@ def service(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ite
     for k, v in SMALL_FLEET.items():
         monkeypatch.setenv(k, v)
     _reset_caches()
-    from scheduler.migrate import upgrade
-    from scheduler.registry import get_adapters
-    from scheduler.sync import sync_all
+    from scheduler.core.migrate import upgrade
+    from scheduler.core.registry import get_adapters
+    from scheduler.core.sync import sync_all
 
     upgrade()
     sync_all(get_adapters().all())

@@ -6,8 +6,8 @@ from typing import Any
 
 
 def make_user(username: str, role: str, scope: str | None = None, password: str = "correct-horse-9") -> str:
-    from scheduler.accounts import add_user
-    from scheduler.db import session_scope
+    from scheduler.core.accounts import add_user
+    from scheduler.core.db import session_scope
 
     with session_scope() as session:
         add_user(session, username, role, scope, password)
@@ -68,8 +68,8 @@ def logged_in(client, users: dict[str, tuple[str, str | None]]) -> dict[str, dic
     """Make the users (name -> (role, scope)) plus `dept`, an admin of a Guiyang department; return their headers."""
     from sqlmodel import select
 
-    from scheduler.db import session_scope
-    from scheduler.models import Department
+    from scheduler.core.db import session_scope
+    from scheduler.core.models import Department
 
     for name, (role, scope) in users.items():
         make_user(name, role, scope)
@@ -104,14 +104,14 @@ def wait_drill(client, headers: dict[str, str], drill_id: int,  # type: ignore[n
 
 def cloud_of_hosts() -> dict[str, str]:
     """The simulated clouds' own view: which cloud every host is on."""
-    from scheduler.registry import get_adapters
+    from scheduler.core.registry import get_adapters
 
     return {h["id"]: h["cloud"] for h in get_adapters().simulated.fleet_document()["hosts"]}
 
 
 def placements(cloud: str | None = None) -> dict[str, str | None]:
     """The simulated clouds' own view: where every workload runs."""
-    from scheduler.registry import get_adapters
+    from scheduler.core.registry import get_adapters
 
     doc = get_adapters().simulated.fleet_document()
     hosts = {h["id"]: h["cloud"] for h in doc["hosts"]}

@@ -13,9 +13,9 @@ from sqlmodel import select
 from api.deps import PageDep, ScopeDep, SessionDep, only_params
 from api.errors import ApiError
 from api.schemas import PageOut
-from scheduler import audit
-from scheduler.accounts import Scope
-from scheduler.models import AuditEvent
+from scheduler.core import audit
+from scheduler.core.accounts import Scope
+from scheduler.core.models import AuditEvent
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 

@@ -10,9 +10,9 @@ from fastapi.security import OAuth2PasswordRequestForm
 from api.deps import SessionDep, UserDep
 from api.errors import ApiError
 from api.schemas import MeOut, TokenOut
-from scheduler import audit, telemetry
-from scheduler.accounts import authenticate, issue_token
-from scheduler.settings import get_settings
+from scheduler.core import audit, telemetry
+from scheduler.core.accounts import authenticate, issue_token
+from scheduler.core.settings import get_settings
 
 router = APIRouter(prefix="/api/v1", tags=["auth"])
 

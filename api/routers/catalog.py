@@ -16,9 +16,11 @@ from sqlmodel import Session, col, select
 
 from api.deps import ActorDep, PageDep, SessionDep, only_params
 from api.errors import ApiError
-from scheduler import catalog, data_tenants, objections
-from scheduler.catalog import DataPlatformError
-from scheduler.models import CatalogChange, CatalogEntry, CatalogObjection, Department
+from scheduler.core.models import Department
+from scheduler.tenants import catalog, objections
+from scheduler.tenants import platform as data_tenants
+from scheduler.tenants.catalog import DataPlatformError
+from scheduler.tenants.models import CatalogChange, CatalogEntry, CatalogObjection
 
 router = APIRouter(prefix="/api/v1/catalog", tags=["catalog"])
 

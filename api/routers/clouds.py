@@ -11,9 +11,9 @@ from sqlmodel import Session, col, select
 from api.deps import PageDep, ScopeDep, SessionDep, only_params
 from api.errors import ApiError
 from api.schemas import CloudOut, PageOut, Resources, ResourceUseOut, UtilisationOut
-from scheduler.models import RESOURCES, Cloud, Host, Utilisation, Workload
-from scheduler.utilisation import cloud_usage
-from scheduler.visibility import cloud_ids, clouds_condition
+from scheduler.core.models import RESOURCES, Cloud, Host, Utilisation, Workload
+from scheduler.core.utilisation import cloud_usage
+from scheduler.core.visibility import cloud_ids, clouds_condition
 
 router = APIRouter(prefix="/api/v1/clouds", tags=["clouds"])
 

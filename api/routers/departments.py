@@ -11,8 +11,8 @@ from sqlmodel import select
 from api.deps import PageDep, ScopeDep, SessionDep, only_params
 from api.errors import ApiError
 from api.schemas import DepartmentOut, PageOut
-from scheduler.models import Department
-from scheduler.visibility import departments_condition
+from scheduler.core.models import Department
+from scheduler.core.visibility import departments_condition
 
 router = APIRouter(prefix="/api/v1/departments", tags=["departments"])
 

@@ -18,9 +18,11 @@ from api.deps import PageDep, SessionDep, UserDep, only_params
 from api.errors import ApiError
 from api.routers.plans import detail as plan_detail
 from api.schemas import PageOut, PlanOut
-from scheduler import drill_report, drills, executor
-from scheduler.models import Drill, Plan
-from scheduler.plans import Actor, PlanError
+from scheduler.dr import drills
+from scheduler.dr import report as drill_report
+from scheduler.dr.models import Drill
+from scheduler.plans import Actor, PlanError, executor
+from scheduler.plans.models import Plan
 
 router = APIRouter(prefix="/api/v1", tags=["drills"])
 READERS = ("province-operator", "dr-coordinator", "auditor", "city-operator", "industry-operator")

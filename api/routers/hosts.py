@@ -11,10 +11,10 @@ from sqlmodel import Session, col, select
 from api.deps import PageDep, SessionDep, only_params, operators_only
 from api.errors import ApiError
 from api.schemas import HostOut, PageOut, Resources, ResourceUseOut, UtilisationOut
-from scheduler.accounts import Scope
-from scheduler.models import RESOURCES, Cloud, Host, Utilisation, Workload
-from scheduler.utilisation import host_usage
-from scheduler.visibility import hosts_condition
+from scheduler.core.accounts import Scope
+from scheduler.core.models import RESOURCES, Cloud, Host, Utilisation, Workload
+from scheduler.core.utilisation import host_usage
+from scheduler.core.visibility import hosts_condition
 
 router = APIRouter(prefix="/api/v1/hosts", tags=["hosts"])
 OperatorScope = Annotated[Scope, Depends(operators_only)]

@@ -13,12 +13,13 @@ from sqlmodel import col, select
 
 from api.deps import PageDep, ScopeDep, SessionDep, UserDep, only_params
 from api.errors import ApiError
-from scheduler import dispatch, jobs
-from scheduler.accounts import Scope
-from scheduler.db import as_utc
-from scheduler.models import JobSet
-from scheduler.settings import get_settings
-from scheduler.registry import get_adapters
+from scheduler import jobs
+from scheduler.core.accounts import Scope
+from scheduler.core.db import as_utc
+from scheduler.core.registry import get_adapters
+from scheduler.core.settings import get_settings
+from scheduler.jobs import dispatch
+from scheduler.jobs.models import JobSet
 
 router = APIRouter(prefix="/api/v1/jobsets", tags=["jobsets"])
 

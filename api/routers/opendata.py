@@ -10,8 +10,9 @@ from sqlmodel import col, select
 
 from api.deps import ActorDep, PageDep, SessionDep, only_params
 from api.routers.catalog import page_of, refused
-from scheduler import catalog, data_tenants, objections, opendata
-from scheduler.models import Department
+from scheduler.core.models import Department
+from scheduler.tenants import catalog, objections, opendata
+from scheduler.tenants import platform as data_tenants
 
 router = APIRouter(prefix="/api/v1/opendata", tags=["opendata"])
 

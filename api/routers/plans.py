@@ -12,9 +12,9 @@ from sqlmodel import Session, col, select
 from api.deps import PageDep, SessionDep, UserDep, only_params
 from api.errors import ApiError
 from api.schemas import ApprovalNeedOut, HostChangeOut, MoveOut, PageOut, PlanCreate, PlanOut, PlanSummaryOut, RejectIn
-from scheduler import executor, plans
-from scheduler.models import Plan, PlanAction
-from scheduler.plans import Actor, PlanError
+from scheduler import plans
+from scheduler.plans import Actor, PlanError, executor
+from scheduler.plans.models import Plan, PlanAction
 
 router = APIRouter(prefix="/api/v1/plans", tags=["plans"])
 

@@ -10,10 +10,8 @@ from sqlmodel import select
 from api.deps import ScopeDep, SessionDep, UserDep, only_params
 from api.errors import ApiError
 from api.routers.workloads import visible_workload
-from policies.explain import ExplainError, Explainer
-from scheduler.fleet import fleet_document
-from scheduler.models import Cloud
-from scheduler.policy import get_policy
+from scheduler.core.models import Cloud
+from scheduler.core.policy import ExplainError, explainer, get_policy
 
 router = APIRouter(prefix="/api/v1/policy", tags=["policy"])
 
@@ -30,12 +28,12 @@ def explain(workload: str, session: SessionDep, scope: ScopeDep, cloud: str | No
     w = visible_workload(session, scope, workload)
     if cloud is not None and session.get(Cloud, cloud) is None:
         raise ApiError(422, "cloud", f"unknown cloud {cloud!r}")
-    explainer = Explainer(get_policy(), fleet_document(session), failover)
+    rules = explainer(session, failover)
     try:
         if cloud is not None:
-            return explainer.explain(w.id, cloud).to_dict()
+            return rules.explain(w.id, cloud).to_dict()
         clouds = list(session.exec(select(Cloud.id).order_by(Cloud.id)))
-        return {"workload": w.id, "eligible": explainer.eligible_clouds(w.id),
-                "clouds": [explainer.explain(w.id, c).to_dict() for c in clouds]}
+        return {"workload": w.id, "eligible": rules.eligible_clouds(w.id),
+                "clouds": [rules.explain(w.id, c).to_dict() for c in clouds]}
     except ExplainError as exc:
         raise ApiError(422, "workload", str(exc)) from exc

@@ -20,11 +20,13 @@ from sqlmodel import Session, col, select
 
 from api.deps import SessionDep, UserDep, only_params
 from api.errors import ApiError
-from scheduler import quota_requests, quotas
-from scheduler.accounts import Scope
-from scheduler.models import RESOURCES, Cloud, Department, QuotaReclaim, QuotaRequest
+from scheduler import quotas
+from scheduler.core.accounts import Scope
+from scheduler.core.models import RESOURCES, Cloud, Department
+from scheduler.core.visibility import department_ids
 from scheduler.quotas import Actor, QuotaError
-from scheduler.visibility import department_ids
+from scheduler.quotas import requests as quota_requests
+from scheduler.quotas.models import QuotaReclaim, QuotaRequest
 
 router = APIRouter(prefix="/api/v1", tags=["quotas"])
 READ_ROLES = ("province-operator", "city-operator", "industry-operator", "department-admin", "dr-coordinator", "auditor")

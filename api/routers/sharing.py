@@ -10,8 +10,9 @@ from sqlmodel import col
 from api.deps import ActorDep, PageDep, SessionDep, only_params
 from api.errors import ApiError
 from api.routers.catalog import page_of, refused
-from scheduler import data_tenants, sharing
-from scheduler.models import ShareRequest
+from scheduler.tenants import platform as data_tenants
+from scheduler.tenants import sharing
+from scheduler.tenants.models import ShareRequest
 
 router = APIRouter(prefix="/api/v1/sharing", tags=["sharing"])
 READERS = ("department-admin", "data-authority", "province-operator", "auditor")

@@ -12,9 +12,9 @@ from sqlmodel import col, select
 from api.deps import PageDep, ScopeDep, SessionDep, UserDep, only_params
 from api.errors import ApiError
 from api.schemas import DrOut, PageOut, Resources, ResourceUseOut, UtilisationOut, WorkloadOut
-from scheduler.models import RESOURCES, Host, Utilisation, Workload
+from scheduler.core.models import RESOURCES, Host, Utilisation, Workload
+from scheduler.core.visibility import department_ids, workloads_condition
 from scheduler.quotas import Actor, QuotaError, register
-from scheduler.visibility import department_ids, workloads_condition
 
 router = APIRouter(prefix="/api/v1/workloads", tags=["workloads"])
 

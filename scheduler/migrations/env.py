@@ -5,8 +5,8 @@ from __future__ import annotations
 from alembic import context
 from sqlmodel import SQLModel
 
-import scheduler.models  # noqa: F401  (registers the tables)
-from scheduler.db import engine_for
+import scheduler.tables  # noqa: F401  (registers the tables)
+from scheduler.core.db import engine_for
 
 config = context.config
 url = config.get_main_option("sqlalchemy.url")

@@ -13,10 +13,10 @@ verb, content type and body.
 from __future__ import annotations
 
 import json
-from decimal import Decimal
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -24,8 +24,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from adapters.protocol import AdapterError, CloudAdapter, JobRunner
 from adapters.kubernetes import KubernetesAdapter, Resilience, parse_quantity, pod_requests
+from adapters.protocol import AdapterError, CloudAdapter, JobRunner
 
 CLOUD = "gy"
 Reply = tuple[int, dict[str, Any]]
@@ -636,10 +636,10 @@ def test_the_registry_hands_a_cloud_to_its_cluster(service, api: FakeApi, tmp_pa
     """A registry entry `adapter: kubernetes` makes sync read that cloud from the cluster, not the simulator."""
     from sqlmodel import select
 
-    from scheduler.models import Cloud, Host, Workload
-    from scheduler.registry import _adapters_for, get_adapters
-    from scheduler.settings import get_settings
-    from scheduler.sync import sync_all
+    from scheduler.core.models import Cloud, Host, Workload
+    from scheduler.core.registry import _adapters_for, get_adapters
+    from scheduler.core.settings import get_settings
+    from scheduler.core.sync import sync_all
 
     fleet(api)
     registry = tmp_path / "clouds-registry.yaml"

@@ -326,12 +326,13 @@ def test_department_quotas_become_project_quotas(service, clouds_yaml: str, conn
     """A department's ceiling on an OpenStack cloud (nominal + borrowing limit) is its project's compute quota."""
     from sqlmodel import select
 
-    from scheduler import quota_push, quotas
-    from scheduler.db import session_scope
+    from scheduler import quotas
+    from scheduler.core.db import session_scope
+    from scheduler.core.models import AuditEvent, Department
+    from scheduler.core.registry import _adapters_for, get_adapters
+    from scheduler.core.settings import get_settings
     from scheduler.loop import run_sync
-    from scheduler.models import AuditEvent, Department
-    from scheduler.registry import _adapters_for, get_adapters
-    from scheduler.settings import get_settings
+    from scheduler.quotas import push as quota_push
 
     with session_scope() as s:
         dept, other = s.exec(select(Department.id).where(Department.city == "guiyang").order_by(Department.id)).all()[:2]
@@ -378,15 +379,14 @@ def test_a_mixed_registry_runs_the_full_loop(client, clouds_yaml: str, conn: Any
     sync, plan (drain compute1), approve, execute a live migration on OpenStack, see it in the next sync."""
     from sqlmodel import select
 
-    from scheduler.models import Cloud, Department, Host, Utilisation, Workload
-    from scheduler.registry import _adapters_for, get_adapters
-    from scheduler.settings import get_settings
-    from scheduler.sync import sync_all
-    from scheduler.utilisation import rollup_all
+    from scheduler.core.db import session_scope
+    from scheduler.core.models import Cloud, Department, Host, Utilisation, Workload
+    from scheduler.core.registry import _adapters_for, get_adapters
+    from scheduler.core.settings import get_settings
+    from scheduler.core.sync import sync_all
+    from scheduler.core.utilisation import rollup_all
     from tests.servers.known_exporter import KnownExporter, KnownHost
     from tests.support import logged_in, running_prometheus, wait_state
-
-    from scheduler.db import session_scope
 
     with session_scope() as s:
         dept = s.exec(select(Department.id).where(Department.city == "guiyang")).first()

@@ -170,8 +170,8 @@ def test_a_silent_server_times_out_into_an_adapter_error() -> None:
 
 
 def _use_registry(monkeypatch: pytest.MonkeyPatch, path: Path, text: str) -> None:
-    from scheduler.registry import _adapters_for
-    from scheduler.settings import get_settings
+    from scheduler.core.registry import _adapters_for
+    from scheduler.core.settings import get_settings
 
     path.write_text(text)
     monkeypatch.setenv("QIANYUN_CLOUDS_FILE", str(path))
@@ -180,7 +180,7 @@ def _use_registry(monkeypatch: pytest.MonkeyPatch, path: Path, text: str) -> Non
 
 
 def test_without_a_registry_every_cloud_keeps_the_simulated_metrics(service) -> None:
-    from scheduler.registry import get_adapters
+    from scheduler.core.registry import get_adapters
 
     adapters = get_adapters()
     assert adapters.registry.clouds == {}
@@ -189,9 +189,9 @@ def test_without_a_registry_every_cloud_keeps_the_simulated_metrics(service) -> 
 
 def test_an_unreachable_prometheus_marks_its_cloud_degraded(service, tmp_path: Path,
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    from scheduler.models import Cloud
-    from scheduler.registry import get_adapters
-    from scheduler.utilisation import rollup_all
+    from scheduler.core.models import Cloud
+    from scheduler.core.registry import get_adapters
+    from scheduler.core.utilisation import rollup_all
 
     _use_registry(monkeypatch, tmp_path / "clouds.yaml", f"""
 clouds:
@@ -214,9 +214,9 @@ def test_the_registry_routes_a_clouds_metrics_to_its_prometheus(service, prom_ur
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     from sqlmodel import select
 
-    from scheduler.models import Utilisation
-    from scheduler.registry import get_adapters
-    from scheduler.utilisation import rollup_all
+    from scheduler.core.models import Utilisation
+    from scheduler.core.registry import get_adapters
+    from scheduler.core.utilisation import rollup_all
 
     _use_registry(monkeypatch, tmp_path / "clouds.yaml", f"""
 clouds:
@@ -280,7 +280,7 @@ GOOD_ENTRY = "  gz-gov:\n    adapter: simulated\n"
 ])
 def test_the_registry_refuses_bad_input_naming_line_and_field(tmp_path: Path, text: str, line: int, field: str,
                                                               problem: str) -> None:
-    from scheduler.clouds_registry import CloudsFileError, load_registry
+    from scheduler.core.clouds_registry import CloudsFileError, load_registry
 
     path = tmp_path / "clouds.yaml"
     path.write_text(text)
@@ -292,7 +292,7 @@ def test_the_registry_refuses_bad_input_naming_line_and_field(tmp_path: Path, te
 
 
 def test_a_good_registry_reads_back(tmp_path: Path) -> None:
-    from scheduler.clouds_registry import load_registry
+    from scheduler.core.clouds_registry import load_registry
 
     path = tmp_path / "clouds.yaml"
     path.write_text("clouds:\n  gz-gov:\n    adapter: simulated\n    prometheus:\n      url: http://p:9090/\n"

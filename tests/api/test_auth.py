@@ -42,7 +42,7 @@ def test_every_api_call_needs_a_token(client) -> None:
 
 
 def test_forged_and_expired_tokens_are_refused(client) -> None:
-    from scheduler.db import utcnow
+    from scheduler.core.db import utcnow
 
     make_user("carol", "province-operator")
     forged = jwt.encode({"sub": "carol", "role": "province-operator", "scope": None,
@@ -63,8 +63,8 @@ def test_forged_and_expired_tokens_are_refused(client) -> None:
 def test_a_token_stops_working_when_the_role_changes(client) -> None:
     from sqlmodel import select
 
-    from scheduler.db import session_scope
-    from scheduler.models import User
+    from scheduler.core.db import session_scope
+    from scheduler.core.models import User
 
     make_user("dave", "province-operator")
     headers = login(client, "dave")
@@ -77,7 +77,7 @@ def test_a_token_stops_working_when_the_role_changes(client) -> None:
 def test_passwords_are_stored_as_argon2_hashes(service) -> None:
     from sqlmodel import select
 
-    from scheduler.models import User
+    from scheduler.core.models import User
 
     make_user("erin", "auditor", password="s3cret-pass")
     with service.session() as session:

@@ -17,7 +17,7 @@ def test_pagination_walks_every_workload_once(client, prov, service) -> None:
     from sqlalchemy import func
     from sqlmodel import select
 
-    from scheduler.models import Workload
+    from scheduler.core.models import Workload
 
     with service.session() as session:
         expected = session.exec(select(func.count()).select_from(Workload)).one()

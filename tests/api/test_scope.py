@@ -45,7 +45,7 @@ def test_city_operator_sees_only_its_city(client) -> None:
 
 
 def test_city_operator_asking_for_another_city_is_refused(client, service) -> None:
-    from scheduler.models import Host
+    from scheduler.core.models import Host
 
     make_user("gy-op", "city-operator", "gy")
     headers = login(client, "gy-op")
@@ -62,7 +62,7 @@ def test_city_operator_asking_for_another_city_is_refused(client, service) -> No
 
 
 def test_department_admin_sees_only_its_department(client, service) -> None:
-    from scheduler.models import Department, Workload
+    from scheduler.core.models import Department, Workload
 
     with service.session() as session:
         dept = session.exec(select(Workload.department_id)).first()
@@ -79,7 +79,7 @@ def test_department_admin_sees_only_its_department(client, service) -> None:
 
 
 def _children(service, dept: str) -> set[str]:
-    from scheduler.models import Department
+    from scheduler.core.models import Department
 
     with service.session() as session:
         return {d.id for d in session.exec(select(Department).where(Department.parent_id == dept))}

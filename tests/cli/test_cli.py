@@ -14,14 +14,13 @@ from sqlmodel import select
 from tests.support import QIANYUN, free_port, serve
 
 
-
 def run(*args: str, stdin: str | None = None, timeout: float = 300) -> subprocess.CompletedProcess[str]:
     return subprocess.run([QIANYUN, *args], input=stdin, capture_output=True, text=True, timeout=timeout, env=os.environ.copy())
 
 
 def test_users_add_reads_the_password_from_stdin(service) -> None:
-    from scheduler.accounts import authenticate
-    from scheduler.db import session_scope
+    from scheduler.core.accounts import authenticate
+    from scheduler.core.db import session_scope
 
     r = run("users", "add", "gy-ops", "--role", "city-operator", "--scope", "gy", "--password-stdin", stdin="a-long-pass\n")
     assert r.returncode == 0, r.stderr
@@ -39,8 +38,8 @@ def test_users_add_reads_the_password_from_stdin(service) -> None:
     (["--role", "auditor", "--scope", "gy"], "scope"),
 ])
 def test_users_add_refuses_bad_input_with_one_line_and_changes_nothing(service, args, field) -> None:
-    from scheduler.db import session_scope
-    from scheduler.models import AuditEvent, User
+    from scheduler.core.db import session_scope
+    from scheduler.core.models import AuditEvent, User
 
     with session_scope() as session:
         before = (len(session.exec(select(User)).all()), len(session.exec(select(AuditEvent)).all()))
@@ -63,8 +62,8 @@ def test_users_add_refuses_a_duplicate_and_a_short_password(service) -> None:
 def test_audit_verify_reports_a_tampered_row(service) -> None:
     from sqlalchemy import text
 
-    from scheduler.db import session_scope
-    from scheduler.models import AuditEvent
+    from scheduler.core.db import session_scope
+    from scheduler.core.models import AuditEvent
 
     assert run("users", "add", "someone", "--role", "auditor", "--password-stdin", stdin="a-long-pass\n").returncode == 0
     ok = run("audit", "verify")

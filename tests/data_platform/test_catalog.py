@@ -104,8 +104,8 @@ def test_an_edit_needs_the_version_it_read(client, dp) -> None:
 
 
 def test_a_change_is_due_in_ten_working_days_and_a_scan_lists_it_overdue(client, dp) -> None:
-    from scheduler import catalog
-    from scheduler.db import session_scope
+    from scheduler.core.db import session_scope
+    from scheduler.tenants import catalog
 
     e = _create(client, dp["owner"])
     url = f"{E}/{e['id']}/changes"

@@ -6,9 +6,10 @@ from sqlmodel import select
 
 
 def test_tenants_get_quota_services_placed_and_job_sets_once(client, dp) -> None:
-    from scheduler import data_tenants
-    from scheduler.db import session_scope
-    from scheduler.models import Department, Host, Quota, Workload
+    from scheduler.core.db import session_scope
+    from scheduler.core.models import Department, Host, Workload
+    from scheduler.quotas.models import Quota
+    from scheduler.tenants import platform as data_tenants
 
     with session_scope() as s:
         assert data_tenants.ensure(s) == []
@@ -36,7 +37,7 @@ def test_tenants_get_quota_services_placed_and_job_sets_once(client, dp) -> None
     assert [j["name"] for j in cat["jobsets"]] == ["catalog compliance scan"]
     assert cat["jobsets"][0]["recurrence"] == "0 2 * * *" and cat["jobsets"][0]["run_state"] == "planned"
     # the services are workloads like any department's: the simulated cloud runs them where Qianyun put them
-    from scheduler.registry import get_adapters
+    from scheduler.core.registry import get_adapters
 
     sim = {w["id"]: w["host"] for w in get_adapters().simulated.fleet_document()["workloads"]}
     assert all(sim[w["id"]] == w["host"] for w in cat["workloads"])
@@ -45,9 +46,11 @@ def test_tenants_get_quota_services_placed_and_job_sets_once(client, dp) -> None
 def test_the_catalog_tenants_scan_job_runs_the_compliance_scan(client, dp) -> None:
     from datetime import timedelta
 
-    from scheduler import data_tenants, dispatch
-    from scheduler.db import as_utc, session_scope
-    from scheduler.models import ComplianceScan, JobRun, JobSet
+    from scheduler.core.db import as_utc, session_scope
+    from scheduler.jobs import dispatch
+    from scheduler.jobs.models import JobRun, JobSet
+    from scheduler.tenants import platform as data_tenants
+    from scheduler.tenants.models import ComplianceScan
 
     with session_scope() as s:
         data_tenants.ensure(s)

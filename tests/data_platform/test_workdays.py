@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from scheduler import workdays
+from scheduler.tenants import workdays
 
 
 def test_national_day_week_and_the_saturday_worked_in_lieu() -> None:

@@ -12,7 +12,7 @@ from tests.support import free_port, make_user, placements, serve
 
 
 def test_a_live_drill_killed_mid_failover_resumes_and_closes(service, tmp_path) -> None:
-    from scheduler.registry import get_adapters
+    from scheduler.core.registry import get_adapters
 
     make_user("dr", "dr-coordinator")
     before = placements()
@@ -58,6 +58,6 @@ def test_a_live_drill_killed_mid_failover_resumes_and_closes(service, tmp_path) 
     after = placements()  # the service also placed the data platform's own services at its start
     assert {w: after[w] for w in before} == before, "every system is home and the clouds are up"
     with service.session() as session:
-        from scheduler.models import Cloud
+        from scheduler.core.models import Cloud
 
         assert session.get(Cloud, "gy").status == "healthy"

@@ -9,10 +9,12 @@ from tests.support import cloud_of_hosts, placements, wait_state
 def test_a_degraded_cloud_never_fails_over(client, people, service) -> None:
     from sqlmodel import select
 
-    from scheduler.fleet import fleet_document
-    from scheduler.models import Cloud, Drill, Plan
-    from scheduler.registry import get_adapters
-    from scheduler.sync import sync_all
+    from scheduler.core.fleet import fleet_document
+    from scheduler.core.models import Cloud
+    from scheduler.core.registry import get_adapters
+    from scheduler.core.sync import sync_all
+    from scheduler.dr.models import Drill
+    from scheduler.plans.models import Plan
 
     sim = get_adapters().simulated
     before = placements()
@@ -29,9 +31,10 @@ def test_a_degraded_cloud_never_fails_over(client, people, service) -> None:
 
 
 def test_declare_down_proposes_the_failover_and_declare_up_the_failback(client, people, service) -> None:
-    from scheduler.models import AuditEvent, Cloud
-    from scheduler.registry import get_adapters
     from sqlmodel import select
+
+    from scheduler.core.models import AuditEvent, Cloud
+    from scheduler.core.registry import get_adapters
 
     before = placements()
     r = client.post("/api/v1/clouds/gy/declare-down", json={"reason": "power lost at the Guiyang site"},

@@ -8,8 +8,9 @@ from tests.support import cloud_of_hosts, placements, wait_drill
 def test_live_drill_fails_over_measures_and_fails_back(client, people, service) -> None:
     from sqlmodel import select
 
-    from scheduler.models import AuditEvent, Cloud, Plan, PlanApproval
-    from scheduler.registry import get_adapters
+    from scheduler.core.models import AuditEvent, Cloud
+    from scheduler.core.registry import get_adapters
+    from scheduler.plans.models import Plan, PlanApproval
 
     before = placements()
     r = client.post("/api/v1/drills", json={"clouds": ["gy"], "mode": "live"}, headers=people["prov"])

@@ -11,8 +11,9 @@ from optimizer import check_plan
 def test_tabletop_plans_predicts_and_executes_nothing(client, people, service, cloud) -> None:
     from sqlmodel import select
 
-    from scheduler.models import AuditEvent, Cloud, Plan
-    from scheduler.registry import get_adapters
+    from scheduler.core.models import AuditEvent, Cloud
+    from scheduler.core.registry import get_adapters
+    from scheduler.plans.models import Plan
 
     r = client.post("/api/v1/drills", json={"clouds": [cloud], "mode": "tabletop"}, headers=people["dr"])
     assert r.status_code == 201, r.text
@@ -51,7 +52,8 @@ def test_tabletop_plans_predicts_and_executes_nothing(client, people, service, c
 
 
 def test_tabletop_plan_holds_the_priority_rule(service) -> None:
-    from scheduler import drills, plans
+    from scheduler import plans
+    from scheduler.dr import drills
     from scheduler.plans import Actor
 
     with service.session() as session:

@@ -22,8 +22,8 @@ def fast_jobs(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _users(client) -> dict[str, dict[str, str]]:  # type: ignore[no-untyped-def]
-    from scheduler.db import session_scope
-    from scheduler.models import Department
+    from scheduler.core.db import session_scope
+    from scheduler.core.models import Department
 
     with session_scope() as s:
         dept = s.exec(select(Department).where(Department.city == "guiyang")).first().id
@@ -66,8 +66,8 @@ def test_create_schedule_scope_and_audit(client, fast_jobs) -> None:  # type: ig
     assert client.get("/api/v1/jobsets", headers=h["prov"]).json()["total"] == 2
     assert client.get("/api/v1/jobsets", headers=h["zyop"]).json()["total"] == 0
     assert client.get("/api/v1/jobsets", headers=h["dept"]).json()["total"] == 1
-    from scheduler.db import session_scope
-    from scheduler.models import AuditEvent
+    from scheduler.core.db import session_scope
+    from scheduler.core.models import AuditEvent
 
     with session_scope() as s2:
         actions = [(e.actor, e.action) for e in s2.exec(select(AuditEvent).where(AuditEvent.entity == "jobset"))]
@@ -99,14 +99,16 @@ def test_dispatch_runs_jobs_and_replans_after_a_failure(service, monkeypatch) ->
     monkeypatch.setenv("QIANYUN_JOBS_MINUTE_S", "0.01")   # a schedule minute lasts 10 ms of wall time
     monkeypatch.setenv("QIANYUN_JOBS_TIME_LIMIT_S", "2")
     monkeypatch.setenv("QIANYUN_JOBS_GRACE_MIN", "1000")
-    from scheduler.settings import get_settings
+    from scheduler.core.settings import get_settings
 
     get_settings.cache_clear()
-    from scheduler import dispatch, jobs
-    from scheduler.accounts import Scope
-    from scheduler.db import session_scope, utcnow
-    from scheduler.models import AuditEvent, DataJob, JobRun
-    from scheduler.registry import get_adapters
+    from scheduler import jobs
+    from scheduler.core.accounts import Scope
+    from scheduler.core.db import session_scope, utcnow
+    from scheduler.core.models import AuditEvent
+    from scheduler.core.registry import get_adapters
+    from scheduler.jobs import dispatch
+    from scheduler.jobs.models import DataJob, JobRun
 
     sim = get_adapters().simulated
     with session_scope() as s:

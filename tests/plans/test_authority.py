@@ -81,8 +81,8 @@ def test_a_plan_across_clouds_needs_every_scope_and_someone_besides_the_proposer
 
 
 def test_a_stale_plan_is_superseded_not_approved(client, ops) -> None:
-    from scheduler.registry import get_adapters
-    from scheduler.sync import sync_all
+    from scheduler.core.registry import get_adapters
+    from scheduler.core.sync import sync_all
 
     plan = _gy_plan(client, ops)
     m = plan["moves"][0]
@@ -99,8 +99,8 @@ def test_a_stale_plan_is_superseded_not_approved(client, ops) -> None:
 
 
 def test_a_plan_that_goes_stale_after_approval_is_not_executed(client, ops) -> None:
-    from scheduler.registry import get_adapters
-    from scheduler.sync import sync_all
+    from scheduler.core.registry import get_adapters
+    from scheduler.core.sync import sync_all
 
     plan = _gy_plan(client, ops)
     client.post(f"/api/v1/plans/{plan['id']}/approve", headers=ops["gy1"])

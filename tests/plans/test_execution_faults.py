@@ -12,7 +12,6 @@ import pytest
 from tests.support import free_port, make_user, placements, serve, wait_state
 
 
-
 @pytest.fixture
 def flaky(service, monkeypatch):
     """The same clouds, now failing a share of actions as a real cloud's API sometimes does."""
@@ -26,7 +25,7 @@ def flaky(service, monkeypatch):
 
 
 def test_transient_failures_are_retried_and_the_plan_converges_or_fails_cleanly(client, ops, flaky) -> None:
-    from scheduler.registry import get_adapters
+    from scheduler.core.registry import get_adapters
 
     flaky(0.3)
     plan = client.post("/api/v1/plans", json={"kind": "rebalance", "scope": "gy"}, headers=ops["gy1"]).json()
@@ -59,7 +58,7 @@ def test_a_cloud_refusing_every_action_fails_the_plan_at_its_first_move(client, 
 
 
 def test_a_service_killed_mid_plan_resumes_and_does_every_move_once(service, tmp_path) -> None:
-    from scheduler.registry import get_adapters
+    from scheduler.core.registry import get_adapters
 
     make_user("gy1", "city-operator", "gy")
     env = {**os.environ, "QIANYUN_SIM_ACTION_DELAY_S": "0.3", "QIANYUN_SYNC_INTERVAL_S": "3600",

@@ -16,8 +16,8 @@ def _propose(client, headers, **body):
 
 
 def test_city_operator_proposes_approves_and_executes_a_rebalance(client, ops, service) -> None:
-    from scheduler.models import AuditEvent, Workload
-    from scheduler.registry import get_adapters
+    from scheduler.core.models import AuditEvent, Workload
+    from scheduler.core.registry import get_adapters
 
     plan = _propose(client, ops["gy1"])
     assert plan["state"] == "proposed" and plan["scope"] == "gy" and plan["proposer"] == "gy1"
@@ -106,8 +106,8 @@ def test_place_pending_places_waiting_workloads_without_migrations(client, ops) 
 
 
 def test_dry_run_touches_no_cloud_and_sees_a_stale_snapshot(client, ops) -> None:
-    from scheduler.registry import get_adapters
-    from scheduler.sync import sync_all
+    from scheduler.core.registry import get_adapters
+    from scheduler.core.sync import sync_all
 
     plan = _propose(client, ops["gy1"])
     report = client.post(f"/api/v1/plans/{plan['id']}/dry-run", headers=ops["gy1"]).json()["dry_run"]

@@ -18,7 +18,7 @@ def test_the_effective_policy_is_served(client, ops) -> None:
 def test_explain_says_which_rule_says_no(client, ops, service) -> None:
     from sqlmodel import select
 
-    from scheduler.models import Workload
+    from scheduler.core.models import Workload
 
     with service.session() as session:
         w = session.exec(select(Workload).where(Workload.city == "guiyang", Workload.industry.is_(None),  # type: ignore[union-attr]
@@ -48,10 +48,10 @@ def test_a_malformed_site_policy_stops_the_service_at_start(tmp_path, service) -
 
 
 def test_scheduled_rebalancing_proposes_but_never_executes_without_auto_approval(service) -> None:
-    from scheduler.db import session_scope
+    from scheduler.core.db import session_scope
+    from scheduler.core.registry import get_adapters
     from scheduler.loop import run_scheduled_proposal
-    from scheduler.models import Plan
-    from scheduler.registry import get_adapters
+    from scheduler.plans.models import Plan
 
     plan_id = run_scheduled_proposal({"scope": "gy", "kind": "rebalance", "objective": "consolidate"})
     with session_scope() as session:
@@ -63,16 +63,16 @@ def test_scheduled_rebalancing_proposes_but_never_executes_without_auto_approval
 def test_scheduled_rebalancing_runs_when_the_policy_auto_approves_it(service, monkeypatch, tmp_path) -> None:
     import time
 
-    from scheduler.db import session_scope
+    from scheduler.core.db import session_scope
+    from scheduler.core.policy import _policy_for
+    from scheduler.core.registry import get_adapters
     from scheduler.loop import run_scheduled_proposal
-    from scheduler.models import Plan
-    from scheduler.policy import _policy_for
-    from scheduler.registry import get_adapters
+    from scheduler.plans.models import Plan
 
     site = tmp_path / "site.yaml"
     site.write_text("auto_approve:\n  - {scope: gy, kinds: [rebalance], max_moves: 500}\n")
     monkeypatch.setenv("QIANYUN_POLICY_FILE", str(site))
-    from scheduler.settings import get_settings
+    from scheduler.core.settings import get_settings
 
     get_settings.cache_clear()
     _policy_for.cache_clear()
@@ -93,10 +93,10 @@ def test_moves_run_together_only_when_no_host_is_left_and_entered_and_within_the
     need that room), and no cloud has more moves in flight than the policy allows."""
     from dataclasses import replace
 
-    from scheduler.db import session_scope
-    from scheduler.executor import _next_batch
-    from scheduler.models import Plan, PlanAction
-    from scheduler.policy import get_policy
+    from scheduler.core.db import session_scope
+    from scheduler.core.policy import get_policy
+    from scheduler.plans.executor import _next_batch
+    from scheduler.plans.models import Plan, PlanAction
 
     make_user("prov2", "province-operator")
     h = login(client, "prov2")
@@ -128,9 +128,9 @@ def test_moves_run_together_only_when_no_host_is_left_and_entered_and_within_the
 def test_a_site_deny_entry_keeps_its_workloads_off_the_denied_cloud(client, ops, service, monkeypatch, tmp_path) -> None:
     from sqlmodel import select
 
-    from scheduler.models import Workload
-    from scheduler.policy import _policy_for
-    from scheduler.settings import get_settings
+    from scheduler.core.models import Workload
+    from scheduler.core.policy import _policy_for
+    from scheduler.core.settings import get_settings
 
     with service.session() as session:
         gy_depts = {w.department_id for w in session.exec(select(Workload).where(Workload.cloud_id == "gy"))}

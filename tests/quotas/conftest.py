@@ -34,8 +34,9 @@ def set_quota(department: str, cloud: str, **amounts: float) -> None:
     from sqlmodel import select
 
     from scheduler import quotas
-    from scheduler.db import session_scope
-    from scheduler.models import RESOURCES, Quota
+    from scheduler.core.db import session_scope
+    from scheduler.core.models import RESOURCES
+    from scheduler.quotas.models import Quota
 
     with session_scope() as session:
         row = session.exec(select(Quota).where(Quota.department_id == department, Quota.cloud_id == cloud)).first()

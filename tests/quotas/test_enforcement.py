@@ -12,7 +12,7 @@ def body(**kw):  # type: ignore[no-untyped-def]
 
 
 def test_within_quota_is_placed_created_and_audited(client, who) -> None:
-    from scheduler.registry import get_adapters
+    from scheduler.core.registry import get_adapters
 
     r = client.post("/api/v1/workloads", headers=who["dept"], json=body())
     assert r.status_code == 201, r.text
@@ -26,7 +26,7 @@ def test_within_quota_is_placed_created_and_audited(client, who) -> None:
     events = client.get("/api/v1/audit/events?action=workload.registered", headers=who["prov"]).json()["items"]
     assert events and events[0]["entity_id"] == wid
     # an inventory sync keeps it: the cloud reports what we stored
-    from scheduler.sync import sync_all
+    from scheduler.core.sync import sync_all
     sync_all(get_adapters().all())
     assert client.get(f"/api/v1/workloads/{wid}", headers=who["dept"]).json()["host"] == out["host"]
 
@@ -90,10 +90,9 @@ def test_owner_reclaims_what_borrowers_use(client, who) -> None:
     """Two departments alone in a cohort: one borrows the other's idle quota; the owner gets a reclaim list."""
     from sqlmodel import select
 
-    from scheduler.db import session_scope
-    from scheduler.models import Quota
-
+    from scheduler.core.db import session_scope
     from scheduler.quotas import usage
+    from scheduler.quotas.models import Quota
 
     with session_scope() as session:  # everyone else on gy uses exactly its quota: nothing idle, nothing borrowed
         used = usage(session, "gy")

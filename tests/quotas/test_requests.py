@@ -125,8 +125,8 @@ def test_another_citys_cloud_says_why(client, who) -> None:
 
 
 def test_expiry_returns_the_quota(client, who) -> None:
-    from scheduler.db import session_scope
-    from scheduler.quota_requests import expire_due
+    from scheduler.core.db import session_scope
+    from scheduler.quotas.requests import expire_due
 
     soon = (datetime.now(timezone.utc) + timedelta(hours=1)).isoformat()
     before = standing(client, who["dept"], "gy-bigdata-bureau", "gy")["nominal"]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlmodel import select
 
-from scheduler import audit
-from scheduler.models import AuditEvent
+from scheduler.core import audit
+from scheduler.core.models import AuditEvent
 
 
 def _append(service, n: int) -> list[int]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from policies.model import Execution
-from scheduler.batching import Batch
+from scheduler.plans.batching import Batch
 
 CLOUD = {"a1": "a", "a2": "a", "a3": "a", "b1": "b", "b2": "b", "dead1": "down", "dead2": "down"}
 

@@ -6,8 +6,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlmodel import SQLModel
 
-import scheduler.models  # noqa: F401
-from scheduler.db import engine_for
+import scheduler.tables  # noqa: F401
+from scheduler.core.db import engine_for
 
 
 def test_migrations_match_the_models(service) -> None:
@@ -17,7 +17,7 @@ def test_migrations_match_the_models(service) -> None:
 
 
 def test_upgrade_is_idempotent(service) -> None:
-    from scheduler.migrate import upgrade
+    from scheduler.core.migrate import upgrade
 
     upgrade()
     upgrade()

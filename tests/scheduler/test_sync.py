@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy import func
 from sqlmodel import select
 
-from scheduler.models import Cloud, Host, Workload
-from scheduler.registry import get_adapters
-from scheduler.sync import sync_all
+from scheduler.core.models import Cloud, Host, Workload
+from scheduler.core.registry import get_adapters
+from scheduler.core.sync import sync_all
 
 
 def _counts(service, cloud: str) -> tuple[int, int]:
@@ -70,7 +70,7 @@ def test_a_migration_in_the_cloud_shows_after_the_next_sync(service) -> None:
     sync_all([adapter])
     with service.session() as session:
         assert session.get(Workload, moved[0]).host_id == moved[1]
-        from scheduler.models import AuditEvent
+        from scheduler.core.models import AuditEvent
 
         last = session.exec(select(AuditEvent).where(AuditEvent.action == "inventory.sync",
                                                      AuditEvent.entity_id == "gy").order_by(AuditEvent.id.desc())).first()

@@ -1,0 +1,184 @@
+"""Accounts, roles and scopes: who may see and do what, and the JWTs that carry it.
+
+Tiered control starts here: every user has one role and, for the scoped roles, one scope (a city
+cloud, an industry cloud or a department). Passwords are argon2 hashes; tokens are short-lived JWTs
+signed with a key every replica shares through the database.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+import jwt
+from pwdlib import PasswordHash
+from sqlmodel import Session, select
+
+from scheduler.core import audit
+from scheduler.core.db import utcnow
+from scheduler.core.models import Cloud, Department, ServiceSetting, User
+from scheduler.core.settings import get_settings
+
+ROLES: dict[str, str | None] = {
+    "province-operator": None,
+    "city-operator": "city",
+    "industry-operator": "industry",
+    "department-admin": "department",
+    "dr-coordinator": None,
+    "auditor": None,
+    "data-authority": None,  # 数据主管部门: runs the public data platform (catalog, sharing, open data)
+}
+"""Each role and the kind of scope it needs (None: province-wide, no scope)."""
+
+USERNAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-_.")
+_hasher = PasswordHash.recommended()
+
+
+class AccountError(ValueError):
+    """A refused account request; `field` names what was wrong."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def check_password(password: str, password_hash: str) -> bool:
+    try:
+        return _hasher.verify(password, password_hash)
+    except Exception:  # a malformed stored hash is a failed login, never a crash
+        return False
+
+
+def validate_scope(session: Session, role: str, scope: str | None) -> str | None:
+    if role not in ROLES:
+        raise AccountError("role", f"unknown role {role!r}; one of {', '.join(ROLES)}")
+    kind = ROLES[role]
+    if kind is None:
+        if scope:
+            raise AccountError("scope", f"role {role} is province-wide and takes no scope")
+        return None
+    if not scope:
+        raise AccountError("scope", f"role {role} needs a {kind} scope")
+    if kind in ("city", "industry"):
+        cloud = session.get(Cloud, scope)
+        if cloud is None or cloud.kind != kind:
+            known = sorted(c.id for c in session.exec(select(Cloud).where(Cloud.kind == kind)))
+            raise AccountError("scope", f"{scope!r} is not a {kind} cloud; one of {', '.join(known) or '(none synced yet)'}")
+    elif session.get(Department, scope) is None:
+        raise AccountError("scope", f"{scope!r} is not a known department")
+    return scope
+
+
+def add_user(session: Session, username: str, role: str, scope: str | None, password: str, actor: str = "cli") -> User:
+    if not username or set(username) - USERNAME_CHARS or len(username) > 64:
+        raise AccountError("username", "use 1-64 lowercase letters, digits, '-', '_' or '.'")
+    if len(password) < 8:
+        raise AccountError("password", "must be at least 8 characters")
+    scope = validate_scope(session, role, scope)
+    if session.exec(select(User).where(User.username == username)).first() is not None:
+        raise AccountError("username", f"user {username!r} already exists")
+    user = User(username=username, role=role, scope=scope, password_hash=hash_password(password))
+    session.add(user)
+    session.flush()
+    audit.record(session, actor, "user.add", "user", username, None, {"role": role, "scope": scope})
+    return user
+
+
+def authenticate(session: Session, username: str, password: str) -> User | None:
+    user = session.exec(select(User).where(User.username == username)).first()
+    if user is None:
+        hash_password(password)  # same cost either way, so timing does not reveal which names exist
+        return None
+    if user.disabled or not check_password(password, user.password_hash):
+        return None
+    return user
+
+
+def signing_key(session: Session) -> str:
+    """The configured key, or one made once and kept in the database for every replica."""
+    configured = get_settings().secret_key
+    if configured:
+        return configured
+    row = session.get(ServiceSetting, "jwt_key")
+    if row is None:
+        row = ServiceSetting(key="jwt_key", value=secrets.token_urlsafe(48))
+        session.add(row)
+        session.commit()
+    return row.value
+
+
+def issue_token(session: Session, user: User) -> str:
+    now = utcnow()
+    claims = {"sub": user.username, "role": user.role, "scope": user.scope,
+              "iat": now, "exp": now + timedelta(minutes=get_settings().token_minutes)}
+    return jwt.encode(claims, signing_key(session), algorithm="HS256")
+
+
+class TokenError(ValueError):
+    pass
+
+
+def read_token(session: Session, token: str) -> User:
+    try:
+        claims = jwt.decode(token, signing_key(session), algorithms=["HS256"], options={"require": ["exp", "sub"]})
+    except jwt.ExpiredSignatureError as exc:
+        raise TokenError("token expired; log in again") from exc
+    except jwt.PyJWTError as exc:
+        raise TokenError("token invalid") from exc
+    user = session.exec(select(User).where(User.username == claims["sub"])).first()
+    if user is None or user.disabled:
+        raise TokenError("token names no active user")
+    if user.role != claims.get("role") or user.scope != claims.get("scope"):
+        raise TokenError("the user's role changed; log in again")
+    return user
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What one user may see: everything, one cloud, or one department (and its county offices)."""
+
+    role: str
+    cloud: str | None = None
+    department: str | None = None
+
+    @classmethod
+    def of(cls, user: User) -> Scope:
+        kind = ROLES.get(user.role)
+        if kind in ("city", "industry"):
+            return cls(user.role, cloud=user.scope)
+        if kind == "department":
+            return cls(user.role, department=user.scope)
+        return cls(user.role)
+
+    @property
+    def province_wide(self) -> bool:
+        return self.cloud is None and self.department is None
+
+    @property
+    def operator(self) -> bool:
+        return self.role in ("province-operator", "city-operator", "industry-operator", "dr-coordinator", "auditor")
+
+    def describe(self) -> str:
+        return self.cloud or self.department or "province"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting, as the lifecycle code needs it: a user, or the system (role "system")."""
+
+    username: str
+    role: str
+    scope: str | None
+
+    @classmethod
+    def of(cls, user: User) -> Actor:
+        return cls(user.username, user.role, user.scope)
+
+    def scope_obj(self) -> Scope:
+        return Scope.of(User(username=self.username, role=self.role, scope=self.scope, password_hash=""))

@@ -1,0 +1,151 @@
+"""The domain model: clouds, hosts, departments, workloads, users and the audit chain, as tables.
+
+Schema changes go through Alembic migrations (scheduler/migrations); API schemas live in api/schemas.
+Resources are columns, not a JSON bag, so quotas and filters can be computed in SQL.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from scheduler.core.db import utcnow
+
+RESOURCES: tuple[str, ...] = ("vcpu", "memory_gib", "gpu", "storage_gib")
+
+
+def timestamp_field(**kw: Any) -> Any:
+    return Field(sa_type=DateTime(timezone=True), **kw)  # type: ignore[call-overload]
+
+
+
+class Cloud(SQLModel, table=True):
+    id: str = Field(primary_key=True, max_length=64)
+    name: str
+    name_en: str
+    kind: str = Field(index=True)  # province | city | industry | backup
+    city: str | None = Field(default=None, index=True)
+    industry: str | None = Field(default=None, index=True)
+    mlps_level: int
+    adapter: str
+    status: str = Field(default="healthy")  # healthy | degraded | failed
+    status_detail: str = ""
+    last_sync_at: datetime | None = timestamp_field(default=None, nullable=True)
+
+
+
+class Department(SQLModel, table=True):
+    id: str = Field(primary_key=True, max_length=96)
+    name: str
+    name_en: str
+    level: str = Field(index=True)  # province | city | county
+    city: str | None = Field(default=None, index=True)
+    industry: str | None = Field(default=None, index=True)
+    parent_id: str | None = Field(default=None, foreign_key="department.id")
+
+
+
+class Host(SQLModel, table=True):
+    id: str = Field(primary_key=True, max_length=96)
+    cloud_id: str = Field(foreign_key="cloud.id", index=True)
+    model: str = ""
+    schedulable: bool = True
+    up: bool = True
+    vcpu: float = 0
+    memory_gib: float = 0
+    gpu: float = 0
+    storage_gib: float = 0
+    last_seen_at: datetime | None = timestamp_field(default=None, nullable=True)
+
+
+
+class Workload(SQLModel, table=True):
+    id: str = Field(primary_key=True, max_length=96)
+    name: str = ""
+    department_id: str = Field(foreign_key="department.id", index=True)
+    cloud_id: str = Field(foreign_key="cloud.id", index=True)  # the cloud that reports it
+    host_id: str | None = Field(default=None, foreign_key="host.id", index=True)
+    tier: str = Field(index=True)  # province | city | county
+    city: str | None = Field(default=None, index=True)
+    industry: str | None = None
+    classification: str = "internal"
+    mlps_level: int = 2
+    vcpu: float = 0
+    memory_gib: float = 0
+    gpu: float = 0
+    storage_gib: float = 0
+    spread_group: str | None = None
+    pinned: bool = False
+    role: str = "primary"
+    dr_protected: bool = False
+    dr_priority: int = 3
+    dr_rto_minutes: int = 240
+    dr_rpo_minutes: int = 60  # data loss the system's owner accepts: how old its replica may be
+    last_seen_at: datetime | None = timestamp_field(default=None, nullable=True)
+
+
+
+class User(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(unique=True, index=True, max_length=64)
+    role: str
+    scope: str | None = None
+    password_hash: str
+    disabled: bool = False
+    created_at: datetime = timestamp_field(default_factory=utcnow)
+
+
+
+class AuditEvent(SQLModel, table=True):
+    """One link of the hash chain; `hash` covers every other column and the previous hash."""
+
+    __tablename__ = "audit_event"
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = timestamp_field(default_factory=utcnow)
+    actor: str
+    action: str = Field(index=True)
+    entity: str
+    entity_id: str
+    before: Any = Field(default=None, sa_column=Column(JSON, nullable=True))
+    after: Any = Field(default=None, sa_column=Column(JSON, nullable=True))
+    prev_hash: str
+    hash: str
+
+
+
+class AuditHead(SQLModel, table=True):
+    """A single row naming the chain's tip; updating it serialises appends on every database."""
+
+    __tablename__ = "audit_head"
+    id: int = Field(default=1, primary_key=True)
+    last_id: int = 0
+    last_hash: str = ""
+
+
+
+class Utilisation(SQLModel, table=True):
+    """The latest rollup of one resource of one host or workload."""
+
+    __table_args__ = (UniqueConstraint("kind", "subject", "resource"),)
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str  # host | workload
+    subject: str = Field(index=True)
+    cloud_id: str = Field(index=True)
+    resource: str
+    latest: float
+    p50: float
+    p95: float
+    window_start: datetime = timestamp_field()
+    window_end: datetime = timestamp_field()
+
+
+
+class ServiceSetting(SQLModel, table=True):
+    """Values the service makes for itself once and every replica must share (e.g. the JWT key)."""
+
+    __tablename__ = "service_setting"
+    key: str = Field(primary_key=True, max_length=64)
+    value: str

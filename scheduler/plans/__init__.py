@@ -1,0 +1,38 @@
+"""Plans: proposal, tiered approval, execution and rollback. This module is the capability's public surface."""
+
+from scheduler.plans import metrics  # noqa: F401  (registers the plans-by-state gauge)
+from scheduler.plans.lifecycle import (
+    ACTIVE_STATES,
+    KINDS,
+    OBJECTIVES,
+    OPEN_STATES,
+    SYSTEM,
+    Actor,
+    PlanError,
+    approvable_by,
+    approvals_of,
+    approve,
+    auto_approve,
+    cancel,
+    dry_run,
+    host_changes,
+    may_propose,
+    pending_scopes,
+    plan_input,
+    propose,
+    reject,
+    required_approvals_for,
+    stale_reason,
+    start_execution,
+    start_rollback,
+    supersede_if_stale,
+    transition,
+    visible_to,
+)
+
+__all__ = [
+    "ACTIVE_STATES", "KINDS", "OBJECTIVES", "OPEN_STATES", "SYSTEM", "Actor", "PlanError", "approvals_of",
+    "approvable_by", "approve", "auto_approve", "cancel", "dry_run", "host_changes", "may_propose",
+    "pending_scopes", "plan_input", "propose", "reject", "required_approvals_for", "stale_reason",
+    "start_execution", "start_rollback", "supersede_if_stale", "transition", "visible_to",
+]

@@ -1,0 +1,126 @@
+"""Can a cloud hold every granted quota fully used, plus a request? Unused quota becomes placeholder
+workloads that the optimizer packs onto the cloud's hosts; what does not fit is the shortfall."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import Session, select
+
+import optimizer
+from optimizer.fleet import FleetError
+from scheduler.core.db import utcnow
+from scheduler.core.fleet import fleet_document
+from scheduler.core.models import RESOURCES, Cloud, Department
+from scheduler.core.policy import get_policy
+from scheduler.core.settings import get_settings
+from scheduler.quotas.ledger import EPS, Amounts, allottable, allowed_clouds, describe, rounded, standings, zero
+
+
+def _phantoms(dept: Department, unused: Amounts, size: Amounts, tag: str) -> list[dict[str, Any]]:
+    """Unused quota as workloads of at most the policy's phantom size, as the department would start them."""
+    n = max([math.ceil(unused[r] / size[r] - EPS) for r in RESOURCES if size[r] > 0 and unused[r] > EPS] or [0])
+    if n == 0:
+        return []
+    n = min(n, 400)  # a huge quota is placed in coarser pieces rather than thousands of phantoms
+    each = {r: unused[r] / n for r in RESOURCES}
+    tier = dept.level if dept.level in ("province", "city", "county") else "city"
+    return [{"id": f"~{tag}:{dept.id}:{i}", "department": dept.id, "tier": tier, "city": dept.city,
+             "industry": dept.industry, "classification": "internal", "mlps_level": 1, "demand": each, "host": None,
+             "spread_group": None, "pinned": False, "role": "primary",
+             "dr": {"protected": False, "priority": 3, "rto_minutes": 240}} for i in range(n)]
+
+
+@dataclass
+class Check:
+    short: Amounts
+    migrations: int
+    unplaced: int
+    phantoms: int
+    seconds: float
+
+
+def _check_cloud(session: Session, cloud_id: str, extra: tuple[Department, Amounts] | None,
+                 with_migrations: bool) -> Check:
+    """Can the cloud hold every granted quota fully used, plus `extra`, within its allottable capacity?"""
+    import time
+
+    t0 = time.monotonic()
+    q = get_policy().quotas
+    size = q.phantom_size.as_dict()
+    depts = {d.id: d for d in session.exec(select(Department))}
+    st = standings(session, cloud_id)
+    used_total = {r: sum(s.used[r] for s in st.values()) for r in RESOURCES}
+    unused_total = zero()
+    phantoms: list[dict[str, Any]] = []
+    for s in st.values():
+        nominal = dict(s.nominal)
+        if extra is not None and extra[0].id == s.department:
+            nominal = {r: nominal[r] + extra[1][r] for r in RESOURCES}
+        unused = {r: max(0.0, nominal[r] - s.used[r]) for r in RESOURCES}
+        if s.department in depts:
+            phantoms += _phantoms(depts[s.department], unused, size, "quota")
+        for r in RESOURCES:
+            unused_total[r] += unused[r]
+    if extra is not None and extra[0].id not in st:
+        phantoms += _phantoms(extra[0], extra[1], size, "quota")
+        for r in RESOURCES:
+            unused_total[r] += extra[1][r]
+    room = allottable(session, cloud_id)
+    short = {r: max(0.0, used_total[r] + unused_total[r] - room[r]) for r in RESOURCES}
+
+    doc = fleet_document(session, scope=cloud_id)
+    doc["workloads"] = [w for w in doc["workloads"] if w["host"] is not None]  # waiting ones hold no room yet
+    phantoms.sort(key=lambda w: -max(w["demand"][r] / size[r] for r in RESOURCES if size[r] > 0))
+    unplaced: list[dict[str, Any]] = []
+    try:
+        placer = optimizer.IncrementalPlacer(doc)
+        for p in phantoms:
+            if placer.place(p).host is None:
+                unplaced.append(p)
+    except FleetError:
+        unplaced = list(phantoms)
+    migrations = 0
+    if unplaced and with_migrations and not any(v > EPS for v in short.values()):
+        doc["workloads"] = doc["workloads"] + phantoms
+        limit = min(get_settings().plan_time_limit_s, 5.0)
+        for budget in (10, 50, None):
+            doc["objective"] = {"mode": "consolidate", "max_migrations": budget, "time_limit_s": limit}
+            plan = optimizer.optimize(optimizer.parse_fleet(doc)).to_document()
+            left = {u["workload"] for u in plan["unplaced"]}
+            still = [p for p in phantoms if p["id"] in left]
+            if not still:
+                migrations = sum(1 for m in plan["moves"] if m["from"] is not None and not m["workload"].startswith("~"))
+                unplaced = []
+                break
+            if len(still) < len(unplaced):
+                unplaced = still
+    pack_short = {r: sum(p["demand"][r] for p in unplaced) for r in RESOURCES}
+    short = {r: max(short[r], pack_short[r]) for r in RESOURCES}
+    return Check(short, migrations, len(unplaced), len(phantoms), time.monotonic() - t0)
+
+
+def feasibility(session: Session, dept: Department, cloud_id: str, amount: Amounts) -> dict[str, Any]:
+    """The concrete answer an approver reads: feasible, feasible after N migrations, or short of what,
+    and which other cloud the department may use could take it instead."""
+    c = _check_cloud(session, cloud_id, (dept, amount), with_migrations=True)
+    out: dict[str, Any] = {"checked_at": utcnow().isoformat(), "cloud": cloud_id, "phantoms": c.phantoms,
+                           "seconds": round(c.seconds, 3), "short": rounded(c.short), "migrations": c.migrations,
+                           "alternatives": []}
+    if not any(v > EPS for v in c.short.values()):
+        out["verdict"] = "feasible" if c.migrations == 0 else "feasible-after-migrations"
+        out["message"] = "feasible" if c.migrations == 0 else f"feasible after {c.migrations} migrations"
+        return out
+    out["verdict"] = "short"
+    alts = []
+    for other in allowed_clouds(session, dept):
+        if other != cloud_id and not any(v > EPS for v in _check_cloud(session, other, (dept, amount), False).short.values()):
+            alts.append(other)
+    out["alternatives"] = alts
+    names = {x.id: x for x in session.exec(select(Cloud))}
+    tail = ("; " + " or ".join("the province cloud" if names[a].kind == "province" else a for a in alts)
+            + " could take it") if alts else "; no other cloud it may use could take it either"
+    out["message"] = f"short {describe(c.short)} on {cloud_id}{tail}"
+    return out

@@ -1,0 +1,194 @@
+"""Quota requests: a department asks, the policy routes, the optimizer checks for room, approvers decide once.
+
+```
+pending ──approve (every required scope)──> approved ──(expires_at passes)──> expired
+   └──reject (with a reason)──> rejected
+```
+
+The feasibility answer is computed when the request is filed, so approvers read it before they
+decide, and again when the last approval would grant it, because the ground may have moved since:
+a grant the cloud can no longer hold is refused (409) instead of being promised. Every change is a
+compare-and-set on `version` and an audit event; a second decision on the same request is a 409.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session, col, select
+
+from policies import approvals as approval_rules
+from scheduler.core import audit
+from scheduler.core.db import as_utc, utcnow
+from scheduler.core.models import RESOURCES, Cloud, Department
+from scheduler.core.policy import get_policy
+from scheduler.core.visibility import department_ids
+from scheduler.quotas import ledger as quotas
+from scheduler.quotas.feasibility import feasibility
+from scheduler.quotas.ledger import Actor, Amounts, QuotaError, check_amount, may_act_for
+from scheduler.quotas.ledger import department as _department
+from scheduler.quotas.models import QuotaRequest
+
+STATES = ("pending", "approved", "rejected", "expired")
+MAX_JUSTIFICATION = 2000
+
+
+SYSTEM = Actor("system:quotas", "system", None)
+
+
+# ------------------------------------------------------------------------------------------ routing
+
+
+def route(cloud: Cloud, amount: Amounts) -> list[dict[str, str]]:
+    """Who must approve: the cloud's operator (the province centre for the province cloud), and the
+    province centre as well for a request above the policy's review size."""
+    q = get_policy().quotas
+    if cloud.kind == "province":
+        out = [{"key": "province", "reason": "the province cloud is run by the province scheduling centre"}]
+    else:
+        out = [{"key": f"{cloud.kind}:{cloud.id}",
+                "reason": f"quota on {cloud.id} is its own operator's to grant (tiered control)"}]
+    limit = q.province_review_above.as_dict()
+    above = {r: amount[r] for r in RESOURCES if amount[r] > limit[r]}
+    if above and all(a["key"] != "province" for a in out):
+        out.append({"key": "province", "reason": f"asks {quotas.describe(above)}, above the province review size "
+                                                 f"({quotas.describe({r: limit[r] for r in above})})"})
+    return out
+
+
+def can_decide(actor: Actor, key: str) -> bool:
+    return approval_rules.can_approve(get_policy(), actor.role, actor.scope, key)
+
+
+def pending_keys(req: QuotaRequest) -> list[str]:
+    done = {a["key"] for a in req.approvals or []}
+    return [a["key"] for a in req.required_approvals if a["key"] not in done]
+
+
+def visible_to(session: Session, req: QuotaRequest, actor: Actor) -> bool:
+    if actor.role in ("province-operator", "auditor", "dr-coordinator"):
+        return True
+    if actor.role in ("city-operator", "industry-operator"):
+        return req.cloud_id == actor.scope or any(can_decide(actor, a["key"]) for a in req.required_approvals)
+    if actor.role == "department-admin":
+        return req.department_id in (department_ids(session, actor.scope_obj()) or set())
+    return False
+
+
+# ------------------------------------------------------------------------------------------ lifecycle
+
+
+def create(session: Session, actor: Actor, department: Any, cloud_id: Any, amount: Any, justification: Any,
+           expires_at: datetime | None) -> QuotaRequest:
+    dept = _department(session, department)
+    if not isinstance(cloud_id, str) or not cloud_id:
+        raise QuotaError(422, "cloud", "must be a cloud id")
+    cloud = quotas.check_cloud_for(session, dept, cloud_id)
+    if not may_act_for(session, actor, dept, cloud_id):
+        raise QuotaError(403, "department", f"{actor.username} ({actor.role} {actor.scope or ''}) may not ask for "
+                                            f"quota for {dept.id} on {cloud_id}".replace("  ", " "))
+    amt = check_amount(session, amount, cloud_id)
+    if not isinstance(justification, str) or len(justification.strip()) < 10:
+        raise QuotaError(422, "justification", "say in a sentence (at least 10 characters) what the quota is for")
+    if len(justification) > MAX_JUSTIFICATION:
+        raise QuotaError(422, "justification", f"at most {MAX_JUSTIFICATION} characters")
+    if expires_at is not None:
+        expires_at = as_utc(expires_at if expires_at.tzinfo else expires_at.replace(tzinfo=timezone.utc))
+        now = utcnow()
+        if expires_at <= now:  # type: ignore[operator]
+            raise QuotaError(422, "expires_at", "must be in the future")
+        limit = get_policy().quotas.max_expiry_days
+        if expires_at > now + timedelta(days=limit):  # type: ignore[operator]
+            raise QuotaError(422, "expires_at", f"at most {limit} days ahead")
+    req = QuotaRequest(department_id=dept.id, cloud_id=cloud.id, **amt, justification=justification.strip(),
+                       expires_at=expires_at, requester=actor.username, required_approvals=route(cloud, amt),
+                       approvals=[], feasibility=feasibility(session, dept, cloud.id, amt))
+    session.add(req)
+    session.flush()
+    audit.record(session, actor.username, "quota_request.created", "quota_request", str(req.id), None,
+                 {"department": dept.id, "cloud": cloud.id, "amount": amt, "expires_at": expires_at,
+                  "required": [a["key"] for a in req.required_approvals], "feasibility": req.feasibility["message"]})
+    return req
+
+
+def _cas(session: Session, req: QuotaRequest, actor: str, action: str, values: dict[str, Any],
+         before: dict[str, Any], after: dict[str, Any]) -> None:
+    """Compare-and-set on the request's version: of two deciders at once exactly one wins (409 for the other)."""
+    try:
+        result = session.execute(update(QuotaRequest).where(col(QuotaRequest.id) == req.id,
+                                                            col(QuotaRequest.version) == req.version)
+                                 .values(**values, version=req.version + 1, updated_at=utcnow()))
+    except OperationalError as exc:
+        raise QuotaError(409, "state", f"quota request {req.id} is being decided by someone else; reload it") from exc
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise QuotaError(409, "state", f"quota request {req.id} was decided by someone else; reload it")
+    session.expire(req)
+    audit.record(session, actor, action, "quota_request", str(req.id), before, after)
+
+
+def _must_be_pending(req: QuotaRequest) -> None:
+    if req.state != "pending":
+        by = f" by {req.decided_by}" if req.decided_by else ""
+        raise QuotaError(409, "state", f"quota request {req.id} is already {req.state}{by}; it can be decided only once")
+
+
+def approve(session: Session, actor: Actor, req: QuotaRequest, reason: str = "") -> QuotaRequest:
+    _must_be_pending(req)
+    mine = [k for k in pending_keys(req) if can_decide(actor, k)]
+    if not mine:
+        raise QuotaError(403, "scope", f"{actor.username} ({actor.role} {actor.scope or ''}) may approve none of the "
+                                       f"scopes this request still needs: {', '.join(pending_keys(req))}"
+                         .replace("  ", " "))
+    reason = (reason or "").strip() or "approved"
+    approvals = [*(req.approvals or []), *({"key": k, "username": actor.username, "at": utcnow().isoformat(),
+                                             "reason": reason} for k in mine)]
+    complete = len(pending_keys(req)) == len(mine)
+    amount = quotas.amounts_of(req)
+    values: dict[str, Any] = {"approvals": approvals}
+    if complete:
+        quotas.lock_cloud(session, req.cloud_id)
+        dept = session.get(Department, req.department_id)
+        assert dept is not None
+        check = feasibility(session, dept, req.cloud_id, amount)
+        if check["verdict"] == "short":
+            raise QuotaError(409, "feasibility", f"cannot grant now: {check['message']}", {"feasibility": check})
+        values.update(state="approved", decided_by=actor.username, decided_at=utcnow(), decision_reason=reason,
+                      feasibility=check)
+    _cas(session, req, actor.username, "quota_request.approved" if complete else "quota_request.approval", values,
+         {"state": "pending"}, {"state": "approved" if complete else "pending", "scopes": mine, "reason": reason})
+    if complete:
+        quotas.grant(session, actor.username, req.department_id, req.cloud_id, amount, f"quota request {req.id}")
+    return req
+
+
+def reject(session: Session, actor: Actor, req: QuotaRequest, reason: str) -> QuotaRequest:
+    if not isinstance(reason, str) or not reason.strip():
+        raise QuotaError(422, "reason", "say why the request is rejected")
+    _must_be_pending(req)
+    if not any(can_decide(actor, a["key"]) for a in req.required_approvals):
+        needed = ", ".join(a["key"] for a in req.required_approvals)
+        raise QuotaError(403, "scope", f"{actor.username} ({actor.role} {actor.scope or ''}) is outside the scopes "
+                                       f"that decide this request: {needed}".replace("  ", " "))
+    _cas(session, req, actor.username, "quota_request.rejected",
+         {"state": "rejected", "decided_by": actor.username, "decided_at": utcnow(), "decision_reason": reason.strip()},
+         {"state": "pending"}, {"state": "rejected", "reason": reason.strip()})
+    return req
+
+
+def expire_due(session: Session, now: datetime | None = None) -> list[int]:
+    """Approved requests whose expiry has passed give their quota back (a scheduled job)."""
+    now = now or utcnow()
+    done: list[int] = []
+    for req in session.exec(select(QuotaRequest).where(QuotaRequest.state == "approved",
+                                                       col(QuotaRequest.expires_at).is_not(None),
+                                                       col(QuotaRequest.expires_at) <= now).order_by(QuotaRequest.id)):
+        amount = quotas.amounts_of(req)
+        _cas(session, req, SYSTEM.username, "quota_request.expired", {"state": "expired"},
+             {"state": "approved"}, {"state": "expired", "returned": amount})
+        quotas.grant(session, SYSTEM.username, req.department_id, req.cloud_id, {r: -v for r, v in amount.items()},
+                     f"quota request {req.id} expired")
+        done.append(req.id)  # type: ignore[arg-type]
+    return done

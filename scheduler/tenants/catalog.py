@@ -1,0 +1,421 @@
+"""The public data catalog (公共数据目录"一本账"): entries, their changes and the ten-working-day rule.
+
+Every write checks the actor's authority and every input field before anything is stored, so a
+refused request changes nothing; every change is an audit event. The compliance scan is what the
+catalog tenant's daily data-zone job runs.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, or_
+from sqlmodel import Session, col, select
+
+from scheduler.core import audit
+from scheduler.core.accounts import Actor
+from scheduler.core.db import as_utc, utcnow
+from scheduler.core.models import Department
+from scheduler.core.visibility import department_ids
+from scheduler.tenants import workdays
+from scheduler.tenants.models import CatalogChange, CatalogEntry, CatalogObjection, ComplianceScan
+
+REFLECT_WITHIN_WORKDAYS = 10
+CATEGORIES = ("base", "theme", "department")
+GRADES = ("general", "important", "core")
+FREQUENCIES = ("realtime", "daily", "weekly", "monthly", "quarterly", "yearly", "irregular")
+SHARE = ("unconditional", "conditional", "none")
+OPEN = ("open", "conditional", "closed")
+FIELD_TYPES = ("string", "integer", "decimal", "date", "datetime", "boolean", "binary")
+EDITABLE = ("name", "description", "system", "fields", "category", "grade", "update_frequency", "share_attribute",
+            "share_condition", "open_attribute", "return_flow")
+AUTHORITY = ("data-authority",)
+READ_ALL = ("data-authority", "province-operator", "auditor")
+_FIELD_NAME = re.compile(r"^[A-Za-z_\u4e00-\u9fff][A-Za-z0-9_\u4e00-\u9fff]{0,63}$")
+
+
+class DataPlatformError(ValueError):
+    """A refused catalog, sharing or open-data request: HTTP status, the field, what is wrong."""
+
+    def __init__(self, status: int, field: str | None, message: str) -> None:
+        super().__init__(f"{field}: {message}" if field else message)
+        self.status, self.field, self.message = status, field, message
+
+
+# --- who may do what --------------------------------------------------------------------------------
+
+
+def departments_of(session: Session, actor: Actor) -> set[str] | None:
+    """The departments an actor speaks for (None: the data authority speaks for all)."""
+    if actor.role in AUTHORITY or actor.role == "system":
+        return None
+    if actor.role == "department-admin":
+        return department_ids(session, actor.scope_obj()) or set()
+    return set()
+
+
+def may_maintain(session: Session, actor: Actor, department: str) -> bool:
+    """Owner's department admin or the data authority: create, edit, report changes, publish."""
+    mine = departments_of(session, actor)
+    return mine is None or department in mine
+
+
+def require_maintainer(session: Session, actor: Actor, department: str, what: str) -> None:
+    if not may_maintain(session, actor, department):
+        raise DataPlatformError(403, "owner_department",
+                                f"{actor.role} {actor.username} may not {what} for department {department}; "
+                                "only its department admin or the data authority may")
+
+
+# --- reading and validating input -------------------------------------------------------------------
+
+
+def _text(body: dict[str, Any], key: str, required: bool, limit: int, default: str = "") -> str:
+    v = body.get(key, None)
+    if v is None:
+        if required:
+            raise DataPlatformError(422, key, "required")
+        return default
+    if not isinstance(v, str):
+        raise DataPlatformError(422, key, f"must be text, got {type(v).__name__}")
+    v = v.strip()
+    if required and not v:
+        raise DataPlatformError(422, key, "must not be empty")
+    if len(v) > limit:
+        raise DataPlatformError(422, key, f"at most {limit} characters, got {len(v)}")
+    return v
+
+
+def _choice(body: dict[str, Any], key: str, allowed: tuple[str, ...]) -> str:
+    v = body.get(key)
+    if v is None:
+        raise DataPlatformError(422, key, f"required: one of {', '.join(allowed)}")
+    if v not in allowed:
+        raise DataPlatformError(422, key, f"{v!r} is not allowed; one of {', '.join(allowed)}")
+    return str(v)
+
+
+def _fields(raw: Any) -> list[dict[str, str]]:
+    if not isinstance(raw, list) or not raw:
+        raise DataPlatformError(422, "fields", "required: a non-empty list of {name, type, description}")
+    out, seen = [], set()
+    for i, f in enumerate(raw):
+        where = f"fields[{i}]"
+        if not isinstance(f, dict):
+            raise DataPlatformError(422, where, "must be an object {name, type, description}")
+        unknown = set(f) - {"name", "type", "description"}
+        if unknown:
+            raise DataPlatformError(422, f"{where}.{sorted(unknown)[0]}", "unknown key; allowed: name, type, description")
+        name = f.get("name")
+        if not isinstance(name, str) or not _FIELD_NAME.match(name):
+            raise DataPlatformError(422, f"{where}.name", "a letter or Chinese character, then letters, digits or _ "
+                                                          f"(at most 64), got {name!r}")
+        if name in seen:
+            raise DataPlatformError(422, f"{where}.name", f"{name!r} is given twice")
+        seen.add(name)
+        if f.get("type") not in FIELD_TYPES:
+            raise DataPlatformError(422, f"{where}.type", f"{f.get('type')!r} is not allowed; one of {', '.join(FIELD_TYPES)}")
+        desc = f.get("description", "")
+        if not isinstance(desc, str) or len(desc) > 500:
+            raise DataPlatformError(422, f"{where}.description", "text of at most 500 characters")
+        out.append({"name": name, "type": f["type"], "description": desc})
+    return out
+
+
+def _attributes(values: dict[str, Any]) -> dict[str, Any]:
+    """Check every attribute and the rules between them; return the clean values."""
+    out: dict[str, Any] = {
+        "name": _text(values, "name", True, 200),
+        "description": _text(values, "description", False, 4000),
+        "system": _text(values, "system", True, 200),
+        "fields": _fields(values.get("fields")),
+        "category": _choice(values, "category", CATEGORIES),
+        "grade": _choice(values, "grade", GRADES),
+        "update_frequency": _choice(values, "update_frequency", FREQUENCIES),
+        "share_attribute": _choice(values, "share_attribute", SHARE),
+        "share_condition": _text(values, "share_condition", False, 1000),
+        "open_attribute": _choice(values, "open_attribute", OPEN),
+    }
+    rf = values.get("return_flow", False)
+    if not isinstance(rf, bool):
+        raise DataPlatformError(422, "return_flow", f"must be true or false, got {rf!r}")
+    out["return_flow"] = rf
+    if out["share_attribute"] != "unconditional" and not out["share_condition"]:
+        raise DataPlatformError(422, "share_condition", f"required when share_attribute is {out['share_attribute']}: "
+                                                        "the condition, or the legal basis for not sharing")
+    if out["grade"] == "core" and out["share_attribute"] == "unconditional":
+        raise DataPlatformError(422, "share_attribute", "core data may not be shared unconditionally")
+    if out["grade"] == "core" and out["open_attribute"] != "closed":
+        raise DataPlatformError(422, "open_attribute", "core data may not be opened")
+    return out
+
+
+def _department(session: Session, raw: Any, field: str = "owner_department") -> Department:
+    if raw is None or raw == "":
+        raise DataPlatformError(422, field, "required: the id of the department that owns the data")
+    if not isinstance(raw, str):
+        raise DataPlatformError(422, field, f"must be a department id, got {type(raw).__name__}")
+    dept = session.get(Department, raw)
+    if dept is None:
+        raise DataPlatformError(422, field, f"unknown department {raw!r}")
+    return dept
+
+
+# --- entries ------------------------------------------------------------------------------------------
+
+
+def _next_code(session: Session, dept: str) -> str:
+    n = session.exec(select(func.count()).select_from(CatalogEntry)).one() + 1
+    while session.exec(select(CatalogEntry.id).where(CatalogEntry.code == f"GZ-{dept}-{n:05d}")).first():
+        n += 1
+    return f"GZ-{dept}-{n:05d}"
+
+
+def create(session: Session, actor: Actor, body: Any) -> CatalogEntry:
+    if not isinstance(body, dict):
+        raise DataPlatformError(422, None, "the body must be a JSON object (a catalog entry)")
+    unknown = set(body) - set(EDITABLE) - {"owner_department"}
+    if unknown:
+        raise DataPlatformError(422, sorted(unknown)[0], f"unknown field; allowed: owner_department, {', '.join(EDITABLE)}")
+    dept = _department(session, body.get("owner_department"))
+    require_maintainer(session, actor, dept.id, "add catalog entries")
+    values = _attributes(body)
+    code = _next_code(session, dept.id)
+    entry = CatalogEntry(code=code, owner_department_id=dept.id, search_text=search_text(code, values), **values)
+    session.add(entry)
+    session.flush()
+    audit.record(session, actor.username, "catalog.create", "catalog_entry", str(entry.id), None,
+                 {"code": entry.code, **values, "owner_department": dept.id})
+    return entry
+
+
+def search_text(code: str, values: dict[str, Any]) -> str:
+    words = [code, values["name"], values.get("description", ""), values["system"],
+             *(f["name"] for f in values["fields"])]
+    return " ".join(w for w in words if w).lower()
+
+
+def get(session: Session, entry_id: int) -> CatalogEntry:
+    entry = session.get(CatalogEntry, entry_id)
+    if entry is None:
+        raise DataPlatformError(404, "entry_id", f"no catalog entry {entry_id}")
+    return entry
+
+
+def update(session: Session, actor: Actor, entry_id: int, body: Any) -> CatalogEntry:
+    """Change attributes (compare-and-set on `version`); the update reflects every pending change."""
+    entry = get(session, entry_id)
+    require_maintainer(session, actor, entry.owner_department_id, "edit this entry")
+    if not isinstance(body, dict):
+        raise DataPlatformError(422, None, "the body must be a JSON object")
+    unknown = set(body) - set(EDITABLE) - {"version", "state"}
+    if unknown:
+        raise DataPlatformError(422, sorted(unknown)[0], f"unknown or read-only field; editable: {', '.join(EDITABLE)}, state")
+    version = body.get("version")
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise DataPlatformError(422, "version", "required: the version you read (compare-and-set)")
+    before = {k: getattr(entry, k) for k in (*EDITABLE, "state")}
+    values = _attributes({**before, **{k: v for k, v in body.items() if k in EDITABLE}})
+    state = body.get("state", entry.state)
+    if state not in ("active", "retired"):
+        raise DataPlatformError(422, "state", f"{state!r} is not allowed; one of active, retired")
+    if entry.published_at is not None and values["open_attribute"] == "closed":
+        raise DataPlatformError(409, "open_attribute", f"{entry.code} is published; unpublish it before closing it")
+    if version != entry.version:
+        raise DataPlatformError(409, "version", f"{entry.code} is at version {entry.version}, you sent {version}: "
+                                                "someone changed it since you read it")
+    changed = {k: v for k, v in {**values, "state": state}.items() if before[k] != v}
+    now = utcnow()
+    reflected = [c for c in session.exec(select(CatalogChange).where(CatalogChange.entry_id == entry.id,
+                                                                     col(CatalogChange.reflected_at).is_(None)))]
+    for k, v in changed.items():
+        setattr(entry, k, v)
+    entry.search_text = search_text(entry.code, values)
+    for c in reflected:
+        c.reflected_at = now
+        session.add(c)
+    entry.version += 1
+    entry.updated_at = now
+    session.add(entry)
+    audit.record(session, actor.username, "catalog.update", "catalog_entry", str(entry.id),
+                 {k: before[k] for k in changed}, {**changed, "reflects_changes": [c.id for c in reflected]})
+    return entry
+
+
+def search(session: Session, q: str | None = None, department: str | None = None, category: str | None = None,
+           share: str | None = None, open_: str | None = None, state: str | None = None,
+           published_only: bool = False) -> Any:
+    """A select of entries matching the filters (words of name, description, code, system, field names)."""
+    stmt = select(CatalogEntry)
+    for key, value, allowed in (("category", category, CATEGORIES), ("share", share, SHARE), ("open", open_, OPEN),
+                                ("state", state, ("active", "retired"))):
+        if value is not None and value not in allowed:
+            raise DataPlatformError(422, key, f"{value!r} is not allowed; one of {', '.join(allowed)}")
+    if department:
+        stmt = stmt.where(CatalogEntry.owner_department_id == department)
+    if category:
+        stmt = stmt.where(CatalogEntry.category == category)
+    if share:
+        stmt = stmt.where(CatalogEntry.share_attribute == share)
+    if open_:
+        stmt = stmt.where(CatalogEntry.open_attribute == open_)
+    if state:
+        stmt = stmt.where(CatalogEntry.state == state)
+    if published_only:
+        stmt = stmt.where(col(CatalogEntry.published_at).is_not(None), CatalogEntry.state == "active")
+    if q:
+        if len(q) > 200:
+            raise DataPlatformError(422, "q", "at most 200 characters")
+        for word in q.split():
+            like = f"%{word.lower()}%"
+            stmt = stmt.where(or_(col(CatalogEntry.search_text).like(like),
+                                  col(CatalogEntry.owner_department_id).in_(
+                                      select(Department.id).where(or_(col(Department.name).contains(word),
+                                                                      func.lower(Department.name_en).like(like))))))
+    return stmt.order_by(CatalogEntry.id)
+
+
+# --- changes and the ten-working-day rule -------------------------------------------------------------
+
+
+def change_state(c: CatalogChange, today: date) -> str:
+    if c.reflected_at is not None:
+        return "reflected"
+    return "overdue" if today > c.due_on else "pending"
+
+
+def report_change(session: Session, actor: Actor, entry_id: int, body: Any, today: date | None = None) -> CatalogChange:
+    entry = get(session, entry_id)
+    require_maintainer(session, actor, entry.owner_department_id, "report changes of this entry")
+    if not isinstance(body, dict):
+        raise DataPlatformError(422, None, "the body must be a JSON object {changed_on, summary}")
+    raw = body.get("changed_on")
+    if not isinstance(raw, str):
+        raise DataPlatformError(422, "changed_on", "required: the day the resource changed, YYYY-MM-DD")
+    try:
+        changed_on = date.fromisoformat(raw)
+    except ValueError as exc:
+        raise DataPlatformError(422, "changed_on", f"not a date (YYYY-MM-DD): {raw!r}") from exc
+    today = today or local_today()
+    if changed_on > today:
+        raise DataPlatformError(422, "changed_on", f"{changed_on} is in the future (today is {today})")
+    summary = _text(body, "summary", True, 1000)
+    change = CatalogChange(entry_id=entry.id, changed_on=changed_on, summary=summary,  # type: ignore[arg-type]
+                           due_on=workdays.add_workdays(changed_on, REFLECT_WITHIN_WORKDAYS), reported_by=actor.username)
+    session.add(change)
+    session.flush()
+    audit.record(session, actor.username, "catalog.change", "catalog_entry", str(entry.id), None,
+                 {"change": change.id, "changed_on": changed_on.isoformat(), "due_on": change.due_on.isoformat(),
+                  "summary": summary})
+    return change
+
+
+def local_today() -> date:
+    from zoneinfo import ZoneInfo
+
+    return datetime.now(ZoneInfo("Asia/Shanghai")).date()
+
+
+def scan(session: Session, actor: str, today: date | None = None) -> ComplianceScan:
+    """Mark every unreflected change past its due day overdue; record the scan and what it found."""
+    today = today or local_today()
+    open_changes = session.exec(select(CatalogChange).where(col(CatalogChange.reflected_at).is_(None))).all()
+    entries = {e.id: e for e in session.exec(select(CatalogEntry).where(
+        col(CatalogEntry.id).in_({c.entry_id for c in open_changes})))}
+    by_dept: dict[str, int] = {}
+    newly = 0
+    for c in open_changes:
+        if today > c.due_on:
+            if not c.overdue:
+                c.overdue = True
+                newly += 1
+                session.add(c)
+            dept = entries[c.entry_id].owner_department_id
+            by_dept[dept] = by_dept.get(dept, 0) + 1
+    row = ComplianceScan(today=today, overdue=sum(by_dept.values()), newly_overdue=newly, by_department=by_dept,
+                         actor=actor)
+    session.add(row)
+    session.flush()
+    audit.record(session, actor, "catalog.compliance_scan", "compliance_scan", str(row.id), None,
+                 {"today": today.isoformat(), "overdue": row.overdue, "newly_overdue": newly, "by_department": by_dept})
+    return row
+
+
+def compliance(session: Session, actor: Actor, today: date | None = None) -> dict[str, Any]:
+    """Pending and overdue changes per department, within what the actor may see."""
+    if actor.role not in READ_ALL and actor.role != "department-admin":
+        raise DataPlatformError(403, "role", f"{actor.role} has no access to catalog compliance")
+    today = today or local_today()
+    mine = departments_of(session, actor) if actor.role == "department-admin" else None
+    rows = session.exec(select(CatalogChange, CatalogEntry).join(CatalogEntry, CatalogEntry.id == CatalogChange.entry_id)
+                        .where(col(CatalogChange.reflected_at).is_(None)).order_by(CatalogChange.due_on)).all()
+    names = {d.id: d.name for d in session.exec(select(Department))}
+    depts: dict[str, dict[str, Any]] = {}
+    for c, e in rows:
+        if mine is not None and e.owner_department_id not in mine:
+            continue
+        d = depts.setdefault(e.owner_department_id, {"department": e.owner_department_id,
+                                                     "name": names.get(e.owner_department_id, ""), "pending": 0,
+                                                     "overdue": 0, "items": []})
+        state = change_state(c, today)
+        d[state] += 1
+        d["items"].append({"entry_id": e.id, "code": e.code, "name": e.name, "change_id": c.id,
+                           "changed_on": c.changed_on, "due_on": c.due_on, "state": state,
+                           "working_days_late": workdays.workdays_between(c.due_on, today) if state == "overdue" else 0})
+    last = session.exec(select(ComplianceScan).order_by(col(ComplianceScan.id).desc())).first()
+    dates = [today] + [c.due_on for c, _ in rows]
+    return {"today": today, "rule": f"a change is reflected within {REFLECT_WITHIN_WORKDAYS} working days",
+            "calendar": workdays.basis(*dates),
+            "last_scan": None if last is None else {"at": as_utc(last.at), "overdue": last.overdue},
+            "departments": sorted(depts.values(), key=lambda d: (-d["overdue"], -d["pending"], d["department"]))}
+
+
+# --- how entries, changes and objections look in answers ------------------------------------------------
+
+
+def change_out(c: CatalogChange, today: date | None = None) -> dict[str, Any]:
+    today = today or local_today()
+    late = c.overdue or (c.reflected_at is not None and c.reflected_at.date() > c.due_on)
+    return {"id": c.id, "entry_id": c.entry_id, "changed_on": c.changed_on, "summary": c.summary, "due_on": c.due_on,
+            "reflected_at": as_utc(c.reflected_at), "state": change_state(c, today), "late": late, "reported_by": c.reported_by}
+
+
+def entry_out(session: Session, e: CatalogEntry, counts: dict[int, tuple[int, int]] | None = None,
+              names: dict[str, str] | None = None) -> dict[str, Any]:
+    if counts is None:
+        counts = change_counts(session, [e.id])  # type: ignore[list-item]
+    if names is None:
+        d = session.get(Department, e.owner_department_id)
+        names = {e.owner_department_id: d.name if d else ""}
+    pending, overdue = counts.get(e.id or 0, (0, 0))
+    return {"id": e.id, "code": e.code, "name": e.name, "description": e.description,
+            "owner_department": e.owner_department_id, "owner_department_name": names.get(e.owner_department_id, ""),
+            "system": e.system, "fields": e.fields, "category": e.category, "grade": e.grade,
+            "update_frequency": e.update_frequency, "share_attribute": e.share_attribute,
+            "share_condition": e.share_condition, "open_attribute": e.open_attribute, "return_flow": e.return_flow,
+            "state": e.state, "published": e.published_at is not None, "published_at": as_utc(e.published_at),
+            "version": e.version, "created_at": as_utc(e.created_at), "updated_at": as_utc(e.updated_at),
+            "pending_changes": pending, "overdue_changes": overdue}
+
+
+def change_counts(session: Session, entry_ids: list[int], today: date | None = None) -> dict[int, tuple[int, int]]:
+    """(pending, overdue) unreflected changes per entry."""
+    today = today or local_today()
+    out: dict[int, tuple[int, int]] = {}
+    if not entry_ids:
+        return out
+    for c in session.exec(select(CatalogChange).where(col(CatalogChange.entry_id).in_(entry_ids),
+                                                      col(CatalogChange.reflected_at).is_(None))):
+        p, o = out.get(c.entry_id, (0, 0))
+        out[c.entry_id] = (p, o + 1) if today > c.due_on else (p + 1, o)
+    return out
+
+
+def objection_out(o: CatalogObjection, e: CatalogEntry | None) -> dict[str, Any]:
+    return {"id": o.id, "entry_id": o.entry_id, "entry_code": e.code if e else None, "entry_name": e.name if e else None,
+            "source": o.source, "raised_by": o.raised_by, "field": o.field, "text": o.text, "state": o.state,
+            "answer": o.answer, "answered_by": o.answered_by, "answered_at": as_utc(o.answered_at),
+            "resolution": o.resolution, "note": o.note, "closed_by": o.closed_by, "closed_at": as_utc(o.closed_at),
+            "created_at": as_utc(o.created_at)}

@@ -1,0 +1,83 @@
+"""Open data: publishing catalog entries whose open attribute allows it, and counting against the targets.
+
+The public side (listing, one data set, the statistics) needs no login, so it shows only what an
+entry publishes: never the share condition, the grade or anything of an entry not published.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from scheduler.core import audit
+from scheduler.core.accounts import Actor
+from scheduler.core.db import as_utc, utcnow
+from scheduler.core.models import Department
+from scheduler.tenants.catalog import DataPlatformError, get, require_maintainer
+from scheduler.tenants.models import CatalogEntry
+
+# The province's targets for data sets open to society (at least this many by the deadline).
+TARGETS: tuple[tuple[int, int, date], ...] = ((2024, 20000, date(2024, 12, 31)), (2025, 25000, date(2025, 12, 31)))
+PUBLISHABLE = ("open", "conditional")
+
+
+def _entry_id(body: Any) -> int:
+    if not isinstance(body, dict) or not isinstance(body.get("entry_id"), int) or isinstance(body.get("entry_id"), bool):
+        raise DataPlatformError(422, "entry_id", "required: the id of a catalog entry")
+    return int(body["entry_id"])
+
+
+def publish(session: Session, actor: Actor, body: Any) -> CatalogEntry:
+    entry = get(session, _entry_id(body))
+    require_maintainer(session, actor, entry.owner_department_id, "publish this entry")
+    if entry.open_attribute not in PUBLISHABLE:
+        raise DataPlatformError(409, "entry_id", f"{entry.code} may not be opened (open attribute {entry.open_attribute})")
+    if entry.state != "active":
+        raise DataPlatformError(409, "entry_id", f"{entry.code} is retired")
+    if entry.published_at is not None:
+        return entry  # already published: publishing again changes nothing
+    entry.published_at = utcnow()
+    entry.version += 1
+    session.add(entry)
+    audit.record(session, actor.username, "opendata.publish", "catalog_entry", str(entry.id), {"published": False},
+                 {"published": True, "code": entry.code, "open_attribute": entry.open_attribute})
+    return entry
+
+
+def unpublish(session: Session, actor: Actor, body: Any) -> CatalogEntry:
+    entry = get(session, _entry_id(body))
+    require_maintainer(session, actor, entry.owner_department_id, "unpublish this entry")
+    if entry.published_at is None:
+        return entry
+    entry.published_at = None
+    entry.version += 1
+    session.add(entry)
+    audit.record(session, actor.username, "opendata.unpublish", "catalog_entry", str(entry.id), {"published": True},
+                 {"published": False, "code": entry.code})
+    return entry
+
+
+def dataset_out(e: CatalogEntry, names: dict[str, str]) -> dict[str, Any]:
+    return {"code": e.code, "name": e.name, "description": e.description, "department": e.owner_department_id,
+            "department_name": names.get(e.owner_department_id, ""), "category": e.category,
+            "update_frequency": e.update_frequency, "fields": e.fields, "open_attribute": e.open_attribute,
+            "published_at": as_utc(e.published_at)}
+
+
+def dataset(session: Session, code: str) -> dict[str, Any]:
+    e = session.exec(select(CatalogEntry).where(CatalogEntry.code == code)).first()
+    if e is None or e.published_at is None or e.state != "active":
+        raise DataPlatformError(404, "code", f"no published data set {code!r}")
+    d = session.get(Department, e.owner_department_id)
+    return dataset_out(e, {e.owner_department_id: d.name if d else ""})
+
+
+def stats(session: Session, today: date | None = None) -> dict[str, Any]:
+    published = session.exec(select(func.count()).select_from(CatalogEntry).where(
+        col(CatalogEntry.published_at).is_not(None), CatalogEntry.state == "active")).one()
+    return {"published": published,
+            "targets": [{"year": y, "target": t, "deadline": d, "met": published >= t, "short": max(0, t - published)}
+                        for y, t, d in TARGETS]}

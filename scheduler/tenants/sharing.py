@@ -1,0 +1,181 @@
+"""Sharing between departments: a request, the approvals its share attribute needs, a scheduled delivery.
+
+Unconditional resources are granted at once; conditional ones need the owner's admin and then the
+data authority; resources that may not be shared are refused before anything is stored. Each
+decision is an audit event, and the approval keeps that event's hash as its signature: the chain
+(`qianyun audit verify`) proves nobody rewrote who approved what. Delivery is a data-zone job set of
+the sharing tenant, recurring as often as the resource is updated.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from scheduler import jobs
+from scheduler.core import audit
+from scheduler.core.accounts import Actor, Scope
+from scheduler.core.db import as_utc, utcnow
+from scheduler.core.models import Department
+from scheduler.core.registry import get_adapters
+from scheduler.jobs import JobSet
+from scheduler.tenants import platform as data_tenants
+from scheduler.tenants.catalog import DataPlatformError, departments_of, get, may_maintain
+from scheduler.tenants.models import CatalogEntry, ShareApproval, ShareRequest
+
+EXCHANGE_CLOUD = "gz-gov"
+# How often an exchange runs, by the resource's update frequency (cron, Asia/Shanghai); None: once.
+RECURRENCE: dict[str, str | None] = {
+    "realtime": "0 * * * *", "daily": "30 1 * * *", "weekly": "30 1 * * 1", "monthly": "30 1 1 * *",
+    "quarterly": "30 1 1 1,4,7,10 *", "yearly": "30 1 1 1 *", "irregular": None,
+}
+STATES = ("pending-owner", "pending-authority", "approved", "rejected")
+
+
+def request(session: Session, actor: Actor, body: Any) -> ShareRequest:
+    if not isinstance(body, dict):
+        raise DataPlatformError(422, None, "the body must be a JSON object {entry_id, requester_department, purpose, fields}")
+    unknown = set(body) - {"entry_id", "requester_department", "purpose", "fields"}
+    if unknown:
+        raise DataPlatformError(422, sorted(unknown)[0], "unknown field; allowed: entry_id, requester_department, purpose, fields")
+    entry_id = body.get("entry_id")
+    if not isinstance(entry_id, int) or isinstance(entry_id, bool):
+        raise DataPlatformError(422, "entry_id", "required: the id of a catalog entry")
+    try:
+        entry = get(session, entry_id)
+    except DataPlatformError as exc:
+        raise DataPlatformError(422, "entry_id", exc.message) from exc
+    dept_id = body.get("requester_department")
+    if not isinstance(dept_id, str) or session.get(Department, dept_id) is None:
+        raise DataPlatformError(422, "requester_department", f"unknown department {dept_id!r}")
+    if actor.role != "department-admin" or not may_maintain(session, actor, dept_id):
+        raise DataPlatformError(403, "requester_department",
+                                f"only an admin of {dept_id} requests data for it ({actor.role} {actor.username} is not)")
+    if dept_id == entry.owner_department_id:
+        raise DataPlatformError(422, "requester_department", f"{dept_id} owns {entry.code}; it needs no sharing")
+    if entry.state != "active":
+        raise DataPlatformError(409, "entry_id", f"{entry.code} is retired")
+    if entry.share_attribute == "none":
+        raise DataPlatformError(409, "entry_id", f"{entry.code} may not be shared (share attribute none): "
+                                                 f"{entry.share_condition}")
+    purpose = body.get("purpose")
+    if not isinstance(purpose, str) or not 10 <= len(purpose.strip()) <= 1000:
+        raise DataPlatformError(422, "purpose", "required: why the data is needed, 10 to 1,000 characters")
+    names = [f["name"] for f in entry.fields]
+    fields = body.get("fields") or names
+    if not isinstance(fields, list) or not all(isinstance(f, str) for f in fields):
+        raise DataPlatformError(422, "fields", "a list of field names of the entry")
+    missing = [f for f in fields if f not in names]
+    if missing:
+        raise DataPlatformError(422, "fields", f"{missing[0]!r} is not a field of {entry.code}; its fields: {', '.join(names)}")
+    open_dup = session.exec(select(ShareRequest).where(
+        ShareRequest.entry_id == entry.id, ShareRequest.requester_department_id == dept_id,
+        col(ShareRequest.state).in_(("pending-owner", "pending-authority", "approved")))).first()
+    if open_dup is not None:
+        raise DataPlatformError(409, "entry_id", f"{dept_id} already has request {open_dup.id} for {entry.code} "
+                                                 f"({open_dup.state})")
+    req = ShareRequest(entry_id=entry.id, requester_department_id=dept_id, purpose=purpose.strip(),  # type: ignore[arg-type]
+                       fields=list(dict.fromkeys(fields)), requested_by=actor.username,
+                       state="pending-owner" if entry.share_attribute == "conditional" else "approved")
+    session.add(req)
+    session.flush()
+    audit.record(session, actor.username, "share.request", "share_request", str(req.id), None,
+                 {"entry": entry.code, "requester": dept_id, "purpose": req.purpose, "fields": req.fields,
+                  "share_attribute": entry.share_attribute})
+    if req.state == "approved":
+        _sign(session, req, "auto", "system:sharing", "approve", "unconditional sharing: granted on request")
+        _deliver(session, req, entry)
+    return req
+
+
+def _sign(session: Session, req: ShareRequest, stage: str, username: str, decision: str, reason: str) -> ShareApproval:
+    event = audit.record(session, username, f"share.{decision}", "share_request", str(req.id),
+                         {"state": req.state}, {"stage": stage, "decision": decision, "reason": reason,
+                                                "entry_id": req.entry_id, "requester": req.requester_department_id})
+    approval = ShareApproval(request_id=req.id, stage=stage, username=username, decision=decision,  # type: ignore[arg-type]
+                             reason=reason, signature=event.hash)
+    session.add(approval)
+    session.flush()
+    return approval
+
+
+def decide(session: Session, actor: Actor, request_id: int, approve: bool, body: Any) -> ShareRequest:
+    req = session.get(ShareRequest, request_id)
+    if req is None:
+        raise DataPlatformError(404, "request_id", f"no share request {request_id}")
+    entry = get(session, req.entry_id)
+    reason = (body or {}).get("reason", "") if isinstance(body, dict) else ""
+    if not isinstance(reason, str) or len(reason) > 1000:
+        raise DataPlatformError(422, "reason", "text of at most 1,000 characters")
+    if not approve and not reason.strip():
+        raise DataPlatformError(422, "reason", "required when rejecting: the requester must learn why")
+    if req.state == "pending-owner":
+        if actor.role != "department-admin" or not may_maintain(session, actor, entry.owner_department_id):
+            raise DataPlatformError(403, "role", f"request {req.id} waits for an admin of {entry.owner_department_id}, "
+                                                 f"which owns {entry.code}")
+        stage, nxt = "owner", "pending-authority"
+    elif req.state == "pending-authority":
+        if actor.role != "data-authority":
+            raise DataPlatformError(403, "role", f"request {req.id} waits for the data authority")
+        stage, nxt = "authority", "approved"
+    else:
+        raise DataPlatformError(409, "state", f"request {req.id} is {req.state}; nothing is left to decide")
+    _sign(session, req, stage, actor.username, "approve" if approve else "reject", reason.strip())
+    req.state = nxt if approve else "rejected"
+    req.version += 1
+    req.updated_at = utcnow()
+    session.add(req)
+    if req.state == "approved":
+        _deliver(session, req, entry)
+    return req
+
+
+def _deliver(session: Session, req: ShareRequest, entry: CatalogEntry) -> JobSet:
+    """The exchange as a data-zone job set of the sharing tenant, planned now by the data-zone scheduler."""
+    width = max(1, len(req.fields))
+    body = {"name": f"exchange {entry.code} -> {req.requester_department_id} (share {req.id})",
+            "cloud": EXCHANGE_CLOUD, "department": data_tenants.ensure_department(session, "sharing"), "recurrence": RECURRENCE[entry.update_frequency],
+            "horizon": 1440, "resources": {"vcpu": 8, "memory_gib": 32},
+            "jobs": [{"id": "extract", "duration": 5 + width, "demand": {"vcpu": 2, "memory_gib": 4}},
+                     {"id": "mask", "duration": 5, "demand": {"vcpu": 1, "memory_gib": 2}, "after": ["extract"]},
+                     {"id": "deliver", "duration": 5, "demand": {"vcpu": 1, "memory_gib": 2}, "after": ["mask"]}]}
+    scope = Scope("province-operator")
+    try:
+        js, _run = jobs.create(session, "system:sharing", scope, body, get_adapters().metrics_for(EXCHANGE_CLOUD))
+    except jobs.JobsError as exc:  # the request stays approved; the delivery is what failed
+        raise DataPlatformError(503, "delivery", f"approved, but its exchange job could not be planned: {exc.message}") \
+            from exc
+    req.jobset_id = js.id
+    session.add(req)
+    return js
+
+
+def visible(session: Session, actor: Actor) -> Any:
+    """Requests by or to the actor's departments; all of them for province-wide roles."""
+    stmt = select(ShareRequest)
+    if actor.role in ("data-authority", "province-operator", "auditor"):
+        return stmt
+    mine = departments_of(session, actor) or set()
+    owned = select(CatalogEntry.id).where(col(CatalogEntry.owner_department_id).in_(mine))
+    return stmt.where(col(ShareRequest.requester_department_id).in_(mine) | col(ShareRequest.entry_id).in_(owned))
+
+
+def request_out(session: Session, req: ShareRequest) -> dict[str, Any]:
+    entry = session.get(CatalogEntry, req.entry_id)
+    approvals = session.exec(select(ShareApproval).where(ShareApproval.request_id == req.id)
+                             .order_by(ShareApproval.id)).all()
+    delivery = None
+    if req.jobset_id is not None:
+        runs = jobs.runs_of(session, req.jobset_id)
+        delivery = {"state": runs[-1].state if runs else "planned", "runs": len(runs),
+                    "last_anchor": as_utc(runs[-1].anchor) if runs else None}
+    return {"id": req.id, "entry_id": req.entry_id, "entry_code": entry.code if entry else None,
+            "entry_name": entry.name if entry else None,
+            "owner_department": entry.owner_department_id if entry else None,
+            "requester_department": req.requester_department_id, "purpose": req.purpose, "fields": req.fields,
+            "share_attribute": entry.share_attribute if entry else None, "state": req.state,
+            "approvals": [{"stage": a.stage, "username": a.username, "decision": a.decision, "reason": a.reason,
+                           "at": as_utc(a.at), "signature": a.signature} for a in approvals],
+            "jobset_id": req.jobset_id, "delivery": delivery, "requested_by": req.requested_by,
+            "created_at": as_utc(req.created_at), "version": req.version}
