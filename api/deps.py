@@ -10,10 +10,10 @@ from fastapi import Depends, Query, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlmodel import Session
 
-from api.errors import ApiError
 from scheduler.core.accounts import Actor, Scope, TokenError, read_token
 from scheduler.core.db import get_engine
 from scheduler.core.models import User
+from scheduler.core.refusal import Refusal
 from scheduler.core.settings import get_settings
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
@@ -30,11 +30,11 @@ SessionDep = Annotated[Session, Depends(get_session)]
 def current_user(session: SessionDep, token: Annotated[str | None, Depends(oauth2)]) -> User:
     challenge = {"WWW-Authenticate": "Bearer"}
     if not token:
-        raise ApiError(401, "Authorization", "bearer token required; get one from POST /api/v1/auth/token", challenge)
+        raise Refusal(401, "Authorization", "bearer token required; get one from POST /api/v1/auth/token", headers=challenge)
     try:
         return read_token(session, token)
     except TokenError as exc:
-        raise ApiError(401, "Authorization", str(exc), challenge) from exc
+        raise Refusal(401, "Authorization", str(exc), headers=challenge) from exc
 
 
 UserDep = Annotated[User, Depends(current_user)]
@@ -49,7 +49,7 @@ ScopeDep = Annotated[Scope, Depends(current_scope)]
 
 def operators_only(scope: ScopeDep) -> Scope:
     if not scope.operator:
-        raise ApiError(403, "role", f"{scope.role} may not read this; operators only")
+        raise Refusal(403, "role", f"{scope.role} may not read this; operators only")
     return scope
 
 
@@ -60,7 +60,7 @@ def only_params(*allowed: str) -> Callable[[Request], None]:
     def check(request: Request) -> None:
         for key in request.query_params.keys():
             if key not in names:
-                raise ApiError(400, key, f"unknown query parameter; allowed: {', '.join(sorted(names))}")
+                raise Refusal(400, key, f"unknown query parameter; allowed: {', '.join(sorted(names))}")
 
     return check
 
@@ -75,7 +75,7 @@ def page(limit: Annotated[int, Query(ge=1, description="page size")] = 100,
          offset: Annotated[int, Query(ge=0)] = 0) -> Page:
     maximum = get_settings().page_size_max
     if limit > maximum:
-        raise ApiError(422, "limit", f"must be <= {maximum}, got {limit}")
+        raise Refusal(422, "limit", f"must be <= {maximum}, got {limit}")
     return Page(limit, offset)
 
 

@@ -1,22 +1,20 @@
-"""Every error a user sees is JSON that names the field and says what is wrong; never a traceback."""
+"""Every error a user sees is JSON that names the field and says what is wrong; never a traceback.
+
+One refusal (scheduler.core.refusal.Refusal) and one handler for it: the scheduler and the routers
+raise the same error, and every refusal has the same schema (api.schemas.ErrorOut).
+"""
 
 from __future__ import annotations
 
 import logging
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from scheduler.core.refusal import Refusal
+
 log = logging.getLogger(__name__)
-
-
-class ApiError(HTTPException):
-    """An HTTP error with the offending field named, e.g. ApiError(400, "limit", "must be <= 1000")."""
-
-    def __init__(self, status: int, field: str | None, message: str, headers: dict[str, str] | None = None) -> None:
-        super().__init__(status, detail=f"{field}: {message}" if field else message, headers=headers)
-        self.field = field
 
 
 def _loc(loc: tuple) -> str:
@@ -25,9 +23,9 @@ def _loc(loc: tuple) -> str:
 
 
 def install(app: FastAPI) -> None:
-    @app.exception_handler(ApiError)
-    async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
-        return JSONResponse({"detail": exc.detail, "field": exc.field}, status_code=exc.status_code, headers=exc.headers)
+    @app.exception_handler(Refusal)
+    async def _refused(_: Request, exc: Refusal) -> JSONResponse:
+        return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -39,4 +37,5 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error")
-        return JSONResponse({"detail": "internal error; the operators have the log", "field": None}, status_code=500)
+        return JSONResponse({"detail": "internal error; the operators have the log", "field": None}, status_code=500,
+                            headers={"Connection": "close"})

@@ -11,18 +11,18 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from api.deps import PageDep, ScopeDep, SessionDep, only_params
-from api.errors import ApiError
 from api.schemas import PageOut
 from scheduler.core import audit
 from scheduler.core.accounts import Scope
 from scheduler.core.models import AuditEvent
+from scheduler.core.refusal import Refusal
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 
 
 def auditors(scope: ScopeDep) -> Scope:
     if scope.role not in ("auditor", "province-operator"):
-        raise ApiError(403, "role", f"{scope.role} may not read the audit trail; auditors and the province centre only")
+        raise Refusal(403, "role", f"{scope.role} may not read the audit trail; auditors and the province centre only")
     return scope
 
 

@@ -8,10 +8,10 @@ from fastapi import APIRouter, Depends
 from fastapi.security import OAuth2PasswordRequestForm
 
 from api.deps import SessionDep, UserDep
-from api.errors import ApiError
 from api.schemas import MeOut, TokenOut
 from scheduler.core import audit, telemetry
 from scheduler.core.accounts import authenticate, issue_token
+from scheduler.core.refusal import Refusal
 from scheduler.core.settings import get_settings
 
 router = APIRouter(prefix="/api/v1", tags=["auth"])
@@ -24,7 +24,7 @@ def login(session: SessionDep, form: Annotated[OAuth2PasswordRequestForm, Depend
         telemetry.LOGINS_REFUSED.inc()
         audit.record(session, form.username[:64] or "(empty)", "auth.refused", "user", form.username[:64], None, None)
         session.commit()
-        raise ApiError(401, "password", "wrong username or password", {"WWW-Authenticate": "Bearer"})
+        raise Refusal(401, "password", "wrong username or password", headers={"WWW-Authenticate": "Bearer"})
     token = issue_token(session, user)
     return TokenOut(access_token=token, expires_in=get_settings().token_minutes * 60)
 

@@ -15,11 +15,10 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from api.deps import ActorDep, PageDep, SessionDep, only_params
-from api.errors import ApiError
 from scheduler.core.models import Department
+from scheduler.core.refusal import Refusal
 from scheduler.tenants import catalog, objections
 from scheduler.tenants import platform as data_tenants
-from scheduler.tenants.catalog import DataPlatformError
 from scheduler.tenants.models import CatalogChange, CatalogEntry, CatalogObjection
 
 router = APIRouter(prefix="/api/v1/catalog", tags=["catalog"])
@@ -31,10 +30,10 @@ def refused(session: Session) -> Iterator[None]:
     back, so nothing of it is stored. A rate limit (429) says when to come back."""
     try:
         yield
-    except DataPlatformError as exc:
+    except Refusal as exc:
         session.rollback()
         headers = {"Retry-After": "3600"} if exc.status == 429 else None
-        raise ApiError(exc.status, exc.field, exc.message, headers=headers) from exc
+        raise Refusal(exc.status, exc.field, exc.message, headers=headers) from exc
 
 
 def page_of(session: Session, stmt: Any, pg: Any, out: Any) -> dict[str, Any]:
@@ -103,7 +102,7 @@ def compliance(session: SessionDep, a: ActorDep) -> dict[str, Any]:
 @router.post("/compliance/scan")
 def scan_now(session: SessionDep, a: ActorDep) -> dict[str, Any]:
     if a.role not in ("data-authority", "province-operator"):
-        raise ApiError(403, "role", f"{a.role} may not run the compliance scan")
+        raise Refusal(403, "role", f"{a.role} may not run the compliance scan")
     row = catalog.scan(session, a.username)
     session.commit()
     return {"id": row.id, "at": row.at, "today": row.today, "overdue": row.overdue, "newly_overdue": row.newly_overdue,
@@ -116,7 +115,7 @@ def list_objections(session: SessionDep, a: ActorDep, pg: PageDep, state: str | 
     stmt = objections.visible(session, a)
     if state is not None:
         if state not in ("open", "answered", "closed"):
-            raise ApiError(422, "state", f"{state!r} is not allowed; one of open, answered, closed")
+            raise Refusal(422, "state", f"{state!r} is not allowed; one of open, answered, closed")
         stmt = stmt.where(CatalogObjection.state == state)
     if entry is not None:
         stmt = stmt.where(CatalogObjection.entry_id == entry)

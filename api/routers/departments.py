@@ -9,9 +9,9 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from api.deps import PageDep, ScopeDep, SessionDep, only_params
-from api.errors import ApiError
 from api.schemas import DepartmentOut, PageOut
 from scheduler.core.models import Department
+from scheduler.core.refusal import Refusal
 from scheduler.core.visibility import departments_condition
 
 router = APIRouter(prefix="/api/v1/departments", tags=["departments"])
@@ -40,5 +40,5 @@ def list_departments(session: SessionDep, scope: ScopeDep, pg: PageDep,
 def get_department(department_id: str, session: SessionDep, scope: ScopeDep) -> DepartmentOut:
     d = session.exec(select(Department).where(Department.id == department_id, departments_condition(session, scope))).first()
     if d is None:
-        raise ApiError(404, "department_id", f"no department {department_id!r} in scope {scope.describe()}")
+        raise Refusal(404, "department_id", f"no department {department_id!r} in scope {scope.describe()}")
     return _out(d)

@@ -15,13 +15,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session, col, select
 
 from api.deps import PageDep, SessionDep, UserDep, only_params
-from api.errors import ApiError
 from api.routers.plans import detail as plan_detail
 from api.schemas import PageOut, PlanOut
+from scheduler.core.refusal import Refusal
 from scheduler.dr import drills
 from scheduler.dr import report as drill_report
 from scheduler.dr.models import Drill
-from scheduler.plans import Actor, PlanError, executor
+from scheduler.plans import Actor, executor
 from scheduler.plans.models import Plan
 
 router = APIRouter(prefix="/api/v1", tags=["drills"])
@@ -60,7 +60,7 @@ class DrillOut(BaseModel):
 def actor(user: UserDep) -> Actor:
     a = Actor.of(user)
     if a.role not in READERS:
-        raise ApiError(403, "role", f"{a.role} has no access to drills; operators, DR coordinators and auditors only")
+        raise Refusal(403, "role", f"{a.role} has no access to drills; operators, DR coordinators and auditors only")
     return a
 
 
@@ -82,14 +82,14 @@ def _visible(d: Drill, a: Actor) -> bool:
 def _load(session: Session, a: Actor, drill_id: int) -> Drill:
     d = session.get(Drill, drill_id)
     if d is None or not _visible(d, a):
-        raise ApiError(404, "drill_id", f"no drill {drill_id}")
+        raise Refusal(404, "drill_id", f"no drill {drill_id}")
     session.refresh(d)
     return d
 
 
-def _refused(session: Session, exc: PlanError) -> ApiError:
+def _refused(session: Session, exc: Refusal) -> Refusal:
     session.rollback()
-    return ApiError(exc.status, exc.field, exc.message)
+    return Refusal(exc.status, exc.field, exc.message)
 
 
 @router.post("/drills", response_model=DrillOut, status_code=status.HTTP_201_CREATED)
@@ -101,7 +101,7 @@ def start_drill(body: DrillCreate, session: SessionDep, a: ActorDep, response: R
         else:
             drill = drills.start_live(session, a, body.clouds)
         session.commit()
-    except PlanError as exc:
+    except Refusal as exc:
         raise _refused(session, exc) from exc
     if drill.mode == "live":
         drills.start(drill.id)  # type: ignore[arg-type]
@@ -143,7 +143,7 @@ def _declare(cloud_id: str, body: DeclareIn | None, session: Session, a: Actor, 
     try:
         plan = drills.declare(session, a, cloud_id, down, body.reason if body else "")
         session.commit()
-    except PlanError as exc:
+    except Refusal as exc:
         raise _refused(session, exc) from exc
     return plan_detail(session, plan)
 
@@ -165,11 +165,11 @@ def approve_failover(plan_id: int, session: SessionDep, a: ActorDep) -> PlanOut:
     """Approve a real failover or failback under the DR policy (dr-coordinator or province centre) and run it."""
     plan = session.get(Plan, plan_id)
     if plan is None:
-        raise ApiError(404, "plan_id", f"no plan {plan_id}")
+        raise Refusal(404, "plan_id", f"no plan {plan_id}")
     try:
         drills.approve_real(session, a, plan)
         session.commit()
-    except PlanError as exc:
+    except Refusal as exc:
         raise _refused(session, exc) from exc
     executor.start(plan_id)
     return plan_detail(session, plan)

@@ -12,10 +12,10 @@ from fastapi import APIRouter, Body, Depends, status
 from sqlmodel import col, select
 
 from api.deps import PageDep, ScopeDep, SessionDep, UserDep, only_params
-from api.errors import ApiError
 from scheduler import jobs
 from scheduler.core.accounts import Scope
 from scheduler.core.db import as_utc
+from scheduler.core.refusal import Refusal
 from scheduler.core.registry import get_adapters
 from scheduler.core.settings import get_settings
 from scheduler.jobs import dispatch
@@ -26,16 +26,16 @@ router = APIRouter(prefix="/api/v1/jobsets", tags=["jobsets"])
 
 def _allowed(scope: Scope) -> Scope:
     if not jobs.may_use_jobs(scope):
-        raise ApiError(403, "role", f"{scope.role} has no access to job sets")
+        raise Refusal(403, "role", f"{scope.role} has no access to job sets")
     return scope
 
 
 def _load(session: Any, scope: Scope, jobset_id: int) -> JobSet:
     js = session.get(JobSet, jobset_id)
     if js is None:
-        raise ApiError(404, "jobset_id", f"no job set {jobset_id}")
+        raise Refusal(404, "jobset_id", f"no job set {jobset_id}")
     if not jobs.visible(scope, js):
-        raise ApiError(403, "scope", f"job set {jobset_id} ({js.cloud_id}) is outside your scope ({scope.describe()})")
+        raise Refusal(403, "scope", f"job set {jobset_id} ({js.cloud_id}) is outside your scope ({scope.describe()})")
     return js
 
 
@@ -56,9 +56,9 @@ def create_jobset(session: SessionDep, user: UserDep, scope: ScopeDep, body: Any
         js, run = jobs.create(session, user.username, scope, body,
                               get_adapters().metrics_for(body["cloud"] if isinstance(body, dict) and
                                                          isinstance(body.get("cloud"), str) else ""))
-    except jobs.JobsError as exc:
+    except Refusal as exc:
         session.rollback()
-        raise ApiError(exc.status, exc.field, exc.message) from exc
+        raise Refusal(exc.status, exc.field, exc.message) from exc
     session.commit()
     dispatch.schedule_run(session, run)
     return {**_summary(session, js), "schedule": run.schedule}
@@ -102,5 +102,5 @@ def get_schedule(session: SessionDep, scope: ScopeDep, jobset_id: int) -> dict[s
     _load(session, scope, jobset_id)
     run = jobs.latest_run(session, jobset_id)
     if run is None:
-        raise ApiError(404, "jobset_id", f"job set {jobset_id} has no schedule yet")
+        raise Refusal(404, "jobset_id", f"job set {jobset_id} has no schedule yet")
     return {k: run.schedule[k] for k in ("starts", "makespan", "status", "lower_bound")}

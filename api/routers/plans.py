@@ -10,10 +10,10 @@ from fastapi import APIRouter, Depends, Query, status
 from sqlmodel import Session, col, select
 
 from api.deps import PageDep, SessionDep, UserDep, only_params
-from api.errors import ApiError
 from api.schemas import ApprovalNeedOut, HostChangeOut, MoveOut, PageOut, PlanCreate, PlanOut, PlanSummaryOut, RejectIn
 from scheduler import plans
-from scheduler.plans import Actor, PlanError, executor
+from scheduler.core.refusal import Refusal
+from scheduler.plans import Actor, executor
 from scheduler.plans.models import Plan, PlanAction
 
 router = APIRouter(prefix="/api/v1/plans", tags=["plans"])
@@ -22,7 +22,7 @@ router = APIRouter(prefix="/api/v1/plans", tags=["plans"])
 def actor(user: UserDep) -> Actor:
     a = Actor.of(user)
     if a.role not in ("province-operator", "city-operator", "industry-operator", "dr-coordinator", "auditor"):
-        raise ApiError(403, "role", f"{a.role} has no access to plans; operators only")
+        raise Refusal(403, "role", f"{a.role} has no access to plans; operators only")
     return a
 
 
@@ -34,17 +34,17 @@ def refusals(session: Session) -> Iterator[None]:
     """Turn a refused plan request into its HTTP error; nothing of it is kept."""
     try:
         yield
-    except PlanError as exc:
+    except Refusal as exc:
         session.rollback()
-        raise ApiError(exc.status, exc.field, exc.message) from exc
+        raise Refusal(exc.status, exc.field, exc.message) from exc
 
 
 def load(session: Session, a: Actor, plan_id: int) -> Plan:
     plan = session.get(Plan, plan_id)
     if plan is None:
-        raise ApiError(404, "plan_id", f"no plan {plan_id}")
+        raise Refusal(404, "plan_id", f"no plan {plan_id}")
     if not plans.visible_to(plan, a):
-        raise ApiError(403, "scope", f"plan {plan_id} ({plan.scope}) is outside your scope ({a.scope or a.role})")
+        raise Refusal(403, "scope", f"plan {plan_id} ({plan.scope}) is outside your scope ({a.scope or a.role})")
     return plan
 
 
@@ -119,7 +119,7 @@ def get_document(plan_id: int, session: SessionDep, a: ActorDep) -> dict[str, An
 
 def _act(session: Session, a: Actor, plan_id: int, step: Any) -> PlanOut:
     if a.role == "auditor":
-        raise ApiError(403, "role", "auditors read plans; they do not act on them")
+        raise Refusal(403, "role", "auditors read plans; they do not act on them")
     plan = load(session, a, plan_id)
     with refusals(session):
         step(plan)

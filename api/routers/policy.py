@@ -8,10 +8,10 @@ from fastapi import APIRouter, Depends
 from sqlmodel import select
 
 from api.deps import ScopeDep, SessionDep, UserDep, only_params
-from api.errors import ApiError
 from api.routers.workloads import visible_workload
 from scheduler.core.models import Cloud
 from scheduler.core.policy import ExplainError, explainer, get_policy
+from scheduler.core.refusal import Refusal
 
 router = APIRouter(prefix="/api/v1/policy", tags=["policy"])
 
@@ -27,7 +27,7 @@ def explain(workload: str, session: SessionDep, scope: ScopeDep, cloud: str | No
             failover: bool = False) -> dict[str, Any]:
     w = visible_workload(session, scope, workload)
     if cloud is not None and session.get(Cloud, cloud) is None:
-        raise ApiError(422, "cloud", f"unknown cloud {cloud!r}")
+        raise Refusal(422, "cloud", f"unknown cloud {cloud!r}")
     rules = explainer(session, failover)
     try:
         if cloud is not None:
@@ -36,4 +36,4 @@ def explain(workload: str, session: SessionDep, scope: ScopeDep, cloud: str | No
         return {"workload": w.id, "eligible": rules.eligible_clouds(w.id),
                 "clouds": [rules.explain(w.id, c).to_dict() for c in clouds]}
     except ExplainError as exc:
-        raise ApiError(422, "workload", str(exc)) from exc
+        raise Refusal(422, "workload", str(exc)) from exc

@@ -19,12 +19,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session, col, select
 
 from api.deps import SessionDep, UserDep, only_params
-from api.errors import ApiError
 from scheduler import quotas
 from scheduler.core.accounts import Scope
 from scheduler.core.models import RESOURCES, Cloud, Department
+from scheduler.core.refusal import Refusal
 from scheduler.core.visibility import department_ids
-from scheduler.quotas import Actor, QuotaError
+from scheduler.quotas import Actor
 from scheduler.quotas import requests as quota_requests
 from scheduler.quotas.models import QuotaReclaim, QuotaRequest
 
@@ -53,7 +53,7 @@ class ReclaimIn(BaseModel):
     amount: dict[str, Any] | None = None
 
 
-def refused(session: Session, exc: QuotaError) -> JSONResponse:
+def refused(session: Session, exc: Refusal) -> JSONResponse:
     """A refusal as JSON naming the field, with its numbers; nothing of the request is kept."""
     session.rollback()
     detail = f"{exc.field}: {exc.message}" if exc.field else exc.message
@@ -63,13 +63,13 @@ def refused(session: Session, exc: QuotaError) -> JSONResponse:
 def guarded(session: Session, fn: Callable[[], Any]) -> Any:
     try:
         return fn()
-    except QuotaError as exc:
+    except Refusal as exc:
         return refused(session, exc)
 
 
 def actor_of(user: UserDep) -> Actor:
     if user.role not in READ_ROLES:
-        raise ApiError(403, "role", f"{user.role} has no access to quotas")
+        raise Refusal(403, "role", f"{user.role} has no access to quotas")
     return Actor.of(user)
 
 
@@ -83,16 +83,16 @@ def _scope_filters(session: Session, a: Actor, department: str | None, cloud: st
     """The departments (None: all) and clouds this actor may read, narrowed by the filters."""
     scope: Scope = a.scope_obj()
     if cloud is not None and session.get(Cloud, cloud) is None:
-        raise ApiError(422, "cloud", f"unknown cloud {cloud!r}")
+        raise Refusal(422, "cloud", f"unknown cloud {cloud!r}")
     if department is not None and session.get(Department, department) is None:
-        raise ApiError(422, "department", f"unknown department {department!r}")
+        raise Refusal(422, "department", f"unknown department {department!r}")
     depts = department_ids(session, scope) if scope.department is not None else None
     if department is not None:
         if depts is not None and department not in depts:
-            raise ApiError(403, "department", f"department {department} is outside your scope ({scope.describe()})")
+            raise Refusal(403, "department", f"department {department} is outside your scope ({scope.describe()})")
         depts = {department}
     if scope.cloud is not None and cloud is not None and cloud != scope.cloud:
-        raise ApiError(403, "cloud", f"cloud {cloud} is outside your scope ({scope.describe()})")
+        raise Refusal(403, "cloud", f"cloud {cloud} is outside your scope ({scope.describe()})")
     all_clouds = [c.id for c in session.exec(select(Cloud).where(Cloud.kind != "backup").order_by(Cloud.id))]
     clouds = [cloud] if cloud else [scope.cloud] if scope.cloud else all_clouds
     return depts, clouds
@@ -159,7 +159,7 @@ def reclaim(body: ReclaimIn, session: SessionDep, a: ActorDep) -> Any:
         dept = quotas.department(session, body.department)
         quotas.check_cloud_for(session, dept, body.cloud)
         if not quotas.may_act_for(session, a, dept, body.cloud):
-            raise QuotaError(403, "department", f"{a.username} may not reclaim quota for {dept.id} on {body.cloud}")
+            raise Refusal(403, "department", f"{a.username} may not reclaim quota for {dept.id} on {body.cloud}")
         need = quotas.check_amount(session, body.amount, body.cloud) if body.amount is not None else None
         quotas.lock_cloud(session, body.cloud)
         rc = quotas.reclaim(session, a.username, dept.id, body.cloud, need)
@@ -205,7 +205,7 @@ def request_out(session: Session, req: QuotaRequest, a: Actor) -> dict[str, Any]
 def load(session: Session, a: Actor, request_id: int) -> QuotaRequest:
     req = session.get(QuotaRequest, request_id)
     if req is None or not quota_requests.visible_to(session, req, a):
-        raise ApiError(404, "request_id", f"no quota request {request_id} in your scope")
+        raise Refusal(404, "request_id", f"no quota request {request_id} in your scope")
     return req
 
 

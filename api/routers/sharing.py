@@ -8,8 +8,8 @@ from fastapi import APIRouter, Body, Depends, status
 from sqlmodel import col
 
 from api.deps import ActorDep, PageDep, SessionDep, only_params
-from api.errors import ApiError
 from api.routers.catalog import page_of, refused
+from scheduler.core.refusal import Refusal
 from scheduler.tenants import platform as data_tenants
 from scheduler.tenants import sharing
 from scheduler.tenants.models import ShareRequest
@@ -21,11 +21,11 @@ READERS = ("department-admin", "data-authority", "province-operator", "auditor")
 @router.get("/requests", dependencies=[Depends(only_params("state"))])
 def list_requests(session: SessionDep, a: ActorDep, pg: PageDep, state: str | None = None) -> dict[str, Any]:
     if a.role not in READERS:
-        raise ApiError(403, "role", f"{a.role} has no access to sharing requests")
+        raise Refusal(403, "role", f"{a.role} has no access to sharing requests")
     stmt = sharing.visible(session, a)
     if state is not None:
         if state not in sharing.STATES:
-            raise ApiError(422, "state", f"{state!r} is not allowed; one of {', '.join(sharing.STATES)}")
+            raise Refusal(422, "state", f"{state!r} is not allowed; one of {', '.join(sharing.STATES)}")
         stmt = stmt.where(ShareRequest.state == state)
     return page_of(session, stmt.order_by(col(ShareRequest.id).desc()), pg,
                    lambda rows: [sharing.request_out(session, r) for r in rows])

@@ -10,11 +10,11 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from api.deps import PageDep, ScopeDep, SessionDep, UserDep, only_params
-from api.errors import ApiError
 from api.schemas import DrOut, PageOut, Resources, ResourceUseOut, UtilisationOut, WorkloadOut
 from scheduler.core.models import RESOURCES, Host, Utilisation, Workload
+from scheduler.core.refusal import Refusal
 from scheduler.core.visibility import department_ids, workloads_condition
-from scheduler.quotas import Actor, QuotaError, register
+from scheduler.quotas import Actor, register
 
 router = APIRouter(prefix="/api/v1/workloads", tags=["workloads"])
 
@@ -38,9 +38,9 @@ def list_workloads(session: SessionDep, scope: ScopeDep, pg: PageDep, cloud: str
     if department is not None:
         allowed = department_ids(session, scope)
         if allowed is not None and department not in allowed and scope.department is not None:
-            raise ApiError(403, "department", f"department {department} is outside your scope ({scope.describe()})")
+            raise Refusal(403, "department", f"department {department} is outside your scope ({scope.describe()})")
     if cloud is not None and scope.cloud is not None and cloud != scope.cloud:
-        raise ApiError(403, "cloud", f"cloud {cloud} is outside your scope ({scope.describe()})")
+        raise Refusal(403, "cloud", f"cloud {cloud} is outside your scope ({scope.describe()})")
     q = select(Workload).where(workloads_condition(session, scope))
     if cloud is not None:
         q = q.where(col(Workload.host_id).in_(select(Host.id).where(Host.cloud_id == cloud)) | (Workload.cloud_id == cloud))
@@ -58,7 +58,7 @@ def list_workloads(session: SessionDep, scope: ScopeDep, pg: PageDep, cloud: str
 def visible_workload(session: SessionDep, scope: ScopeDep, workload_id: str) -> Workload:
     w = session.exec(select(Workload).where(Workload.id == workload_id, workloads_condition(session, scope))).first()
     if w is None:
-        raise ApiError(404, "workload_id", f"no workload {workload_id!r} in scope {scope.describe()}")
+        raise Refusal(404, "workload_id", f"no workload {workload_id!r} in scope {scope.describe()}")
     return w
 
 
@@ -107,7 +107,7 @@ def register_workload(body: WorkloadCreate, session: SessionDep, user: UserDep) 
     try:
         reg = register(session, Actor.of(user), {**body.model_dump(exclude={"dr"}), "dr": body.dr.model_dump() if body.dr else None})
         session.commit()
-    except QuotaError as exc:
+    except Refusal as exc:
         session.rollback()
         return JSONResponse({"detail": f"{exc.field}: {exc.message}" if exc.field else exc.message, "field": exc.field,
                              **exc.extra}, status_code=exc.status)

@@ -30,12 +30,13 @@ from scheduler.core.background import Runner
 from scheduler.core.db import get_engine, session_scope, utcnow
 from scheduler.core.models import Cloud, Workload
 from scheduler.core.policy import get_policy
+from scheduler.core.refusal import Refusal
 from scheduler.core.registry import get_adapters
 from scheduler.core.settings import get_settings
 from scheduler.core.sync import sync_cloud
 from scheduler.dr import recovery
 from scheduler.dr.models import Drill, DrillRecovery
-from scheduler.plans import Actor, PlanError, executor
+from scheduler.plans import Actor, executor
 from scheduler.plans.models import Plan, PlanAction, PlanApproval
 
 log = logging.getLogger(__name__)
@@ -46,8 +47,6 @@ RUNBOOK = Actor("system:drill-runbook", "system", None)
 POLL_S = 0.2
 
 
-class DrillError(PlanError):
-    """A refused drill or failover request: HTTP status, the field at fault and what is wrong."""
 
 
 # ------------------------------------------------------------------------------------------ checks
@@ -55,20 +54,20 @@ class DrillError(PlanError):
 
 def _check_clouds(session: Session, clouds: list[str], live: bool) -> list[str]:
     if not clouds:
-        raise DrillError(422, "clouds", "give at least one cloud to fail")
+        raise Refusal(422, "clouds", "give at least one cloud to fail")
     known = {c.id: c for c in session.exec(select(Cloud))}
     seen: list[str] = []
     for i, cid in enumerate(clouds):
         cloud = known.get(cid)
         if cloud is None:
-            raise DrillError(422, "clouds", f"clouds[{i}]: unknown cloud {cid!r}; known: {', '.join(sorted(known))}")
+            raise Refusal(422, "clouds", f"clouds[{i}]: unknown cloud {cid!r}; known: {', '.join(sorted(known))}")
         if cloud.kind == "backup":
-            raise DrillError(422, "clouds", f"clouds[{i}]: {cid} is the backup node, where a failover goes; "
+            raise Refusal(422, "clouds", f"clouds[{i}]: {cid} is the backup node, where a failover goes; "
                                             "it cannot be drilled")
         if cid in seen:
-            raise DrillError(422, "clouds", f"clouds[{i}]: {cid} is given twice")
+            raise Refusal(422, "clouds", f"clouds[{i}]: {cid} is given twice")
         if live and cloud.status == "failed":
-            raise DrillError(409, "clouds", f"clouds[{i}]: {cid} has already failed; a live drill fails healthy clouds")
+            raise Refusal(409, "clouds", f"clouds[{i}]: {cid} has already failed; a live drill fails healthy clouds")
         seen.append(cid)
     return seen
 
@@ -80,15 +79,15 @@ def may_start(actor: Actor, mode: str) -> bool:
 
 def _validate(session: Session, actor: Actor, clouds: list[str], mode: str) -> list[str]:
     if mode not in MODES:
-        raise DrillError(422, "mode", f"must be one of {', '.join(MODES)}, got {mode!r}")
+        raise Refusal(422, "mode", f"must be one of {', '.join(MODES)}, got {mode!r}")
     if not may_start(actor, mode):
-        raise DrillError(403, "role", f"{actor.role} may not start a {mode} drill; the drill runbook allows "
+        raise Refusal(403, "role", f"{actor.role} may not start a {mode} drill; the drill runbook allows "
                                       f"{', '.join(get_policy().dr.drill_runbook.live_roles if mode == 'live' else get_policy().dr.drill_runbook.tabletop_roles)}")
     seen = _check_clouds(session, clouds, mode == "live")
     if mode == "live":
         busy = session.exec(select(Drill).where(Drill.mode == "live", col(Drill.state).in_(ACTIVE))).first()
         if busy is not None:
-            raise DrillError(409, "mode", f"live drill {busy.id} is still {busy.state}; one live drill at a time")
+            raise Refusal(409, "mode", f"live drill {busy.id} is still {busy.state}; one live drill at a time")
     return seen
 
 
@@ -203,13 +202,13 @@ def runbook_approve(session: Session, plan: Plan, drill_id: int) -> None:
 def approve_real(session: Session, actor: Actor, plan: Plan) -> Plan:
     """A real failover or failback approved by someone the DR policy names, and set running at once."""
     if plan.kind not in ("failover", "failback"):
-        raise DrillError(422, "plan_id", f"plan {plan.id} is a {plan.kind} plan, not a failover or failback")
+        raise Refusal(422, "plan_id", f"plan {plan.id} is a {plan.kind} plan, not a failover or failback")
     roles = get_policy().dr.real_failover.approve_roles
     if actor.role not in roles:
-        raise DrillError(403, "role", f"{actor.role} may not approve a real {plan.kind}; the DR policy allows "
+        raise Refusal(403, "role", f"{actor.role} may not approve a real {plan.kind}; the DR policy allows "
                                       f"{', '.join(roles)}")
     if plan.state != "proposed":
-        raise DrillError(409, "state", f"plan {plan.id} is {plan.state}; only a proposed plan can be approved")
+        raise Refusal(409, "state", f"plan {plan.id} is {plan.state}; only a proposed plan can be approved")
     plans.supersede_if_stale(session, plan, actor.username)
     for key in plans.pending_scopes(session, plan):
         session.add(PlanApproval(plan_id=plan.id, scope_key=key, username=actor.username, role=actor.role))
@@ -229,7 +228,7 @@ def _transition(session: Session, drill: Drill, to: str, actor: str, reason: str
                              .values(state=to, state_reason=reason, version=drill.version + 1, updated_at=utcnow(),
                                      **values))
     if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise DrillError(409, "state", f"drill {drill.id} was changed by someone else; reload it")
+        raise Refusal(409, "state", f"drill {drill.id} was changed by someone else; reload it")
     session.expire(drill)
     audit.record(session, actor, f"drill.{to}", "drill", str(drill.id), {"state": before},
                  {"state": to, "reason": reason, **{k: v.isoformat() if isinstance(v, datetime) else v
@@ -355,7 +354,7 @@ def _wait_plan(session: Session, plan: Plan, drill_id: int) -> str:
         try:
             _run_if_runbook(session, plan, drill_id)
             session.commit()
-        except PlanError as exc:
+        except Refusal as exc:
             session.rollback()
             return f"plan {plan.id}: {exc.message}"
         session.refresh(plan)
@@ -494,7 +493,7 @@ def run(drill_id: int) -> str:
             version = drill.version
         try:
             STEPS[state](drill_id)
-        except DrillError:
+        except Refusal:
             continue  # another process moved it on; read again
         with Session(get_engine()) as session:
             drill = session.get(Drill, drill_id)
@@ -546,22 +545,22 @@ def declare(session: Session, actor: Actor, cloud_id: str, down: bool, reason: s
     """
     roles = get_policy().dr.real_failover.declare_roles
     if actor.role not in roles:
-        raise DrillError(403, "role", f"{actor.role} may not declare a cloud {'down' if down else 'up'}; "
+        raise Refusal(403, "role", f"{actor.role} may not declare a cloud {'down' if down else 'up'}; "
                                       f"the DR policy allows {', '.join(roles)}")
     cloud = session.get(Cloud, cloud_id)
     if cloud is None:
-        raise DrillError(404, "cloud_id", f"no cloud {cloud_id!r}")
+        raise Refusal(404, "cloud_id", f"no cloud {cloud_id!r}")
     if cloud.kind == "backup":
-        raise DrillError(422, "cloud_id", f"{cloud_id} is the backup node, where a failover goes; it has no "
+        raise Refusal(422, "cloud_id", f"{cloud_id} is the backup node, where a failover goes; it has no "
                                           "failover of its own")
     if down and cloud.status == "failed":
-        raise DrillError(409, "cloud_id", f"{cloud_id} is already failed")
+        raise Refusal(409, "cloud_id", f"{cloud_id} is already failed")
     if not down and cloud.status != "failed":
-        raise DrillError(409, "cloud_id", f"{cloud_id} is {cloud.status}, not failed; nothing to declare up")
+        raise Refusal(409, "cloud_id", f"{cloud_id} is {cloud.status}, not failed; nothing to declare up")
     live = session.exec(select(Drill).where(Drill.mode == "live", col(Drill.state).in_(ACTIVE))).all()
     for d in live:
         if cloud_id in d.clouds:
-            raise DrillError(409, "cloud_id", f"{cloud_id} is failed by live drill {d.id}; the drill restores it")
+            raise Refusal(409, "cloud_id", f"{cloud_id} is failed by live drill {d.id}; the drill restores it")
     adapter = get_adapters().for_cloud(cloud_id)
     detail = f"declared {'down' if down else 'up'} by {actor.username}" + (f": {reason}" if reason else "")
     try:

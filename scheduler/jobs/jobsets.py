@@ -24,6 +24,7 @@ from scheduler.core import audit
 from scheduler.core.accounts import Scope
 from scheduler.core.db import as_utc, utcnow
 from scheduler.core.models import Cloud, Department, Host
+from scheduler.core.refusal import Refusal
 from scheduler.core.settings import get_settings
 from scheduler.jobs.models import DataJob, HourlyLoad, JobRun, JobSet
 
@@ -33,18 +34,12 @@ CLOUD_RESOURCES = ("vcpu", "memory_gib", "gpu", "storage_gib")
 MAX_PROFILE_HOURS = 14 * 24
 
 
-class JobsError(Exception):
-    """A refused job-set request: an HTTP status, the field at fault, and what is wrong."""
-
-    def __init__(self, status: int, field: str | None, message: str) -> None:
-        super().__init__(f"{field}: {message}" if field else message)
-        self.status, self.field, self.message = status, field, message
 
 
-def _from_jobset_error(exc: JobSetError, prefix: str = "") -> JobsError:
+def _from_jobset_error(exc: JobSetError, prefix: str = "") -> Refusal:
     text = str(exc)
     field, _, msg = text.partition(": ")
-    return JobsError(422, prefix + field, msg or text)
+    return Refusal(422, prefix + field, msg or text)
 
 
 # --------------------------------------------------------------------------------------------- access
@@ -142,30 +137,30 @@ class NewJobSet:
 def read_request(session: Session, scope: Scope, body: Any) -> NewJobSet:
     """Validate a POST body: the contract's job-set JSON plus `cloud` and `recurrence` (422 naming the field)."""
     if not isinstance(body, dict):
-        raise JobsError(422, None, "the body must be a JSON object (a job set)")
+        raise Refusal(422, None, "the body must be a JSON object (a job set)")
     cloud = body.get("cloud")
     clouds = [cloud] if isinstance(cloud, str) else cloud
     if not clouds or not isinstance(clouds, list) or not all(isinstance(c, str) and c for c in clouds):
-        raise JobsError(422, "cloud", "required: a cloud id, or a list of them (the first is where it is planned)")
+        raise Refusal(422, "cloud", "required: a cloud id, or a list of them (the first is where it is planned)")
     for c in clouds:
         if session.get(Cloud, c) is None:
-            raise JobsError(422, "cloud", f"unknown cloud {c!r}")
+            raise Refusal(422, "cloud", f"unknown cloud {c!r}")
     recurrence = body.get("recurrence")
     if recurrence is not None:
         if not isinstance(recurrence, str):
-            raise JobsError(422, "recurrence", "must be a cron expression (5 fields) or null")
+            raise Refusal(422, "recurrence", "must be a cron expression (5 fields) or null")
         try:
             CronTrigger.from_crontab(recurrence, timezone=LOCAL_TZ)
         except ValueError as exc:
-            raise JobsError(422, "recurrence", f"not a valid cron expression: {exc}") from exc
+            raise Refusal(422, "recurrence", f"not a valid cron expression: {exc}") from exc
     doc = {k: body[k] for k in CONTRACT_KEYS if k in body}
     for k in ("resources", "jobs"):
         if k not in doc:
-            raise JobsError(422, k, "required")
+            raise Refusal(422, k, "required")
     if isinstance(doc.get("resources"), dict):
         for r in doc["resources"]:
             if r not in CLOUD_RESOURCES:
-                raise JobsError(422, f"resources.{r}", f"unknown resource; one of {', '.join(CLOUD_RESOURCES)}")
+                raise Refusal(422, f"resources.{r}", f"unknown resource; one of {', '.join(CLOUD_RESOURCES)}")
     try:
         parse_jobset(doc)
     except JobSetError as exc:
@@ -173,17 +168,17 @@ def read_request(session: Session, scope: Scope, body: Any) -> NewJobSet:
     department = body.get("department")
     if scope.role == "department-admin":
         if department not in (None, scope.department):
-            raise JobsError(403, "department", f"a department admin creates job sets for {scope.department} only")
+            raise Refusal(403, "department", f"a department admin creates job sets for {scope.department} only")
         department = scope.department
     elif department is not None and session.get(Department, department) is None:
-        raise JobsError(422, "department", f"unknown department {department!r}")
+        raise Refusal(422, "department", f"unknown department {department!r}")
     if scope.role in ("city-operator", "industry-operator") and clouds[0] != scope.cloud:
-        raise JobsError(403, "cloud", f"{scope.role} of {scope.cloud} may not plan jobs on {clouds[0]}")
+        raise Refusal(403, "cloud", f"{scope.role} of {scope.cloud} may not plan jobs on {clouds[0]}")
     if not may_use_jobs(scope) or scope.role == "data-authority":
-        raise JobsError(403, "role", f"{scope.role} may not create job sets")
+        raise Refusal(403, "role", f"{scope.role} may not create job sets")
     name = body.get("name") or ""
     if not isinstance(name, str):
-        raise JobsError(422, "name", "must be a string")
+        raise Refusal(422, "name", "must be a string")
     return NewJobSet(doc, clouds, recurrence, name, department)
 
 

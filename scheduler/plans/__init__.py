@@ -1,3 +1,5 @@
+from scheduler.core.refusal import Refusal
+
 """Plans: proposal, tiered approval, execution and rollback. This module is the capability's public surface."""
 
 from scheduler.plans import metrics  # noqa: F401  (registers the plans-by-state gauge)
@@ -8,7 +10,6 @@ from scheduler.plans.lifecycle import (
     OPEN_STATES,
     SYSTEM,
     Actor,
-    PlanError,
     approvable_by,
     approvals_of,
     approve,
@@ -31,7 +32,7 @@ from scheduler.plans.lifecycle import (
 )
 
 __all__ = [
-    "ACTIVE_STATES", "KINDS", "OBJECTIVES", "OPEN_STATES", "SYSTEM", "Actor", "PlanError", "approvals_of",
+    "ACTIVE_STATES", "KINDS", "OBJECTIVES", "OPEN_STATES", "SYSTEM", "Actor", "Refusal", "approvals_of",
     "approvable_by", "approve", "auto_approve", "cancel", "dry_run", "host_changes", "may_propose",
     "pending_scopes", "plan_input", "propose", "reject", "required_approvals_for", "stale_reason",
     "start_execution", "start_rollback", "supersede_if_stale", "transition", "visible_to",

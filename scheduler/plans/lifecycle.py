@@ -25,6 +25,7 @@ from scheduler.core.db import utcnow
 from scheduler.core.fleet import fleet_document
 from scheduler.core.models import Cloud, Host, Workload
 from scheduler.core.policy import get_policy
+from scheduler.core.refusal import Refusal
 from scheduler.core.registry import get_adapters
 from scheduler.core.settings import get_settings
 from scheduler.plans.models import Plan, PlanAction, PlanApproval
@@ -36,12 +37,6 @@ ACTIVE_STATES = ("executing", "rolling back")
 PROVINCE_WIDE = ("province-operator",)
 
 
-class PlanError(Exception):
-    """A refused plan request: an HTTP status, the field at fault and what is wrong."""
-
-    def __init__(self, status: int, field: str | None, message: str) -> None:
-        super().__init__(message)
-        self.status, self.field, self.message = status, field, message
 
 
 SYSTEM = Actor("system:schedule", "system", None)
@@ -69,26 +64,26 @@ def may_propose(actor: Actor, scope: str) -> bool:
 def _validate(session: Session, actor: Actor, kind: str, scope: str, objective: str,
               max_migrations: int | None, hosts: list[str] | None) -> None:
     if kind not in KINDS:
-        raise PlanError(422, "kind", f"must be one of {', '.join(KINDS)}, got {kind!r}")
+        raise Refusal(422, "kind", f"must be one of {', '.join(KINDS)}, got {kind!r}")
     if objective not in OBJECTIVES:
-        raise PlanError(422, "objective", f"must be one of {', '.join(OBJECTIVES)}, got {objective!r}")
+        raise Refusal(422, "objective", f"must be one of {', '.join(OBJECTIVES)}, got {objective!r}")
     if scope != "all" and session.get(Cloud, scope) is None:
-        raise PlanError(422, "scope", f"must be a cloud id or 'all', got {scope!r}")
+        raise Refusal(422, "scope", f"must be a cloud id or 'all', got {scope!r}")
     if not may_propose(actor, scope):
-        raise PlanError(403, "scope", f"{actor.role} {actor.scope or ''} may not propose plans for scope {scope!r}".replace("  ", " "))
+        raise Refusal(403, "scope", f"{actor.role} {actor.scope or ''} may not propose plans for scope {scope!r}".replace("  ", " "))
     if max_migrations is not None and max_migrations < 0:
-        raise PlanError(422, "max_migrations", f"must be >= 0, got {max_migrations}")
+        raise Refusal(422, "max_migrations", f"must be >= 0, got {max_migrations}")
     if kind == "drain":
         if not hosts:
-            raise PlanError(422, "hosts", "a drain needs the hosts to drain")
+            raise Refusal(422, "hosts", "a drain needs the hosts to drain")
         for h in hosts:
             host = session.get(Host, h)
             if host is None:
-                raise PlanError(422, "hosts", f"unknown host {h!r}")
+                raise Refusal(422, "hosts", f"unknown host {h!r}")
             if scope != "all" and host.cloud_id != scope:
-                raise PlanError(422, "hosts", f"host {h} is on {host.cloud_id}, outside the plan's scope {scope}")
+                raise Refusal(422, "hosts", f"host {h} is on {host.cloud_id}, outside the plan's scope {scope}")
     elif hosts:
-        raise PlanError(422, "hosts", f"only a drain takes hosts, not a {kind}")
+        raise Refusal(422, "hosts", f"only a drain takes hosts, not a {kind}")
 
 
 def required_approvals_for(session: Session, doc: dict[str, Any], plan_doc: dict[str, Any]) -> list[dict[str, Any]]:
@@ -174,15 +169,15 @@ def propose(session: Session, actor: Actor, kind: str, scope: str, objective: st
 def transition(session: Session, plan: Plan, to: str, actor: str, reason: str = "", allowed_from: tuple[str, ...] = ()) -> None:
     """Compare-and-set the state; losing the race is a 409, never a silent double change."""
     if allowed_from and plan.state not in allowed_from:
-        raise PlanError(409, "state", f"plan {plan.id} is {plan.state}; this needs it {' or '.join(allowed_from)}")
+        raise Refusal(409, "state", f"plan {plan.id} is {plan.state}; this needs it {' or '.join(allowed_from)}")
     before = plan.state
     try:
         result = session.execute(update(Plan).where(col(Plan.id) == plan.id, col(Plan.version) == plan.version)
                                  .values(state=to, state_reason=reason, version=plan.version + 1, updated_at=utcnow()))
     except OperationalError as exc:  # SQLite: another writer got there first
-        raise PlanError(409, "state", f"plan {plan.id} is being changed by someone else; reload it") from exc
+        raise Refusal(409, "state", f"plan {plan.id} is being changed by someone else; reload it") from exc
     if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise PlanError(409, "state", f"plan {plan.id} was changed by someone else; reload it")
+        raise Refusal(409, "state", f"plan {plan.id} was changed by someone else; reload it")
     session.expire(plan)
     audit.record(session, actor, f"plan.{to.replace(' ', '-')}", "plan", str(plan.id), {"state": before},
                  {"state": to, "reason": reason})
@@ -220,7 +215,7 @@ def supersede_if_stale(session: Session, plan: Plan, actor: str) -> None:
     if reason is not None:
         transition(session, plan, "superseded", actor, f"snapshot changed: {reason}; propose again")
         session.commit()
-        raise PlanError(409, "state", f"plan {plan.id} is superseded: snapshot changed ({reason}); propose again")
+        raise Refusal(409, "state", f"plan {plan.id} is superseded: snapshot changed ({reason}); propose again")
 
 
 def approvals_of(session: Session, plan: Plan) -> list[PlanApproval]:
@@ -243,20 +238,20 @@ def approvable_by(plan: Plan, actor: Actor) -> list[str]:
 
 def approve(session: Session, actor: Actor, plan: Plan) -> Plan:
     if plan.state != "proposed":
-        raise PlanError(409, "state", f"plan {plan.id} is {plan.state}; only a proposed plan can be approved")
+        raise Refusal(409, "state", f"plan {plan.id} is {plan.state}; only a proposed plan can be approved")
     if not plan.required_approvals:  # no moves: nothing any scope must consent to
         if not _may_run(plan, actor):
-            raise PlanError(403, "scope", f"{actor.username} may not approve plan {plan.id}")
+            raise Refusal(403, "scope", f"{actor.username} may not approve plan {plan.id}")
         supersede_if_stale(session, plan, actor.username)
         transition(session, plan, "approved", actor.username, "no moves; nothing to consent to")
         return plan
     could = approvable_by(plan, actor)
     mine = [k for k in could if k in pending_scopes(session, plan)]
     if could and not mine:  # someone else approved this scope first (or just now)
-        raise PlanError(409, "state", f"plan {plan.id}: {', '.join(could)} already approved by someone else; reload it")
+        raise Refusal(409, "state", f"plan {plan.id}: {', '.join(could)} already approved by someone else; reload it")
     if not mine:
         needed = ", ".join(pending_scopes(session, plan)) or "none"
-        raise PlanError(403, "scope", f"{actor.username} ({actor.role} {actor.scope or ''}) may approve none of the "
+        raise Refusal(403, "scope", f"{actor.username} ({actor.role} {actor.scope or ''}) may approve none of the "
                                       f"scopes this plan still needs: {needed}".replace("  ", " "))
     supersede_if_stale(session, plan, actor.username)
     for key in mine:
@@ -265,7 +260,7 @@ def approve(session: Session, actor: Actor, plan: Plan) -> Plan:
         session.flush()
     except (IntegrityError, OperationalError) as exc:
         session.rollback()
-        raise PlanError(409, "state", f"plan {plan.id} was approved by someone else at the same time; reload it") from exc
+        raise Refusal(409, "state", f"plan {plan.id} was approved by someone else at the same time; reload it") from exc
     approvals = [(a.username, a.role, approval_rules.ApprovalScope.parse(a.scope_key).cloud)
                  for a in approvals_of(session, plan)]
     complete, _missing, why = approval_rules.approval_complete(get_policy(), _scope_objects(plan), approvals, plan.proposer)
@@ -278,16 +273,16 @@ def approve(session: Session, actor: Actor, plan: Plan) -> Plan:
 
 def reject(session: Session, actor: Actor, plan: Plan, reason: str) -> Plan:
     if not reason.strip():
-        raise PlanError(422, "reason", "say why the plan is rejected")
+        raise Refusal(422, "reason", "say why the plan is rejected")
     if not approvable_by(plan, actor) and actor.role not in PROVINCE_WIDE:
-        raise PlanError(403, "scope", f"{actor.username} may not decide on plan {plan.id}")
+        raise Refusal(403, "scope", f"{actor.username} may not decide on plan {plan.id}")
     transition(session, plan, "rejected", actor.username, reason.strip(), allowed_from=OPEN_STATES)
     return plan
 
 
 def cancel(session: Session, actor: Actor, plan: Plan) -> Plan:
     if actor.username != plan.proposer and actor.role not in PROVINCE_WIDE:
-        raise PlanError(403, "proposer", "only the proposer or the province centre may cancel a plan")
+        raise Refusal(403, "proposer", "only the proposer or the province centre may cancel a plan")
     transition(session, plan, "cancelled", actor.username, f"cancelled by {actor.username}", allowed_from=OPEN_STATES)
     return plan
 
@@ -300,9 +295,9 @@ def _may_run(plan: Plan, actor: Actor) -> bool:
 def start_execution(session: Session, actor: Actor, plan: Plan) -> Plan:
     """Write every move as a pending action, then hand the plan to the executor."""
     if not _may_run(plan, actor):
-        raise PlanError(403, "scope", f"{actor.username} may not execute plan {plan.id}")
+        raise Refusal(403, "scope", f"{actor.username} may not execute plan {plan.id}")
     if plan.state != "approved":
-        raise PlanError(409, "state", f"plan {plan.id} is {plan.state}; only an approved plan can be executed")
+        raise Refusal(409, "state", f"plan {plan.id} is {plan.state}; only an approved plan can be executed")
     supersede_if_stale(session, plan, actor.username)
     for m in plan.document["moves"]:
         session.add(PlanAction(plan_id=plan.id, phase="forward", step=m["step"], workload_id=m["workload"],
@@ -314,9 +309,9 @@ def start_execution(session: Session, actor: Actor, plan: Plan) -> Plan:
 def start_rollback(session: Session, actor: Actor, plan: Plan) -> Plan:
     """Compensating moves for every move that was done, newest first; new placements stay where they are."""
     if not _may_run(plan, actor):
-        raise PlanError(403, "scope", f"{actor.username} may not roll back plan {plan.id}")
+        raise Refusal(403, "scope", f"{actor.username} may not roll back plan {plan.id}")
     if plan.state not in ("succeeded", "failed"):
-        raise PlanError(409, "state", f"plan {plan.id} is {plan.state}; only a succeeded or failed plan can be rolled back")
+        raise Refusal(409, "state", f"plan {plan.id} is {plan.state}; only a succeeded or failed plan can be rolled back")
     done = session.exec(select(PlanAction).where(PlanAction.plan_id == plan.id, PlanAction.phase == "forward",
                                                  col(PlanAction.state).in_(("done", "running")))
                         .order_by(col(PlanAction.step).desc())).all()

@@ -27,6 +27,7 @@ from scheduler.core.accounts import Actor
 from scheduler.core.db import utcnow
 from scheduler.core.models import RESOURCES, Cloud, Department, Host, ServiceSetting, Workload
 from scheduler.core.policy import get_policy
+from scheduler.core.refusal import Refusal
 from scheduler.core.visibility import department_ids
 from scheduler.quotas.models import Quota, QuotaReclaim
 
@@ -37,12 +38,6 @@ SEED_KEY = "quotas_seeded"
 Amounts = dict[str, float]
 
 
-class QuotaError(Exception):
-    """A refused quota request: an HTTP status, the field at fault and what is wrong."""
-
-    def __init__(self, status: int, field: str | None, message: str, extra: dict[str, Any] | None = None) -> None:
-        super().__init__(message)
-        self.status, self.field, self.message, self.extra = status, field, message, extra or {}
 
 
 def zero() -> Amounts:
@@ -93,35 +88,35 @@ def check_amount(session: Session, raw: Any, cloud_id: str | None, field: str = 
                  allow_zero: bool = False) -> Amounts:
     """Known resources, numbers, not negative, not all zero, not more than the whole cloud."""
     if not isinstance(raw, dict):
-        raise QuotaError(422, field, f"must be an object of {', '.join(RESOURCES)}")
+        raise Refusal(422, field, f"must be an object of {', '.join(RESOURCES)}")
     out = zero()
     for k, v in raw.items():
         if k not in RESOURCES:
-            raise QuotaError(422, f"{field}.{k}", f"unknown resource; one of {', '.join(RESOURCES)}")
+            raise Refusal(422, f"{field}.{k}", f"unknown resource; one of {', '.join(RESOURCES)}")
         if v is None:
             continue
         if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-            raise QuotaError(422, f"{field}.{k}", f"must be a number, got {v!r}")
+            raise Refusal(422, f"{field}.{k}", f"must be a number, got {v!r}")
         if v < 0:
-            raise QuotaError(422, f"{field}.{k}", f"must not be negative, got {v:g}")
+            raise Refusal(422, f"{field}.{k}", f"must not be negative, got {v:g}")
         out[k] = float(v)
     if not allow_zero and not any(v > 0 for v in out.values()):
-        raise QuotaError(422, field, f"asks for nothing; give at least one of {', '.join(RESOURCES)} above zero")
+        raise Refusal(422, field, f"asks for nothing; give at least one of {', '.join(RESOURCES)} above zero")
     if cloud_id is not None:
         cap = cloud_capacity(session, cloud_id)
         for r in RESOURCES:
             if out[r] > cap[r] + EPS:
-                raise QuotaError(422, f"{field}.{r}", f"{out[r]:,.6g} is more than {cloud_id}'s whole capacity "
+                raise Refusal(422, f"{field}.{r}", f"{out[r]:,.6g} is more than {cloud_id}'s whole capacity "
                                                       f"({cap[r]:,.6g} {UNITS[r]})")
     return out
 
 
 def department(session: Session, dept_id: Any) -> Department:
     if not isinstance(dept_id, str) or not dept_id:
-        raise QuotaError(422, "department", "must be a department id")
+        raise Refusal(422, "department", "must be a department id")
     dept = session.get(Department, dept_id)
     if dept is None:
-        raise QuotaError(422, "department", f"unknown department {dept_id!r}")
+        raise Refusal(422, "department", f"unknown department {dept_id!r}")
     return dept
 
 
@@ -155,15 +150,15 @@ def check_cloud_for(session: Session, dept: Department, cloud_id: str, field_nam
     cloud = session.get(Cloud, cloud_id)
     if cloud is None:
         known = ", ".join(sorted(session.exec(select(Cloud.id))))
-        raise QuotaError(422, field_name, f"unknown cloud {cloud_id!r}; one of {known}")
+        raise Refusal(422, field_name, f"unknown cloud {cloud_id!r}; one of {known}")
     if cloud.kind == "backup":
-        raise QuotaError(422, field_name, f"{cloud_id} is the backup node: it is kept for disaster recovery and takes "
+        raise Refusal(422, field_name, f"{cloud_id} is the backup node: it is kept for disaster recovery and takes "
                                           "no department quotas or registrations")
     allowed = allowed_clouds(session, dept)
     if cloud_id not in allowed:
         whose = (f"another city's cloud ({cloud.city})" if cloud.kind == "city"
                  else f"another industry's cloud ({cloud.industry})" if cloud.kind == "industry" else "not its cloud")
-        raise QuotaError(422, field_name, f"{dept.id} may not use {cloud_id}: it is {whose}; "
+        raise Refusal(422, field_name, f"{dept.id} may not use {cloud_id}: it is {whose}; "
                                           f"{dept.id} may use {' or '.join(allowed) or 'no cloud'}")
     return cloud
 
@@ -293,7 +288,7 @@ def admit(session: Session, department: str, cloud_id: str, demand: Amounts) -> 
     if any(v > EPS for v in lent_back.values()):
         msg += f"; {describe(lent_back)} of its own quota is lent to its cohort and can be reclaimed"
         extra["reclaimable"] = rounded(lent_back)
-    raise QuotaError(403, f"demand.{r0}", msg, extra)
+    raise Refusal(403, f"demand.{r0}", msg, extra)
 
 
 # ------------------------------------------------------------------------------------------ grants
@@ -311,7 +306,7 @@ def grant(session: Session, actor: str, department: str, cloud_id: str, delta: A
     result = session.execute(update(Quota).where(col(Quota.id) == row.id, col(Quota.version) == row.version)
                              .values(**after, version=row.version + 1, updated_at=utcnow()))
     if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise QuotaError(409, "quota", f"the quota of {department} on {cloud_id} was changed by someone else; retry")
+        raise Refusal(409, "quota", f"the quota of {department} on {cloud_id} was changed by someone else; retry")
     session.expire(row)
     audit.record(session, actor, "quota.changed", "quota", f"{department}@{cloud_id}", rounded(before),
                  {**rounded(after), "why": why})

@@ -16,8 +16,8 @@ from scheduler.core.accounts import Actor
 from scheduler.core.db import utcnow
 from scheduler.core.fleet import fleet_document
 from scheduler.core.models import Workload
+from scheduler.core.refusal import Refusal
 from scheduler.quotas.ledger import (
-    QuotaError,
     Standing,
     admit,
     check_amount,
@@ -50,27 +50,27 @@ def register(session: Session, actor: Actor, body: dict[str, Any]) -> Registrati
     dept = department(session, body.get("department"))
     cloud_id = body.get("cloud")
     if not isinstance(cloud_id, str) or not cloud_id:
-        raise QuotaError(422, "cloud", "must be a cloud id")
+        raise Refusal(422, "cloud", "must be a cloud id")
     cloud = check_cloud_for(session, dept, cloud_id)
     if not may_act_for(session, actor, dept, cloud_id):
-        raise QuotaError(403, "department", f"{actor.username} ({actor.role} {actor.scope or ''}) may not register "
+        raise Refusal(403, "department", f"{actor.username} ({actor.role} {actor.scope or ''}) may not register "
                                             f"workloads for {dept.id} on {cloud_id}".replace("  ", " "))
     name = body.get("name")
     if not isinstance(name, str) or not name.strip() or len(name) > 120:
-        raise QuotaError(422, "name", "must be 1-120 characters")
+        raise Refusal(422, "name", "must be 1-120 characters")
     classification = body.get("classification", "internal")
     if classification not in CLASSIFICATIONS:
-        raise QuotaError(422, "classification", f"must be one of {', '.join(CLASSIFICATIONS)}")
+        raise Refusal(422, "classification", f"must be one of {', '.join(CLASSIFICATIONS)}")
     if classification == "classified":
-        raise QuotaError(422, "classification", "classified systems are never placed on these clouds")
+        raise Refusal(422, "classification", "classified systems are never placed on these clouds")
     mlps = body.get("mlps_level", 2)
     if isinstance(mlps, bool) or not isinstance(mlps, int) or not 1 <= mlps <= 4:
-        raise QuotaError(422, "mlps_level", f"must be an integer 1-4, got {mlps!r}")
+        raise Refusal(422, "mlps_level", f"must be an integer 1-4, got {mlps!r}")
     if mlps > cloud.mlps_level:
-        raise QuotaError(422, "mlps_level", f"{cloud_id} has MLPS level {cloud.mlps_level}, below the workload's {mlps}")
+        raise Refusal(422, "mlps_level", f"{cloud_id} has MLPS level {cloud.mlps_level}, below the workload's {mlps}")
     demand = check_amount(session, body.get("demand"), cloud_id, field="demand")
     if demand["vcpu"] <= 0 or demand["memory_gib"] <= 0:
-        raise QuotaError(422, "demand", "a workload needs some vcpu and memory_gib")
+        raise Refusal(422, "demand", "a workload needs some vcpu and memory_gib")
     dr = body.get("dr") or {}
     profile = DrProfile(bool(dr.get("protected", False)), int(dr.get("priority", 3)), int(dr.get("rto_minutes", 240)),
                         int(dr.get("rpo_minutes", 60)))
@@ -79,7 +79,7 @@ def register(session: Session, actor: Actor, body: dict[str, Any]) -> Registrati
     lock_cloud(session, cloud_id)
     try:
         admit(session, dept.id, cloud_id, demand)
-    except QuotaError as exc:
+    except Refusal as exc:
         if "reclaimable" in exc.extra:
             rc = reclaim(session, actor.username, dept.id, cloud_id, demand)
             session.commit()  # the reclaim stands even though the registration is refused
@@ -96,16 +96,16 @@ def register(session: Session, actor: Actor, body: dict[str, Any]) -> Registrati
         placed = optimizer.IncrementalPlacer(fleet_document(session, scope=cloud_id),
                                              get_adapters().isolated_clouds()).place(wdoc, commit=False)
     except FleetError as exc:
-        raise QuotaError(422, "demand", str(exc)) from exc
+        raise Refusal(422, "demand", str(exc)) from exc
     if placed.host is None:
-        raise QuotaError(409, "demand", f"within quota, but no host on {cloud_id} can take it now: {placed.reason}")
+        raise Refusal(409, "demand", f"within quota, but no host on {cloud_id} can take it now: {placed.reason}")
     info = WorkloadInfo(id=wid, name=name.strip(), department=dept.id, tier=tier, city=dept.city,  # type: ignore[arg-type]
                         industry=dept.industry, classification=classification, mlps_level=mlps, demand=demand,
                         host=None, spread_group=spread, dr=profile)
     try:
         get_adapters().for_cloud(cloud_id).place(info, placed.host)
     except AdapterError as exc:
-        raise QuotaError(502, "cloud", f"{cloud_id} refused the placement on {placed.host}: {exc}") from exc
+        raise Refusal(502, "cloud", f"{cloud_id} refused the placement on {placed.host}: {exc}") from exc
     w = Workload(id=wid, name=name.strip(), department_id=dept.id, cloud_id=cloud_id, host_id=placed.host, tier=tier,
                  city=dept.city, industry=dept.industry, classification=classification, mlps_level=mlps, **demand,
                  spread_group=spread, dr_protected=profile.protected, dr_priority=profile.priority,

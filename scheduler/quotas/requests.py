@@ -25,10 +25,11 @@ from scheduler.core import audit
 from scheduler.core.db import as_utc, utcnow
 from scheduler.core.models import RESOURCES, Cloud, Department
 from scheduler.core.policy import get_policy
+from scheduler.core.refusal import Refusal
 from scheduler.core.visibility import department_ids
 from scheduler.quotas import ledger as quotas
 from scheduler.quotas.feasibility import feasibility
-from scheduler.quotas.ledger import Actor, Amounts, QuotaError, check_amount, may_act_for
+from scheduler.quotas.ledger import Actor, Amounts, check_amount, may_act_for
 from scheduler.quotas.ledger import department as _department
 from scheduler.quotas.models import QuotaRequest
 
@@ -85,24 +86,24 @@ def create(session: Session, actor: Actor, department: Any, cloud_id: Any, amoun
            expires_at: datetime | None) -> QuotaRequest:
     dept = _department(session, department)
     if not isinstance(cloud_id, str) or not cloud_id:
-        raise QuotaError(422, "cloud", "must be a cloud id")
+        raise Refusal(422, "cloud", "must be a cloud id")
     cloud = quotas.check_cloud_for(session, dept, cloud_id)
     if not may_act_for(session, actor, dept, cloud_id):
-        raise QuotaError(403, "department", f"{actor.username} ({actor.role} {actor.scope or ''}) may not ask for "
+        raise Refusal(403, "department", f"{actor.username} ({actor.role} {actor.scope or ''}) may not ask for "
                                             f"quota for {dept.id} on {cloud_id}".replace("  ", " "))
     amt = check_amount(session, amount, cloud_id)
     if not isinstance(justification, str) or len(justification.strip()) < 10:
-        raise QuotaError(422, "justification", "say in a sentence (at least 10 characters) what the quota is for")
+        raise Refusal(422, "justification", "say in a sentence (at least 10 characters) what the quota is for")
     if len(justification) > MAX_JUSTIFICATION:
-        raise QuotaError(422, "justification", f"at most {MAX_JUSTIFICATION} characters")
+        raise Refusal(422, "justification", f"at most {MAX_JUSTIFICATION} characters")
     if expires_at is not None:
         expires_at = as_utc(expires_at if expires_at.tzinfo else expires_at.replace(tzinfo=timezone.utc))
         now = utcnow()
         if expires_at <= now:  # type: ignore[operator]
-            raise QuotaError(422, "expires_at", "must be in the future")
+            raise Refusal(422, "expires_at", "must be in the future")
         limit = get_policy().quotas.max_expiry_days
         if expires_at > now + timedelta(days=limit):  # type: ignore[operator]
-            raise QuotaError(422, "expires_at", f"at most {limit} days ahead")
+            raise Refusal(422, "expires_at", f"at most {limit} days ahead")
     req = QuotaRequest(department_id=dept.id, cloud_id=cloud.id, **amt, justification=justification.strip(),
                        expires_at=expires_at, requester=actor.username, required_approvals=route(cloud, amt),
                        approvals=[], feasibility=feasibility(session, dept, cloud.id, amt))
@@ -122,9 +123,9 @@ def _cas(session: Session, req: QuotaRequest, actor: str, action: str, values: d
                                                             col(QuotaRequest.version) == req.version)
                                  .values(**values, version=req.version + 1, updated_at=utcnow()))
     except OperationalError as exc:
-        raise QuotaError(409, "state", f"quota request {req.id} is being decided by someone else; reload it") from exc
+        raise Refusal(409, "state", f"quota request {req.id} is being decided by someone else; reload it") from exc
     if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise QuotaError(409, "state", f"quota request {req.id} was decided by someone else; reload it")
+        raise Refusal(409, "state", f"quota request {req.id} was decided by someone else; reload it")
     session.expire(req)
     audit.record(session, actor, action, "quota_request", str(req.id), before, after)
 
@@ -132,14 +133,14 @@ def _cas(session: Session, req: QuotaRequest, actor: str, action: str, values: d
 def _must_be_pending(req: QuotaRequest) -> None:
     if req.state != "pending":
         by = f" by {req.decided_by}" if req.decided_by else ""
-        raise QuotaError(409, "state", f"quota request {req.id} is already {req.state}{by}; it can be decided only once")
+        raise Refusal(409, "state", f"quota request {req.id} is already {req.state}{by}; it can be decided only once")
 
 
 def approve(session: Session, actor: Actor, req: QuotaRequest, reason: str = "") -> QuotaRequest:
     _must_be_pending(req)
     mine = [k for k in pending_keys(req) if can_decide(actor, k)]
     if not mine:
-        raise QuotaError(403, "scope", f"{actor.username} ({actor.role} {actor.scope or ''}) may approve none of the "
+        raise Refusal(403, "scope", f"{actor.username} ({actor.role} {actor.scope or ''}) may approve none of the "
                                        f"scopes this request still needs: {', '.join(pending_keys(req))}"
                          .replace("  ", " "))
     reason = (reason or "").strip() or "approved"
@@ -154,7 +155,7 @@ def approve(session: Session, actor: Actor, req: QuotaRequest, reason: str = "")
         assert dept is not None
         check = feasibility(session, dept, req.cloud_id, amount)
         if check["verdict"] == "short":
-            raise QuotaError(409, "feasibility", f"cannot grant now: {check['message']}", {"feasibility": check})
+            raise Refusal(409, "feasibility", f"cannot grant now: {check['message']}", {"feasibility": check})
         values.update(state="approved", decided_by=actor.username, decided_at=utcnow(), decision_reason=reason,
                       feasibility=check)
     _cas(session, req, actor.username, "quota_request.approved" if complete else "quota_request.approval", values,
@@ -166,11 +167,11 @@ def approve(session: Session, actor: Actor, req: QuotaRequest, reason: str = "")
 
 def reject(session: Session, actor: Actor, req: QuotaRequest, reason: str) -> QuotaRequest:
     if not isinstance(reason, str) or not reason.strip():
-        raise QuotaError(422, "reason", "say why the request is rejected")
+        raise Refusal(422, "reason", "say why the request is rejected")
     _must_be_pending(req)
     if not any(can_decide(actor, a["key"]) for a in req.required_approvals):
         needed = ", ".join(a["key"] for a in req.required_approvals)
-        raise QuotaError(403, "scope", f"{actor.username} ({actor.role} {actor.scope or ''}) is outside the scopes "
+        raise Refusal(403, "scope", f"{actor.username} ({actor.role} {actor.scope or ''}) is outside the scopes "
                                        f"that decide this request: {needed}".replace("  ", " "))
     _cas(session, req, actor.username, "quota_request.rejected",
          {"state": "rejected", "decided_by": actor.username, "decided_at": utcnow(), "decision_reason": reason.strip()},

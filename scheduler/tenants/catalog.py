@@ -18,6 +18,7 @@ from scheduler.core import audit
 from scheduler.core.accounts import Actor
 from scheduler.core.db import as_utc, utcnow
 from scheduler.core.models import Department
+from scheduler.core.refusal import Refusal
 from scheduler.core.visibility import department_ids
 from scheduler.tenants import workdays
 from scheduler.tenants.models import CatalogChange, CatalogEntry, CatalogObjection, ComplianceScan
@@ -36,12 +37,6 @@ READ_ALL = ("data-authority", "province-operator", "auditor")
 _FIELD_NAME = re.compile(r"^[A-Za-z_\u4e00-\u9fff][A-Za-z0-9_\u4e00-\u9fff]{0,63}$")
 
 
-class DataPlatformError(ValueError):
-    """A refused catalog, sharing or open-data request: HTTP status, the field, what is wrong."""
-
-    def __init__(self, status: int, field: str | None, message: str) -> None:
-        super().__init__(f"{field}: {message}" if field else message)
-        self.status, self.field, self.message = status, field, message
 
 
 # --- who may do what --------------------------------------------------------------------------------
@@ -64,7 +59,7 @@ def may_maintain(session: Session, actor: Actor, department: str) -> bool:
 
 def require_maintainer(session: Session, actor: Actor, department: str, what: str) -> None:
     if not may_maintain(session, actor, department):
-        raise DataPlatformError(403, "owner_department",
+        raise Refusal(403, "owner_department",
                                 f"{actor.role} {actor.username} may not {what} for department {department}; "
                                 "only its department admin or the data authority may")
 
@@ -76,50 +71,50 @@ def _text(body: dict[str, Any], key: str, required: bool, limit: int, default: s
     v = body.get(key, None)
     if v is None:
         if required:
-            raise DataPlatformError(422, key, "required")
+            raise Refusal(422, key, "required")
         return default
     if not isinstance(v, str):
-        raise DataPlatformError(422, key, f"must be text, got {type(v).__name__}")
+        raise Refusal(422, key, f"must be text, got {type(v).__name__}")
     v = v.strip()
     if required and not v:
-        raise DataPlatformError(422, key, "must not be empty")
+        raise Refusal(422, key, "must not be empty")
     if len(v) > limit:
-        raise DataPlatformError(422, key, f"at most {limit} characters, got {len(v)}")
+        raise Refusal(422, key, f"at most {limit} characters, got {len(v)}")
     return v
 
 
 def _choice(body: dict[str, Any], key: str, allowed: tuple[str, ...]) -> str:
     v = body.get(key)
     if v is None:
-        raise DataPlatformError(422, key, f"required: one of {', '.join(allowed)}")
+        raise Refusal(422, key, f"required: one of {', '.join(allowed)}")
     if v not in allowed:
-        raise DataPlatformError(422, key, f"{v!r} is not allowed; one of {', '.join(allowed)}")
+        raise Refusal(422, key, f"{v!r} is not allowed; one of {', '.join(allowed)}")
     return str(v)
 
 
 def _fields(raw: Any) -> list[dict[str, str]]:
     if not isinstance(raw, list) or not raw:
-        raise DataPlatformError(422, "fields", "required: a non-empty list of {name, type, description}")
+        raise Refusal(422, "fields", "required: a non-empty list of {name, type, description}")
     out, seen = [], set()
     for i, f in enumerate(raw):
         where = f"fields[{i}]"
         if not isinstance(f, dict):
-            raise DataPlatformError(422, where, "must be an object {name, type, description}")
+            raise Refusal(422, where, "must be an object {name, type, description}")
         unknown = set(f) - {"name", "type", "description"}
         if unknown:
-            raise DataPlatformError(422, f"{where}.{sorted(unknown)[0]}", "unknown key; allowed: name, type, description")
+            raise Refusal(422, f"{where}.{sorted(unknown)[0]}", "unknown key; allowed: name, type, description")
         name = f.get("name")
         if not isinstance(name, str) or not _FIELD_NAME.match(name):
-            raise DataPlatformError(422, f"{where}.name", "a letter or Chinese character, then letters, digits or _ "
+            raise Refusal(422, f"{where}.name", "a letter or Chinese character, then letters, digits or _ "
                                                           f"(at most 64), got {name!r}")
         if name in seen:
-            raise DataPlatformError(422, f"{where}.name", f"{name!r} is given twice")
+            raise Refusal(422, f"{where}.name", f"{name!r} is given twice")
         seen.add(name)
         if f.get("type") not in FIELD_TYPES:
-            raise DataPlatformError(422, f"{where}.type", f"{f.get('type')!r} is not allowed; one of {', '.join(FIELD_TYPES)}")
+            raise Refusal(422, f"{where}.type", f"{f.get('type')!r} is not allowed; one of {', '.join(FIELD_TYPES)}")
         desc = f.get("description", "")
         if not isinstance(desc, str) or len(desc) > 500:
-            raise DataPlatformError(422, f"{where}.description", "text of at most 500 characters")
+            raise Refusal(422, f"{where}.description", "text of at most 500 characters")
         out.append({"name": name, "type": f["type"], "description": desc})
     return out
 
@@ -140,26 +135,26 @@ def _attributes(values: dict[str, Any]) -> dict[str, Any]:
     }
     rf = values.get("return_flow", False)
     if not isinstance(rf, bool):
-        raise DataPlatformError(422, "return_flow", f"must be true or false, got {rf!r}")
+        raise Refusal(422, "return_flow", f"must be true or false, got {rf!r}")
     out["return_flow"] = rf
     if out["share_attribute"] != "unconditional" and not out["share_condition"]:
-        raise DataPlatformError(422, "share_condition", f"required when share_attribute is {out['share_attribute']}: "
+        raise Refusal(422, "share_condition", f"required when share_attribute is {out['share_attribute']}: "
                                                         "the condition, or the legal basis for not sharing")
     if out["grade"] == "core" and out["share_attribute"] == "unconditional":
-        raise DataPlatformError(422, "share_attribute", "core data may not be shared unconditionally")
+        raise Refusal(422, "share_attribute", "core data may not be shared unconditionally")
     if out["grade"] == "core" and out["open_attribute"] != "closed":
-        raise DataPlatformError(422, "open_attribute", "core data may not be opened")
+        raise Refusal(422, "open_attribute", "core data may not be opened")
     return out
 
 
 def _department(session: Session, raw: Any, field: str = "owner_department") -> Department:
     if raw is None or raw == "":
-        raise DataPlatformError(422, field, "required: the id of the department that owns the data")
+        raise Refusal(422, field, "required: the id of the department that owns the data")
     if not isinstance(raw, str):
-        raise DataPlatformError(422, field, f"must be a department id, got {type(raw).__name__}")
+        raise Refusal(422, field, f"must be a department id, got {type(raw).__name__}")
     dept = session.get(Department, raw)
     if dept is None:
-        raise DataPlatformError(422, field, f"unknown department {raw!r}")
+        raise Refusal(422, field, f"unknown department {raw!r}")
     return dept
 
 
@@ -175,10 +170,10 @@ def _next_code(session: Session, dept: str) -> str:
 
 def create(session: Session, actor: Actor, body: Any) -> CatalogEntry:
     if not isinstance(body, dict):
-        raise DataPlatformError(422, None, "the body must be a JSON object (a catalog entry)")
+        raise Refusal(422, None, "the body must be a JSON object (a catalog entry)")
     unknown = set(body) - set(EDITABLE) - {"owner_department"}
     if unknown:
-        raise DataPlatformError(422, sorted(unknown)[0], f"unknown field; allowed: owner_department, {', '.join(EDITABLE)}")
+        raise Refusal(422, sorted(unknown)[0], f"unknown field; allowed: owner_department, {', '.join(EDITABLE)}")
     dept = _department(session, body.get("owner_department"))
     require_maintainer(session, actor, dept.id, "add catalog entries")
     values = _attributes(body)
@@ -200,7 +195,7 @@ def search_text(code: str, values: dict[str, Any]) -> str:
 def get(session: Session, entry_id: int) -> CatalogEntry:
     entry = session.get(CatalogEntry, entry_id)
     if entry is None:
-        raise DataPlatformError(404, "entry_id", f"no catalog entry {entry_id}")
+        raise Refusal(404, "entry_id", f"no catalog entry {entry_id}")
     return entry
 
 
@@ -209,22 +204,22 @@ def update(session: Session, actor: Actor, entry_id: int, body: Any) -> CatalogE
     entry = get(session, entry_id)
     require_maintainer(session, actor, entry.owner_department_id, "edit this entry")
     if not isinstance(body, dict):
-        raise DataPlatformError(422, None, "the body must be a JSON object")
+        raise Refusal(422, None, "the body must be a JSON object")
     unknown = set(body) - set(EDITABLE) - {"version", "state"}
     if unknown:
-        raise DataPlatformError(422, sorted(unknown)[0], f"unknown or read-only field; editable: {', '.join(EDITABLE)}, state")
+        raise Refusal(422, sorted(unknown)[0], f"unknown or read-only field; editable: {', '.join(EDITABLE)}, state")
     version = body.get("version")
     if not isinstance(version, int) or isinstance(version, bool):
-        raise DataPlatformError(422, "version", "required: the version you read (compare-and-set)")
+        raise Refusal(422, "version", "required: the version you read (compare-and-set)")
     before = {k: getattr(entry, k) for k in (*EDITABLE, "state")}
     values = _attributes({**before, **{k: v for k, v in body.items() if k in EDITABLE}})
     state = body.get("state", entry.state)
     if state not in ("active", "retired"):
-        raise DataPlatformError(422, "state", f"{state!r} is not allowed; one of active, retired")
+        raise Refusal(422, "state", f"{state!r} is not allowed; one of active, retired")
     if entry.published_at is not None and values["open_attribute"] == "closed":
-        raise DataPlatformError(409, "open_attribute", f"{entry.code} is published; unpublish it before closing it")
+        raise Refusal(409, "open_attribute", f"{entry.code} is published; unpublish it before closing it")
     if version != entry.version:
-        raise DataPlatformError(409, "version", f"{entry.code} is at version {entry.version}, you sent {version}: "
+        raise Refusal(409, "version", f"{entry.code} is at version {entry.version}, you sent {version}: "
                                                 "someone changed it since you read it")
     changed = {k: v for k, v in {**values, "state": state}.items() if before[k] != v}
     now = utcnow()
@@ -252,7 +247,7 @@ def search(session: Session, q: str | None = None, department: str | None = None
     for key, value, allowed in (("category", category, CATEGORIES), ("share", share, SHARE), ("open", open_, OPEN),
                                 ("state", state, ("active", "retired"))):
         if value is not None and value not in allowed:
-            raise DataPlatformError(422, key, f"{value!r} is not allowed; one of {', '.join(allowed)}")
+            raise Refusal(422, key, f"{value!r} is not allowed; one of {', '.join(allowed)}")
     if department:
         stmt = stmt.where(CatalogEntry.owner_department_id == department)
     if category:
@@ -267,7 +262,7 @@ def search(session: Session, q: str | None = None, department: str | None = None
         stmt = stmt.where(col(CatalogEntry.published_at).is_not(None), CatalogEntry.state == "active")
     if q:
         if len(q) > 200:
-            raise DataPlatformError(422, "q", "at most 200 characters")
+            raise Refusal(422, "q", "at most 200 characters")
         for word in q.split():
             like = f"%{word.lower()}%"
             stmt = stmt.where(or_(col(CatalogEntry.search_text).like(like),
@@ -290,17 +285,17 @@ def report_change(session: Session, actor: Actor, entry_id: int, body: Any, toda
     entry = get(session, entry_id)
     require_maintainer(session, actor, entry.owner_department_id, "report changes of this entry")
     if not isinstance(body, dict):
-        raise DataPlatformError(422, None, "the body must be a JSON object {changed_on, summary}")
+        raise Refusal(422, None, "the body must be a JSON object {changed_on, summary}")
     raw = body.get("changed_on")
     if not isinstance(raw, str):
-        raise DataPlatformError(422, "changed_on", "required: the day the resource changed, YYYY-MM-DD")
+        raise Refusal(422, "changed_on", "required: the day the resource changed, YYYY-MM-DD")
     try:
         changed_on = date.fromisoformat(raw)
     except ValueError as exc:
-        raise DataPlatformError(422, "changed_on", f"not a date (YYYY-MM-DD): {raw!r}") from exc
+        raise Refusal(422, "changed_on", f"not a date (YYYY-MM-DD): {raw!r}") from exc
     today = today or local_today()
     if changed_on > today:
-        raise DataPlatformError(422, "changed_on", f"{changed_on} is in the future (today is {today})")
+        raise Refusal(422, "changed_on", f"{changed_on} is in the future (today is {today})")
     summary = _text(body, "summary", True, 1000)
     change = CatalogChange(entry_id=entry.id, changed_on=changed_on, summary=summary,  # type: ignore[arg-type]
                            due_on=workdays.add_workdays(changed_on, REFLECT_WITHIN_WORKDAYS), reported_by=actor.username)
@@ -346,7 +341,7 @@ def scan(session: Session, actor: str, today: date | None = None) -> ComplianceS
 def compliance(session: Session, actor: Actor, today: date | None = None) -> dict[str, Any]:
     """Pending and overdue changes per department, within what the actor may see."""
     if actor.role not in READ_ALL and actor.role != "department-admin":
-        raise DataPlatformError(403, "role", f"{actor.role} has no access to catalog compliance")
+        raise Refusal(403, "role", f"{actor.role} has no access to catalog compliance")
     today = today or local_today()
     mine = departments_of(session, actor) if actor.role == "department-admin" else None
     rows = session.exec(select(CatalogChange, CatalogEntry).join(CatalogEntry, CatalogEntry.id == CatalogChange.entry_id)

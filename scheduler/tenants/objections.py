@@ -20,7 +20,8 @@ from sqlmodel import Session, col, select
 from scheduler.core import audit
 from scheduler.core.accounts import Actor
 from scheduler.core.db import as_utc, utcnow
-from scheduler.tenants.catalog import EDITABLE, DataPlatformError, departments_of, get, may_maintain
+from scheduler.core.refusal import Refusal
+from scheduler.tenants.catalog import EDITABLE, departments_of, get, may_maintain
 from scheduler.tenants.models import CatalogEntry, CatalogObjection
 
 PUBLIC_PER_HOUR = 5
@@ -36,20 +37,20 @@ def _hash(value: str) -> str:
 def _text(body: dict[str, Any], key: str = "text", lo: int = TEXT_MIN, hi: int = TEXT_MAX) -> str:
     v = body.get(key)
     if not isinstance(v, str) or not v.strip():
-        raise DataPlatformError(422, key, "required: text")
+        raise Refusal(422, key, "required: text")
     v = v.strip()
     if not lo <= len(v) <= hi:
-        raise DataPlatformError(422, key, f"between {lo} and {hi} characters, got {len(v)}")
+        raise Refusal(422, key, f"between {lo} and {hi} characters, got {len(v)}")
     return v
 
 
 def raise_by_user(session: Session, actor: Actor, entry_id: int, body: Any) -> CatalogObjection:
     entry = get(session, entry_id)
     if not isinstance(body, dict):
-        raise DataPlatformError(422, None, "the body must be a JSON object {field, text}")
+        raise Refusal(422, None, "the body must be a JSON object {field, text}")
     field = body.get("field")
     if field is not None and field not in (*EDITABLE, *(f["name"] for f in entry.fields)):
-        raise DataPlatformError(422, "field", f"{field!r} is neither an attribute of the entry nor one of its fields")
+        raise Refusal(422, "field", f"{field!r} is neither an attribute of the entry nor one of its fields")
     o = CatalogObjection(entry_id=entry.id, source="user", raised_by=actor.username, field=field,  # type: ignore[arg-type]
                          text=_text(body))
     session.add(o)
@@ -62,26 +63,26 @@ def raise_by_user(session: Session, actor: Actor, entry_id: int, body: Any) -> C
 def raise_by_public(session: Session, client: str, body: Any) -> tuple[CatalogObjection, str]:
     """A public objection to a published data set; returns it and its access token (shown once)."""
     if not isinstance(body, dict):
-        raise DataPlatformError(422, None, "the body must be a JSON object {dataset, text, contact}")
+        raise Refusal(422, None, "the body must be a JSON object {dataset, text, contact}")
     unknown = set(body) - {"dataset", "text", "contact"}
     if unknown:
-        raise DataPlatformError(422, sorted(unknown)[0], "unknown field; allowed: dataset, text, contact")
+        raise Refusal(422, sorted(unknown)[0], "unknown field; allowed: dataset, text, contact")
     code = body.get("dataset")
     if not isinstance(code, str) or not code:
-        raise DataPlatformError(422, "dataset", "required: the code of a published data set")
+        raise Refusal(422, "dataset", "required: the code of a published data set")
     entry = session.exec(select(CatalogEntry).where(CatalogEntry.code == code)).first()
     if entry is None or entry.published_at is None or entry.state != "active":
-        raise DataPlatformError(404, "dataset", f"no published data set {code!r}")
+        raise Refusal(404, "dataset", f"no published data set {code!r}")
     text = _text(body)
     contact = body.get("contact", "") or ""
     if not isinstance(contact, str) or len(contact) > 200:
-        raise DataPlatformError(422, "contact", "text of at most 200 characters")
+        raise Refusal(422, "contact", "text of at most 200 characters")
     client_hash = _hash("client:" + client)
     since = utcnow() - timedelta(hours=1)
     recent = session.exec(select(func.count()).select_from(CatalogObjection).where(
         CatalogObjection.client_hash == client_hash, col(CatalogObjection.created_at) >= since)).one()
     if recent >= PUBLIC_PER_HOUR:
-        raise DataPlatformError(429, None, f"at most {PUBLIC_PER_HOUR} objections an hour from one address; "
+        raise Refusal(429, None, f"at most {PUBLIC_PER_HOUR} objections an hour from one address; "
                                            "please try again later")
     token = secrets.token_urlsafe(24)
     o = CatalogObjection(entry_id=entry.id, source="public", text=text, contact=contact.strip(),  # type: ignore[arg-type]
@@ -97,7 +98,7 @@ def public_view(session: Session, objection_id: int, token: str | None) -> dict[
     """One public objection, for the holder of its token; anything else is the same 404."""
     o = session.get(CatalogObjection, objection_id)
     if o is None or o.token_hash is None or not token or not hmac.compare_digest(o.token_hash, _hash(token)):
-        raise DataPlatformError(404, "objection_id", "no such objection for this token")
+        raise Refusal(404, "objection_id", "no such objection for this token")
     entry = session.get(CatalogEntry, o.entry_id)
     return {"id": o.id, "dataset": entry.code if entry else None, "text": o.text, "state": o.state, "answer": o.answer,
             "answered_at": as_utc(o.answered_at), "resolution": o.resolution, "note": o.note,
@@ -107,7 +108,7 @@ def public_view(session: Session, objection_id: int, token: str | None) -> dict[
 def _load(session: Session, objection_id: int) -> tuple[CatalogObjection, CatalogEntry]:
     o = session.get(CatalogObjection, objection_id)
     if o is None:
-        raise DataPlatformError(404, "objection_id", f"no objection {objection_id}")
+        raise Refusal(404, "objection_id", f"no objection {objection_id}")
     return o, get(session, o.entry_id)
 
 
@@ -115,10 +116,10 @@ def answer(session: Session, actor: Actor, objection_id: int, body: Any) -> Cata
     """The owning department answers an open objection (or revises its answer before it is closed)."""
     o, entry = _load(session, objection_id)
     if actor.role != "department-admin" or not may_maintain(session, actor, entry.owner_department_id):
-        raise DataPlatformError(403, "role", f"only an admin of {entry.owner_department_id}, which owns {entry.code}, "
+        raise Refusal(403, "role", f"only an admin of {entry.owner_department_id}, which owns {entry.code}, "
                                              "answers objections to it")
     if o.state == "closed":
-        raise DataPlatformError(409, "state", f"objection {o.id} is closed")
+        raise Refusal(409, "state", f"objection {o.id} is closed")
     text = _text(body if isinstance(body, dict) else {}, "answer", 1, TEXT_MAX)
     before = {"state": o.state, "answer": o.answer}
     o.answer, o.answered_by, o.answered_at, o.state = text, actor.username, utcnow(), "answered"
@@ -132,13 +133,13 @@ def close(session: Session, actor: Actor, objection_id: int, body: Any) -> Catal
     """The data authority closes an answered objection: upheld (the entry must change) or dismissed."""
     o, entry = _load(session, objection_id)
     if actor.role != "data-authority":
-        raise DataPlatformError(403, "role", "only the data authority closes objections")
+        raise Refusal(403, "role", "only the data authority closes objections")
     if o.state != "answered":
-        raise DataPlatformError(409, "state", f"objection {o.id} is {o.state}; the owner answers before it is closed")
+        raise Refusal(409, "state", f"objection {o.id} is {o.state}; the owner answers before it is closed")
     b = body if isinstance(body, dict) else {}
     resolution = b.get("resolution")
     if resolution not in RESOLUTIONS:
-        raise DataPlatformError(422, "resolution", f"required: one of {', '.join(RESOLUTIONS)}, got {resolution!r}")
+        raise Refusal(422, "resolution", f"required: one of {', '.join(RESOLUTIONS)}, got {resolution!r}")
     note = _text(b, "note", 1, TEXT_MAX)
     o.resolution, o.note, o.closed_by, o.closed_at, o.state = resolution, note, actor.username, utcnow(), "closed"
     session.add(o)

@@ -16,7 +16,8 @@ from scheduler.core import audit
 from scheduler.core.accounts import Actor
 from scheduler.core.db import as_utc, utcnow
 from scheduler.core.models import Department
-from scheduler.tenants.catalog import DataPlatformError, get, require_maintainer
+from scheduler.core.refusal import Refusal
+from scheduler.tenants.catalog import get, require_maintainer
 from scheduler.tenants.models import CatalogEntry
 
 # The province's targets for data sets open to society (at least this many by the deadline).
@@ -26,7 +27,7 @@ PUBLISHABLE = ("open", "conditional")
 
 def _entry_id(body: Any) -> int:
     if not isinstance(body, dict) or not isinstance(body.get("entry_id"), int) or isinstance(body.get("entry_id"), bool):
-        raise DataPlatformError(422, "entry_id", "required: the id of a catalog entry")
+        raise Refusal(422, "entry_id", "required: the id of a catalog entry")
     return int(body["entry_id"])
 
 
@@ -34,9 +35,9 @@ def publish(session: Session, actor: Actor, body: Any) -> CatalogEntry:
     entry = get(session, _entry_id(body))
     require_maintainer(session, actor, entry.owner_department_id, "publish this entry")
     if entry.open_attribute not in PUBLISHABLE:
-        raise DataPlatformError(409, "entry_id", f"{entry.code} may not be opened (open attribute {entry.open_attribute})")
+        raise Refusal(409, "entry_id", f"{entry.code} may not be opened (open attribute {entry.open_attribute})")
     if entry.state != "active":
-        raise DataPlatformError(409, "entry_id", f"{entry.code} is retired")
+        raise Refusal(409, "entry_id", f"{entry.code} is retired")
     if entry.published_at is not None:
         return entry  # already published: publishing again changes nothing
     entry.published_at = utcnow()
@@ -70,7 +71,7 @@ def dataset_out(e: CatalogEntry, names: dict[str, str]) -> dict[str, Any]:
 def dataset(session: Session, code: str) -> dict[str, Any]:
     e = session.exec(select(CatalogEntry).where(CatalogEntry.code == code)).first()
     if e is None or e.published_at is None or e.state != "active":
-        raise DataPlatformError(404, "code", f"no published data set {code!r}")
+        raise Refusal(404, "code", f"no published data set {code!r}")
     d = session.get(Department, e.owner_department_id)
     return dataset_out(e, {e.owner_department_id: d.name if d else ""})
 

@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 from scheduler import jobs, quotas
 from scheduler.core.accounts import Actor, Scope
 from scheduler.core.models import Department, Workload
+from scheduler.core.refusal import Refusal
 from scheduler.jobs import DataJob, JobSet
 from scheduler.quotas import Quota
 from scheduler.tenants import catalog
@@ -97,7 +98,7 @@ def ensure(session: Session) -> list[str]:
                             "mlps_level": 3, "spread_group": f"{t.department}/{svc.name}",
                             "demand": {"vcpu": svc.vcpu, "memory_gib": svc.memory_gib, "gpu": 0,
                                        "storage_gib": svc.storage_gib}})
-                except quotas.QuotaError as exc:
+                except Refusal as exc:
                     problems.append(f"{t.module}: {name} not placed: {exc.message}")
         named = {js.name for js in session.exec(select(JobSet).where(JobSet.department_id == t.department))}
         for spec in t.jobsets:
@@ -107,7 +108,7 @@ def ensure(session: Session) -> list[str]:
                 with session.begin_nested():
                     jobs.create(session, ACTOR.username, Scope("province-operator"), {**spec, "department": t.department},
                                 get_adapters().metrics_for(CLOUD))
-            except jobs.JobsError as exc:
+            except Refusal as exc:
                 problems.append(f"{t.module}: job set {spec['name']!r} not planned: {exc.message}")
     for p in problems:
         log.warning("data platform tenant: %s", p)

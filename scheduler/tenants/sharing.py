@@ -18,10 +18,11 @@ from scheduler.core import audit
 from scheduler.core.accounts import Actor, Scope
 from scheduler.core.db import as_utc, utcnow
 from scheduler.core.models import Department
+from scheduler.core.refusal import Refusal
 from scheduler.core.registry import get_adapters
 from scheduler.jobs import JobSet
 from scheduler.tenants import platform as data_tenants
-from scheduler.tenants.catalog import DataPlatformError, departments_of, get, may_maintain
+from scheduler.tenants.catalog import departments_of, get, may_maintain
 from scheduler.tenants.models import CatalogEntry, ShareApproval, ShareRequest
 
 EXCHANGE_CLOUD = "gz-gov"
@@ -35,45 +36,45 @@ STATES = ("pending-owner", "pending-authority", "approved", "rejected")
 
 def request(session: Session, actor: Actor, body: Any) -> ShareRequest:
     if not isinstance(body, dict):
-        raise DataPlatformError(422, None, "the body must be a JSON object {entry_id, requester_department, purpose, fields}")
+        raise Refusal(422, None, "the body must be a JSON object {entry_id, requester_department, purpose, fields}")
     unknown = set(body) - {"entry_id", "requester_department", "purpose", "fields"}
     if unknown:
-        raise DataPlatformError(422, sorted(unknown)[0], "unknown field; allowed: entry_id, requester_department, purpose, fields")
+        raise Refusal(422, sorted(unknown)[0], "unknown field; allowed: entry_id, requester_department, purpose, fields")
     entry_id = body.get("entry_id")
     if not isinstance(entry_id, int) or isinstance(entry_id, bool):
-        raise DataPlatformError(422, "entry_id", "required: the id of a catalog entry")
+        raise Refusal(422, "entry_id", "required: the id of a catalog entry")
     try:
         entry = get(session, entry_id)
-    except DataPlatformError as exc:
-        raise DataPlatformError(422, "entry_id", exc.message) from exc
+    except Refusal as exc:
+        raise Refusal(422, "entry_id", exc.message) from exc
     dept_id = body.get("requester_department")
     if not isinstance(dept_id, str) or session.get(Department, dept_id) is None:
-        raise DataPlatformError(422, "requester_department", f"unknown department {dept_id!r}")
+        raise Refusal(422, "requester_department", f"unknown department {dept_id!r}")
     if actor.role != "department-admin" or not may_maintain(session, actor, dept_id):
-        raise DataPlatformError(403, "requester_department",
+        raise Refusal(403, "requester_department",
                                 f"only an admin of {dept_id} requests data for it ({actor.role} {actor.username} is not)")
     if dept_id == entry.owner_department_id:
-        raise DataPlatformError(422, "requester_department", f"{dept_id} owns {entry.code}; it needs no sharing")
+        raise Refusal(422, "requester_department", f"{dept_id} owns {entry.code}; it needs no sharing")
     if entry.state != "active":
-        raise DataPlatformError(409, "entry_id", f"{entry.code} is retired")
+        raise Refusal(409, "entry_id", f"{entry.code} is retired")
     if entry.share_attribute == "none":
-        raise DataPlatformError(409, "entry_id", f"{entry.code} may not be shared (share attribute none): "
+        raise Refusal(409, "entry_id", f"{entry.code} may not be shared (share attribute none): "
                                                  f"{entry.share_condition}")
     purpose = body.get("purpose")
     if not isinstance(purpose, str) or not 10 <= len(purpose.strip()) <= 1000:
-        raise DataPlatformError(422, "purpose", "required: why the data is needed, 10 to 1,000 characters")
+        raise Refusal(422, "purpose", "required: why the data is needed, 10 to 1,000 characters")
     names = [f["name"] for f in entry.fields]
     fields = body.get("fields") or names
     if not isinstance(fields, list) or not all(isinstance(f, str) for f in fields):
-        raise DataPlatformError(422, "fields", "a list of field names of the entry")
+        raise Refusal(422, "fields", "a list of field names of the entry")
     missing = [f for f in fields if f not in names]
     if missing:
-        raise DataPlatformError(422, "fields", f"{missing[0]!r} is not a field of {entry.code}; its fields: {', '.join(names)}")
+        raise Refusal(422, "fields", f"{missing[0]!r} is not a field of {entry.code}; its fields: {', '.join(names)}")
     open_dup = session.exec(select(ShareRequest).where(
         ShareRequest.entry_id == entry.id, ShareRequest.requester_department_id == dept_id,
         col(ShareRequest.state).in_(("pending-owner", "pending-authority", "approved")))).first()
     if open_dup is not None:
-        raise DataPlatformError(409, "entry_id", f"{dept_id} already has request {open_dup.id} for {entry.code} "
+        raise Refusal(409, "entry_id", f"{dept_id} already has request {open_dup.id} for {entry.code} "
                                                  f"({open_dup.state})")
     req = ShareRequest(entry_id=entry.id, requester_department_id=dept_id, purpose=purpose.strip(),  # type: ignore[arg-type]
                        fields=list(dict.fromkeys(fields)), requested_by=actor.username,
@@ -103,24 +104,24 @@ def _sign(session: Session, req: ShareRequest, stage: str, username: str, decisi
 def decide(session: Session, actor: Actor, request_id: int, approve: bool, body: Any) -> ShareRequest:
     req = session.get(ShareRequest, request_id)
     if req is None:
-        raise DataPlatformError(404, "request_id", f"no share request {request_id}")
+        raise Refusal(404, "request_id", f"no share request {request_id}")
     entry = get(session, req.entry_id)
     reason = (body or {}).get("reason", "") if isinstance(body, dict) else ""
     if not isinstance(reason, str) or len(reason) > 1000:
-        raise DataPlatformError(422, "reason", "text of at most 1,000 characters")
+        raise Refusal(422, "reason", "text of at most 1,000 characters")
     if not approve and not reason.strip():
-        raise DataPlatformError(422, "reason", "required when rejecting: the requester must learn why")
+        raise Refusal(422, "reason", "required when rejecting: the requester must learn why")
     if req.state == "pending-owner":
         if actor.role != "department-admin" or not may_maintain(session, actor, entry.owner_department_id):
-            raise DataPlatformError(403, "role", f"request {req.id} waits for an admin of {entry.owner_department_id}, "
+            raise Refusal(403, "role", f"request {req.id} waits for an admin of {entry.owner_department_id}, "
                                                  f"which owns {entry.code}")
         stage, nxt = "owner", "pending-authority"
     elif req.state == "pending-authority":
         if actor.role != "data-authority":
-            raise DataPlatformError(403, "role", f"request {req.id} waits for the data authority")
+            raise Refusal(403, "role", f"request {req.id} waits for the data authority")
         stage, nxt = "authority", "approved"
     else:
-        raise DataPlatformError(409, "state", f"request {req.id} is {req.state}; nothing is left to decide")
+        raise Refusal(409, "state", f"request {req.id} is {req.state}; nothing is left to decide")
     _sign(session, req, stage, actor.username, "approve" if approve else "reject", reason.strip())
     req.state = nxt if approve else "rejected"
     req.version += 1
@@ -143,8 +144,8 @@ def _deliver(session: Session, req: ShareRequest, entry: CatalogEntry) -> JobSet
     scope = Scope("province-operator")
     try:
         js, _run = jobs.create(session, "system:sharing", scope, body, get_adapters().metrics_for(EXCHANGE_CLOUD))
-    except jobs.JobsError as exc:  # the request stays approved; the delivery is what failed
-        raise DataPlatformError(503, "delivery", f"approved, but its exchange job could not be planned: {exc.message}") \
+    except Refusal as exc:  # the request stays approved; the delivery is what failed
+        raise Refusal(503, "delivery", f"approved, but its exchange job could not be planned: {exc.message}") \
             from exc
     req.jobset_id = js.id
     session.add(req)
