@@ -9,13 +9,13 @@ import { cloudName, loadClouds, Q, role } from '../core/session.js';
 import { runBadge } from '../widgets/badges.js';
 
 const JOB_EXAMPLE = `{
-"horizon": 600,
-"resources": {"vcpu": 16, "memory_gib": 64},
-"jobs": [
-  {"id": "collect", "duration": 30, "demand": {"vcpu": 8, "memory_gib": 16}},
-  {"id": "clean", "duration": 20, "demand": {"vcpu": 8}, "after": ["collect"], "deadline": 600},
-  {"id": "publish", "duration": 5, "demand": {"vcpu": 2}, "after": ["clean"], "due": 120, "weight": 3}
-]
+  "horizon": 600,
+  "resources": {"vcpu": 16, "memory_gib": 64},
+  "jobs": [
+    {"id": "collect", "duration": 30, "demand": {"vcpu": 8, "memory_gib": 16}},
+    {"id": "clean", "duration": 20, "demand": {"vcpu": 8}, "after": ["collect"], "deadline": 600},
+    {"id": "publish", "duration": 5, "demand": {"vcpu": 2}, "after": ["clean"], "due": 120, "weight": 3}
+  ]
 }`;
 
 export async function pageJobs(gen) {
