@@ -21,6 +21,19 @@ def test_the_console_is_served_at_the_root_with_its_assets(client) -> None:
     assert client.get("/api/v1/clouds").status_code == 401
 
 
+def test_every_console_module_is_served_as_javascript(client) -> None:
+    """Browsers refuse an ES module served with another content type, and the pages load them as modules."""
+    root = Path(console_dir())
+    modules = sorted(root.rglob("*.js"))
+    names = {m.relative_to(root).as_posix() for m in modules}
+    assert {"app.js", "open.js", "core/api.js", "core/router.js", "pages/plan.js", "i18n/en/console.js"} <= names
+    for m in modules:
+        r = client.get("/console/" + m.relative_to(root).as_posix())
+        assert r.status_code == 200 and r.headers["content-type"].startswith("text/javascript"), (m, r.headers)
+    for page, entry in (("index.html", "app.js"), ("open.html", "open.js")):
+        assert f'<script type="module" src="/console/{entry}"></script>' in (root / page).read_text(encoding="utf-8")
+
+
 def test_the_console_loads_nothing_from_outside() -> None:
     for f in Path(console_dir()).rglob("*"):
         if f.is_file():

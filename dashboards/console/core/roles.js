@@ -1,0 +1,29 @@
+/* Who may do what. The API enforces all of this; the console only hides what the user could not do anyway. */
+import { Q, role } from './session.js';
+
+export const PLAN_ROLES = ['province-operator', 'city-operator', 'industry-operator', 'dr-coordinator', 'auditor'];
+export const DRILL_ROLES = ['dr-coordinator', 'province-operator'];
+export const JOB_ROLES = ['province-operator', 'city-operator', 'industry-operator', 'department-admin'];
+export const SHARE_ROLES = ['department-admin', 'data-authority', 'province-operator', 'auditor'];
+export const COMPLIANCE_ROLES = ['data-authority', 'province-operator', 'auditor', 'department-admin'];
+export const SCAN_ROLES = ['data-authority', 'province-operator'];
+
+export const may = {
+  plans: () => PLAN_ROLES.includes(role()),
+  hosts: () => !['department-admin', 'data-authority'].includes(role()),
+  quotas: () => role() !== 'data-authority',
+  audit: () => ['auditor', 'province-operator'].includes(role()),
+  propose: () => ['province-operator', 'city-operator', 'industry-operator'].includes(role()),
+  act: () => PLAN_ROLES.includes(role()) && role() !== 'auditor',
+  decideQuotas: () => ['province-operator', 'city-operator', 'industry-operator'].includes(role()),
+};
+
+// Whether the user approves for an approval scope ('province', 'city:gy', 'industry:...').
+export function approves(key) {
+  if (key === 'province') return role() === 'province-operator';
+  const [kind, cloud] = key.split(':');
+  return role() === `${kind}-operator` && Q.me.scope === cloud;
+}
+
+export const isAuthority = () => role() === 'data-authority';
+export const isDeptAdmin = () => role() === 'department-admin';

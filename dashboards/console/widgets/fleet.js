@@ -1,0 +1,41 @@
+/* Pieces of the fleet pages (overview, cloud, host, plan, platform): utilisation, workloads, host links. */
+import { bar, h, table } from '../core/dom.js';
+import { pct, when, withUnit } from '../core/format.js';
+import { t } from '../core/i18n.js';
+import { may } from '../core/roles.js';
+
+export const hostFill = (hst) => Math.max(
+  hst.capacity.vcpu ? hst.allocated.vcpu / hst.capacity.vcpu : 0,
+  hst.capacity.memory_gib ? hst.allocated.memory_gib / hst.capacity.memory_gib : 0);
+
+export function utilText(r) {
+  if (!r || r.latest === null || r.latest === undefined) return h('span', { class: 'muted small' }, t('util.none'));
+  return h('div', { class: 'util-pair' },
+    bar(r.latest, `${t('util.latest')} ${pct(r.latest)}`, 'thin'),
+    bar(r.p95, `${t('util.p95')} ${pct(r.p95)}`, 'thin p95'));
+}
+
+export function utilBlock(u) {
+  return h('div', { class: 'util-block' },
+    u.resources.map((r) => h('div', { class: 'util-row' },
+      h('span', { class: 'util-label' }, `${t('res.' + r.resource)} (${withUnit(r.capacity, r.resource)})`),
+      utilText(r))),
+    u.window_end ? h('p', { class: 'muted small' }, t('cloud.window', { t: when(u.window_end) })) : null);
+}
+
+export function workloadTable(ws) {
+  if (!ws.length) return h('p', { class: 'muted' }, t('none'));
+  return table(t('col.workload'),
+    [t('col.workload'), t('col.name'), t('col.department'), t('col.tier'), t('col.classification'), t('col.demand'), t('col.why')],
+    ws.map((w) => h('tr', { 'data-testid': 'workload-row' },
+      h('th', { scope: 'row' }, w.id),
+      h('td', {}, w.name),
+      h('td', { class: 'small' }, w.department),
+      h('td', {}, w.tier),
+      h('td', {}, w.classification, ` · MLPS ${w.mlps_level}`),
+      h('td', { class: 'small' }, `${withUnit(w.demand.vcpu, 'vcpu', 1)} · ${withUnit(w.demand.memory_gib, 'memory_gib', 1)}`),
+      h('td', {}, h('a', { href: `#/why/${encodeURIComponent(w.id)}` }, t('why.link'))))),
+    { class: 'data' });
+}
+
+export const hostLink = (id) => (may.hosts() ? h('a', { href: `#/hosts/${id}` }, id) : id);
