@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -56,15 +57,15 @@ def prom_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 def _wait_for_history(url: str, seconds: float) -> None:
     """Until the first sample is `seconds` old: the quantile windows must lie wholly inside the data."""
-    deadline = time.monotonic() + seconds + 60
-    first: float | None = None
+    deadline = time.monotonic() + seconds + 60  # hang guard: the first scrape comes within a few seconds
+    ready_at: float | None = None  # the wall-clock time at which the samples span `seconds`
     while time.monotonic() < deadline:
-        if first is None:
+        if ready_at is None:
             r = requests.get(f"{url}/api/v1/query", params={"query": "timestamp(node_memory_MemTotal_bytes)"}, timeout=5)
             result = r.json()["data"]["result"]
             if result:
-                first = min(float(s["value"][1]) for s in result)
-        elif time.time() - first >= seconds:
+                ready_at = min(float(s["value"][1]) for s in result) + seconds
+        elif time.time() >= ready_at:
             return
         time.sleep(0.5)
     raise AssertionError(f"Prometheus at {url} gathered no {seconds:.0f} s of samples in time")
@@ -142,13 +143,32 @@ def test_a_query_prometheus_refuses_is_an_adapter_error_naming_the_query(prom_ur
 # ---------------------------------------------------------------- a Prometheus that does not answer
 
 
-def test_a_closed_port_is_an_adapter_error_at_once() -> None:
-    cfg = PrometheusConfig(url=f"http://127.0.0.1:{free_port()}", timeout_s=1.0, retries=2, backoff_s=0.05)
+@pytest.fixture
+def connects(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
+    """Every address urllib3 (under requests and the Prometheus client) opens a connection to, in order."""
+    import urllib3.util.connection
+
+    seen: list[tuple[str, int]] = []
+    real = urllib3.util.connection.create_connection
+
+    def counting(address: tuple[str, int], *args: Any, **kwargs: Any) -> socket.socket:
+        seen.append(address)
+        return real(address, *args, **kwargs)
+
+    monkeypatch.setattr(urllib3.util.connection, "create_connection", counting)
+    return seen
+
+
+def test_a_closed_port_is_an_adapter_error_at_once(connects: list[tuple[str, int]]) -> None:
+    """The first query's retries run out and the adapter stops: no further query knocks on the port."""
+    port = free_port()
+    cfg = PrometheusConfig(url=f"http://127.0.0.1:{port}", timeout_s=1.0, retries=2, backoff_s=0.05)
     end = datetime.now(timezone.utc)
     t0 = time.monotonic()
     with pytest.raises(AdapterError, match="did not answer"):
         PrometheusMetrics({"gz-gov": cfg}).utilisation("gz-gov", end - timedelta(hours=1), end)
-    assert time.monotonic() - t0 < 3
+    assert time.monotonic() - t0 < 3  # hang guard, ~30x the expected 0.1 s (one 0.1 s backoff)
+    assert connects == [("127.0.0.1", port)] * 3  # one query: the first try and its two retries
 
 
 def test_a_silent_server_times_out_into_an_adapter_error() -> None:
@@ -162,8 +182,19 @@ def test_a_silent_server_times_out_into_an_adapter_error() -> None:
         t0 = time.monotonic()
         with pytest.raises(AdapterError, match="did not answer.*(Timeout|timed out)"):
             PrometheusMetrics({"gz-gov": cfg}).utilisation("gz-gov", end - timedelta(hours=1), end)
-        # two attempts of 0.5 s and one short backoff; well under the sync interval
-        assert time.monotonic() - t0 < 3
+        # two attempts of 0.5 s; the default 10 s timeout would take 20 s
+        assert time.monotonic() - t0 < 10  # hang guard, 10x the expected 1 s
+        # the connections the kernel queued for the silent server: the first query's try and its one retry
+        silent.setblocking(False)
+        accepted = []
+        while True:
+            try:
+                accepted.append(silent.accept()[0])
+            except BlockingIOError:
+                break
+        for conn in accepted:
+            conn.close()
+        assert len(accepted) == 2
 
 
 # ---------------------------------------------------------------- through the registry and the service
@@ -187,22 +218,24 @@ def test_without_a_registry_every_cloud_keeps_the_simulated_metrics(service) -> 
     assert adapters.metrics_for("gz-gov") is adapters.simulated
 
 
-def test_an_unreachable_prometheus_marks_its_cloud_degraded(service, tmp_path: Path,
-                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_unreachable_prometheus_marks_its_cloud_degraded(service, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                             connects: list[tuple[str, int]]) -> None:
     from scheduler.core.models import Cloud
     from scheduler.core.registry import get_adapters
     from scheduler.core.utilisation import rollup_all
 
+    port = free_port()
     _use_registry(monkeypatch, tmp_path / "clouds.yaml", f"""
 clouds:
   gz-gov:
     adapter: simulated
-    prometheus: {{url: "http://127.0.0.1:{free_port()}", timeout_s: 0.5, retries: 0}}
+    prometheus: {{url: "http://127.0.0.1:{port}", timeout_s: 0.5, retries: 0}}
 """)
     adapters = get_adapters()
     t0 = time.monotonic()
     outcome = rollup_all({c: adapters.metrics_for(c) for c in ("gz-gov", "gy")}, 3600)
-    assert time.monotonic() - t0 < 30
+    assert time.monotonic() - t0 < 30  # hang guard, ~500x the expected 0.06 s
+    assert connects.count(("127.0.0.1", port)) == 1  # retries 0: one try, then the cloud is given up
     assert outcome["gy"] == "ok" and "did not answer" in outcome["gz-gov"]
     with service.session() as s:
         gov, gy = s.get(Cloud, "gz-gov"), s.get(Cloud, "gy")
