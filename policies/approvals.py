@@ -15,7 +15,6 @@ from typing import Any, NamedTuple, Protocol
 
 from policies.model import ApprovalRule, Policy
 
-SCOPE_KINDS = ("province", "city", "industry")
 # Each approval scope kind and the role that holds it (city and industry roles also need the cloud).
 SCOPE_ROLES = {"province": "province-operator", "city": "city-operator", "industry": "industry-operator"}
 FALLBACK_RULE = "no-rule-matched"

@@ -110,8 +110,6 @@ class CloudsRegistry:
     def prometheus(self) -> dict[str, PrometheusConfig]:
         return {c: e.prometheus for c, e in self.clouds.items() if e.prometheus is not None}
 
-    def served_by(self, adapter: str) -> list[CloudEntry]:
-        return [e for e in self.clouds.values() if e.adapter == adapter]
 
 
 def load_registry(path: str | Path) -> CloudsRegistry:

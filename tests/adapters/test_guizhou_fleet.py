@@ -122,7 +122,10 @@ def test_default_fleet_obeys_every_contract_rule(fleet: dict[str, Any]) -> None:
 def test_fleet_is_accepted_by_the_optimizer_parser(fleet: dict[str, Any]) -> None:
     from optimizer.fleet import parse_fleet
 
-    parse_fleet(fleet)
+    parsed = parse_fleet(fleet)
+    assert [h.id for h in parsed.hosts] == [h["id"] for h in fleet["hosts"]]
+    assert [w.id for w in parsed.workloads] == [w["id"] for w in fleet["workloads"]]
+    assert {w.id: w.host for w in parsed.workloads} == {w["id"]: w["host"] for w in fleet["workloads"]}
 
 
 def test_fleet_passes_the_optimizer_checker(fleet: dict[str, Any]) -> None:

@@ -17,7 +17,18 @@ def test_migrations_match_the_models(service) -> None:
 
 
 def test_upgrade_is_idempotent(service) -> None:
-    from scheduler.core.migrate import upgrade
+    """A second and third upgrade change nothing: still at head, same schema, no row lost."""
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import text
 
+    from scheduler.core.migrate import MIGRATIONS, upgrade
+
+    head = ScriptDirectory(str(MIGRATIONS)).get_current_head()
+    with engine_for(service.url).connect() as conn:
+        clouds = conn.execute(text("select count(*) from cloud")).scalar_one()
     upgrade()
     upgrade()
+    with engine_for(service.url).connect() as conn:
+        assert MigrationContext.configure(conn).get_current_revision() == head
+        assert conn.execute(text("select count(*) from cloud")).scalar_one() == clouds > 0
+        assert compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), SQLModel.metadata) == []
