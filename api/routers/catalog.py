@@ -1,7 +1,7 @@
 """The public data catalog: entries, changes and the compliance rule, objections, the catalog tenant.
 
 Every logged-in user reads the catalog (it is the directory all sharing starts from); writes are
-the owning department's admin's or the data authority's, checked in scheduler/catalog.py.
+the owning department's admin's or the data authority's, checked in scheduler/tenants/catalog.py.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Which adapter serves which cloud. One process keeps one adapter per configuration.
 
 Without QIANYUN_CLOUDS_FILE the simulated adapter serves every cloud and its metrics. With it, the
-clouds registry (scheduler/clouds_registry.py) hands clouds to an OpenStack deployment or a
+clouds registry (scheduler/core/clouds_registry.py) hands clouds to an OpenStack deployment or a
 Kubernetes cluster, and may give any cloud a Prometheus as its metrics source; the simulator serves
 the rest and stops reporting the clouds it gave away.
 """

@@ -3,7 +3,7 @@
 APScheduler fires one date job per pending job at its planned start; a periodic tick polls the
 running jobs, catches up on anything a stopped process missed, marks jobs late and plans the next
 occurrence of recurring job sets. A job that fails (after its retries) or is late makes the run
-re-plan what has not started (scheduler/jobs.py `replan`); the change is kept in the run's history.
+re-plan what has not started (scheduler/jobs/jobsets.py `replan`); the change is kept in the run's history.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ A job set is the contract's job-set document (times in schedule minutes) plus th
 run on and a recurrence. Each occurrence is a run: minute 0 is its anchor. The capacity a run is
 planned against is the job set's own limits, cut by the forecast of free room on its cloud, hour by
 hour: the cloud's capacity minus its p95 online use at that hour of day, minus a headroom. Dispatch
-(scheduler/dispatch.py) fires the jobs and calls `replan` when one fails or is late.
+(scheduler/jobs/dispatch.py) fires the jobs and calls `replan` when one fails or is late.
 """
 
 from __future__ import annotations
