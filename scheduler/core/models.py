@@ -85,6 +85,9 @@ class Workload(SQLModel, table=True):
     dr_rto_minutes: int = 240
     dr_rpo_minutes: int = 60  # data loss the system's owner accepts: how old its replica may be
     last_seen_at: datetime | None = timestamp_field(default=None, nullable=True)
+    # When the service itself last wrote host_id (the executor, registration): a sync whose inventory
+    # was read before this moment holds an older view of the placement and may not replace it.
+    placed_at: datetime | None = timestamp_field(default=None, nullable=True)
 
 
 

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Callable
 
-from sqlmodel import Session, select
+from sqlalchemy import or_, update
+from sqlmodel import Session, col, select
 
 from adapters.protocol import AdapterError, CloudAdapter, HostInfo, Inventory, WorkloadInfo
 from scheduler.core import audit, telemetry
-from scheduler.core.db import session_scope, utcnow
+from scheduler.core.db import as_utc, session_scope, utcnow
 from scheduler.core.models import Cloud, Department, Host, Workload
 
 log = logging.getLogger(__name__)
@@ -101,8 +103,13 @@ def _workload_values(w: WorkloadInfo, cloud: str) -> dict[str, Any]:
             **{r: float(w.demand.get(r, 0)) for r in ("vcpu", "memory_gib", "gpu", "storage_gib")}}
 
 
-def apply_inventory(session: Session, inv: Inventory, result: CloudSync) -> None:
+def apply_inventory(session: Session, inv: Inventory, result: CloudSync, read_at: datetime | None = None) -> None:
+    """Upsert what the cloud reported. `read_at` is when the inventory was asked for: a placement the
+    service wrote after that moment (`Workload.placed_at`) is newer knowledge than the inventory and is
+    kept, and a workload placed after it is not removed for being absent. The placement is written by a
+    conditional UPDATE, so a move recorded between this read and this write is never overwritten."""
     now = utcnow()
+    read_at = read_at or now
     hosts = {h.id: h for h in session.exec(select(Host).where(Host.cloud_id == inv.cloud))}
     for info in inv.hosts:
         values = _host_values(info)
@@ -132,12 +139,19 @@ def apply_inventory(session: Session, inv: Inventory, result: CloudSync) -> None
             session.add(Workload(id=info.id, last_seen_at=now, **values))
             result.added.append(info.id)
             continue
-        if row.host_id != info.host:
-            result.moved[info.id] = [row.host_id, info.host]
+        placement = {"host_id": values.pop("host_id"), "cloud_id": values.pop("cloud_id")}
         for k, v in values.items():
             setattr(row, k, v)
         row.last_seen_at = now
+        if (row.host_id, row.cloud_id) != (placement["host_id"], placement["cloud_id"]):
+            before = row.host_id
+            session.flush()
+            if _replace_placement(session, info.id, placement, read_at):
+                result.moved[info.id] = [before, placement["host_id"]]
+            session.refresh(row)
     for gone in workloads.values():
+        if gone.placed_at is not None and as_utc(gone.placed_at) > read_at:
+            continue  # placed by the service after this inventory was read: absent only from an old view
         session.delete(gone)
         result.removed.append(gone.id)
     session.flush()
@@ -146,6 +160,14 @@ def apply_inventory(session: Session, inv: Inventory, result: CloudSync) -> None
             w.host_id = None
         session.delete(gone_host)
         result.hosts_removed.append(gone_host.id)
+
+
+def _replace_placement(session: Session, workload_id: str, placement: dict[str, Any], read_at: datetime) -> bool:
+    """Compare-and-set: the cloud's view replaces the stored placement only if nobody wrote a newer one."""
+    stmt = (update(Workload).where(col(Workload.id) == workload_id)
+            .where(or_(col(Workload.placed_at).is_(None), col(Workload.placed_at) <= read_at))
+            .values(**placement).execution_options(synchronize_session=False))
+    return session.execute(stmt).rowcount == 1  # type: ignore[attr-defined]
 
 
 def _set_status(session: Session, cloud: Cloud, status: str, detail: str) -> None:
@@ -158,6 +180,7 @@ def _set_status(session: Session, cloud: Cloud, status: str, detail: str) -> Non
 def sync_cloud(session: Session, adapter: CloudAdapter, cloud_id: str) -> CloudSync:
     cloud = session.get(Cloud, cloud_id)
     assert cloud is not None
+    read_at = utcnow()  # before the call: whatever the service wrote after this is newer than the inventory
     try:
         health = adapter.health(cloud_id)
         inv = adapter.inventory(cloud_id)
@@ -169,7 +192,7 @@ def sync_cloud(session: Session, adapter: CloudAdapter, cloud_id: str) -> CloudS
         _set_status(session, cloud, "degraded", f"adapter error, last inventory kept: {exc}")
         return CloudSync(cloud_id, "degraded", error=str(exc))
     result = CloudSync(cloud_id, health.state)
-    apply_inventory(session, inv, result)
+    apply_inventory(session, inv, result, read_at)
     _set_status(session, cloud, health.state, health.detail)
     cloud.last_sync_at = utcnow()
     if result.changed:

@@ -28,6 +28,7 @@ from scheduler.core.registry import get_adapters
 from scheduler.plans.batching import Batch
 from scheduler.plans.lifecycle import ACTIVE_STATES, transition
 from scheduler.plans.models import Plan, PlanAction
+from scheduler.plans.reconcile import reconcile
 
 log = logging.getLogger(__name__)
 ACTOR = "system:executor"
@@ -99,6 +100,7 @@ def run_action(action_id: int) -> Outcome:
             if w is not None:
                 w.host_id = action.to_host
                 w.cloud_id = session.get(Host, action.to_host).cloud_id  # type: ignore[union-attr]
+                w.placed_at = utcnow()  # newer than any inventory read before now: a sync may not undo it
                 session.add(w)
         session.add(action)
         audit.record(session, ACTOR, f"plan.action.{action.state}", "plan", str(action.plan_id), None,
@@ -139,6 +141,7 @@ def run_plan(plan_id: int) -> str:
             batch = _next_batch(session, plan_id, phase, limits)
             if not batch:
                 done_state = "succeeded" if phase == "forward" else "rolled back"
+                reconcile(session, plan_id)
                 transition(session, plan, done_state, ACTOR, "every move done")
                 session.commit()
                 return done_state
@@ -149,6 +152,7 @@ def run_plan(plan_id: int) -> str:
             with Session(get_engine(), expire_on_commit=False) as session:
                 plan = session.get(Plan, plan_id)
                 step = session.get(PlanAction, failed[0].action_id)
+                reconcile(session, plan_id)
                 transition(session, plan, "failed", ACTOR,  # type: ignore[arg-type]
                            f"{phase} step {step.step} ({step.workload_id} to {step.to_host}) failed: {failed[0].error}")  # type: ignore[union-attr]
                 session.commit()

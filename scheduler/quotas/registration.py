@@ -109,7 +109,8 @@ def register(session: Session, actor: Actor, body: dict[str, Any]) -> Registrati
     w = Workload(id=wid, name=name.strip(), department_id=dept.id, cloud_id=cloud_id, host_id=placed.host, tier=tier,
                  city=dept.city, industry=dept.industry, classification=classification, mlps_level=mlps, **demand,
                  spread_group=spread, dr_protected=profile.protected, dr_priority=profile.priority,
-                 dr_rto_minutes=profile.rto_minutes, dr_rpo_minutes=profile.rpo_minutes, last_seen_at=utcnow())
+                 dr_rto_minutes=profile.rto_minutes, dr_rpo_minutes=profile.rpo_minutes, last_seen_at=utcnow(),
+                 placed_at=utcnow())
     session.add(w)
     session.flush()
     audit.record(session, actor.username, "workload.registered", "workload", wid, None,
