@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import insert, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from adapters.protocol import AdapterError, MetricsSource
 from scheduler.core.db import session_scope, utcnow
@@ -25,8 +25,14 @@ def rollup_cloud(session: Session, source: MetricsSource, cloud_id: str, window_
     end = utcnow()
     start = end - timedelta(seconds=window_s)
     rollups = source.utilisation(cloud_id, start, end)
+    # a subject's row is found wherever it was last seen: after a failover or a move across clouds the
+    # workload's row is carried over to this cloud, not inserted a second time
+    subjects = sorted({r.subject for r in rollups})
     existing = {(u.kind, u.subject, u.resource): u.id
                 for u in session.exec(select(Utilisation).where(Utilisation.cloud_id == cloud_id))}
+    for i in range(0, len(subjects), 500):
+        existing.update({(u.kind, u.subject, u.resource): u.id for u in session.exec(
+            select(Utilisation).where(col(Utilisation.subject).in_(subjects[i:i + 500])))})
     updates, inserts = [], []
     for r in rollups:
         values = {"kind": r.kind, "subject": r.subject, "resource": r.resource, "cloud_id": cloud_id,
