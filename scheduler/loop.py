@@ -30,6 +30,8 @@ def run_sync() -> None:
     """Inventory of every cloud; then department quotas carried to the clouds that enforce their own."""
     adapters = get_adapters()
     sync_all(adapters.all())
+    with session_scope() as session:  # a tenant service a transient cloud error left unplaced is placed now
+        scheduler.tenants.platform.ensure(session)
     if adapters.real:
         from scheduler.quotas import push as quota_push
 

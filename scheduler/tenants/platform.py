@@ -10,6 +10,7 @@ the compliance scan: when dispatch starts its `scan` job, the scan runs.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -76,6 +77,26 @@ TENANTS: tuple[Tenant, ...] = (
 BY_MODULE = {t.module: t for t in TENANTS}
 
 
+TRANSIENT = (502, 503)  # the cloud refused or did not answer: worth another try, unlike a full quota
+RETRY_DELAYS_S = (0.5, 1.0, 2.0)
+
+
+def _register_with_retries(session: Session, body: dict[str, Any]) -> str | None:
+    """Register one service; a transient cloud error is tried again after a short wait. What still
+    fails is reported, and the next inventory sync's `ensure` tries it again."""
+    for delay in (*RETRY_DELAYS_S, None):
+        try:
+            with session.begin_nested():
+                quotas.register(session, ACTOR, body)
+            return None
+        except Refusal as exc:
+            if exc.status not in TRANSIENT or delay is None:
+                return exc.message
+            log.info("data platform tenant: %s: %s; again in %.1f s", body["name"], exc.message, delay)
+            time.sleep(delay)
+    return None
+
+
 def ensure(session: Session) -> list[str]:
     """Create the tenants' departments, quotas, services and job sets where missing; return what failed."""
     from scheduler.core.registry import get_adapters
@@ -91,15 +112,13 @@ def ensure(session: Session) -> list[str]:
                 name = f"{svc.name}-{k}"
                 if name in have:
                     continue
-                try:
-                    with session.begin_nested():
-                        quotas.register(session, ACTOR, {
-                            "department": t.department, "cloud": CLOUD, "name": name, "classification": "internal",
-                            "mlps_level": 3, "spread_group": f"{t.department}/{svc.name}",
-                            "demand": {"vcpu": svc.vcpu, "memory_gib": svc.memory_gib, "gpu": 0,
-                                       "storage_gib": svc.storage_gib}})
-                except Refusal as exc:
-                    problems.append(f"{t.module}: {name} not placed: {exc.message}")
+                body = {"department": t.department, "cloud": CLOUD, "name": name, "classification": "internal",
+                        "mlps_level": 3, "spread_group": f"{t.department}/{svc.name}",
+                        "demand": {"vcpu": svc.vcpu, "memory_gib": svc.memory_gib, "gpu": 0,
+                                   "storage_gib": svc.storage_gib}}
+                problem = _register_with_retries(session, body)
+                if problem:
+                    problems.append(f"{t.module}: {name} not placed: {problem}")
         named = {js.name for js in session.exec(select(JobSet).where(JobSet.department_id == t.department))}
         for spec in t.jobsets:
             if spec["name"] in named:

@@ -63,3 +63,58 @@ def test_the_catalog_tenants_scan_job_runs_the_compliance_scan(client, dp) -> No
     with session_scope() as s:
         scans = s.exec(select(ComplianceScan)).all()
         assert [x.actor for x in scans] == ["system:compliance-scan"], started
+
+
+def test_a_transient_cloud_error_at_first_placement_is_tried_again(service, monkeypatch) -> None:
+    """The province cloud refuses the first placements (as a cloud briefly unreachable does): the
+    services are placed all the same, and a cloud down for longer leaves them to the next `ensure`."""
+    from adapters.protocol import AdapterError
+    from scheduler.core.db import session_scope
+    from scheduler.core.models import Workload
+    from scheduler.core.registry import get_adapters
+    from scheduler.tenants import platform
+
+    monkeypatch.setattr(platform, "RETRY_DELAYS_S", (0.0, 0.0, 0.0))
+    adapter = get_adapters().for_cloud(platform.CLOUD)
+    real_place, refusals = adapter.place, {"left": 2}
+
+    def flaky_place(info, host):  # type: ignore[no-untyped-def]
+        if refusals["left"] > 0:
+            refusals["left"] -= 1
+            raise AdapterError("connection refused")
+        return real_place(info, host)
+
+    monkeypatch.setattr(adapter, "place", flaky_place)
+    with session_scope() as s:
+        assert platform.ensure(s) == []
+    assert refusals["left"] == 0
+    wanted = sum(svc.replicas for t in platform.TENANTS for svc in t.services)
+    with session_scope() as s:
+        placed = s.exec(select(Workload).where(Workload.department_id.startswith("dp-"))).all()  # type: ignore[union-attr]
+        assert len(placed) == wanted and all(w.host_id for w in placed)
+
+
+def test_services_a_long_outage_left_unplaced_are_placed_by_the_next_ensure(service, monkeypatch) -> None:
+    from adapters.protocol import AdapterError
+    from scheduler.core.db import session_scope
+    from scheduler.core.models import Workload
+    from scheduler.core.registry import get_adapters
+    from scheduler.tenants import platform
+
+    monkeypatch.setattr(platform, "RETRY_DELAYS_S", (0.0,))
+    adapter = get_adapters().for_cloud(platform.CLOUD)
+    real_place = adapter.place
+
+    def down(info, host):  # type: ignore[no-untyped-def]
+        raise AdapterError("connection refused")
+
+    monkeypatch.setattr(adapter, "place", down)
+    with session_scope() as s:
+        problems = platform.ensure(s)
+    wanted = sum(svc.replicas for t in platform.TENANTS for svc in t.services)
+    assert len(problems) == wanted and all("not placed" in p for p in problems)
+    monkeypatch.setattr(adapter, "place", real_place)
+    with session_scope() as s:
+        assert platform.ensure(s) == []
+        placed = s.exec(select(Workload).where(Workload.department_id.startswith("dp-"))).all()  # type: ignore[union-attr]
+        assert len(placed) == wanted
