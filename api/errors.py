@@ -11,6 +11,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from scheduler.core.refusal import Refusal
 
@@ -33,6 +34,12 @@ def install(app: FastAPI) -> None:
         first = errors[0] if errors else {"field": None, "message": "invalid request"}
         return JSONResponse({"detail": f"{first['field']}: {first['message']}", "field": first["field"], "errors": errors},
                             status_code=422)
+
+    @app.exception_handler(PoolTimeout)
+    async def _busy(_: Request, exc: PoolTimeout) -> JSONResponse:
+        # every connection of the API's pool stayed busy for db_pool_timeout_s: come back shortly
+        return JSONResponse({"detail": "the service is busy; try again in a moment", "field": None}, status_code=503,
+                            headers={"Retry-After": "1"})
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:

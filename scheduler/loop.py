@@ -30,12 +30,12 @@ def run_sync() -> None:
     """Inventory of every cloud; then department quotas carried to the clouds that enforce their own."""
     adapters = get_adapters()
     sync_all(adapters.all())
-    with session_scope() as session:  # a tenant service a transient cloud error left unplaced is placed now
+    with session_scope(background=True) as session:  # a tenant service a transient cloud error left unplaced is placed now
         scheduler.tenants.platform.ensure(session)
     if adapters.real:
         from scheduler.quotas import push as quota_push
 
-        with session_scope() as session:
+        with session_scope(background=True) as session:
             for result in quota_push.push_all(session, adapters.real):
                 for problem in result.problems:
                     log.warning("quota push: %s", problem)
@@ -43,7 +43,7 @@ def run_sync() -> None:
 
 def run_metrics() -> None:
     adapters = get_adapters()
-    with session_scope() as session:
+    with session_scope(background=True) as session:
         clouds = [c.id for c in session.exec(select(Cloud)) if c.status != "failed"]
     rollup_all({c: adapters.metrics_for(c) for c in clouds}, get_settings().metrics_window_s)
 
@@ -53,7 +53,7 @@ def run_scheduled_proposal(spec: dict[str, Any]) -> int | None:
     from scheduler import plans
     from scheduler.plans import executor
 
-    with session_scope() as session:
+    with session_scope(background=True) as session:
         plan = plans.propose(session, plans.SYSTEM, spec.get("kind", "rebalance"), spec["scope"],
                              spec.get("objective", "consolidate"), spec.get("max_migrations"))
         approved = plans.auto_approve(session, plan)
@@ -70,7 +70,7 @@ def run_scheduled_drill(spec: dict[str, Any]) -> int | None:
     from scheduler import plans
     from scheduler.dr import drills
 
-    with session_scope() as session:
+    with session_scope(background=True) as session:
         run = drills.tabletop if spec.get("mode", "tabletop") == "tabletop" else drills.start_live
         drill = run(session, plans.SYSTEM, list(spec["clouds"]), spec["cron"])
         drill_id, live = drill.id, drill.mode == "live"
@@ -83,7 +83,7 @@ def run_quota_expiry() -> None:
     """Approved quota requests past their expiry give their quota back."""
     from scheduler.quotas.requests import expire_due
 
-    with session_scope() as session:
+    with session_scope(background=True) as session:
         expire_due(session)
 
 

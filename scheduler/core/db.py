@@ -1,4 +1,9 @@
-"""Engine and sessions: SQLite (WAL) by default, PostgreSQL by URL; one engine per URL per process."""
+"""Engine and sessions: SQLite (WAL) by default, PostgreSQL by URL.
+
+Two engines per URL per process, each with its own pool: one for API requests, whose requests wait
+at most `db_pool_timeout_s` for a connection (then the API answers 503), and one for the background
+work (plan runner, drills, sync, metrics, dispatch), which no request load can take connections from.
+"""
 
 from __future__ import annotations
 
@@ -26,9 +31,16 @@ def as_utc(value: datetime | None) -> datetime | None:
 
 
 @lru_cache
-def engine_for(url: str) -> Engine:
+def engine_for(url: str, background: bool = False) -> Engine:
+    settings = get_settings()
+    if background:
+        pool = {"pool_size": settings.db_background_pool_size, "max_overflow": settings.db_background_pool_size,
+                "pool_timeout": 60}
+    else:
+        pool = {"pool_size": settings.db_pool_size, "max_overflow": settings.db_max_overflow,
+                "pool_timeout": settings.db_pool_timeout_s}
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **pool)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
@@ -39,17 +51,24 @@ def engine_for(url: str) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(url, pool_pre_ping=True, **pool)
 
 
 def get_engine() -> Engine:
+    """The API's engine."""
     return engine_for(get_settings().database_url)
 
 
+def get_background_engine() -> Engine:
+    """The background work's engine: its own pool, never waiting behind API requests."""
+    return engine_for(get_settings().database_url, background=True)
+
+
 @contextmanager
-def session_scope() -> Iterator[Session]:
-    """A session that commits on success and rolls back on any error, so nothing is half-written."""
-    with Session(get_engine(), expire_on_commit=False) as session:
+def session_scope(background: bool = False) -> Iterator[Session]:
+    """A session that commits on success and rolls back on any error, so nothing is half-written.
+    Background work passes `background=True` to use its own pool."""
+    with Session(get_background_engine() if background else get_engine(), expire_on_commit=False) as session:
         try:
             yield session
             session.commit()

@@ -48,6 +48,13 @@ class Settings(BaseSettings):
     jobs_max_attempts: int = Field(default=2, ge=1, description="runs of a failing job before it and its successors fail")
 
     page_size_max: int = Field(default=1000, ge=1)
+    db_pool_size: int = Field(default=10, ge=1, le=200, description="database connections kept open for API requests")
+    db_max_overflow: int = Field(default=20, ge=0, le=500, description="extra API connections under a burst")
+    db_pool_timeout_s: float = Field(default=5.0, gt=0, le=60, description=(
+        "how long an API request waits for a connection before it is answered 503 with Retry-After"))
+    db_background_pool_size: int = Field(default=8, ge=2, le=100, description=(
+        "connections of the background engine (plan runner, drills, sync, metrics, dispatch): never shared with "
+        "API requests, so no request load can starve the work that acts on the clouds"))
     demo_credentials_path: str = Field(default="qianyun-demo-users.txt")
 
 

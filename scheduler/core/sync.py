@@ -204,12 +204,12 @@ def sync_all(adapters: list[CloudAdapter]) -> list[CloudSync]:
     """One transaction per cloud, so one cloud's failure never rolls back another's sync."""
     results: list[CloudSync] = []
     for adapter in adapters:
-        with session_scope() as session:
+        with session_scope(background=True) as session:
             sync_catalogue(session, adapter)
         for info in adapter.clouds():
-            with session_scope() as session:
+            with session_scope(background=True) as session:
                 results.append(sync_cloud(session, adapter, info.id))
     for hook in _after_sync:
-        with session_scope() as session:
+        with session_scope(background=True) as session:
             hook(session)
     return results

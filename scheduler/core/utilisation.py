@@ -57,7 +57,7 @@ def rollup_all(sources: dict[str, MetricsSource], window_s: int) -> dict[str, st
     """Per cloud, 'ok' or the error; a metrics error marks the cloud degraded like a sync error."""
     outcome: dict[str, str] = {}
     for cloud_id, source in sources.items():
-        with session_scope() as session:
+        with session_scope(background=True) as session:
             try:
                 rollup_cloud(session, source, cloud_id, window_s)
                 outcome[cloud_id] = "ok"

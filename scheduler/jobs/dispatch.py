@@ -155,11 +155,11 @@ def tick_run(session: Session, run: JobRun, now: datetime | None = None) -> list
 
 def tick(now: datetime | None = None) -> None:
     """The periodic pass: every open run, then the next occurrence of recurring job sets."""
-    with session_scope() as session:
+    with session_scope(background=True) as session:
         ids = [r.id for r in session.exec(select(JobRun).where(col(JobRun.state).in_(["planned", "running"])))]
     for run_id in ids:
         try:
-            with session_scope() as session:
+            with session_scope(background=True) as session:
                 run = session.get(JobRun, run_id)
                 if run is not None:
                     tick_run(session, run, now)
@@ -172,7 +172,7 @@ def plan_due_runs(now: datetime | None = None) -> list[int]:
     """Recurring job sets whose last run has begun get their next run planned."""
     now = now or utcnow()
     planned = []
-    with session_scope() as session:
+    with session_scope(background=True) as session:
         for js in session.exec(select(JobSet).where(JobSet.active == True, col(JobSet.recurrence).is_not(None))):  # noqa: E712
             last = jobs.latest_run(session, js.id)  # type: ignore[arg-type]
             if last is not None and as_utc(last.anchor) > now:  # type: ignore[operator]
@@ -187,7 +187,7 @@ def plan_due_runs(now: datetime | None = None) -> list[int]:
 
 def fire(data_job_id: int) -> None:
     """The date job of one data-zone job: a tick of its run, at its planned start."""
-    with session_scope() as session:
+    with session_scope(background=True) as session:
         d = session.get(DataJob, data_job_id)
         run = session.get(JobRun, d.run_id) if d is not None else None
         if run is not None and run.state in ("planned", "running"):
@@ -206,11 +206,11 @@ def schedule_run(session: Session, run: JobRun) -> None:
 
 def refresh_forecasts() -> None:
     """Hourly: the p95-by-hour load of every cloud an active job set is planned on."""
-    with session_scope() as session:
+    with session_scope(background=True) as session:
         clouds = {js.cloud_id for js in session.exec(select(JobSet).where(JobSet.active == True))}  # noqa: E712
     for c in clouds:
         try:
-            with session_scope() as session:
+            with session_scope(background=True) as session:
                 jobs.refresh_forecast(session, get_adapters().metrics_for(c), c)
         except AdapterError as exc:
             log.warning("forecast for %s failed: %s", c, exc)
@@ -223,6 +223,6 @@ def install(sched: Any) -> None:
     s = get_settings()
     sched.add_job(tick, "interval", seconds=s.jobs_tick_s, id="jobs-dispatch")
     sched.add_job(refresh_forecasts, "interval", hours=1, id="jobs-forecast")
-    with session_scope() as session:
+    with session_scope(background=True) as session:
         for run in session.exec(select(JobRun).where(col(JobRun.state).in_(["planned", "running"]))):
             schedule_run(session, run)
