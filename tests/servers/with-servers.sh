@@ -40,7 +40,9 @@ if ls -d /usr/lib/postgresql/*/bin >/dev/null 2>&1; then
   echo "PostgreSQL for the tests: $QIANYUN_TEST_POSTGRES_URL"
 fi
 if [ "$(id -u)" = 0 ]; then
-  QIANYUN_TEST_OPENSTACK_CLOUDS=$(bash tests/servers/openstack.sh start "$state/openstack" | tail -n 1)
+  # a cold start takes 30-60 s on an idle 2-core machine; the limit leaves room for a loaded one
+  QIANYUN_TEST_OPENSTACK_CLOUDS=$(QIANYUN_OS_START_TIMEOUT=${QIANYUN_OS_START_TIMEOUT:-900} \
+    bash tests/servers/openstack.sh start "$state/openstack" | tail -n 1)
   export QIANYUN_TEST_OPENSTACK_CLOUDS
   echo "OpenStack for the tests: $QIANYUN_TEST_OPENSTACK_CLOUDS"
 fi
