@@ -12,6 +12,7 @@ from sqlalchemy import func, text
 from sqlmodel import Session, select
 
 from api import errors
+from api.guard import InputGuard
 from api.routers import (
     audit,
     auth,
@@ -56,6 +57,7 @@ def create_app() -> FastAPI:
     app = FastAPI(title="Qianyun (黔云)", version="0.1.0", lifespan=lifespan,
                   description="Unified scheduling and tiered control for Guizhou's integrated public cloud.")
     errors.install(app)
+    app.add_middleware(InputGuard)
     for module in (auth, clouds, hosts, workloads, departments, plans, policy, audit, drills, jobsets, quotas,
                    catalog, sharing, opendata):
         app.include_router(module.router)

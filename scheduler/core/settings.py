@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     jobs_max_attempts: int = Field(default=2, ge=1, description="runs of a failing job before it and its successors fail")
 
     page_size_max: int = Field(default=1000, ge=1)
+    max_body_bytes: int = Field(default=1_048_576, ge=1024, le=256 * 1_048_576, description=(
+        "the largest request body the API reads; a larger one is answered 413 before it is parsed"))
     db_pool_size: int = Field(default=10, ge=1, le=200, description="database connections kept open for API requests")
     db_max_overflow: int = Field(default=20, ge=0, le=500, description="extra API connections under a burst")
     db_pool_timeout_s: float = Field(default=5.0, gt=0, le=60, description=(
