@@ -6,10 +6,10 @@ Resources are columns, not a JSON bag, so quotas and filters can be computed in 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, TypeDecorator, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from scheduler.core.db import utcnow
@@ -17,8 +17,24 @@ from scheduler.core.db import utcnow
 RESOURCES: tuple[str, ...] = ("vcpu", "memory_gib", "gpu", "storage_gib")
 
 
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timestamp that always comes back aware, in UTC: SQLite hands back naive datetimes, and a
+    response without a time zone breaks the OpenAPI `date-time` format clients rely on."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return value.astimezone(UTC) if value is not None and value.tzinfo is not None else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
 def timestamp_field(**kw: Any) -> Any:
-    return Field(sa_type=DateTime(timezone=True), **kw)  # type: ignore[call-overload]
+    return Field(sa_type=UtcDateTime, **kw)  # type: ignore[call-overload]
 
 
 
