@@ -2,7 +2,8 @@
 
 Each event's hash covers its own fields and the previous event's hash, so changing, removing or
 reordering any row breaks every link after it; `verify` walks the chain and names the first break.
-Appends lock the single `audit_head` row, which serialises writers on SQLite and PostgreSQL alike.
+Appends take the write lock on the single `audit_head` row before reading it, which serialises
+writers on SQLite and PostgreSQL alike.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlalchemy import update
+from sqlmodel import Session, col, select
 
 from scheduler.core.db import as_utc, utcnow
 from scheduler.core.models import AuditEvent, AuditHead
@@ -42,10 +44,16 @@ def _jsonable(value: Any) -> Any:
 def record(session: Session, actor: str, action: str, entity: str, entity_id: str,
            before: Any = None, after: Any = None) -> AuditEvent:
     """Append one event in the caller's transaction: it commits or rolls back with the change."""
-    head = session.exec(select(AuditHead).where(AuditHead.id == 1).with_for_update()).first()
-    if head is None:
-        head = AuditHead(id=1, last_id=0, last_hash=GENESIS)
-        session.add(head)
+    # Take the write lock before the head is read: a no-op UPDATE of the head row holds the row lock on
+    # PostgreSQL and starts the write transaction on SQLite (where FOR UPDATE does nothing), so two
+    # appends can never read the same head and fork the chain.
+    bumped = session.execute(update(AuditHead).where(col(AuditHead.id) == 1)
+                             .values(last_id=AuditHead.last_id).execution_options(synchronize_session=False))
+    if bumped.rowcount == 0:  # type: ignore[attr-defined]  # the very first event
+        session.add(AuditHead(id=1, last_id=0, last_hash=GENESIS))
+        session.flush()
+    head = session.exec(select(AuditHead).where(AuditHead.id == 1).with_for_update()
+                        .execution_options(populate_existing=True)).one()
     at = utcnow()
     before, after = _jsonable(before), _jsonable(after)
     event = AuditEvent(at=at, actor=actor, action=action, entity=entity, entity_id=entity_id,

@@ -66,3 +66,24 @@ def test_an_event_rolled_back_with_its_change_leaves_no_trace(service) -> None:
     with service.session() as session:
         assert len(session.exec(select(AuditEvent)).all()) == before
         assert audit.verify(session).intact
+
+
+def test_parallel_appends_never_fork_the_chain(service) -> None:
+    """Many writers at once (the issue saw 200 parallel failed logins fork it on SQLite): each event
+    links to a different predecessor and the whole chain verifies."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from scheduler.core.db import session_scope
+
+    def one(i: int) -> None:
+        with session_scope() as session:
+            session.exec(select(AuditEvent.id).limit(1)).first()  # a read first, as a login does
+            audit.record(session, f"user{i}", "auth.login-refused", "user", f"user{i}")
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        list(pool.map(one, range(120)))
+    with service.session() as session:
+        prevs = [e.prev_hash for e in session.exec(select(AuditEvent))]
+        assert len(prevs) == len(set(prevs))  # no two events share a predecessor
+        v = audit.verify(session)
+    assert v.intact, v
