@@ -7,9 +7,12 @@ signed with a key every replica shares through the database.
 
 from __future__ import annotations
 
+import os
 import secrets
+import stat
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 import jwt
 from pwdlib import PasswordHash
@@ -17,7 +20,7 @@ from sqlmodel import Session, select
 
 from scheduler.core import audit
 from scheduler.core.db import utcnow
-from scheduler.core.models import Cloud, Department, ServiceSetting, User
+from scheduler.core.models import Cloud, Department, User
 from scheduler.core.settings import get_settings
 
 ROLES: dict[str, str | None] = {
@@ -100,17 +103,35 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
     return user
 
 
-def signing_key(session: Session) -> str:
-    """The configured key, or one made once and kept in the database for every replica."""
-    configured = get_settings().secret_key
-    if configured:
-        return configured
-    row = session.get(ServiceSetting, "jwt_key")
-    if row is None:
-        row = ServiceSetting(key="jwt_key", value=secrets.token_urlsafe(48))
-        session.add(row)
-        session.commit()
-    return row.value
+class KeyFileError(RuntimeError):
+    """The signing key file is unsafe or unreadable: the service refuses to start rather than sign with it."""
+
+
+def signing_key(session: Session | None = None) -> str:
+    """The configured key (QIANYUN_SECRET_KEY), else the key file (QIANYUN_SECRET_KEY_FILE), made once
+    with mode 0600. Never in the database: whoever can read the database must not be able to forge a
+    token. Replicas share the key through the same variable or file."""
+    settings = get_settings()
+    if settings.secret_key:
+        return settings.secret_key
+    return _key_from_file(Path(settings.secret_key_file))
+
+
+def _key_from_file(path: Path) -> str:
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        mode = stat.S_IMODE(path.stat().st_mode)
+        if mode & 0o077:
+            raise KeyFileError(f"{path} is readable by others (mode {mode:o}); chmod 600 it") from None
+        key = path.read_text().strip()
+        if len(key) < 32:
+            raise KeyFileError(f"{path} holds no usable key (at least 32 characters)")
+        return key
+    key = secrets.token_urlsafe(48)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key + "\n")
+    return key
 
 
 def issue_token(session: Session, user: User) -> str:
@@ -126,11 +147,13 @@ class TokenError(ValueError):
 
 def read_token(session: Session, token: str) -> User:
     try:
-        claims = jwt.decode(token, signing_key(session), algorithms=["HS256"], options={"require": ["exp", "sub"]})
+        claims = jwt.decode(token, signing_key(session), algorithms=["HS256"], options={"require": ["exp", "iat", "sub"]})
     except jwt.ExpiredSignatureError as exc:
         raise TokenError("token expired; log in again") from exc
     except jwt.PyJWTError as exc:
         raise TokenError("token invalid") from exc
+    if claims["exp"] - claims["iat"] > get_settings().token_minutes * 60 + 5:
+        raise TokenError("token lives longer than the service allows; log in again")
     user = session.exec(select(User).where(User.username == claims["sub"])).first()
     if user is None or user.disabled:
         raise TokenError("token names no active user")

@@ -7,10 +7,13 @@ work (plan runner, drills, sync, metrics, dispatch), which no request load can t
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
+from pathlib import Path
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -49,9 +52,20 @@ def engine_for(url: str, background: bool = False) -> Engine:
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
+            _owner_only(engine.url.database)
 
         return engine
     return create_engine(url, pool_pre_ping=True, **pool)
+
+
+def _owner_only(database: str | None) -> None:
+    """The database holds accounts and the audit trail: its files are the service owner's alone."""
+    if not database or database == ":memory:":
+        return
+    for suffix in ("", "-wal", "-shm"):
+        path = Path(database + suffix)
+        if path.exists() and stat.S_IMODE(path.stat().st_mode) & 0o077:
+            os.chmod(path, 0o600)
 
 
 def get_engine() -> Engine:

@@ -13,7 +13,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="QIANYUN_", extra="ignore")
 
     database_url: str = Field(default="sqlite:///qianyun.db", description="SQLAlchemy URL; default a SQLite file in the working folder")
-    secret_key: str | None = Field(default=None, description="JWT signing key; generated and kept in the database when unset")
+    secret_key: str | None = Field(default=None, description="JWT signing key; when unset, the key file's")
+    secret_key_file: str = Field(default="qianyun-secret.key", description=(
+        "the JWT signing key's file, made once with mode 0600 when missing; refused if others may read it"))
     token_minutes: int = Field(default=60, ge=1, le=24 * 60)
 
     adapter: str = Field(default="simulated", description="adapter for the clouds (the embedded default: simulated)")

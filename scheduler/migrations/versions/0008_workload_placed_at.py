@@ -1,15 +1,15 @@
 """workload.placed_at: when the service last wrote a workload's placement, so a sync that read the
 cloud before that moment cannot overwrite it with an older view
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-06 04:45:00
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007"
-down_revision = "0006"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
