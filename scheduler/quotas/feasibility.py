@@ -19,18 +19,36 @@ from scheduler.core.settings import get_settings
 from scheduler.quotas.ledger import EPS, Amounts, allottable, allowed_clouds, describe, rounded, standings, zero
 
 
-def _phantoms(dept: Department, unused: Amounts, size: Amounts, tag: str) -> list[dict[str, Any]]:
-    """Unused quota as workloads of at most the policy's phantom size, as the department would start them."""
-    n = max([math.ceil(unused[r] / size[r] - EPS) for r in RESOURCES if size[r] > 0 and unused[r] > EPS] or [0])
-    if n == 0:
+MAX_PHANTOMS = 400  # per department and kind: a huge quota is placed in coarser pieces rather than thousands
+
+
+def _gpu_pieces(total: float, size: float) -> list[float]:
+    """GPU quota in whole GPUs, `size` at a time (more if that would make over MAX_PHANTOMS pieces); the
+    fraction of a GPU left over where the quota is not whole is one piece of its own."""
+    if total <= EPS:
         return []
-    n = min(n, 400)  # a huge quota is placed in coarser pieces rather than thousands of phantoms
-    each = {r: unused[r] / n for r in RESOURCES}
+    units = math.floor(total + EPS)
+    step = max(1, math.floor(size + EPS), math.ceil(units / MAX_PHANTOMS))
+    out = [float(step)] * (units // step) + ([float(units % step)] if units % step else [])
+    rest = total - units
+    return out + ([rest] if rest > EPS else [])
+
+
+def _phantoms(dept: Department, unused: Amounts, size: Amounts, tag: str) -> list[dict[str, Any]]:
+    """Unused quota as workloads of at most the policy's phantom size, as the department would start them.
+
+    GPUs are placeholders of their own, in whole GPUs: spread evenly over every placeholder they became
+    slivers that only GPU hosts take, and the CPU and memory riding on them found no room (issue 22)."""
+    shared = [r for r in RESOURCES if r != "gpu"]
+    n = max([math.ceil(unused[r] / size[r] - EPS) for r in shared if size[r] > 0 and unused[r] > EPS] or [0])
+    n = min(n, MAX_PHANTOMS)
+    demands = [{**{r: unused[r] / n for r in shared}, "gpu": 0.0} for _ in range(n)]
+    demands += [{**{r: 0.0 for r in shared}, "gpu": g} for g in _gpu_pieces(unused["gpu"], size["gpu"])]
     tier = dept.level if dept.level in ("province", "city", "county") else "city"
     return [{"id": f"~{tag}:{dept.id}:{i}", "department": dept.id, "tier": tier, "city": dept.city,
-             "industry": dept.industry, "classification": "internal", "mlps_level": 1, "demand": each, "host": None,
+             "industry": dept.industry, "classification": "internal", "mlps_level": 1, "demand": d, "host": None,
              "spread_group": None, "pinned": False, "role": "primary",
-             "dr": {"protected": False, "priority": 3, "rto_minutes": 240}} for i in range(n)]
+             "dr": {"protected": False, "priority": 3, "rto_minutes": 240}} for i, d in enumerate(demands)]
 
 
 @dataclass

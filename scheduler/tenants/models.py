@@ -56,6 +56,15 @@ class CatalogChange(SQLModel, table=True):
 
 
 
+class ObjectionClient(SQLModel, table=True):
+    """A client address (hashed) that has raised a public objection. Its row is locked (an upsert)
+    before the address's hourly count is taken, so a burst from one address is counted one at a time."""
+
+    __tablename__ = "objection_client"
+    client_hash: str = Field(primary_key=True)
+    last_at: datetime = timestamp_field(default_factory=utcnow)
+
+
 class CatalogObjection(SQLModel, table=True):
     """A dispute of a catalog entry (by a user) or of a published data set (by the public).
 

@@ -15,6 +15,8 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from scheduler.core import audit
@@ -22,9 +24,10 @@ from scheduler.core.accounts import Actor
 from scheduler.core.db import as_utc, utcnow
 from scheduler.core.refusal import Refusal
 from scheduler.tenants.catalog import EDITABLE, departments_of, get, may_maintain
-from scheduler.tenants.models import CatalogEntry, CatalogObjection
+from scheduler.tenants.models import CatalogEntry, CatalogObjection, ObjectionClient
 
 PUBLIC_PER_HOUR = 5
+RETRY_AFTER_S = 3600
 TEXT_MIN, TEXT_MAX = 10, 2000
 PUBLIC_ACTOR = "public"
 RESOLUTIONS = ("upheld", "dismissed")
@@ -60,6 +63,17 @@ def raise_by_user(session: Session, actor: Actor, entry_id: int, body: Any) -> C
     return o
 
 
+def _lock_client(session: Session, client_hash: str) -> None:
+    """Hold the address's row until the transaction ends: the count and the insert that follow are then
+    serialised per address. An upsert locks on both databases: PostgreSQL locks the row (a concurrent
+    upsert of it waits for the commit, and its next statement sees what was committed); SQLite takes its
+    write lock with this first write, so the count that follows is the newest."""
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = insert(ObjectionClient).values(client_hash=client_hash, last_at=utcnow())
+    session.execute(stmt.on_conflict_do_update(index_elements=["client_hash"], set_={"last_at": stmt.excluded.last_at}))
+
+
 def raise_by_public(session: Session, client: str, body: Any) -> tuple[CatalogObjection, str]:
     """A public objection to a published data set; returns it and its access token (shown once)."""
     if not isinstance(body, dict):
@@ -78,12 +92,13 @@ def raise_by_public(session: Session, client: str, body: Any) -> tuple[CatalogOb
     if not isinstance(contact, str) or len(contact) > 200:
         raise Refusal(422, "contact", "text of at most 200 characters")
     client_hash = _hash("client:" + client)
+    _lock_client(session, client_hash)
     since = utcnow() - timedelta(hours=1)
     recent = session.exec(select(func.count()).select_from(CatalogObjection).where(
         CatalogObjection.client_hash == client_hash, col(CatalogObjection.created_at) >= since)).one()
     if recent >= PUBLIC_PER_HOUR:
         raise Refusal(429, None, f"at most {PUBLIC_PER_HOUR} objections an hour from one address; "
-                                           "please try again later")
+                                 "please try again later", headers={"Retry-After": str(RETRY_AFTER_S)})
     token = secrets.token_urlsafe(24)
     o = CatalogObjection(entry_id=entry.id, source="public", text=text, contact=contact.strip(),  # type: ignore[arg-type]
                          token_hash=_hash(token), client_hash=client_hash)
