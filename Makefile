@@ -35,4 +35,4 @@ _pytest:
 	@$(PYTEST)
 
 clean:
-	rm -rf $(VENV) *.egg-info qianyun.db* qianyun-sim.db* qianyun-demo-users.txt
+	rm -rf $(VENV) *.egg-info qianyun.db* qianyun-sim.db* qianyun-demo-users.txt qianyun-secret.key

@@ -52,7 +52,7 @@ def test_forged_and_expired_tokens_are_refused(client) -> None:
 
     import os
     expired = jwt.encode({"sub": "carol", "role": "province-operator", "scope": None,
-                          "exp": utcnow() - timedelta(minutes=1)}, os.environ["QIANYUN_SECRET_KEY"], algorithm="HS256")
+                          "iat": utcnow() - timedelta(minutes=61), "exp": utcnow() - timedelta(minutes=1)}, os.environ["QIANYUN_SECRET_KEY"], algorithm="HS256")
     r = client.get("/api/v1/clouds", headers={"Authorization": f"Bearer {expired}"})
     assert r.status_code == 401 and "expired" in r.json()["detail"]
 
