@@ -22,7 +22,9 @@ def login(session: SessionDep, form: Annotated[OAuth2PasswordRequestForm, Depend
     user = authenticate(session, form.username, form.password)
     if user is None:
         telemetry.LOGINS_REFUSED.inc()
-        audit.record(session, form.username[:64] or "(empty)", "auth.refused", "user", form.username[:64], None, None)
+        # the name someone typed is what was tried, not who acted: recorded as the entity, by "anonymous",
+        # so no login attempt can write an audit row under another actor's name (a system actor's)
+        audit.record(session, "anonymous", "auth.refused", "user", form.username[:64] or "(empty)", None, None)
         session.commit()
         raise Refusal(401, "password", "wrong username or password", headers={"WWW-Authenticate": "Bearer"})
     token = issue_token(session, user)

@@ -83,3 +83,19 @@ def test_passwords_are_stored_as_argon2_hashes(service) -> None:
     with service.session() as session:
         stored = session.exec(select(User).where(User.username == "erin")).one().password_hash
     assert stored.startswith("$argon2") and "s3cret-pass" not in stored
+
+
+def test_a_refused_login_never_writes_audit_rows_under_the_name_it_tried(client) -> None:
+    """Logging in as `system:drill-runbook` used to record a refused login *by* that system actor."""
+    from sqlmodel import select
+
+    from scheduler.core.db import session_scope
+    from scheduler.core.models import AuditEvent
+
+    r = client.post("/api/v1/auth/token", data={"username": "system:drill-runbook", "password": "whatever-123"})
+    assert r.status_code == 401
+    with session_scope() as session:
+        rows = session.exec(select(AuditEvent).where(AuditEvent.action == "auth.refused")).all()
+    assert [(e.actor, e.entity_id) for e in rows] == [("anonymous", "system:drill-runbook")]
+    with session_scope() as session:
+        assert not session.exec(select(AuditEvent).where(AuditEvent.actor == "system:drill-runbook")).all()

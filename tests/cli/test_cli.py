@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
 import subprocess
 
 import httpx
@@ -117,12 +118,16 @@ def test_serve_demo_starts_the_whole_service_on_the_default_fleet(tmp_path) -> N
     finally:
         proc.terminate()
         output = proc.communicate(timeout=30)[0]
-    assert "province-operator" in output
-    proc = serve(port, env, tmp_path, "--demo")  # a second start keeps the users and their passwords
+    assert "province-operator" in output and users["province"][3] in output  # shown once, when made
+    creds_file = tmp_path / "qianyun-demo-users.txt"
+    os.chmod(creds_file, 0o644)  # someone widened it
+    proc = serve(port, env, tmp_path, "--demo", capture=True)  # a second start keeps the users and passwords
     try:
         r = httpx.post(f"{base}/api/v1/auth/token", data={"username": "province", "password": users["province"][3]})
         assert r.status_code == 200
     finally:
         proc.terminate()
-        proc.communicate(timeout=30)
-    assert re.search(r"province\s", (tmp_path / "qianyun-demo-users.txt").read_text())
+        output = proc.communicate(timeout=30)[0]
+    assert users["province"][3] not in output and "qianyun-demo-users.txt" in output  # not printed again
+    assert re.search(r"province\s", creds_file.read_text())
+    assert stat.S_IMODE(creds_file.stat().st_mode) == 0o600  # and narrowed back to the owner
