@@ -98,7 +98,10 @@ def serve(demo: Annotated[bool, typer.Option("--demo", help="seed the simulated 
             table.add_row(row[0], row[1], row[2] or "-", row[3])
         out.print(table)
     out.print(f"Qianyun on http://{host}:{port}  (API docs at /docs)")
-    uvicorn.run(create_app(), host=host, port=port, log_level="info")
+    proxies = get_settings().trusted_proxies
+    # X-Forwarded-For is believed only from the configured proxies; with none, from nobody (not even loopback)
+    uvicorn.run(create_app(), host=host, port=port, log_level="info", proxy_headers=bool(proxies),
+                forwarded_allow_ips=proxies or "")
 
 
 @users_app.command("add")

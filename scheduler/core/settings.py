@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     jobs_max_attempts: int = Field(default=2, ge=1, description="runs of a failing job before it and its successors fail")
 
     page_size_max: int = Field(default=1000, ge=1)
+    trusted_proxies: str = Field(default="", description=(
+        "comma-separated addresses of reverse proxies whose X-Forwarded-For is believed; empty: nobody's"))
     max_body_bytes: int = Field(default=1_048_576, ge=1024, le=256 * 1_048_576, description=(
         "the largest request body the API reads; a larger one is answered 413 before it is parsed"))
     db_pool_size: int = Field(default=10, ge=1, le=200, description="database connections kept open for API requests")

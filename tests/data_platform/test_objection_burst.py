@@ -85,3 +85,37 @@ def _loopback_aliases() -> None:
     for a in ADDRESSES:
         with socket.socket() as s:
             s.bind((a, 0))
+
+
+def _post_with_forwarded(db_url: str, tmp_path, extra: dict[str, str], n: int) -> Counter:
+    """n objections from 127.0.0.1, each claiming another client address in X-Forwarded-For."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("QIANYUN_")}
+    env.update({"QIANYUN_DATABASE_URL": db_url, "QIANYUN_SIM_STATE_PATH": str(tmp_path / "sim.db"),
+                "QIANYUN_SIM_HOSTS": "60", "QIANYUN_SIM_WORKLOADS": "500", "QIANYUN_SCHEDULER_ENABLED": "false",
+                "QIANYUN_SECRET_KEY": secrets.token_urlsafe(32), **extra})
+    proc = serve(port, env, tmp_path, "--demo")
+    try:
+        base = f"http://127.0.0.1:{port}"
+        code = httpx.get(base + "/api/v1/opendata/datasets", params={"limit": 1}).json()["items"][0]["code"]
+        body = {"dataset": code, "text": "the figures of this data set are a year old"}
+        return Counter(httpx.post(base + "/api/v1/opendata/objections", json=body,
+                                  headers={"X-Forwarded-For": f"203.0.113.{i}"}).status_code for i in range(n))
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def test_x_forwarded_for_is_not_believed_from_a_client_that_is_no_configured_proxy(db_url: str, tmp_path) -> None:
+    """The issue sent 50 objections with varied headers from loopback and all 50 were accepted."""
+    codes = _post_with_forwarded(db_url, tmp_path, {}, 8)
+    assert codes == {201: PUBLIC_PER_HOUR, 429: 8 - PUBLIC_PER_HOUR}
+
+
+def test_x_forwarded_for_is_believed_from_a_configured_proxy(db_url: str, tmp_path) -> None:
+    codes = _post_with_forwarded(db_url, tmp_path, {"QIANYUN_TRUSTED_PROXIES": "127.0.0.1"}, 8)
+    assert codes == {201: 8}  # eight clients behind the proxy, one objection each
