@@ -138,6 +138,9 @@ def _must_be_pending(req: QuotaRequest) -> None:
 
 def approve(session: Session, actor: Actor, req: QuotaRequest, reason: str = "") -> QuotaRequest:
     _must_be_pending(req)
+    if actor.username == req.requester:
+        raise Refusal(403, "requester", f"{actor.username} asked for quota request {req.id}; nobody approves "
+                                           "their own request")
     mine = [k for k in pending_keys(req) if can_decide(actor, k)]
     if not mine:
         raise Refusal(403, "scope", f"{actor.username} ({actor.role} {actor.scope or ''}) may approve none of the "

@@ -111,6 +111,9 @@ def decide(session: Session, actor: Actor, request_id: int, approve: bool, body:
         raise Refusal(422, "reason", "text of at most 1,000 characters")
     if not approve and not reason.strip():
         raise Refusal(422, "reason", "required when rejecting: the requester must learn why")
+    if approve and actor.username == req.requested_by:
+        raise Refusal(403, "requested_by", f"{actor.username} filed share request {req.id}; nobody approves their "
+                                           "own request")
     if req.state == "pending-owner":
         if actor.role != "department-admin" or not may_maintain(session, actor, entry.owner_department_id):
             raise Refusal(403, "role", f"request {req.id} waits for an admin of {entry.owner_department_id}, "

@@ -117,3 +117,24 @@ def test_one_open_request_per_department_and_entry_and_who_sees_what(client, dp)
     assert client.get(R, headers=dp["req"]).json()["total"] == 1  # its own requests
     assert client.get(R, headers=dp["gy1"]).status_code == 403
     assert client.get(R, params={"state": "nope"}, headers=dp["auth"]).status_code == 422
+
+
+def test_nobody_approves_a_share_request_they_filed(client, dp) -> None:
+    """A city bureau's admin files for its own county office, then tries to approve it as the owner."""
+    from tests.support import login, make_user
+
+    make_user("cityadmin", "department-admin", "gy-bigdata-bureau")
+    make_user("cityadmin2", "department-admin", "gy-bigdata-bureau")
+    me, other = login(client, "cityadmin"), login(client, "cityadmin2")
+    r = client.post("/api/v1/catalog/entries", headers=me,
+                    json=entry_body(owner_department="gy-bigdata-bureau", share_attribute="conditional",
+                                    share_condition="by agreement"))
+    assert r.status_code == 201, r.text
+    body = {"entry_id": r.json()["id"], "requester_department": "gy-huaxi-bigdata-center", "purpose": "county statistics"}
+    req = client.post(R, json=body, headers=me).json()
+    assert req["state"] == "pending-owner", req
+    r = client.post(f"{R}/{req['id']}/approve", json={"reason": "mine"}, headers=me)
+    assert (r.status_code, r.json()["field"]) == (403, "requested_by"), r.text
+    assert client.get(f"{R}/{req['id']}", headers=me).json()["state"] == "pending-owner"  # nothing changed
+    r = client.post(f"{R}/{req['id']}/approve", json={"reason": "checked"}, headers=other)
+    assert r.status_code == 200 and r.json()["state"] == "pending-authority", r.text

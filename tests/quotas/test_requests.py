@@ -139,3 +139,19 @@ def test_expiry_returns_the_quota(client, who) -> None:
         assert expire_due(session, datetime.now(timezone.utc) + timedelta(hours=2)) == [req["id"]]
     assert standing(client, who["dept"], "gy-bigdata-bureau", "gy")["nominal"] == before
     assert client.get(f"/api/v1/quota-requests/{req['id']}", headers=who["dept"]).json()["state"] == "expired"
+
+
+def test_nobody_approves_their_own_quota_request(client, who) -> None:
+    """A city operator asks for its own city's bureau and may not then approve it; a colleague may."""
+    from tests.support import login, make_user
+
+    r = client.post("/api/v1/quota-requests", headers=who["gy"], json={**ASK, "amount": {"vcpu": 2}})
+    assert r.status_code == 201, r.text
+    req = r.json()
+    r = client.post(f"/api/v1/quota-requests/{req['id']}/approve", headers=who["gy"], json={"reason": "mine"})
+    assert (r.status_code, r.json()["field"]) == (403, "requester"), r.text
+    assert client.get(f"/api/v1/quota-requests/{req['id']}", headers=who["gy"]).json()["state"] == "pending"
+    make_user("gy2", "city-operator", "gy")
+    r = client.post(f"/api/v1/quota-requests/{req['id']}/approve", headers=login(client, "gy2"), json={"reason": "ok"})
+    assert r.status_code in (200, 409), r.text  # 409 only when the packing check says the cloud is short
+    assert r.status_code == 409 or r.json()["state"] == "approved"
