@@ -26,7 +26,7 @@ from sqlmodel import Session, col, select
 from policies.model import Execution
 from scheduler import plans
 from scheduler.core import audit
-from scheduler.core.background import Runner
+from scheduler.core.background import Runner, after_commit
 from scheduler.core.db import get_engine, session_scope, utcnow
 from scheduler.core.models import Cloud, Workload
 from scheduler.core.policy import get_policy
@@ -36,7 +36,7 @@ from scheduler.core.settings import get_settings
 from scheduler.core.sync import sync_cloud
 from scheduler.dr import recovery
 from scheduler.dr.models import Drill, DrillRecovery
-from scheduler.plans import Actor, executor
+from scheduler.plans import Actor, PlanState, executor
 from scheduler.plans.models import Plan, PlanAction, PlanApproval
 
 log = logging.getLogger(__name__)
@@ -144,7 +144,7 @@ def propose_failback(session: Session, proposer: str, failover_plan_id: int | No
     if failover_plan_id is not None:
         q = q.where(PlanAction.plan_id == failover_plan_id)
     else:
-        ids = [p.id for p in session.exec(select(Plan).where(Plan.kind == "failover", Plan.state == "succeeded"))]
+        ids = [p.id for p in session.exec(select(Plan).where(Plan.kind == "failover", Plan.state == PlanState.SUCCEEDED))]
         q = q.where(col(PlanAction.plan_id).in_(ids))
     done = session.exec(q.order_by(PlanAction.plan_id, PlanAction.step)).all()
     latest: dict[str, PlanAction] = {a.workload_id: a for a in done if a.from_host}
@@ -193,8 +193,8 @@ def runbook_approve(session: Session, plan: Plan, drill_id: int) -> None:
     """Approve a drill's plan under the pre-authorised runbook: recorded per scope as such, and audited."""
     for r in plan.required_approvals:
         session.add(PlanApproval(plan_id=plan.id, scope_key=r["key"], username=RUNBOOK.username, role="drill-runbook"))
-    plans.transition(session, plan, "approved", RUNBOOK.username,
-                     f"approved by the pre-authorised drill runbook for drill {drill_id}", allowed_from=("proposed",))
+    plans.transition(session, plan, PlanState.APPROVED, RUNBOOK.username,
+                     f"approved by the pre-authorised drill runbook for drill {drill_id}", allowed_from=(PlanState.PROPOSED,))
     audit.record(session, RUNBOOK.username, "drill.runbook.approved", "drill", str(drill_id), None,
                  {"plan": plan.id, "kind": plan.kind, "scopes": [r["key"] for r in plan.required_approvals]})
 
@@ -207,12 +207,12 @@ def approve_real(session: Session, actor: Actor, plan: Plan) -> Plan:
     if actor.role not in roles:
         raise Refusal(403, "role", f"{actor.role} may not approve a real {plan.kind}; the DR policy allows "
                                       f"{', '.join(roles)}")
-    if plan.state != "proposed":
+    if plan.state != PlanState.PROPOSED:
         raise Refusal(409, "state", f"plan {plan.id} is {plan.state}; only a proposed plan can be approved")
     plans.supersede_if_stale(session, plan, actor.username)
     for key in plans.pending_scopes(session, plan):
         session.add(PlanApproval(plan_id=plan.id, scope_key=key, username=actor.username, role=actor.role))
-    plans.transition(session, plan, "approved", actor.username,
+    plans.transition(session, plan, PlanState.APPROVED, actor.username,
                      f"real {plan.kind} approved by {actor.username} ({actor.role}) under the DR policy")
     plans.start_execution(session, Actor(actor.username, "system", None), plan)
     return plan
@@ -282,7 +282,7 @@ def tabletop(session: Session, actor: Actor, clouds: list[str], schedule: str | 
 
 
 def start_live(session: Session, actor: Actor, clouds: list[str], schedule: str | None = None) -> Drill:
-    """Record a live drill; the caller commits, then `start(drill.id)` runs it."""
+    """Record a live drill; it starts running once the caller commits."""
     clouds = _validate(session, actor, clouds, "live")
     drill = Drill(mode="live", clouds=clouds, starter=actor.username, schedule=schedule, progress={"phase": "planned"})
     session.add(drill)
@@ -290,6 +290,7 @@ def start_live(session: Session, actor: Actor, clouds: list[str], schedule: str 
     audit.record(session, actor.username, "drill.started", "drill", str(drill.id), None,
                  {"mode": "live", "clouds": clouds, "schedule": schedule,
                   "runbook": get_policy().dr.drill_runbook.to_dict()})
+    after_commit(session, _runner, drill.id)  # type: ignore[arg-type]
     return drill
 
 
@@ -337,35 +338,30 @@ def _step_planned(drill_id: int) -> None:
                     failover_plan_id=plan.id)
         _run_if_runbook(session, plan, drill_id)
         session.commit()
-        if plan.state == "executing":
-            executor.start(plan.id)  # type: ignore[arg-type]
 
 
 def _run_if_runbook(session: Session, plan: Plan, drill_id: int) -> None:
-    if plan.state == "proposed" and get_policy().dr.drill_runbook.auto_approve_drill_plans:
+    if plan.state == PlanState.PROPOSED and get_policy().dr.drill_runbook.auto_approve_drill_plans:
         runbook_approve(session, plan, drill_id)
-    if plan.state == "approved":
+    if plan.state == PlanState.APPROVED:
         plans.start_execution(session, RUNBOOK, plan)
 
 
 def _wait_plan(session: Session, plan: Plan, drill_id: int) -> str:
     """Where a drill's plan got to: 'running' (keep waiting), 'succeeded', or why it ended otherwise."""
-    if plan.state in ("proposed", "approved"):
+    if plan.state in plans.OPEN_STATES:
         try:
             _run_if_runbook(session, plan, drill_id)
             session.commit()
         except Refusal as exc:
             session.rollback()
             return f"plan {plan.id}: {exc.message}"
-        session.refresh(plan)
-        if plan.state == "executing":
-            executor.start(plan.id)  # type: ignore[arg-type]
         return "running"
     if plan.state in plans.ACTIVE_STATES:
         executor.start(plan.id)  # type: ignore[arg-type]  # after a restart; a no-op while it runs here
         return "running"
-    if plan.state == "succeeded":
-        return "succeeded"
+    if plan.state == PlanState.SUCCEEDED:
+        return PlanState.SUCCEEDED
     return f"plan {plan.id} {plan.state}: {plan.state_reason}"
 
 
@@ -394,7 +390,7 @@ def _step_failing_over(drill_id: int) -> None:
             return
         drill = session.get(Drill, drill_id)
         _measure(session, drill)  # type: ignore[arg-type]
-        if where == "succeeded":
+        if where == PlanState.SUCCEEDED:
             _transition(session, drill, "failed-over", RUNBOOK.username, "every restart done", failed_over_at=utcnow())  # type: ignore[arg-type]
         else:
             _transition(session, drill, "aborting", RUNBOOK.username, f"failover did not complete: {where}")  # type: ignore[arg-type]
@@ -425,8 +421,6 @@ def _step_failed_over(drill_id: int) -> None:
         if aborting or get_policy().dr.drill_runbook.failback == "auto":
             _run_if_runbook(session, plan, drill_id)
         session.commit()
-        if plan.state == "executing":
-            executor.start(plan.id)  # type: ignore[arg-type]
 
 
 def _step_failing_back(drill_id: int) -> None:
@@ -436,7 +430,7 @@ def _step_failing_back(drill_id: int) -> None:
         plan = session.get(Plan, drill.failback_plan_id)
         assert plan is not None
         aborting = drill.state == "aborting"
-        if plan.state in ("proposed", "approved") and not aborting and get_policy().dr.drill_runbook.failback != "auto":
+        if plan.state in plans.OPEN_STATES and not aborting and get_policy().dr.drill_runbook.failback != "auto":
             return  # the failback waits for people (policy: propose)
         where = _wait_plan(session, plan, drill_id)
         if where == "running":
@@ -455,7 +449,7 @@ def _step_failing_back(drill_id: int) -> None:
             _transition(session, drill, "aborted", RUNBOOK.username,
                         f"{drill.state_reason}; clouds restored, failback {where}", closed_at=utcnow())
         else:
-            outcome = "every restarted system is home" if where == "succeeded" else f"failback did not complete: {where}"
+            outcome = "every restarted system is home" if where == PlanState.SUCCEEDED else f"failback did not complete: {where}"
             _transition(session, drill, "closed", RUNBOOK.username, outcome, closed_at=utcnow())
         session.commit()
 
@@ -468,8 +462,8 @@ def _step_aborting(drill_id: int) -> None:
         if failover is not None and failover.state in plans.ACTIVE_STATES:
             executor.start(failover.id)  # type: ignore[arg-type]  # let the moves in flight land first
             return
-        if failover is not None and failover.state in ("proposed", "approved"):
-            plans.transition(session, failover, "cancelled", RUNBOOK.username, f"drill {drill_id} aborted")
+        if failover is not None and failover.state in plans.OPEN_STATES:
+            plans.transition(session, failover, PlanState.CANCELLED, RUNBOOK.username, f"drill {drill_id} aborted")
             session.commit()
         has_failback = drill.failback_plan_id is not None
     if has_failback:
