@@ -27,8 +27,8 @@ from scheduler.core.policy import get_policy
 from scheduler.core.registry import get_adapters
 from scheduler.plans import actions
 from scheduler.plans.batching import Batch
-from scheduler.plans.state import ACTIVE_STATES, PlanState, transition
 from scheduler.plans.models import Plan, PlanAction
+from scheduler.plans.state import ACTIVE_STATES, PlanState, transition
 
 log = logging.getLogger(__name__)
 ACTOR = "system:executor"

@@ -21,12 +21,12 @@ from policies import approvals as approval_rules
 from scheduler.core import audit, telemetry
 from scheduler.core.accounts import Actor
 from scheduler.core.db import utcnow
-from scheduler.core.models import Cloud, Host
+from scheduler.core.models import Cloud
 from scheduler.core.policy import get_policy
 from scheduler.core.refusal import Refusal
 from scheduler.core.registry import get_adapters
-from scheduler.core.settings import get_settings
 from scheduler.plans import actions, executor
+from scheduler.plans.document import PlanDocument, document_of
 from scheduler.plans.inputs import fingerprint, plan_input, snapshot
 from scheduler.plans.kinds import PROPOSABLE, PlanKind, PlanRequest
 from scheduler.plans.models import Plan, PlanAction, PlanApproval
@@ -72,14 +72,15 @@ def required_approvals_for(session: Session, doc: dict[str, Any], plan_doc: dict
     """Which scopes must approve the plan's moves, by the policy's approval rules."""
     host_cloud = {h["id"]: h["cloud"] for h in doc["hosts"]}
     clouds = {c.id: c for c in session.exec(select(Cloud))}
-    pairs = [(host_cloud.get(m["from"]) if m["from"] else None, host_cloud[m["to"]]) for m in plan_doc["moves"]]
+    pairs = [(host_cloud.get(src) if src else None, host_cloud[dst])
+             for src, dst in PlanDocument.from_json(plan_doc).host_pairs()]
     return [{"key": r.key, "rules": list(r.rules), "reasons": list(r.reasons), "moves": len(r.moves)}
             for r in approval_rules.required_approvals(get_policy(), clouds, pairs)]
 
 
 def auto_approve(session: Session, plan: Plan) -> bool:
     """Approve as the system when the policy allows it for this scope and kind (scheduled plans only)."""
-    if not approval_rules.auto_approvable(get_policy(), plan.scope, plan.kind, len(plan.document["moves"]),
+    if not approval_rules.auto_approvable(get_policy(), plan.scope, plan.kind, len(document_of(plan).moves),
                                           [r["key"] for r in plan.required_approvals]):
         return False
     for r in plan.required_approvals:
@@ -228,10 +229,11 @@ def start_execution(session: Session, actor: Actor, plan: Plan) -> Plan:
     if plan.state != PlanState.APPROVED:
         raise Refusal(409, "state", f"plan {plan.id} is {plan.state}; only an approved plan can be executed")
     supersede_if_stale(session, plan, actor.username)
-    for m in plan.document["moves"]:
-        session.add(PlanAction(plan_id=plan.id, phase="forward", step=m["step"], workload_id=m["workload"],
-                               from_host=m["from"], to_host=m["to"], reason=m["reason"]))
-    transition(session, plan, PlanState.EXECUTING, actor.username, f"{len(plan.document['moves'])} moves", allowed_from=(PlanState.APPROVED,))
+    moves = document_of(plan).moves
+    for m in moves:
+        session.add(PlanAction(plan_id=plan.id, phase="forward", step=m.step, workload_id=m.workload,
+                               from_host=m.from_host, to_host=m.to, reason=m.reason))
+    transition(session, plan, PlanState.EXECUTING, actor.username, f"{len(moves)} moves", allowed_from=(PlanState.APPROVED,))
     executor.queue(session, plan.id)  # type: ignore[arg-type]
     return plan
 
@@ -276,9 +278,9 @@ def dry_run(session: Session, plan: Plan) -> dict[str, Any]:
     now["objective"] = plan.fleet["objective"]
     violations = optimizer.check_plan(now, plan.document, get_adapters().isolated_clouds())
     stale = stale_reason(session, plan)
+    pdoc = document_of(plan)
     report = {"at": utcnow().isoformat(), "ok": not violations and stale is None, "stale": stale,
-              "violations": violations[:50], "moves": len(plan.document["moves"]),
-              "stats": plan.document["stats"]}
+              "violations": violations[:50], "moves": len(pdoc.moves), "stats": pdoc.stats}
     plan.dry_run = report
     session.add(plan)
     return report
@@ -289,8 +291,8 @@ def dry_run(session: Session, plan: Plan) -> dict[str, Any]:
 
 def host_changes(plan: Plan) -> list[dict[str, Any]]:
     """Per touched host, the used share of each resource before and after the plan."""
-    doc, pdoc = plan.fleet, plan.document
-    touched = {m["to"] for m in pdoc["moves"]} | {m["from"] for m in pdoc["moves"] if m["from"]}
+    doc, pdoc = plan.fleet, document_of(plan)
+    touched = pdoc.touched_hosts()
     hosts = {h["id"]: h for h in doc["hosts"] if h["id"] in touched}
     before: dict[str, dict[str, float]] = {h: {r: 0.0 for r in doc["resources"]} for h in hosts}
     after: dict[str, dict[str, float]] = {h: {r: 0.0 for r in doc["resources"]} for h in hosts}
@@ -298,7 +300,7 @@ def host_changes(plan: Plan) -> list[dict[str, Any]]:
         if w["host"] in before:
             for r in doc["resources"]:
                 before[w["host"]][r] += w["demand"].get(r, 0)
-        final = pdoc["assignments"].get(w["id"])
+        final = pdoc.assignments.get(w["id"])
         if final in after:
             for r in doc["resources"]:
                 after[final][r] += w["demand"].get(r, 0)

@@ -4,7 +4,7 @@ changes nothing, whatever order the operations come in."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from itertools import product
+from itertools import pairwise, product
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -94,5 +94,5 @@ def test_random_operations_never_leave_the_table(engine, ops: list[tuple[str, Pl
                                                       AuditEvent.entity_id == str(plan.id)).order_by(AuditEvent.id)).all()
         states = [PlanState.PROPOSED] + [PlanState(e.after["state"]) for e in trail]
         assert all(PlanState(e.before["state"]) == states[i] for i, e in enumerate(trail))
-        assert all(b in TRANSITIONS[a] for a, b in zip(states, states[1:]))
+        assert all(b in TRANSITIONS[a] for a, b in pairwise(states))
         assert states[-1] == expected
