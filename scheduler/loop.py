@@ -51,18 +51,13 @@ def run_metrics() -> None:
 def run_scheduled_proposal(spec: dict[str, Any]) -> int | None:
     """Propose a plan on a schedule; execute it only if the policy auto-approves that scope and kind."""
     from scheduler import plans
-    from scheduler.plans import executor
 
     with session_scope(background=True) as session:
         plan = plans.propose(session, plans.SYSTEM, spec.get("kind", "rebalance"), spec["scope"],
                              spec.get("objective", "consolidate"), spec.get("max_migrations"))
-        approved = plans.auto_approve(session, plan)
-        if approved:
-            plans.start_execution(session, plans.SYSTEM, plan)
-        plan_id = plan.id
-    if approved:
-        executor.start(plan_id)  # type: ignore[arg-type]
-    return plan_id
+        if plans.auto_approve(session, plan):
+            plans.start_execution(session, plans.SYSTEM, plan)  # runs once this transaction commits
+        return plan.id
 
 
 def run_scheduled_drill(spec: dict[str, Any]) -> int | None:
@@ -72,11 +67,8 @@ def run_scheduled_drill(spec: dict[str, Any]) -> int | None:
 
     with session_scope(background=True) as session:
         run = drills.tabletop if spec.get("mode", "tabletop") == "tabletop" else drills.start_live
-        drill = run(session, plans.SYSTEM, list(spec["clouds"]), spec["cron"])
-        drill_id, live = drill.id, drill.mode == "live"
-    if live:
-        drills.start(drill_id)  # type: ignore[arg-type]
-    return drill_id
+        drill = run(session, plans.SYSTEM, list(spec["clouds"]), spec["cron"])  # a live one runs after the commit
+        return drill.id
 
 
 def run_quota_expiry() -> None:

@@ -21,7 +21,7 @@ from scheduler.core.refusal import Refusal
 from scheduler.dr import drills
 from scheduler.dr import report as drill_report
 from scheduler.dr.models import Drill
-from scheduler.plans import Actor, executor
+from scheduler.plans import Actor
 from scheduler.plans.models import Plan
 
 router = APIRouter(prefix="/api/v1", tags=["drills"])
@@ -104,7 +104,6 @@ def start_drill(body: DrillCreate, session: SessionDep, a: ActorDep, response: R
     except Refusal as exc:
         raise _refused(session, exc) from exc
     if drill.mode == "live":
-        drills.start(drill.id)  # type: ignore[arg-type]
         response.status_code = status.HTTP_202_ACCEPTED
     return _out(session, _load(session, a, drill.id))  # type: ignore[arg-type]
 
@@ -171,5 +170,4 @@ def approve_failover(plan_id: int, session: SessionDep, a: ActorDep) -> PlanOut:
         session.commit()
     except Refusal as exc:
         raise _refused(session, exc) from exc
-    executor.start(plan_id)
     return plan_detail(session, plan)

@@ -13,7 +13,7 @@ from api.deps import PageDep, SessionDep, UserDep, only_params
 from api.schemas import ApprovalNeedOut, HostChangeOut, MoveOut, PageOut, PlanCreate, PlanOut, PlanSummaryOut, RejectIn
 from scheduler import plans
 from scheduler.core.refusal import Refusal
-from scheduler.plans import Actor, executor
+from scheduler.plans import Actor
 from scheduler.plans.models import Plan, PlanAction
 
 router = APIRouter(prefix="/api/v1/plans", tags=["plans"])
@@ -94,7 +94,7 @@ def propose(body: PlanCreate, session: SessionDep, a: ActorDep) -> PlanOut:
 
 @router.get("", response_model=PageOut[PlanSummaryOut], dependencies=[Depends(only_params("state", "scope", "kind"))])
 def list_plans(session: SessionDep, a: ActorDep, pg: PageDep,
-               state: Annotated[str | None, Query(pattern="^(proposed|approved|executing|succeeded|failed|rolling back|rolled back|rejected|cancelled|superseded)$")] = None,
+               state: Annotated[str | None, Query(pattern="^(" + "|".join(plans.PlanState) + ")$")] = None,
                scope: str | None = None, kind: Annotated[str | None, Query(pattern="^(rebalance|drain|place-pending)$")] = None) -> PageOut[PlanSummaryOut]:
     q = select(Plan).order_by(col(Plan.id).desc())
     for column, value in ((Plan.state, state), (Plan.scope, scope), (Plan.kind, kind)):
@@ -149,13 +149,9 @@ def dry_run(plan_id: int, session: SessionDep, a: ActorDep) -> PlanOut:
 
 @router.post("/{plan_id}/execute", response_model=PlanOut, status_code=status.HTTP_202_ACCEPTED)
 def execute(plan_id: int, session: SessionDep, a: ActorDep) -> PlanOut:
-    out = _act(session, a, plan_id, lambda p: plans.start_execution(session, a, p))
-    executor.start(plan_id)
-    return out
+    return _act(session, a, plan_id, lambda p: plans.start_execution(session, a, p))
 
 
 @router.post("/{plan_id}/rollback", response_model=PlanOut, status_code=status.HTTP_202_ACCEPTED)
 def rollback(plan_id: int, session: SessionDep, a: ActorDep) -> PlanOut:
-    out = _act(session, a, plan_id, lambda p: plans.start_rollback(session, a, p))
-    executor.start(plan_id)
-    return out
+    return _act(session, a, plan_id, lambda p: plans.start_rollback(session, a, p))

@@ -1,7 +1,9 @@
 """Long work (a plan's moves, a live drill) runs in a background thread, at most once per object.
 
 Its state lives in the database, so a thread that dies leaves the object where it stopped, and the
-next start of the service picks it up again through `resume`.
+next start of the service picks it up again through `resume`. Work that a transaction asks for is
+queued with `after_commit`: the thread starts only once the rows it reads are committed, and never
+if the transaction rolls back, so no caller has to remember to start it.
 """
 
 from __future__ import annotations
@@ -9,6 +11,9 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterable
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
 
@@ -42,3 +47,22 @@ class Runner:
         for item in started:
             self.start(item)
         return started
+
+
+_QUEUED = "qianyun.after_commit"
+
+
+def after_commit(session: Session, runner: Runner, item: int) -> None:
+    """Start `runner` on `item` when this session's transaction commits; drop it if it rolls back."""
+    session.info.setdefault(_QUEUED, []).append((runner, item))
+
+
+@event.listens_for(Session, "after_commit")
+def _start_queued(session: Session) -> None:
+    for runner, item in session.info.pop(_QUEUED, []):
+        runner.start(item)
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_queued(session: Session) -> None:
+    session.info.pop(_QUEUED, None)

@@ -26,17 +26,19 @@ from sqlmodel import Session, col, select
 from policies.model import Execution
 from scheduler import plans
 from scheduler.core import audit
-from scheduler.core.background import Runner
+from scheduler.core.background import Runner, after_commit
 from scheduler.core.db import get_engine, session_scope, utcnow
 from scheduler.core.models import Cloud, Workload
 from scheduler.core.policy import get_policy
 from scheduler.core.refusal import Refusal
 from scheduler.core.registry import get_adapters
-from scheduler.core.settings import get_settings
 from scheduler.core.sync import sync_cloud
 from scheduler.dr import recovery
+from scheduler.dr.kinds import FAILBACK, FAILOVER
 from scheduler.dr.models import Drill, DrillRecovery
-from scheduler.plans import Actor, executor
+from scheduler.plans import Actor, PlanState, executor
+from scheduler.plans.document import document_of
+from scheduler.plans.kinds import PlanKind, PlanRequest
 from scheduler.plans.models import Plan, PlanAction, PlanApproval
 
 log = logging.getLogger(__name__)
@@ -110,91 +112,28 @@ def _store_plan(session: Session, kind: str, proposer: str, doc: dict[str, Any],
     return plan
 
 
+def _propose(session: Session, kind: PlanKind, proposer: str, req: PlanRequest) -> Plan:
+    doc, fp, notes = kind.solver_input(session, req)
+    return _store_plan(session, kind.name, proposer, doc, fp, kind.solve(session, doc, req), notes)
+
+
 def propose_failover(session: Session, proposer: str, clouds: list[str]) -> Plan:
     """The failover plan on today's snapshot (the clouds already failed there), restarts sequenced for recovery."""
-    doc, fp, notes = plans.plan_input(session, "all", None)
-    dr = get_policy().dr
-    plan_doc = recovery.plan_failover(doc, clouds, dr.restart_minutes, _limits(), get_settings().plan_time_limit_s,
-                                      get_adapters().isolated_clouds())
-    return _store_plan(session, "failover", proposer, doc, fp, plan_doc, notes)
+    return _propose(session, FAILOVER, proposer, PlanRequest(clouds=list(clouds)))
 
 
 def propose_failback(session: Session, proposer: str, failover_plan_id: int | None,
                      clouds: list[str] | None = None) -> Plan:
-    """Return what a failover restarted to its home cloud: its own host if it still has room, else a host
-    of the same cloud with room; what fits nowhere stays where it is and is listed with the reason.
-
-    With `failover_plan_id` None (a real failover run by hand), every workload of `clouds`' departments
-    restarted onto another cloud is found from the executed failover plans of those clouds.
-    """
-    doc, fp, notes = plans.plan_input(session, "all", None)
-    hosts = {h["id"]: h for h in doc["hosts"]}
-    resources = doc["resources"]
-    where = {w["id"]: w["host"] for w in doc["workloads"]}
-    by_id = {w["id"]: w for w in doc["workloads"]}
-    load = {h: {r: 0.0 for r in resources} for h in hosts}
-    groups: set[tuple[str, str]] = set()
-    for w in doc["workloads"]:
-        if w["host"] in load:
-            for r in resources:
-                load[w["host"]][r] += float(w["demand"].get(r, 0))
-            if w["spread_group"]:
-                groups.add((w["spread_group"], w["host"]))
-    q = select(PlanAction).where(PlanAction.phase == "forward", PlanAction.state == "done")
-    if failover_plan_id is not None:
-        q = q.where(PlanAction.plan_id == failover_plan_id)
-    else:
-        ids = [p.id for p in session.exec(select(Plan).where(Plan.kind == "failover", Plan.state == "succeeded"))]
-        q = q.where(col(PlanAction.plan_id).in_(ids))
-    done = session.exec(q.order_by(PlanAction.plan_id, PlanAction.step)).all()
-    latest: dict[str, PlanAction] = {a.workload_id: a for a in done if a.from_host}
-    prio = {w: int((by_id[w].get("dr") or {}).get("priority") or 3) if w in by_id else 9 for w in latest}
-    moves: list[dict[str, Any]] = []
-    stayed: list[dict[str, str]] = []
-    for wid in sorted(latest, key=lambda w: (prio[w], w)):
-        a = latest[wid]
-        home = hosts.get(a.from_host or "")
-        if wid not in by_id or where.get(wid) != a.to_host:
-            continue  # gone, or moved again since the failover: not ours to move back
-        if home is None or (clouds is not None and home["cloud"] not in clouds):
-            continue
-        w = by_id[wid]
-
-        def fits(h: dict[str, Any]) -> bool:
-            return (h["schedulable"] and h["cloud"] not in doc["failed_clouds"]
-                    and all(load[h["id"]][r] + float(w["demand"].get(r, 0)) <= float(h["capacity"].get(r, 0)) + 1e-9
-                            for r in resources)
-                    and not (w["spread_group"] and (w["spread_group"], h["id"]) in groups))
-
-        candidates = [home] + [h for h in doc["hosts"] if h["cloud"] == home["cloud"] and h["id"] != home["id"]]
-        target = next((h for h in candidates if fits(h)), None)
-        if target is None:
-            stayed.append({"workload": wid, "reason": f"no host of its home cloud {home['cloud']} has room for it; "
-                                                      f"it stays on {a.to_host}"})
-            continue
-        src = where[wid]
-        for r in resources:
-            load[src][r] -= float(w["demand"].get(r, 0))
-            load[target["id"]][r] += float(w["demand"].get(r, 0))
-        if w["spread_group"]:
-            groups.discard((w["spread_group"], src))
-            groups.add((w["spread_group"], target["id"]))
-        where[wid] = target["id"]
-        same = " (the host it ran on)" if target["id"] == home["id"] else ""
-        moves.append({"step": len(moves) + 1, "workload": wid, "from": src, "to": target["id"],
-                      "reason": f"failback: returns to its home cloud {home['cloud']}, host {target['id']}{same}"})
-    plan_doc = {"assignments": {w: h for w, h in where.items() if h is not None}, "unplaced": [],
-                "moves": moves, "stats": {"migrations": len(moves), "status": "feasible", "stayed": len(stayed)},
-                "stayed": stayed}
-    return _store_plan(session, "failback", proposer, doc, fp, plan_doc, notes)
+    """Return what a failover restarted to its home cloud (scheduler.dr.kinds.Failback)."""
+    return _propose(session, FAILBACK, proposer, PlanRequest(clouds=list(clouds or []), failover_plan_id=failover_plan_id))
 
 
 def runbook_approve(session: Session, plan: Plan, drill_id: int) -> None:
     """Approve a drill's plan under the pre-authorised runbook: recorded per scope as such, and audited."""
     for r in plan.required_approvals:
         session.add(PlanApproval(plan_id=plan.id, scope_key=r["key"], username=RUNBOOK.username, role="drill-runbook"))
-    plans.transition(session, plan, "approved", RUNBOOK.username,
-                     f"approved by the pre-authorised drill runbook for drill {drill_id}", allowed_from=("proposed",))
+    plans.transition(session, plan, PlanState.APPROVED, RUNBOOK.username,
+                     f"approved by the pre-authorised drill runbook for drill {drill_id}", allowed_from=(PlanState.PROPOSED,))
     audit.record(session, RUNBOOK.username, "drill.runbook.approved", "drill", str(drill_id), None,
                  {"plan": plan.id, "kind": plan.kind, "scopes": [r["key"] for r in plan.required_approvals]})
 
@@ -207,12 +146,12 @@ def approve_real(session: Session, actor: Actor, plan: Plan) -> Plan:
     if actor.role not in roles:
         raise Refusal(403, "role", f"{actor.role} may not approve a real {plan.kind}; the DR policy allows "
                                       f"{', '.join(roles)}")
-    if plan.state != "proposed":
+    if plan.state != PlanState.PROPOSED:
         raise Refusal(409, "state", f"plan {plan.id} is {plan.state}; only a proposed plan can be approved")
     plans.supersede_if_stale(session, plan, actor.username)
     for key in plans.pending_scopes(session, plan):
         session.add(PlanApproval(plan_id=plan.id, scope_key=key, username=actor.username, role=actor.role))
-    plans.transition(session, plan, "approved", actor.username,
+    plans.transition(session, plan, PlanState.APPROVED, actor.username,
                      f"real {plan.kind} approved by {actor.username} ({actor.role}) under the DR policy")
     plans.start_execution(session, Actor(actor.username, "system", None), plan)
     return plan
@@ -263,11 +202,9 @@ def tabletop(session: Session, actor: Actor, clouds: list[str], schedule: str | 
     session.flush()
     audit.record(session, actor.username, "drill.started", "drill", str(drill.id), None,
                  {"mode": "tabletop", "clouds": clouds, "schedule": schedule})
-    doc, _fp, notes = plans.plan_input(session, "all", None)
+    doc, _fp, notes = FAILOVER.solver_input(session, PlanRequest(clouds=list(clouds)))
     t0 = time.monotonic()
-    dr = get_policy().dr
-    plan_doc = recovery.plan_failover(doc, clouds, dr.restart_minutes, _limits(), get_settings().plan_time_limit_s,
-                                      get_adapters().isolated_clouds())
+    plan_doc = FAILOVER.solve(session, doc, PlanRequest(clouds=list(clouds)))
     seconds = round(time.monotonic() - t0, 3)
     found = analyse(doc, plan_doc)
     _rows(session, drill, found["predicted"])
@@ -282,7 +219,7 @@ def tabletop(session: Session, actor: Actor, clouds: list[str], schedule: str | 
 
 
 def start_live(session: Session, actor: Actor, clouds: list[str], schedule: str | None = None) -> Drill:
-    """Record a live drill; the caller commits, then `start(drill.id)` runs it."""
+    """Record a live drill; it starts running once the caller commits."""
     clouds = _validate(session, actor, clouds, "live")
     drill = Drill(mode="live", clouds=clouds, starter=actor.username, schedule=schedule, progress={"phase": "planned"})
     session.add(drill)
@@ -290,6 +227,7 @@ def start_live(session: Session, actor: Actor, clouds: list[str], schedule: str 
     audit.record(session, actor.username, "drill.started", "drill", str(drill.id), None,
                  {"mode": "live", "clouds": clouds, "schedule": schedule,
                   "runbook": get_policy().dr.drill_runbook.to_dict()})
+    after_commit(session, _runner, drill.id)  # type: ignore[arg-type]
     return drill
 
 
@@ -337,35 +275,30 @@ def _step_planned(drill_id: int) -> None:
                     failover_plan_id=plan.id)
         _run_if_runbook(session, plan, drill_id)
         session.commit()
-        if plan.state == "executing":
-            executor.start(plan.id)  # type: ignore[arg-type]
 
 
 def _run_if_runbook(session: Session, plan: Plan, drill_id: int) -> None:
-    if plan.state == "proposed" and get_policy().dr.drill_runbook.auto_approve_drill_plans:
+    if plan.state == PlanState.PROPOSED and get_policy().dr.drill_runbook.auto_approve_drill_plans:
         runbook_approve(session, plan, drill_id)
-    if plan.state == "approved":
+    if plan.state == PlanState.APPROVED:
         plans.start_execution(session, RUNBOOK, plan)
 
 
 def _wait_plan(session: Session, plan: Plan, drill_id: int) -> str:
     """Where a drill's plan got to: 'running' (keep waiting), 'succeeded', or why it ended otherwise."""
-    if plan.state in ("proposed", "approved"):
+    if plan.state in plans.OPEN_STATES:
         try:
             _run_if_runbook(session, plan, drill_id)
             session.commit()
         except Refusal as exc:
             session.rollback()
             return f"plan {plan.id}: {exc.message}"
-        session.refresh(plan)
-        if plan.state == "executing":
-            executor.start(plan.id)  # type: ignore[arg-type]
         return "running"
     if plan.state in plans.ACTIVE_STATES:
         executor.start(plan.id)  # type: ignore[arg-type]  # after a restart; a no-op while it runs here
         return "running"
-    if plan.state == "succeeded":
-        return "succeeded"
+    if plan.state == PlanState.SUCCEEDED:
+        return PlanState.SUCCEEDED
     return f"plan {plan.id} {plan.state}: {plan.state_reason}"
 
 
@@ -394,7 +327,7 @@ def _step_failing_over(drill_id: int) -> None:
             return
         drill = session.get(Drill, drill_id)
         _measure(session, drill)  # type: ignore[arg-type]
-        if where == "succeeded":
+        if where == PlanState.SUCCEEDED:
             _transition(session, drill, "failed-over", RUNBOOK.username, "every restart done", failed_over_at=utcnow())  # type: ignore[arg-type]
         else:
             _transition(session, drill, "aborting", RUNBOOK.username, f"failover did not complete: {where}")  # type: ignore[arg-type]
@@ -425,8 +358,6 @@ def _step_failed_over(drill_id: int) -> None:
         if aborting or get_policy().dr.drill_runbook.failback == "auto":
             _run_if_runbook(session, plan, drill_id)
         session.commit()
-        if plan.state == "executing":
-            executor.start(plan.id)  # type: ignore[arg-type]
 
 
 def _step_failing_back(drill_id: int) -> None:
@@ -436,14 +367,14 @@ def _step_failing_back(drill_id: int) -> None:
         plan = session.get(Plan, drill.failback_plan_id)
         assert plan is not None
         aborting = drill.state == "aborting"
-        if plan.state in ("proposed", "approved") and not aborting and get_policy().dr.drill_runbook.failback != "auto":
+        if plan.state in plans.OPEN_STATES and not aborting and get_policy().dr.drill_runbook.failback != "auto":
             return  # the failback waits for people (policy: propose)
         where = _wait_plan(session, plan, drill_id)
         if where == "running":
             return
         moved = {a.workload_id: a for a in session.exec(select(PlanAction).where(
             PlanAction.plan_id == plan.id, PlanAction.phase == "forward"))}
-        stayed = {s["workload"] for s in plan.document.get("stayed", [])}
+        stayed = {s.workload for s in document_of(plan).stayed or ()}
         for row in session.exec(select(DrillRecovery).where(DrillRecovery.drill_id == drill_id)):
             a = moved.get(row.workload_id)
             row.failback_host = a.to_host if a else None
@@ -455,7 +386,7 @@ def _step_failing_back(drill_id: int) -> None:
             _transition(session, drill, "aborted", RUNBOOK.username,
                         f"{drill.state_reason}; clouds restored, failback {where}", closed_at=utcnow())
         else:
-            outcome = "every restarted system is home" if where == "succeeded" else f"failback did not complete: {where}"
+            outcome = "every restarted system is home" if where == PlanState.SUCCEEDED else f"failback did not complete: {where}"
             _transition(session, drill, "closed", RUNBOOK.username, outcome, closed_at=utcnow())
         session.commit()
 
@@ -468,8 +399,8 @@ def _step_aborting(drill_id: int) -> None:
         if failover is not None and failover.state in plans.ACTIVE_STATES:
             executor.start(failover.id)  # type: ignore[arg-type]  # let the moves in flight land first
             return
-        if failover is not None and failover.state in ("proposed", "approved"):
-            plans.transition(session, failover, "cancelled", RUNBOOK.username, f"drill {drill_id} aborted")
+        if failover is not None and failover.state in plans.OPEN_STATES:
+            plans.transition(session, failover, PlanState.CANCELLED, RUNBOOK.username, f"drill {drill_id} aborted")
             session.commit()
         has_failback = drill.failback_plan_id is not None
     if has_failback:
@@ -527,7 +458,7 @@ def progress(session: Session, drill: Drill) -> dict[str, Any]:
         for a in session.exec(select(PlanAction).where(PlanAction.plan_id == plan_id, PlanAction.phase == "forward")):
             counts[a.state] = counts.get(a.state, 0) + 1
         out[name] = {"plan": plan_id, "state": plan.state if plan else None,
-                     "total": len(plan.document["moves"]) if plan else 0, **counts}
+                     "total": len(document_of(plan).moves) if plan else 0, **counts}
     if drill.mode == "tabletop":
         out.update(drill.progress or {})
         out["phase"] = drill.state

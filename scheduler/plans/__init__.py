@@ -4,10 +4,8 @@ from scheduler.core.refusal import Refusal
 
 from scheduler.plans import metrics  # noqa: F401  (registers the plans-by-state gauge)
 from scheduler.plans.lifecycle import (
-    ACTIVE_STATES,
     KINDS,
     OBJECTIVES,
-    OPEN_STATES,
     SYSTEM,
     Actor,
     approvable_by,
@@ -27,12 +25,12 @@ from scheduler.plans.lifecycle import (
     start_execution,
     start_rollback,
     supersede_if_stale,
-    transition,
     visible_to,
 )
+from scheduler.plans.state import ACTIVE_STATES, OPEN_STATES, TRANSITIONS, PlanState, transition
 
 __all__ = [
-    "ACTIVE_STATES", "KINDS", "OBJECTIVES", "OPEN_STATES", "SYSTEM", "Actor", "Refusal", "approvals_of",
+    "ACTIVE_STATES", "KINDS", "OBJECTIVES", "OPEN_STATES", "SYSTEM", "TRANSITIONS", "Actor", "PlanState", "Refusal", "approvals_of",
     "approvable_by", "approve", "auto_approve", "cancel", "dry_run", "host_changes", "may_propose",
     "pending_scopes", "plan_input", "propose", "reject", "required_approvals_for", "stale_reason",
     "start_execution", "start_rollback", "supersede_if_stale", "transition", "visible_to",

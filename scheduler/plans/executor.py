@@ -17,18 +17,19 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
-from adapters.protocol import AdapterError, DrProfile, WorkloadInfo
+from adapters.protocol import AdapterError
 from policies.model import Execution
 from scheduler.core import audit, telemetry
-from scheduler.core.background import Runner
-from scheduler.core.db import get_engine, utcnow
+from scheduler.core.background import Runner, after_commit
+from scheduler.core.db import get_background_engine, utcnow
 from scheduler.core.models import Cloud, Host, Workload
 from scheduler.core.policy import get_policy
 from scheduler.core.registry import get_adapters
+from scheduler.plans import actions
 from scheduler.plans.batching import Batch
-from scheduler.plans.lifecycle import ACTIVE_STATES, transition
 from scheduler.plans.models import Plan, PlanAction
 from scheduler.plans.reconcile import reconcile
+from scheduler.plans.state import ACTIVE_STATES, PlanState, transition
 
 log = logging.getLogger(__name__)
 ACTOR = "system:executor"
@@ -41,37 +42,9 @@ class Outcome:
     error: str = ""
 
 
-def _workload_info(w: Workload) -> WorkloadInfo:
-    return WorkloadInfo(id=w.id, name=w.name, department=w.department_id, tier=w.tier, city=w.city,  # type: ignore[arg-type]
-                        industry=w.industry, classification=w.classification, mlps_level=w.mlps_level,  # type: ignore[arg-type]
-                        demand={r: getattr(w, r) for r in ("vcpu", "memory_gib", "gpu", "storage_gib")},
-                        host=w.host_id, spread_group=w.spread_group, pinned=w.pinned, role=w.role,  # type: ignore[arg-type]
-                        dr=DrProfile(w.dr_protected, w.dr_priority, w.dr_rto_minutes))
-
-
-def _call(session: Session, action: PlanAction) -> None:
-    """One adapter call for one move: place from nowhere, restart from a failed cloud, else migrate."""
-    target = session.get(Host, action.to_host)
-    if target is None:
-        raise AdapterError(f"target host {action.to_host} no longer exists")
-    adapter = get_adapters().for_cloud(target.cloud_id)
-    if action.from_host is None:
-        w = session.get(Workload, action.workload_id)
-        if w is None:
-            raise AdapterError(f"workload {action.workload_id} no longer exists")
-        adapter.place(_workload_info(w), action.to_host)
-        return
-    source = session.get(Host, action.from_host)
-    source_cloud = session.get(Cloud, source.cloud_id) if source else None
-    if source is None or not source.up or (source_cloud is not None and source_cloud.status == "failed"):
-        adapter.restart_elsewhere(action.workload_id, action.to_host)
-    else:
-        adapter.migrate(action.workload_id, action.to_host)
-
-
 def run_action(action_id: int) -> Outcome:
     policy = get_policy().execution
-    with Session(get_engine(), expire_on_commit=False) as session:
+    with Session(get_background_engine(), expire_on_commit=False) as session:
         action = session.get(PlanAction, action_id)
         assert action is not None
         action.state, action.started_at = "running", utcnow()
@@ -81,7 +54,7 @@ def run_action(action_id: int) -> Outcome:
         error = ""
         for attempt in range(policy.retries + 1):
             try:
-                _call(session, action)
+                actions.execute(session, action, get_adapters().for_cloud)
                 error = ""
                 break
             except AdapterError as exc:
@@ -133,14 +106,14 @@ def run_plan(plan_id: int) -> str:
     """Drive a plan in `executing` or `rolling back` to its end; return the final state."""
     limits = get_policy().execution
     while True:
-        with Session(get_engine(), expire_on_commit=False) as session:
+        with Session(get_background_engine(), expire_on_commit=False) as session:
             plan = session.get(Plan, plan_id)
             if plan is None or plan.state not in ACTIVE_STATES:
                 return plan.state if plan else "missing"
-            phase = "forward" if plan.state == "executing" else "rollback"
+            phase = "forward" if plan.state == PlanState.EXECUTING else "rollback"
             batch = _next_batch(session, plan_id, phase, limits)
             if not batch:
-                done_state = "succeeded" if phase == "forward" else "rolled back"
+                done_state = PlanState.SUCCEEDED if phase == "forward" else PlanState.ROLLED_BACK
                 reconcile(session, plan_id)
                 transition(session, plan, done_state, ACTOR, "every move done")
                 session.commit()
@@ -149,26 +122,31 @@ def run_plan(plan_id: int) -> str:
             outcomes = list(pool.map(run_action, [a.id for a in batch]))
         failed = [o for o in outcomes if not o.ok]
         if failed:
-            with Session(get_engine(), expire_on_commit=False) as session:
+            with Session(get_background_engine(), expire_on_commit=False) as session:
                 plan = session.get(Plan, plan_id)
                 step = session.get(PlanAction, failed[0].action_id)
                 reconcile(session, plan_id)
-                transition(session, plan, "failed", ACTOR,  # type: ignore[arg-type]
+                transition(session, plan, PlanState.FAILED, ACTOR,  # type: ignore[arg-type]
                            f"{phase} step {step.step} ({step.workload_id} to {step.to_host}) failed: {failed[0].error}")  # type: ignore[union-attr]
                 session.commit()
-            return "failed"
+            return PlanState.FAILED
 
 
 _runner = Runner("plan", run_plan)
 
 
 def start(plan_id: int) -> threading.Thread:
-    """Run the plan in a background thread, once per process."""
+    """Run the plan in a background thread, once per process (a no-op while it runs here)."""
     return _runner.start(plan_id)
+
+
+def queue(session: Session, plan_id: int) -> None:
+    """Run the plan once the caller's transaction, which wrote its pending actions, commits."""
+    after_commit(session, _runner, plan_id)
 
 
 def resume_all() -> list[int]:
     """After a restart: pick up every plan that was executing or rolling back."""
-    with Session(get_engine()) as session:
+    with Session(get_background_engine()) as session:
         ids = [p.id for p in session.exec(select(Plan).where(col(Plan.state).in_(ACTIVE_STATES)))]
     return _runner.resume(ids)  # type: ignore[arg-type]

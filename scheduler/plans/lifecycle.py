@@ -9,47 +9,37 @@ wins, and every change is an audit event.
 
 from __future__ import annotations
 
-import hashlib
-import json
+from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, col, select
 
 import optimizer
+from adapters.protocol import AdapterError
 from policies import approvals as approval_rules
 from scheduler.core import audit, telemetry
 from scheduler.core.accounts import Actor
 from scheduler.core.db import utcnow
-from scheduler.core.fleet import fleet_document
-from scheduler.core.models import Cloud, Host, Workload
+from scheduler.core.models import Cloud
 from scheduler.core.policy import get_policy
 from scheduler.core.refusal import Refusal
 from scheduler.core.registry import get_adapters
-from scheduler.core.settings import get_settings
+from scheduler.plans import actions, executor
+from scheduler.plans.document import PlanDocument, document_of
+from scheduler.plans.inputs import fingerprint, plan_input, snapshot
+from scheduler.plans.kinds import PROPOSABLE, PlanKind, PlanRequest
 from scheduler.plans.models import Plan, PlanAction, PlanApproval
+from scheduler.plans.state import OPEN_STATES, PlanState, transition
 
-KINDS = ("rebalance", "drain", "place-pending")
+KINDS = tuple(PROPOSABLE)
 OBJECTIVES = ("consolidate", "balance")
-OPEN_STATES = ("proposed", "approved")
-ACTIVE_STATES = ("executing", "rolling back")
 PROVINCE_WIDE = ("province-operator",)
 
 
 
 
 SYSTEM = Actor("system:schedule", "system", None)
-
-
-def fingerprint(doc: dict[str, Any]) -> str:
-    """What the plan depends on: hosts, placements and failed clouds, not the objective or the clock."""
-    body = json.dumps([doc["hosts"], doc["workloads"], doc["failed_clouds"]], sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(body.encode()).hexdigest()
-
-
-def snapshot(session: Session, plan_scope: str) -> dict[str, Any]:
-    return fleet_document(session, scope=None if plan_scope == "all" else plan_scope)
 
 
 # ------------------------------------------------------------------------------------------ propose
@@ -61,126 +51,66 @@ def may_propose(actor: Actor, scope: str) -> bool:
     return actor.role in ("city-operator", "industry-operator") and actor.scope == scope
 
 
-def _validate(session: Session, actor: Actor, kind: str, scope: str, objective: str,
-              max_migrations: int | None, hosts: list[str] | None) -> None:
-    if kind not in KINDS:
+def _validate(session: Session, actor: Actor, kind: str, req: PlanRequest) -> PlanKind:
+    """The common fields, then what the kind itself accepts; the kind that will build the plan."""
+    plan_kind = PROPOSABLE.get(kind)
+    if plan_kind is None:
         raise Refusal(422, "kind", f"must be one of {', '.join(KINDS)}, got {kind!r}")
-    if objective not in OBJECTIVES:
-        raise Refusal(422, "objective", f"must be one of {', '.join(OBJECTIVES)}, got {objective!r}")
-    if scope != "all" and session.get(Cloud, scope) is None:
-        raise Refusal(422, "scope", f"must be a cloud id or 'all', got {scope!r}")
-    if not may_propose(actor, scope):
-        raise Refusal(403, "scope", f"{actor.role} {actor.scope or ''} may not propose plans for scope {scope!r}".replace("  ", " "))
-    if max_migrations is not None and max_migrations < 0:
-        raise Refusal(422, "max_migrations", f"must be >= 0, got {max_migrations}")
-    if kind == "drain":
-        if not hosts:
-            raise Refusal(422, "hosts", "a drain needs the hosts to drain")
-        for h in hosts:
-            host = session.get(Host, h)
-            if host is None:
-                raise Refusal(422, "hosts", f"unknown host {h!r}")
-            if scope != "all" and host.cloud_id != scope:
-                raise Refusal(422, "hosts", f"host {h} is on {host.cloud_id}, outside the plan's scope {scope}")
-    elif hosts:
-        raise Refusal(422, "hosts", f"only a drain takes hosts, not a {kind}")
+    if req.objective not in OBJECTIVES:
+        raise Refusal(422, "objective", f"must be one of {', '.join(OBJECTIVES)}, got {req.objective!r}")
+    if req.scope != "all" and session.get(Cloud, req.scope) is None:
+        raise Refusal(422, "scope", f"must be a cloud id or 'all', got {req.scope!r}")
+    if not may_propose(actor, req.scope):
+        raise Refusal(403, "scope", f"{actor.role} {actor.scope or ''} may not propose plans for scope {req.scope!r}".replace("  ", " "))
+    if req.max_migrations is not None and req.max_migrations < 0:
+        raise Refusal(422, "max_migrations", f"must be >= 0, got {req.max_migrations}")
+    plan_kind.validate(session, req)
+    return plan_kind
 
 
 def required_approvals_for(session: Session, doc: dict[str, Any], plan_doc: dict[str, Any]) -> list[dict[str, Any]]:
     """Which scopes must approve the plan's moves, by the policy's approval rules."""
     host_cloud = {h["id"]: h["cloud"] for h in doc["hosts"]}
     clouds = {c.id: c for c in session.exec(select(Cloud))}
-    pairs = [(host_cloud.get(m["from"]) if m["from"] else None, host_cloud[m["to"]]) for m in plan_doc["moves"]]
+    pairs = [(host_cloud.get(src) if src else None, host_cloud[dst])
+             for src, dst in PlanDocument.from_json(plan_doc).host_pairs()]
     return [{"key": r.key, "rules": list(r.rules), "reasons": list(r.reasons), "moves": len(r.moves)}
             for r in approval_rules.required_approvals(get_policy(), clouds, pairs)]
 
 
 def auto_approve(session: Session, plan: Plan) -> bool:
     """Approve as the system when the policy allows it for this scope and kind (scheduled plans only)."""
-    if not approval_rules.auto_approvable(get_policy(), plan.scope, plan.kind, len(plan.document["moves"]),
+    if not approval_rules.auto_approvable(get_policy(), plan.scope, plan.kind, len(document_of(plan).moves),
                                           [r["key"] for r in plan.required_approvals]):
         return False
     for r in plan.required_approvals:
         session.add(PlanApproval(plan_id=plan.id, scope_key=r["key"], username=SYSTEM.username, role="auto-approve"))
-    transition(session, plan, "approved", SYSTEM.username, "auto-approved by policy", allowed_from=("proposed",))
+    transition(session, plan, PlanState.APPROVED, SYSTEM.username, "auto-approved by policy", allowed_from=(PlanState.PROPOSED,))
     return True
-
-
-def plan_input(session: Session, scope: str, drain_hosts: list[str] | None) -> tuple[dict[str, Any], str, list[str]]:
-    """The fleet document a plan is solved on, its fingerprint, and notes on what site policy held back.
-
-    The optimizer knows the contract's rules; a site's `placement.deny` entries are enforced here: a
-    workload a deny entry covers is never moved by a plan (it is pinned where it runs, or held back if
-    it waits for a host), so no plan can put it on a denied cloud.
-    """
-    doc = snapshot(session, scope)
-    fp = fingerprint(doc)
-    drained = set(drain_hosts or [])
-    for h in doc["hosts"]:
-        if h["id"] in drained:
-            h["schedulable"] = False
-    deny = get_policy().placement.deny
-    notes: list[str] = []
-    if deny:
-        kept = []
-        for w in doc["workloads"]:
-            hits = [d for d in deny if d.department in (None, w["department"]) and d.workload in (None, w["id"])]
-            if not hits:
-                kept.append(w)
-            elif w["host"] is None:
-                notes.append(f"{w['id']} held back: site policy denies {hits[0].describe()} ({hits[0].reason})")
-            else:
-                w["pinned"] = True
-                kept.append(w)
-                notes.append(f"{w['id']} stays on {w['host']}: site policy denies {hits[0].describe()} ({hits[0].reason})")
-        doc["workloads"] = kept
-    return doc, fp, notes
 
 
 def propose(session: Session, actor: Actor, kind: str, scope: str, objective: str = "consolidate",
             max_migrations: int | None = None, hosts: list[str] | None = None,
             time_limit_s: float | None = None) -> Plan:
-    _validate(session, actor, kind, scope, objective, max_migrations, hosts)
-    doc, fp, notes = plan_input(session, scope, hosts)
-    if kind == "drain" and max_migrations is None:  # move what must move, not the rest of the cloud
-        drained = set(hosts or [])
-        max_migrations = sum(1 for w in doc["workloads"] if w["host"] in drained)
-    elif kind == "place-pending":
-        max_migrations = 0
-    limit = time_limit_s or get_settings().plan_time_limit_s
-    doc["objective"] = {"mode": objective, "max_migrations": max_migrations, "time_limit_s": limit}
-    result = optimizer.optimize(optimizer.parse_fleet(doc, get_adapters().isolated_clouds()))
-    plan_doc = result.to_document()
+    req = PlanRequest(scope=scope, objective=objective, max_migrations=max_migrations, hosts=hosts,
+                      time_limit_s=time_limit_s)
+    plan_kind = _validate(session, actor, kind, req)
+    doc, fp, notes = plan_kind.solver_input(session, req)
+    req = replace(req, max_migrations=plan_kind.default_max_migrations(doc, req))
+    plan_doc = plan_kind.solve(session, doc, req)
     telemetry.SOLVE_SECONDS.labels(kind).observe(plan_doc["stats"].get("solve_seconds") or 0)
-    plan = Plan(kind=kind, scope=scope, objective=objective, max_migrations=max_migrations,
+    plan = Plan(kind=kind, scope=scope, objective=objective, max_migrations=req.max_migrations,
                 drain_hosts=sorted(hosts) if hosts else None, proposer=actor.username, fingerprint=fp,
                 fleet=doc, document=plan_doc, required_approvals=required_approvals_for(session, doc, plan_doc), notes=notes or None)
     session.add(plan)
     session.flush()
     audit.record(session, actor.username, "plan.proposed", "plan", str(plan.id), None,
-                 {"kind": kind, "scope": scope, "objective": objective, "max_migrations": max_migrations,
+                 {"kind": kind, "scope": scope, "objective": objective, "max_migrations": req.max_migrations,
                   "moves": len(plan_doc["moves"]), "stats": plan_doc["stats"], "notes": len(notes)})
     return plan
 
 
 # ------------------------------------------------------------------------------------------ state changes
-
-
-def transition(session: Session, plan: Plan, to: str, actor: str, reason: str = "", allowed_from: tuple[str, ...] = ()) -> None:
-    """Compare-and-set the state; losing the race is a 409, never a silent double change."""
-    if allowed_from and plan.state not in allowed_from:
-        raise Refusal(409, "state", f"plan {plan.id} is {plan.state}; this needs it {' or '.join(allowed_from)}")
-    before = plan.state
-    try:
-        result = session.execute(update(Plan).where(col(Plan.id) == plan.id, col(Plan.version) == plan.version)
-                                 .values(state=to, state_reason=reason, version=plan.version + 1, updated_at=utcnow()))
-    except OperationalError as exc:  # SQLite: another writer got there first
-        raise Refusal(409, "state", f"plan {plan.id} is being changed by someone else; reload it") from exc
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise Refusal(409, "state", f"plan {plan.id} was changed by someone else; reload it")
-    session.expire(plan)
-    audit.record(session, actor, f"plan.{to.replace(' ', '-')}", "plan", str(plan.id), {"state": before},
-                 {"state": to, "reason": reason})
 
 
 def stale_reason(session: Session, plan: Plan) -> str | None:
@@ -213,7 +143,7 @@ def stale_reason(session: Session, plan: Plan) -> str | None:
 def supersede_if_stale(session: Session, plan: Plan, actor: str) -> None:
     reason = stale_reason(session, plan)
     if reason is not None:
-        transition(session, plan, "superseded", actor, f"snapshot changed: {reason}; propose again")
+        transition(session, plan, PlanState.SUPERSEDED, actor, f"snapshot changed: {reason}; propose again")
         session.commit()
         raise Refusal(409, "state", f"plan {plan.id} is superseded: snapshot changed ({reason}); propose again")
 
@@ -237,13 +167,13 @@ def approvable_by(plan: Plan, actor: Actor) -> list[str]:
 
 
 def approve(session: Session, actor: Actor, plan: Plan) -> Plan:
-    if plan.state != "proposed":
+    if plan.state != PlanState.PROPOSED:
         raise Refusal(409, "state", f"plan {plan.id} is {plan.state}; only a proposed plan can be approved")
     if not plan.required_approvals:  # no moves: nothing any scope must consent to
         if not _may_run(plan, actor):
             raise Refusal(403, "scope", f"{actor.username} may not approve plan {plan.id}")
         supersede_if_stale(session, plan, actor.username)
-        transition(session, plan, "approved", actor.username, "no moves; nothing to consent to")
+        transition(session, plan, PlanState.APPROVED, actor.username, "no moves; nothing to consent to")
         return plan
     could = approvable_by(plan, actor)
     mine = [k for k in could if k in pending_scopes(session, plan)]
@@ -265,9 +195,9 @@ def approve(session: Session, actor: Actor, plan: Plan) -> Plan:
                  for a in approvals_of(session, plan)]
     complete, _missing, why = approval_rules.approval_complete(get_policy(), _scope_objects(plan), approvals, plan.proposer)
     if complete:
-        transition(session, plan, "approved", actor.username, f"approved for {', '.join(mine)}")
+        transition(session, plan, PlanState.APPROVED, actor.username, f"approved for {', '.join(mine)}")
     else:
-        transition(session, plan, "proposed", actor.username, f"approved for {', '.join(mine)}; {why}")
+        transition(session, plan, PlanState.PROPOSED, actor.username, f"approved for {', '.join(mine)}; {why}")
     return plan
 
 
@@ -276,14 +206,14 @@ def reject(session: Session, actor: Actor, plan: Plan, reason: str) -> Plan:
         raise Refusal(422, "reason", "say why the plan is rejected")
     if not approvable_by(plan, actor) and actor.role not in PROVINCE_WIDE:
         raise Refusal(403, "scope", f"{actor.username} may not decide on plan {plan.id}")
-    transition(session, plan, "rejected", actor.username, reason.strip(), allowed_from=OPEN_STATES)
+    transition(session, plan, PlanState.REJECTED, actor.username, reason.strip(), allowed_from=OPEN_STATES)
     return plan
 
 
 def cancel(session: Session, actor: Actor, plan: Plan) -> Plan:
     if actor.username != plan.proposer and actor.role not in PROVINCE_WIDE:
         raise Refusal(403, "proposer", "only the proposer or the province centre may cancel a plan")
-    transition(session, plan, "cancelled", actor.username, f"cancelled by {actor.username}", allowed_from=OPEN_STATES)
+    transition(session, plan, PlanState.CANCELLED, actor.username, f"cancelled by {actor.username}", allowed_from=OPEN_STATES)
     return plan
 
 
@@ -293,37 +223,52 @@ def _may_run(plan: Plan, actor: Actor) -> bool:
 
 
 def start_execution(session: Session, actor: Actor, plan: Plan) -> Plan:
-    """Write every move as a pending action, then hand the plan to the executor."""
+    """Write every move as a pending action; the executor starts on them once the caller commits."""
     if not _may_run(plan, actor):
         raise Refusal(403, "scope", f"{actor.username} may not execute plan {plan.id}")
-    if plan.state != "approved":
+    if plan.state != PlanState.APPROVED:
         raise Refusal(409, "state", f"plan {plan.id} is {plan.state}; only an approved plan can be executed")
     supersede_if_stale(session, plan, actor.username)
-    for m in plan.document["moves"]:
-        session.add(PlanAction(plan_id=plan.id, phase="forward", step=m["step"], workload_id=m["workload"],
-                               from_host=m["from"], to_host=m["to"], reason=m["reason"]))
-    transition(session, plan, "executing", actor.username, f"{len(plan.document['moves'])} moves", allowed_from=("approved",))
+    moves = document_of(plan).moves
+    for m in moves:
+        session.add(PlanAction(plan_id=plan.id, phase="forward", step=m.step, workload_id=m.workload,
+                               from_host=m.from_host, to_host=m.to, reason=m.reason))
+    transition(session, plan, PlanState.EXECUTING, actor.username, f"{len(moves)} moves", allowed_from=(PlanState.APPROVED,))
+    executor.queue(session, plan.id)  # type: ignore[arg-type]
     return plan
 
 
 def start_rollback(session: Session, actor: Actor, plan: Plan) -> Plan:
-    """Compensating moves for every move that was done, newest first; new placements stay where they are."""
+    """The compensation of every step that was done (or in flight), newest first; the steps that have
+    none (placements, restarts away from hosts still down) are named in the plan's reason."""
     if not _may_run(plan, actor):
         raise Refusal(403, "scope", f"{actor.username} may not roll back plan {plan.id}")
-    if plan.state not in ("succeeded", "failed"):
+    if plan.state not in (PlanState.SUCCEEDED, PlanState.FAILED):
         raise Refusal(409, "state", f"plan {plan.id} is {plan.state}; only a succeeded or failed plan can be rolled back")
     done = session.exec(select(PlanAction).where(PlanAction.plan_id == plan.id, PlanAction.phase == "forward",
                                                  col(PlanAction.state).in_(("done", "running")))
                         .order_by(col(PlanAction.step).desc())).all()
+    is_up = actions.host_is_up(session)
     step = 0
+    kept: list[str] = []
     for a in done:
-        if a.from_host is None:
+        try:
+            undo = actions.action_of(session, a).compensate(is_up)
+        except AdapterError as exc:  # the workload is gone: nothing left to move back
+            undo = actions.NoCompensation(a.workload_id, f"step {a.step}: {exc}")
+        if isinstance(undo, actions.NoCompensation):
+            kept.append(undo.reason)
             continue
         step += 1
-        session.add(PlanAction(plan_id=plan.id, phase="rollback", step=step, workload_id=a.workload_id,
-                               from_host=a.to_host, to_host=a.from_host, reason=f"undoes step {a.step}"))
-    transition(session, plan, "rolling back", actor.username, f"{step} compensating moves",
-               allowed_from=("succeeded", "failed"))
+        session.add(PlanAction(plan_id=plan.id, phase="rollback", step=step, workload_id=undo.workload,
+                               from_host=undo.source, to_host=undo.to_host, reason=f"undoes step {a.step}"))
+    reason = f"{step} compensating moves"
+    if kept:
+        more = f"; and {len(kept) - 3} more" if len(kept) > 3 else ""
+        reason += f"; {len(kept)} steps have none: {'; '.join(kept[:3])}{more}"
+    transition(session, plan, PlanState.ROLLING_BACK, actor.username, reason,
+               allowed_from=(PlanState.SUCCEEDED, PlanState.FAILED))
+    executor.queue(session, plan.id)  # type: ignore[arg-type]
     return plan
 
 
@@ -333,9 +278,9 @@ def dry_run(session: Session, plan: Plan) -> dict[str, Any]:
     now["objective"] = plan.fleet["objective"]
     violations = optimizer.check_plan(now, plan.document, get_adapters().isolated_clouds())
     stale = stale_reason(session, plan)
+    pdoc = document_of(plan)
     report = {"at": utcnow().isoformat(), "ok": not violations and stale is None, "stale": stale,
-              "violations": violations[:50], "moves": len(plan.document["moves"]),
-              "stats": plan.document["stats"]}
+              "violations": violations[:50], "moves": len(pdoc.moves), "stats": pdoc.stats}
     plan.dry_run = report
     session.add(plan)
     return report
@@ -346,8 +291,8 @@ def dry_run(session: Session, plan: Plan) -> dict[str, Any]:
 
 def host_changes(plan: Plan) -> list[dict[str, Any]]:
     """Per touched host, the used share of each resource before and after the plan."""
-    doc, pdoc = plan.fleet, plan.document
-    touched = {m["to"] for m in pdoc["moves"]} | {m["from"] for m in pdoc["moves"] if m["from"]}
+    doc, pdoc = plan.fleet, document_of(plan)
+    touched = pdoc.touched_hosts()
     hosts = {h["id"]: h for h in doc["hosts"] if h["id"] in touched}
     before: dict[str, dict[str, float]] = {h: {r: 0.0 for r in doc["resources"]} for h in hosts}
     after: dict[str, dict[str, float]] = {h: {r: 0.0 for r in doc["resources"]} for h in hosts}
@@ -355,7 +300,7 @@ def host_changes(plan: Plan) -> list[dict[str, Any]]:
         if w["host"] in before:
             for r in doc["resources"]:
                 before[w["host"]][r] += w["demand"].get(r, 0)
-        final = pdoc["assignments"].get(w["id"])
+        final = pdoc.assignments.get(w["id"])
         if final in after:
             for r in doc["resources"]:
                 after[final][r] += w["demand"].get(r, 0)
@@ -377,8 +322,3 @@ def visible_to(plan: Plan, actor: Actor) -> bool:
         return True
     kind = "city" if actor.role == "city-operator" else "industry"
     return any(r["key"] == f"{kind}:{actor.scope}" for r in plan.required_approvals)
-
-
-def workload_host(session: Session, workload_id: str) -> str | None:
-    w = session.get(Workload, workload_id)
-    return w.host_id if w else None

@@ -14,10 +14,10 @@ from sqlmodel import Session, select
 from scheduler.core.db import get_engine
 from scheduler.core.telemetry import REGISTRY
 from scheduler.plans.models import Plan
+from scheduler.plans.state import PlanState
 
 log = logging.getLogger(__name__)
-PLAN_STATES = ("proposed", "approved", "executing", "succeeded", "failed", "rolling back", "rolled back",
-               "rejected", "cancelled", "superseded")
+PLAN_STATES = tuple(PlanState)
 
 
 class PlansByState(Collector):
@@ -25,7 +25,7 @@ class PlansByState(Collector):
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         family = GaugeMetricFamily("qianyun_plans", "Plans by state", labels=["state"])
-        counts = {s: 0 for s in PLAN_STATES}
+        counts: dict[str, int] = {str(s): 0 for s in PLAN_STATES}
         try:
             with Session(get_engine()) as session:
                 for state, n in session.exec(select(Plan.state, func.count()).group_by(Plan.state)):

@@ -20,12 +20,12 @@ class Plan(SQLModel, table=True):
     """
 
     id: int | None = Field(default=None, primary_key=True)
-    kind: str  # rebalance | drain | place-pending
+    kind: str  # rebalance | drain | place-pending | failover | failback
     scope: str = Field(index=True)  # a cloud id or "all"
     objective: str = "consolidate"
     max_migrations: int | None = None
     drain_hosts: Any = Field(default=None, sa_column=Column(JSON, nullable=True))
-    state: str = Field(default="proposed", index=True)
+    state: str = Field(default="proposed", index=True)  # a scheduler.plans.state.PlanState
     state_reason: str = ""
     proposer: str
     version: int = 1

@@ -1,0 +1,54 @@
+"""The input a plan is solved on: today's fleet document for its scope, its fingerprint, and site
+policy applied (drained hosts take nothing; what a deny entry covers does not move)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from sqlmodel import Session
+
+from scheduler.core.fleet import fleet_document
+from scheduler.core.policy import get_policy
+
+
+def fingerprint(doc: dict[str, Any]) -> str:
+    """What the plan depends on: hosts, placements and failed clouds, not the objective or the clock."""
+    body = json.dumps([doc["hosts"], doc["workloads"], doc["failed_clouds"]], sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def snapshot(session: Session, plan_scope: str) -> dict[str, Any]:
+    return fleet_document(session, scope=None if plan_scope == "all" else plan_scope)
+
+
+def plan_input(session: Session, scope: str, drain_hosts: list[str] | None) -> tuple[dict[str, Any], str, list[str]]:
+    """The fleet document a plan is solved on, its fingerprint, and notes on what site policy held back.
+
+    The optimizer knows the contract's rules; a site's `placement.deny` entries are enforced here: a
+    workload a deny entry covers is never moved by a plan (it is pinned where it runs, or held back if
+    it waits for a host), so no plan can put it on a denied cloud.
+    """
+    doc = snapshot(session, scope)
+    fp = fingerprint(doc)
+    drained = set(drain_hosts or [])
+    for h in doc["hosts"]:
+        if h["id"] in drained:
+            h["schedulable"] = False
+    deny = get_policy().placement.deny
+    notes: list[str] = []
+    if deny:
+        kept = []
+        for w in doc["workloads"]:
+            hits = [d for d in deny if d.department in (None, w["department"]) and d.workload in (None, w["id"])]
+            if not hits:
+                kept.append(w)
+            elif w["host"] is None:
+                notes.append(f"{w['id']} held back: site policy denies {hits[0].describe()} ({hits[0].reason})")
+            else:
+                w["pinned"] = True
+                kept.append(w)
+                notes.append(f"{w['id']} stays on {w['host']}: site policy denies {hits[0].describe()} ({hits[0].reason})")
+        doc["workloads"] = kept
+    return doc, fp, notes
