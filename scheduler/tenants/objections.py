@@ -83,7 +83,7 @@ def raise_by_public(session: Session, client: str, body: Any) -> tuple[CatalogOb
         CatalogObjection.client_hash == client_hash, col(CatalogObjection.created_at) >= since)).one()
     if recent >= PUBLIC_PER_HOUR:
         raise Refusal(429, None, f"at most {PUBLIC_PER_HOUR} objections an hour from one address; "
-                                           "please try again later")
+                                           "please try again later", headers={"Retry-After": "3600"})
     token = secrets.token_urlsafe(24)
     o = CatalogObjection(entry_id=entry.id, source="public", text=text, contact=contact.strip(),  # type: ignore[arg-type]
                          token_hash=_hash(token), client_hash=client_hash)
