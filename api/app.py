@@ -61,6 +61,7 @@ def create_app() -> FastAPI:
     for module in (auth, clouds, hosts, workloads, departments, plans, policy, audit, drills, jobsets, quotas,
                    catalog, sharing, opendata):
         app.include_router(module.router)
+    errors.document(app)
 
     @app.get("/healthz", response_model=HealthOut, tags=["health"])
     def healthz() -> HealthOut:

@@ -6,15 +6,22 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Path, Query, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlmodel import Session
 
+from scheduler.core.access import require
 from scheduler.core.accounts import Actor, Scope, TokenError, read_token
 from scheduler.core.db import get_engine
 from scheduler.core.models import User
 from scheduler.core.refusal import Refusal
 from scheduler.core.settings import get_settings
+
+MAX_ID = 2**63 - 1
+"""The largest row id a 64-bit column holds: a larger one is a 422 naming the field, not an overflow."""
+MAX_OFFSET = 2**31 - 1
+
+RowId = Annotated[int, Path(ge=1, le=MAX_ID, description="a row id (1 .. 2**63-1)")]
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
@@ -48,8 +55,7 @@ ScopeDep = Annotated[Scope, Depends(current_scope)]
 
 
 def operators_only(scope: ScopeDep) -> Scope:
-    if not scope.operator:
-        raise Refusal(403, "role", f"{scope.role} may not read this; operators only")
+    require(scope, "fleet.read")
     return scope
 
 
@@ -72,7 +78,7 @@ class Page:
 
 
 def page(limit: Annotated[int, Query(ge=1, description="page size")] = 100,
-         offset: Annotated[int, Query(ge=0)] = 0) -> Page:
+         offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0) -> Page:
     maximum = get_settings().page_size_max
     if limit > maximum:
         raise Refusal(422, "limit", f"must be <= {maximum}, got {limit}")
@@ -87,3 +93,14 @@ def current_actor(user: UserDep) -> Actor:
 
 
 ActorDep = Annotated[Actor, Depends(current_actor)]
+"""The one acting user of every route; a router narrows the roles with `allow(action)`."""
+
+
+def allow(action: str) -> Callable[[Actor], Actor]:
+    """A dependency refusing (403) a role the permission table (policies.authorize) keeps from `action`."""
+
+    def check(actor: ActorDep) -> Actor:
+        require(actor, action)
+        return actor
+
+    return check

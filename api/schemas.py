@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Generic, TypeVar
+from typing import Annotated, Generic, TypeVar
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from scheduler.core.db import as_utc
 
 T = TypeVar("T")
+
+UtcDatetime = Annotated[datetime, AfterValidator(as_utc)]
+"""A stored time as the API sends it: UTC with its offset (SQLite hands back naive times, and a
+naive RFC 3339 time is not a date-time: a browser would read it as local time)."""
 
 
 class Resources(BaseModel):
@@ -15,6 +21,21 @@ class Resources(BaseModel):
     memory_gib: float = 0
     gpu: float = 0
     storage_gib: float = 0
+
+
+class FieldErrorOut(BaseModel):
+    field: str
+    message: str
+
+
+class ErrorOut(BaseModel):
+    """Every refusal and every invalid request: what is wrong, the field at fault; a 422 lists each
+    invalid field in `errors`; a refusal may add named facts (a quota refusal's numbers)."""
+
+    model_config = ConfigDict(extra="allow")
+    detail: str
+    field: str | None
+    errors: list[FieldErrorOut] | None = None
 
 
 class PageOut(BaseModel, Generic[T]):
@@ -47,7 +68,7 @@ class CloudOut(BaseModel):
     adapter: str
     status: str = Field(description="healthy, degraded (adapter unreachable; last inventory kept) or failed")
     status_detail: str
-    last_sync_at: datetime | None
+    last_sync_at: UtcDatetime | None
     hosts: int
     workloads: int
     capacity: Resources
@@ -63,7 +84,7 @@ class HostOut(BaseModel):
     capacity: Resources
     allocated: Resources
     workloads: int
-    last_seen_at: datetime | None
+    last_seen_at: UtcDatetime | None
 
 
 class DrOut(BaseModel):
@@ -110,7 +131,7 @@ class ResourceUseOut(BaseModel):
 class UtilisationOut(BaseModel):
     subject: str
     kind: str
-    window_end: datetime | None
+    window_end: UtcDatetime | None
     resources: list[ResourceUseOut]
 
 
@@ -154,7 +175,7 @@ class ApprovalNeedOut(BaseModel):
     reasons: list[str]
     moves: int
     approved_by: str | None
-    approved_at: datetime | None
+    approved_at: UtcDatetime | None
 
 
 class HostChangeOut(BaseModel):
@@ -173,8 +194,8 @@ class PlanSummaryOut(BaseModel):
     state: str
     state_reason: str
     proposer: str
-    created_at: datetime
-    updated_at: datetime
+    created_at: UtcDatetime
+    updated_at: UtcDatetime
     moves: int
     stats: dict
     pending_approvals: list[str]

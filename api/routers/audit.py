@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
@@ -11,18 +10,18 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from api.deps import PageDep, ScopeDep, SessionDep, only_params
-from api.schemas import PageOut
+from api.errors import refusals
+from api.schemas import PageOut, UtcDatetime
 from scheduler.core import audit
+from scheduler.core.access import require
 from scheduler.core.accounts import Scope
 from scheduler.core.models import AuditEvent
-from scheduler.core.refusal import Refusal
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 
 
 def auditors(scope: ScopeDep) -> Scope:
-    if scope.role not in ("auditor", "province-operator"):
-        raise Refusal(403, "role", f"{scope.role} may not read the audit trail; auditors and the province centre only")
+    require(scope, "audit.read")
     return scope
 
 
@@ -31,7 +30,7 @@ AuditorScope = Annotated[Scope, Depends(auditors)]
 
 class EventOut(BaseModel):
     id: int
-    at: datetime
+    at: UtcDatetime
     actor: str
     action: str
     entity: str
@@ -48,7 +47,7 @@ class VerdictOut(BaseModel):
     reason: str
 
 
-@router.get("/events", response_model=PageOut[EventOut], dependencies=[Depends(only_params("action", "entity_id"))])
+@router.get("/events", responses=refusals(400, 403), response_model=PageOut[EventOut], dependencies=[Depends(only_params("action", "entity_id"))])
 def events(session: SessionDep, _: AuditorScope, pg: PageDep, action: str | None = None,
            entity_id: str | None = None) -> PageOut[EventOut]:
     q = select(AuditEvent)
@@ -61,7 +60,7 @@ def events(session: SessionDep, _: AuditorScope, pg: PageDep, action: str | None
     return PageOut(items=[EventOut(**r.model_dump()) for r in rows], total=total, limit=pg.limit, offset=pg.offset)
 
 
-@router.get("/verify", response_model=VerdictOut)
+@router.get("/verify", responses=refusals(403), response_model=VerdictOut)
 def verify(session: SessionDep, _: AuditorScope) -> VerdictOut:
     v = audit.verify(session)
     return VerdictOut(intact=v.intact, events=v.events, broken_at=v.broken_at, reason=v.reason)

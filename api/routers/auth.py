@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends
 from fastapi.security import OAuth2PasswordRequestForm
 
 from api.deps import SessionDep, UserDep
+from api.errors import refusals
 from api.schemas import MeOut, TokenOut
 from scheduler.core import audit, telemetry
 from scheduler.core.accounts import authenticate, issue_token
@@ -17,7 +18,7 @@ from scheduler.core.settings import get_settings
 router = APIRouter(prefix="/api/v1", tags=["auth"])
 
 
-@router.post("/auth/token", response_model=TokenOut)
+@router.post("/auth/token", responses=refusals(401), response_model=TokenOut)
 def login(session: SessionDep, form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> TokenOut:
     user = authenticate(session, form.username, form.password)
     if user is None:

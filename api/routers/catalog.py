@@ -6,15 +6,15 @@ the owning department's admin's or the data authority's, checked in scheduler/te
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, status
+from fastapi import APIRouter, Body, Depends, Query, status
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from api.deps import ActorDep, PageDep, SessionDep, only_params
+from api.deps import MAX_ID, ActorDep, PageDep, RowId, SessionDep, only_params
+from api.errors import refusals
+from scheduler.core.access import require
 from scheduler.core.models import Department
 from scheduler.core.refusal import Refusal
 from scheduler.tenants import catalog, objections
@@ -22,18 +22,6 @@ from scheduler.tenants import platform as data_tenants
 from scheduler.tenants.models import CatalogChange, CatalogEntry, CatalogObjection
 
 router = APIRouter(prefix="/api/v1/catalog", tags=["catalog"])
-
-
-@contextmanager
-def refused(session: Session) -> Iterator[None]:
-    """A refused catalog, sharing or open-data request as the API's error; the transaction is rolled
-    back, so nothing of it is stored. A rate limit (429) says when to come back."""
-    try:
-        yield
-    except Refusal as exc:
-        session.rollback()
-        headers = {"Retry-After": "3600"} if exc.status == 429 else None
-        raise Refusal(exc.status, exc.field, exc.message, headers=headers) from exc
 
 
 def page_of(session: Session, stmt: Any, pg: Any, out: Any) -> dict[str, Any]:
@@ -49,27 +37,24 @@ def entries_out(session: Session, rows: list[CatalogEntry]) -> list[dict[str, An
     return [catalog.entry_out(session, e, counts, names) for e in rows]
 
 
-@router.get("/entries", dependencies=[Depends(only_params("q", "department", "category", "share", "open", "state"))])
+@router.get("/entries", responses=refusals(400, 422), dependencies=[Depends(only_params("q", "department", "category", "share", "open", "state"))])
 def list_entries(session: SessionDep, a: ActorDep, pg: PageDep, q: str | None = None, department: str | None = None,
                  category: str | None = None, share: str | None = None, open: str | None = None,
                  state: str | None = None) -> dict[str, Any]:
-    with refused(session):
-        stmt = catalog.search(session, q, department, category, share, open, state)
+    stmt = catalog.search(session, q, department, category, share, open, state)
     return page_of(session, stmt, pg, lambda rows: entries_out(session, list(rows)))
 
 
-@router.post("/entries", status_code=status.HTTP_201_CREATED)
+@router.post("/entries", responses=refusals(403, 404, 409, 422), status_code=status.HTTP_201_CREATED)
 def create_entry(session: SessionDep, a: ActorDep, body: Any = Body(...)) -> dict[str, Any]:
-    with refused(session):
-        e = catalog.create(session, a, body)
-        session.commit()
+    e = catalog.create(session, a, body)
+    session.commit()
     return catalog.entry_out(session, e)
 
 
-@router.get("/entries/{entry_id}")
-def get_entry(entry_id: int, session: SessionDep, a: ActorDep) -> dict[str, Any]:
-    with refused(session):
-        e = catalog.get(session, entry_id)
+@router.get("/entries/{entry_id}", responses=refusals(404))
+def get_entry(entry_id: RowId, session: SessionDep, a: ActorDep) -> dict[str, Any]:
+    e = catalog.get(session, entry_id)
     changes = session.exec(select(CatalogChange).where(CatalogChange.entry_id == e.id).order_by(CatalogChange.id)).all()
     objs = session.exec(objections.visible(session, a).where(CatalogObjection.entry_id == e.id)
                         .order_by(CatalogObjection.id)).all()
@@ -77,41 +62,37 @@ def get_entry(entry_id: int, session: SessionDep, a: ActorDep) -> dict[str, Any]
             "objections": [catalog.objection_out(o, e) for o in objs]}
 
 
-@router.patch("/entries/{entry_id}")
-def update_entry(entry_id: int, session: SessionDep, a: ActorDep, body: Any = Body(...)) -> dict[str, Any]:
-    with refused(session):
-        e = catalog.update(session, a, entry_id, body)
-        session.commit()
+@router.patch("/entries/{entry_id}", responses=refusals(403, 404, 409, 422))
+def update_entry(entry_id: RowId, session: SessionDep, a: ActorDep, body: Any = Body(...)) -> dict[str, Any]:
+    e = catalog.update(session, a, entry_id, body)
+    session.commit()
     return catalog.entry_out(session, e)
 
 
-@router.post("/entries/{entry_id}/changes", status_code=status.HTTP_201_CREATED)
-def report_change(entry_id: int, session: SessionDep, a: ActorDep, body: Any = Body(...)) -> dict[str, Any]:
-    with refused(session):
-        c = catalog.report_change(session, a, entry_id, body)
-        session.commit()
+@router.post("/entries/{entry_id}/changes", responses=refusals(403, 404, 409, 422), status_code=status.HTTP_201_CREATED)
+def report_change(entry_id: RowId, session: SessionDep, a: ActorDep, body: Any = Body(...)) -> dict[str, Any]:
+    c = catalog.report_change(session, a, entry_id, body)
+    session.commit()
     return catalog.change_out(c)
 
 
-@router.get("/compliance")
+@router.get("/compliance", responses=refusals(403))
 def compliance(session: SessionDep, a: ActorDep) -> dict[str, Any]:
-    with refused(session):
-        return catalog.compliance(session, a)
+    return catalog.compliance(session, a)
 
 
-@router.post("/compliance/scan")
+@router.post("/compliance/scan", responses=refusals(403))
 def scan_now(session: SessionDep, a: ActorDep) -> dict[str, Any]:
-    if a.role not in ("data-authority", "province-operator"):
-        raise Refusal(403, "role", f"{a.role} may not run the compliance scan")
+    require(a, "catalog.scan")
     row = catalog.scan(session, a.username)
     session.commit()
     return {"id": row.id, "at": row.at, "today": row.today, "overdue": row.overdue, "newly_overdue": row.newly_overdue,
             "by_department": row.by_department}
 
 
-@router.get("/objections", dependencies=[Depends(only_params("state", "entry"))])
+@router.get("/objections", responses=refusals(400, 422), dependencies=[Depends(only_params("state", "entry"))])
 def list_objections(session: SessionDep, a: ActorDep, pg: PageDep, state: str | None = None,
-                    entry: int | None = None) -> dict[str, Any]:
+                    entry: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None) -> dict[str, Any]:
     stmt = objections.visible(session, a)
     if state is not None:
         if state not in ("open", "answered", "closed"):
@@ -128,27 +109,24 @@ def list_objections(session: SessionDep, a: ActorDep, pg: PageDep, state: str | 
     return page_of(session, stmt.order_by(col(CatalogObjection.id).desc()), pg, out)
 
 
-@router.post("/entries/{entry_id}/objections", status_code=status.HTTP_201_CREATED)
-def raise_objection(entry_id: int, session: SessionDep, a: ActorDep, body: Any = Body(...)) -> dict[str, Any]:
-    with refused(session):
-        o = objections.raise_by_user(session, a, entry_id, body)
-        session.commit()
+@router.post("/entries/{entry_id}/objections", responses=refusals(403, 404, 409, 422), status_code=status.HTTP_201_CREATED)
+def raise_objection(entry_id: RowId, session: SessionDep, a: ActorDep, body: Any = Body(...)) -> dict[str, Any]:
+    o = objections.raise_by_user(session, a, entry_id, body)
+    session.commit()
     return catalog.objection_out(o, session.get(CatalogEntry, o.entry_id))
 
 
-@router.post("/objections/{objection_id}/answer")
-def answer_objection(objection_id: int, session: SessionDep, a: ActorDep, body: Any = Body(...)) -> dict[str, Any]:
-    with refused(session):
-        o = objections.answer(session, a, objection_id, body)
-        session.commit()
+@router.post("/objections/{objection_id}/answer", responses=refusals(403, 404, 409, 422))
+def answer_objection(objection_id: RowId, session: SessionDep, a: ActorDep, body: Any = Body(...)) -> dict[str, Any]:
+    o = objections.answer(session, a, objection_id, body)
+    session.commit()
     return catalog.objection_out(o, session.get(CatalogEntry, o.entry_id))
 
 
-@router.post("/objections/{objection_id}/close")
-def close_objection(objection_id: int, session: SessionDep, a: ActorDep, body: Any = Body(...)) -> dict[str, Any]:
-    with refused(session):
-        o = objections.close(session, a, objection_id, body)
-        session.commit()
+@router.post("/objections/{objection_id}/close", responses=refusals(403, 404, 409, 422))
+def close_objection(objection_id: RowId, session: SessionDep, a: ActorDep, body: Any = Body(...)) -> dict[str, Any]:
+    o = objections.close(session, a, objection_id, body)
+    session.commit()
     return catalog.objection_out(o, session.get(CatalogEntry, o.entry_id))
 
 

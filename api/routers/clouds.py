@@ -9,6 +9,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from api.deps import PageDep, ScopeDep, SessionDep, only_params
+from api.errors import refusals
 from api.schemas import CloudOut, PageOut, Resources, ResourceUseOut, UtilisationOut
 from scheduler.core.models import RESOURCES, Cloud, Host, Utilisation, Workload
 from scheduler.core.refusal import Refusal
@@ -39,7 +40,7 @@ def _out(c: Cloud, hosts: dict, capacity: dict, workloads: dict, allocated: dict
                     allocated=Resources(**{k: v or 0 for k, v in allocated.get(c.id, {}).items()}))
 
 
-@router.get("", response_model=PageOut[CloudOut], dependencies=[Depends(only_params("kind", "city", "industry", "status"))])
+@router.get("", responses=refusals(400), response_model=PageOut[CloudOut], dependencies=[Depends(only_params("kind", "city", "industry", "status"))])
 def list_clouds(session: SessionDep, scope: ScopeDep, pg: PageDep,
                 kind: Annotated[str | None, Query(pattern="^(province|city|industry|backup)$")] = None,
                 city: str | None = None, industry: str | None = None,
@@ -62,13 +63,13 @@ def visible_cloud(session: Session, scope: ScopeDep, cloud_id: str) -> Cloud:
     return cloud
 
 
-@router.get("/{cloud_id}", response_model=CloudOut)
+@router.get("/{cloud_id}", responses=refusals(404), response_model=CloudOut)
 def get_cloud(cloud_id: str, session: SessionDep, scope: ScopeDep) -> CloudOut:
     cloud = visible_cloud(session, scope, cloud_id)
     return _out(cloud, *_totals(session, [cloud.id]))
 
 
-@router.get("/{cloud_id}/utilisation", response_model=UtilisationOut)
+@router.get("/{cloud_id}/utilisation", responses=refusals(404), response_model=UtilisationOut)
 def cloud_utilisation(cloud_id: str, session: SessionDep, scope: ScopeDep) -> UtilisationOut:
     cloud = visible_cloud(session, scope, cloud_id)
     end = session.exec(select(func.max(Utilisation.window_end)).where(Utilisation.cloud_id == cloud.id)).one()

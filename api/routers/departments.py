@@ -9,6 +9,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from api.deps import PageDep, ScopeDep, SessionDep, only_params
+from api.errors import refusals
 from api.schemas import DepartmentOut, PageOut
 from scheduler.core.models import Department
 from scheduler.core.refusal import Refusal
@@ -22,7 +23,7 @@ def _out(d: Department) -> DepartmentOut:
                          industry=d.industry, parent=d.parent_id)
 
 
-@router.get("", response_model=PageOut[DepartmentOut], dependencies=[Depends(only_params("level", "city", "industry", "parent"))])
+@router.get("", responses=refusals(400), response_model=PageOut[DepartmentOut], dependencies=[Depends(only_params("level", "city", "industry", "parent"))])
 def list_departments(session: SessionDep, scope: ScopeDep, pg: PageDep,
                      level: Annotated[str | None, Query(pattern="^(province|city|county)$")] = None,
                      city: str | None = None, industry: str | None = None, parent: str | None = None) -> PageOut[DepartmentOut]:
@@ -36,7 +37,7 @@ def list_departments(session: SessionDep, scope: ScopeDep, pg: PageDep,
     return PageOut(items=[_out(d) for d in rows], total=total, limit=pg.limit, offset=pg.offset)
 
 
-@router.get("/{department_id}", response_model=DepartmentOut)
+@router.get("/{department_id}", responses=refusals(404), response_model=DepartmentOut)
 def get_department(department_id: str, session: SessionDep, scope: ScopeDep) -> DepartmentOut:
     d = session.exec(select(Department).where(Department.id == department_id, departments_condition(session, scope))).first()
     if d is None:

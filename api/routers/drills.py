@@ -6,7 +6,6 @@ GET /api/v1/drills/{id}/report (?format=html), POST /api/v1/clouds/{id}/declare-
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Response, status
@@ -14,9 +13,10 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session, col, select
 
-from api.deps import PageDep, SessionDep, UserDep, only_params
+from api.deps import ActorDep, PageDep, RowId, SessionDep, allow, only_params
+from api.errors import refusals
 from api.routers.plans import detail as plan_detail
-from api.schemas import PageOut, PlanOut
+from api.schemas import PageOut, PlanOut, UtcDatetime
 from scheduler.core.refusal import Refusal
 from scheduler.dr import drills
 from scheduler.dr import report as drill_report
@@ -24,8 +24,7 @@ from scheduler.dr.models import Drill
 from scheduler.plans import Actor
 from scheduler.plans.models import Plan
 
-router = APIRouter(prefix="/api/v1", tags=["drills"])
-READERS = ("province-operator", "dr-coordinator", "auditor", "city-operator", "industry-operator")
+router = APIRouter(prefix="/api/v1", tags=["drills"], dependencies=[Depends(allow("drills.read"))])
 
 
 class DrillCreate(BaseModel):
@@ -50,21 +49,11 @@ class DrillOut(BaseModel):
     progress: dict[str, Any]
     failover_plan: int | None
     failback_plan: int | None
-    created_at: datetime
-    started_at: datetime | None
-    failed_over_at: datetime | None
-    closed_at: datetime | None
+    created_at: UtcDatetime
+    started_at: UtcDatetime | None
+    failed_over_at: UtcDatetime | None
+    closed_at: UtcDatetime | None
     report: str
-
-
-def actor(user: UserDep) -> Actor:
-    a = Actor.of(user)
-    if a.role not in READERS:
-        raise Refusal(403, "role", f"{a.role} has no access to drills; operators, DR coordinators and auditors only")
-    return a
-
-
-ActorDep = Annotated[Actor, Depends(actor)]
 
 
 def _out(session: Session, d: Drill) -> DrillOut:
@@ -87,28 +76,20 @@ def _load(session: Session, a: Actor, drill_id: int) -> Drill:
     return d
 
 
-def _refused(session: Session, exc: Refusal) -> Refusal:
-    session.rollback()
-    return Refusal(exc.status, exc.field, exc.message)
-
-
-@router.post("/drills", response_model=DrillOut, status_code=status.HTTP_201_CREATED)
+@router.post("/drills", responses=refusals(403, 404, 409, 422), response_model=DrillOut, status_code=status.HTTP_201_CREATED)
 def start_drill(body: DrillCreate, session: SessionDep, a: ActorDep, response: Response) -> DrillOut:
     """A tabletop drill answers at once (201, closed); a live drill runs in the background (202)."""
-    try:
-        if body.mode == "tabletop":
-            drill = drills.tabletop(session, a, body.clouds)
-        else:
-            drill = drills.start_live(session, a, body.clouds)
-        session.commit()
-    except Refusal as exc:
-        raise _refused(session, exc) from exc
+    if body.mode == "tabletop":
+        drill = drills.tabletop(session, a, body.clouds)
+    else:
+        drill = drills.start_live(session, a, body.clouds)
+    session.commit()
     if drill.mode == "live":
         response.status_code = status.HTTP_202_ACCEPTED
     return _out(session, _load(session, a, drill.id))  # type: ignore[arg-type]
 
 
-@router.get("/drills", response_model=PageOut[DrillOut], dependencies=[Depends(only_params("state", "mode"))])
+@router.get("/drills", responses=refusals(400, 403), response_model=PageOut[DrillOut], dependencies=[Depends(only_params("state", "mode"))])
 def list_drills(session: SessionDep, a: ActorDep, pg: PageDep,
                 state: Annotated[str | None, Query(pattern="^(" + "|".join(drills.STATES) + ")$")] = None,
                 mode: Annotated[str | None, Query(pattern="^(tabletop|live)$")] = None) -> PageOut[DrillOut]:
@@ -123,13 +104,13 @@ def list_drills(session: SessionDep, a: ActorDep, pg: PageDep,
     return PageOut(items=[_out(session, d) for d in page], total=len(mine), limit=pg.limit, offset=pg.offset)
 
 
-@router.get("/drills/{drill_id}", response_model=DrillOut)
-def get_drill(drill_id: int, session: SessionDep, a: ActorDep) -> DrillOut:
+@router.get("/drills/{drill_id}", responses=refusals(403, 404), response_model=DrillOut)
+def get_drill(drill_id: RowId, session: SessionDep, a: ActorDep) -> DrillOut:
     return _out(session, _load(session, a, drill_id))
 
 
-@router.get("/drills/{drill_id}/report", response_model=None, dependencies=[Depends(only_params("format"))])
-def get_report(drill_id: int, session: SessionDep, a: ActorDep,
+@router.get("/drills/{drill_id}/report", responses=refusals(400, 403, 404), response_model=None, dependencies=[Depends(only_params("format"))])
+def get_report(drill_id: RowId, session: SessionDep, a: ActorDep,
                format: Annotated[Literal["json", "html"], Query(description="json (default) or html")] = "json",
                ) -> dict[str, Any] | HTMLResponse:
     report = drill_report.build(session, _load(session, a, drill_id))
@@ -139,35 +120,29 @@ def get_report(drill_id: int, session: SessionDep, a: ActorDep,
 
 
 def _declare(cloud_id: str, body: DeclareIn | None, session: Session, a: Actor, down: bool) -> PlanOut:
-    try:
-        plan = drills.declare(session, a, cloud_id, down, body.reason if body else "")
-        session.commit()
-    except Refusal as exc:
-        raise _refused(session, exc) from exc
+    plan = drills.declare(session, a, cloud_id, down, body.reason if body else "")
+    session.commit()
     return plan_detail(session, plan)
 
 
-@router.post("/clouds/{cloud_id}/declare-down", response_model=PlanOut, status_code=status.HTTP_201_CREATED)
+@router.post("/clouds/{cloud_id}/declare-down", responses=refusals(403, 404, 409, 422), response_model=PlanOut, status_code=status.HTTP_201_CREATED)
 def declare_down(cloud_id: str, session: SessionDep, a: ActorDep, body: DeclareIn | None = None) -> PlanOut:
     """Mark the cloud failed and propose the failover plan; it runs once approved (policy: dr.real_failover)."""
     return _declare(cloud_id, body, session, a, True)
 
 
-@router.post("/clouds/{cloud_id}/declare-up", response_model=PlanOut, status_code=status.HTTP_201_CREATED)
+@router.post("/clouds/{cloud_id}/declare-up", responses=refusals(403, 404, 409, 422), response_model=PlanOut, status_code=status.HTTP_201_CREATED)
 def declare_up(cloud_id: str, session: SessionDep, a: ActorDep, body: DeclareIn | None = None) -> PlanOut:
     """Mark the cloud up again and propose the failback of what the failover restarted elsewhere."""
     return _declare(cloud_id, body, session, a, False)
 
 
-@router.post("/failover-plans/{plan_id}/approve", response_model=PlanOut, status_code=status.HTTP_202_ACCEPTED)
-def approve_failover(plan_id: int, session: SessionDep, a: ActorDep) -> PlanOut:
+@router.post("/failover-plans/{plan_id}/approve", responses=refusals(403, 404, 409, 422), response_model=PlanOut, status_code=status.HTTP_202_ACCEPTED)
+def approve_failover(plan_id: RowId, session: SessionDep, a: ActorDep) -> PlanOut:
     """Approve a real failover or failback under the DR policy (dr-coordinator or province centre) and run it."""
     plan = session.get(Plan, plan_id)
     if plan is None:
         raise Refusal(404, "plan_id", f"no plan {plan_id}")
-    try:
-        drills.approve_real(session, a, plan)
-        session.commit()
-    except Refusal as exc:
-        raise _refused(session, exc) from exc
+    drills.approve_real(session, a, plan)
+    session.commit()
     return plan_detail(session, plan)

@@ -9,6 +9,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from api.deps import PageDep, SessionDep, only_params, operators_only
+from api.errors import refusals
 from api.schemas import HostOut, PageOut, Resources, ResourceUseOut, UtilisationOut
 from scheduler.core.accounts import Scope
 from scheduler.core.models import RESOURCES, Cloud, Host, Utilisation, Workload
@@ -34,7 +35,7 @@ def _loads(session: Session, ids: list[str]) -> dict:
     return {r[0]: tuple(r[1:]) for r in rows}
 
 
-@router.get("", response_model=PageOut[HostOut], dependencies=[Depends(only_params("cloud", "city", "schedulable"))])
+@router.get("", responses=refusals(400, 403), response_model=PageOut[HostOut], dependencies=[Depends(only_params("cloud", "city", "schedulable"))])
 def list_hosts(session: SessionDep, scope: OperatorScope, pg: PageDep, cloud: str | None = None,
                city: str | None = None, schedulable: Annotated[bool | None, Query()] = None) -> PageOut[HostOut]:
     if cloud is not None and scope.cloud is not None and cloud != scope.cloud:
@@ -59,13 +60,13 @@ def visible_host(session: Session, scope: Scope, host_id: str) -> Host:
     return host
 
 
-@router.get("/{host_id}", response_model=HostOut)
+@router.get("/{host_id}", responses=refusals(403, 404), response_model=HostOut)
 def get_host(host_id: str, session: SessionDep, scope: OperatorScope) -> HostOut:
     host = visible_host(session, scope, host_id)
     return _out(host, _loads(session, [host.id]))
 
 
-@router.get("/{host_id}/utilisation", response_model=UtilisationOut)
+@router.get("/{host_id}/utilisation", responses=refusals(403, 404), response_model=UtilisationOut)
 def host_utilisation(host_id: str, session: SessionDep, scope: OperatorScope) -> UtilisationOut:
     host = visible_host(session, scope, host_id)
     end = session.exec(select(func.max(Utilisation.window_end))

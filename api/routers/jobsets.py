@@ -11,8 +11,10 @@ from typing import Any
 from fastapi import APIRouter, Body, Depends, status
 from sqlmodel import col, select
 
-from api.deps import PageDep, ScopeDep, SessionDep, UserDep, only_params
+from api.deps import PageDep, RowId, ScopeDep, SessionDep, UserDep, only_params
+from api.errors import refusals
 from scheduler import jobs
+from scheduler.core.access import require
 from scheduler.core.accounts import Scope
 from scheduler.core.db import as_utc
 from scheduler.core.refusal import Refusal
@@ -25,8 +27,7 @@ router = APIRouter(prefix="/api/v1/jobsets", tags=["jobsets"])
 
 
 def _allowed(scope: Scope) -> Scope:
-    if not jobs.may_use_jobs(scope):
-        raise Refusal(403, "role", f"{scope.role} has no access to job sets")
+    require(scope, "jobs.use")
     return scope
 
 
@@ -48,23 +49,19 @@ def _summary(session: Any, js: JobSet) -> dict[str, Any]:
                                              "makespan": run.schedule.get("makespan"), "replans": len(run.replans or [])}}
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post("", responses=refusals(403, 404, 409, 422), status_code=status.HTTP_201_CREATED)
 def create_jobset(session: SessionDep, user: UserDep, scope: ScopeDep, body: Any = Body(...)) -> dict[str, Any]:
     """The contract's job-set JSON plus `cloud` (id or list) and `recurrence` (cron, Asia/Shanghai, or null)."""
     _allowed(scope)
-    try:
-        js, run = jobs.create(session, user.username, scope, body,
-                              get_adapters().metrics_for(body["cloud"] if isinstance(body, dict) and
-                                                         isinstance(body.get("cloud"), str) else ""))
-    except Refusal as exc:
-        session.rollback()
-        raise Refusal(exc.status, exc.field, exc.message) from exc
+    js, run = jobs.create(session, user.username, scope, body,
+                          get_adapters().metrics_for(body["cloud"] if isinstance(body, dict) and
+                                                     isinstance(body.get("cloud"), str) else ""))
     session.commit()
     dispatch.schedule_run(session, run)
     return {**_summary(session, js), "schedule": run.schedule}
 
 
-@router.get("", dependencies=[Depends(only_params("cloud"))])
+@router.get("", responses=refusals(400, 403), dependencies=[Depends(only_params("cloud"))])
 def list_jobsets(session: SessionDep, scope: ScopeDep, pg: PageDep, cloud: str | None = None) -> dict[str, Any]:
     _allowed(scope)
     q = select(JobSet).order_by(col(JobSet.id))
@@ -75,8 +72,8 @@ def list_jobsets(session: SessionDep, scope: ScopeDep, pg: PageDep, cloud: str |
             "items": [_summary(session, js) for js in rows[pg.offset:pg.offset + pg.limit]]}
 
 
-@router.get("/{jobset_id}")
-def get_jobset(session: SessionDep, scope: ScopeDep, jobset_id: int) -> dict[str, Any]:
+@router.get("/{jobset_id}", responses=refusals(403, 404))
+def get_jobset(session: SessionDep, scope: ScopeDep, jobset_id: RowId) -> dict[str, Any]:
     """The job set, its latest run's jobs (state, planned against actual start) and re-plan history."""
     _allowed(scope)
     js = _load(session, scope, jobset_id)
@@ -95,8 +92,8 @@ def get_jobset(session: SessionDep, scope: ScopeDep, jobset_id: int) -> dict[str
     return out
 
 
-@router.get("/{jobset_id}/schedule")
-def get_schedule(session: SessionDep, scope: ScopeDep, jobset_id: int) -> dict[str, Any]:
+@router.get("/{jobset_id}/schedule", responses=refusals(403, 404))
+def get_schedule(session: SessionDep, scope: ScopeDep, jobset_id: RowId) -> dict[str, Any]:
     """The contract's schedule document of the latest run: starts (minutes), makespan, status, lower_bound."""
     _allowed(scope)
     _load(session, scope, jobset_id)

@@ -8,8 +8,9 @@ from typing import Any
 from fastapi import APIRouter, Body, Depends, Request, status
 from sqlmodel import col, select
 
-from api.deps import ActorDep, PageDep, SessionDep, only_params
-from api.routers.catalog import page_of, refused
+from api.deps import ActorDep, PageDep, RowId, SessionDep, only_params
+from api.errors import refusals
+from api.routers.catalog import page_of
 from scheduler.core.models import Department
 from scheduler.tenants import catalog, objections, opendata
 from scheduler.tenants import platform as data_tenants
@@ -17,12 +18,11 @@ from scheduler.tenants import platform as data_tenants
 router = APIRouter(prefix="/api/v1/opendata", tags=["opendata"])
 
 
-@router.get("/datasets", dependencies=[Depends(only_params("q", "category", "department"))])
+@router.get("/datasets", responses=refusals(400, 422), dependencies=[Depends(only_params("q", "category", "department"))])
 def datasets(session: SessionDep, pg: PageDep, q: str | None = None, category: str | None = None,
              department: str | None = None) -> dict[str, Any]:
     """Published data sets; no login."""
-    with refused(session):
-        stmt = catalog.search(session, q, department, category, published_only=True)
+    stmt = catalog.search(session, q, department, category, published_only=True)
 
     def out(rows: Any) -> list[dict[str, Any]]:
         names = {d.id: d.name for d in session.exec(select(Department).where(
@@ -32,10 +32,9 @@ def datasets(session: SessionDep, pg: PageDep, q: str | None = None, category: s
     return page_of(session, stmt, pg, out)
 
 
-@router.get("/datasets/{code}")
+@router.get("/datasets/{code}", responses=refusals(404))
 def dataset(code: str, session: SessionDep) -> dict[str, Any]:
-    with refused(session):
-        return opendata.dataset(session, code)
+    return opendata.dataset(session, code)
 
 
 @router.get("/stats")
@@ -43,35 +42,32 @@ def stats(session: SessionDep) -> dict[str, Any]:
     return opendata.stats(session)
 
 
-@router.post("/objections", status_code=status.HTTP_201_CREATED)
+@router.post("/objections", responses=refusals(404, 409, 422, 429), status_code=status.HTTP_201_CREATED)
 def public_objection(request: Request, session: SessionDep, body: Any = Body(...)) -> dict[str, Any]:
     """An objection from the public: validated, rate-limited per client address; no login."""
     client = request.client.host if request.client else "unknown"
-    with refused(session):
-        o, token = objections.raise_by_public(session, client, body)
-        session.commit()
+    o, token = objections.raise_by_public(session, client, body)
+    session.commit()
     return {"id": o.id, "token": token, "state": o.state}
 
 
-@router.get("/objections/{objection_id}", dependencies=[Depends(only_params("token"))])
-def public_objection_status(objection_id: int, session: SessionDep, token: str | None = None) -> dict[str, Any]:
-    with refused(session):
-        return objections.public_view(session, objection_id, token)
+@router.get("/objections/{objection_id}", responses=refusals(400, 403, 404), dependencies=[Depends(only_params("token"))])
+def public_objection_status(objection_id: RowId, session: SessionDep, token: str | None = None) -> dict[str, Any]:
+    return objections.public_view(session, objection_id, token)
 
 
 def _publish(session: Any, a: Any, body: Any, on: bool) -> dict[str, Any]:
-    with refused(session):
-        e = (opendata.publish if on else opendata.unpublish)(session, a, body)
-        session.commit()
+    e = (opendata.publish if on else opendata.unpublish)(session, a, body)
+    session.commit()
     return catalog.entry_out(session, e)
 
 
-@router.post("/publish")
+@router.post("/publish", responses=refusals(403, 404, 409, 422))
 def publish(session: SessionDep, a: ActorDep, body: Any = Body(...)) -> dict[str, Any]:
     return _publish(session, a, body, True)
 
 
-@router.post("/unpublish")
+@router.post("/unpublish", responses=refusals(403, 404, 409, 422))
 def unpublish(session: SessionDep, a: ActorDep, body: Any = Body(...)) -> dict[str, Any]:
     return _publish(session, a, body, False)
 

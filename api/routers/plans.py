@@ -2,41 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, status
 from sqlmodel import Session, col, select
 
-from api.deps import PageDep, SessionDep, UserDep, only_params
+from api.deps import ActorDep, PageDep, RowId, SessionDep, allow, only_params
+from api.errors import refusals
 from api.schemas import ApprovalNeedOut, HostChangeOut, MoveOut, PageOut, PlanCreate, PlanOut, PlanSummaryOut, RejectIn
 from scheduler import plans
+from scheduler.core.access import require
 from scheduler.core.refusal import Refusal
 from scheduler.plans import Actor
 from scheduler.plans.models import Plan, PlanAction
 
-router = APIRouter(prefix="/api/v1/plans", tags=["plans"])
-
-
-def actor(user: UserDep) -> Actor:
-    a = Actor.of(user)
-    if a.role not in ("province-operator", "city-operator", "industry-operator", "dr-coordinator", "auditor"):
-        raise Refusal(403, "role", f"{a.role} has no access to plans; operators only")
-    return a
-
-
-ActorDep = Annotated[Actor, Depends(actor)]
-
-
-@contextmanager
-def refusals(session: Session) -> Iterator[None]:
-    """Turn a refused plan request into its HTTP error; nothing of it is kept."""
-    try:
-        yield
-    except Refusal as exc:
-        session.rollback()
-        raise Refusal(exc.status, exc.field, exc.message) from exc
+router = APIRouter(prefix="/api/v1/plans", tags=["plans"], dependencies=[Depends(allow("plans.read"))])
 
 
 def load(session: Session, a: Actor, plan_id: int) -> Plan:
@@ -84,15 +64,14 @@ def detail(session: Session, p: Plan) -> PlanOut:
                    dry_run=p.dry_run, notes=p.notes or [], progress={"total": len(p.document["moves"]), **counts})
 
 
-@router.post("", response_model=PlanOut, status_code=status.HTTP_201_CREATED)
+@router.post("", responses=refusals(403, 404, 409, 422), response_model=PlanOut, status_code=status.HTTP_201_CREATED)
 def propose(body: PlanCreate, session: SessionDep, a: ActorDep) -> PlanOut:
-    with refusals(session):
-        plan = plans.propose(session, a, body.kind, body.scope, body.objective, body.max_migrations, body.hosts)
-        session.commit()
+    plan = plans.propose(session, a, body.kind, body.scope, body.objective, body.max_migrations, body.hosts)
+    session.commit()
     return detail(session, plan)
 
 
-@router.get("", response_model=PageOut[PlanSummaryOut], dependencies=[Depends(only_params("state", "scope", "kind"))])
+@router.get("", responses=refusals(400, 403), response_model=PageOut[PlanSummaryOut], dependencies=[Depends(only_params("state", "scope", "kind"))])
 def list_plans(session: SessionDep, a: ActorDep, pg: PageDep,
                state: Annotated[str | None, Query(pattern="^(" + "|".join(plans.PlanState) + ")$")] = None,
                scope: str | None = None, kind: Annotated[str | None, Query(pattern="^(rebalance|drain|place-pending)$")] = None) -> PageOut[PlanSummaryOut]:
@@ -105,53 +84,51 @@ def list_plans(session: SessionDep, a: ActorDep, pg: PageDep,
     return PageOut(items=[summary(session, p) for p in page], total=len(mine), limit=pg.limit, offset=pg.offset)
 
 
-@router.get("/{plan_id}", response_model=PlanOut)
-def get_plan(plan_id: int, session: SessionDep, a: ActorDep) -> PlanOut:
+@router.get("/{plan_id}", responses=refusals(403, 404), response_model=PlanOut)
+def get_plan(plan_id: RowId, session: SessionDep, a: ActorDep) -> PlanOut:
     return detail(session, load(session, a, plan_id))
 
 
-@router.get("/{plan_id}/document")
-def get_document(plan_id: int, session: SessionDep, a: ActorDep) -> dict[str, Any]:
+@router.get("/{plan_id}/document", responses=refusals(403, 404))
+def get_document(plan_id: RowId, session: SessionDep, a: ActorDep) -> dict[str, Any]:
     """The contract's plan document together with the fleet document it was built from."""
     plan = load(session, a, plan_id)
     return {**plan.document, "fleet": plan.fleet}
 
 
 def _act(session: Session, a: Actor, plan_id: int, step: Any) -> PlanOut:
-    if a.role == "auditor":
-        raise Refusal(403, "role", "auditors read plans; they do not act on them")
+    require(a, "plans.act")
     plan = load(session, a, plan_id)
-    with refusals(session):
-        step(plan)
-        session.commit()
+    step(plan)
+    session.commit()
     return detail(session, plan)
 
 
-@router.post("/{plan_id}/approve", response_model=PlanOut)
-def approve(plan_id: int, session: SessionDep, a: ActorDep) -> PlanOut:
+@router.post("/{plan_id}/approve", responses=refusals(403, 404, 409, 422), response_model=PlanOut)
+def approve(plan_id: RowId, session: SessionDep, a: ActorDep) -> PlanOut:
     return _act(session, a, plan_id, lambda p: plans.approve(session, a, p))
 
 
-@router.post("/{plan_id}/reject", response_model=PlanOut)
-def reject(plan_id: int, body: RejectIn, session: SessionDep, a: ActorDep) -> PlanOut:
+@router.post("/{plan_id}/reject", responses=refusals(403, 404, 409, 422), response_model=PlanOut)
+def reject(plan_id: RowId, body: RejectIn, session: SessionDep, a: ActorDep) -> PlanOut:
     return _act(session, a, plan_id, lambda p: plans.reject(session, a, p, body.reason))
 
 
-@router.post("/{plan_id}/cancel", response_model=PlanOut)
-def cancel(plan_id: int, session: SessionDep, a: ActorDep) -> PlanOut:
+@router.post("/{plan_id}/cancel", responses=refusals(403, 404, 409, 422), response_model=PlanOut)
+def cancel(plan_id: RowId, session: SessionDep, a: ActorDep) -> PlanOut:
     return _act(session, a, plan_id, lambda p: plans.cancel(session, a, p))
 
 
-@router.post("/{plan_id}/dry-run", response_model=PlanOut)
-def dry_run(plan_id: int, session: SessionDep, a: ActorDep) -> PlanOut:
+@router.post("/{plan_id}/dry-run", responses=refusals(403, 404, 409, 422), response_model=PlanOut)
+def dry_run(plan_id: RowId, session: SessionDep, a: ActorDep) -> PlanOut:
     return _act(session, a, plan_id, lambda p: plans.dry_run(session, p))
 
 
-@router.post("/{plan_id}/execute", response_model=PlanOut, status_code=status.HTTP_202_ACCEPTED)
-def execute(plan_id: int, session: SessionDep, a: ActorDep) -> PlanOut:
+@router.post("/{plan_id}/execute", responses=refusals(403, 404, 409, 422), response_model=PlanOut, status_code=status.HTTP_202_ACCEPTED)
+def execute(plan_id: RowId, session: SessionDep, a: ActorDep) -> PlanOut:
     return _act(session, a, plan_id, lambda p: plans.start_execution(session, a, p))
 
 
-@router.post("/{plan_id}/rollback", response_model=PlanOut, status_code=status.HTTP_202_ACCEPTED)
-def rollback(plan_id: int, session: SessionDep, a: ActorDep) -> PlanOut:
+@router.post("/{plan_id}/rollback", responses=refusals(403, 404, 409, 422), response_model=PlanOut, status_code=status.HTTP_202_ACCEPTED)
+def rollback(plan_id: RowId, session: SessionDep, a: ActorDep) -> PlanOut:
     return _act(session, a, plan_id, lambda p: plans.start_rollback(session, a, p))

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends
 from sqlmodel import select
 
 from api.deps import ScopeDep, SessionDep, UserDep, only_params
+from api.errors import refusals
 from api.routers.workloads import visible_workload
 from scheduler.core.models import Cloud
 from scheduler.core.policy import ExplainError, explainer, get_policy
@@ -22,7 +23,7 @@ def effective_policy(_: UserDep) -> dict[str, Any]:
     return get_policy().to_dict()
 
 
-@router.get("/explain", dependencies=[Depends(only_params("workload", "cloud", "failover"))])
+@router.get("/explain", responses=refusals(400, 404, 422), dependencies=[Depends(only_params("workload", "cloud", "failover"))])
 def explain(workload: str, session: SessionDep, scope: ScopeDep, cloud: str | None = None,
             failover: bool = False) -> dict[str, Any]:
     w = visible_workload(session, scope, workload)

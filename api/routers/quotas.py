@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, status
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session, col, select
 
-from api.deps import SessionDep, UserDep, only_params
+from api.deps import MAX_OFFSET, ActorDep, RowId, SessionDep, allow, only_params
+from api.errors import refusals
 from scheduler import quotas
 from scheduler.core.accounts import Scope
 from scheduler.core.models import RESOURCES, Cloud, Department
@@ -28,8 +28,7 @@ from scheduler.quotas import Actor
 from scheduler.quotas import requests as quota_requests
 from scheduler.quotas.models import QuotaReclaim, QuotaRequest
 
-router = APIRouter(prefix="/api/v1", tags=["quotas"])
-READ_ROLES = ("province-operator", "city-operator", "industry-operator", "department-admin", "dr-coordinator", "auditor")
+router = APIRouter(prefix="/api/v1", tags=["quotas"], dependencies=[Depends(allow("quotas.read"))])
 
 
 class QuotaRequestIn(BaseModel):
@@ -51,29 +50,6 @@ class ReclaimIn(BaseModel):
     department: str
     cloud: str
     amount: dict[str, Any] | None = None
-
-
-def refused(session: Session, exc: Refusal) -> JSONResponse:
-    """A refusal as JSON naming the field, with its numbers; nothing of the request is kept."""
-    session.rollback()
-    detail = f"{exc.field}: {exc.message}" if exc.field else exc.message
-    return JSONResponse({"detail": detail, "field": exc.field, **exc.extra}, status_code=exc.status)
-
-
-def guarded(session: Session, fn: Callable[[], Any]) -> Any:
-    try:
-        return fn()
-    except Refusal as exc:
-        return refused(session, exc)
-
-
-def actor_of(user: UserDep) -> Actor:
-    if user.role not in READ_ROLES:
-        raise Refusal(403, "role", f"{user.role} has no access to quotas")
-    return Actor.of(user)
-
-
-ActorDep = Annotated[Actor, Depends(actor_of)]
 
 
 # ------------------------------------------------------------------------------------------ scope
@@ -111,7 +87,7 @@ def _rows(session: Session, a: Actor, department: str | None, cloud: str | None)
 # ------------------------------------------------------------------------------------------ quotas and usage
 
 
-@router.get("/quotas", dependencies=[Depends(only_params("department", "cloud"))])
+@router.get("/quotas", responses=refusals(400, 403, 422), dependencies=[Depends(only_params("department", "cloud"))])
 def list_quotas(session: SessionDep, a: ActorDep, department: str | None = None, cloud: str | None = None) -> dict[str, Any]:
     """Each department's quota on each cloud with its use, borrowing and headroom (Kueue-style cohorts)."""
     rows = _rows(session, a, department, cloud)
@@ -125,7 +101,7 @@ def list_quotas(session: SessionDep, a: ActorDep, department: str | None = None,
 USAGE_COLUMNS = ("department", "parent", "cloud", "resource", "quota", "used", "borrowed", "lent", "headroom", "used_share")
 
 
-@router.get("/quotas/usage", dependencies=[Depends(only_params("department", "cloud", "format"))])
+@router.get("/quotas/usage", responses=refusals(400, 403, 422), dependencies=[Depends(only_params("department", "cloud", "format"))])
 def quota_usage(session: SessionDep, a: ActorDep, department: str | None = None, cloud: str | None = None,
                 format: Annotated[Literal["json", "csv"], Query(description="json or csv")] = "json") -> Any:
     """Usage against quota per department and cloud; `?format=csv` for a spreadsheet."""
@@ -152,20 +128,18 @@ def quota_usage(session: SessionDep, a: ActorDep, department: str | None = None,
     return {"items": items, "total": len(items)}
 
 
-@router.post("/quotas/reclaim", status_code=status.HTTP_201_CREATED)
+@router.post("/quotas/reclaim", responses=refusals(403, 404, 409, 422), status_code=status.HTTP_201_CREATED)
 def reclaim(body: ReclaimIn, session: SessionDep, a: ActorDep) -> Any:
     """The owner wants its lent quota back: the borrowers' excess, and the workloads marked to return it."""
-    def run() -> Any:
-        dept = quotas.department(session, body.department)
-        quotas.check_cloud_for(session, dept, body.cloud)
-        if not quotas.may_act_for(session, a, dept, body.cloud):
-            raise Refusal(403, "department", f"{a.username} may not reclaim quota for {dept.id} on {body.cloud}")
-        need = quotas.check_amount(session, body.amount, body.cloud) if body.amount is not None else None
-        quotas.lock_cloud(session, body.cloud)
-        rc = quotas.reclaim(session, a.username, dept.id, body.cloud, need)
-        session.commit()
-        return reclaim_out(rc)
-    return guarded(session, run)
+    dept = quotas.department(session, body.department)
+    quotas.check_cloud_for(session, dept, body.cloud)
+    if not quotas.may_act_for(session, a, dept, body.cloud):
+        raise Refusal(403, "department", f"{a.username} may not reclaim quota for {dept.id} on {body.cloud}")
+    need = quotas.check_amount(session, body.amount, body.cloud) if body.amount is not None else None
+    quotas.lock_cloud(session, body.cloud)
+    rc = quotas.reclaim(session, a.username, dept.id, body.cloud, need)
+    session.commit()
+    return reclaim_out(rc)
 
 
 def reclaim_out(rc: QuotaReclaim) -> dict[str, Any]:
@@ -174,7 +148,7 @@ def reclaim_out(rc: QuotaReclaim) -> dict[str, Any]:
             "workloads": rc.items}
 
 
-@router.get("/quotas/reclaims", dependencies=[Depends(only_params("department", "cloud"))])
+@router.get("/quotas/reclaims", responses=refusals(400, 403, 422), dependencies=[Depends(only_params("department", "cloud"))])
 def list_reclaims(session: SessionDep, a: ActorDep, department: str | None = None, cloud: str | None = None) -> dict[str, Any]:
     depts, clouds = _scope_filters(session, a, department, cloud)
     q = select(QuotaReclaim).where(col(QuotaReclaim.cloud_id).in_(clouds)).order_by(col(QuotaReclaim.id).desc())
@@ -209,23 +183,21 @@ def load(session: Session, a: Actor, request_id: int) -> QuotaRequest:
     return req
 
 
-@router.post("/quota-requests", status_code=status.HTTP_201_CREATED)
+@router.post("/quota-requests", responses=refusals(403, 404, 409, 422), status_code=status.HTTP_201_CREATED)
 def create_request(body: QuotaRequestIn, session: SessionDep, a: ActorDep) -> Any:
     """Ask for more quota on a cloud; routed to its approvers with the optimizer's feasibility answer."""
-    def run() -> Any:
-        req = quota_requests.create(session, a, body.department, body.cloud, body.amount, body.justification,
-                                    body.expires_at)
-        session.commit()
-        return request_out(session, req, a)
-    return guarded(session, run)
+    req = quota_requests.create(session, a, body.department, body.cloud, body.amount, body.justification,
+                                body.expires_at)
+    session.commit()
+    return request_out(session, req, a)
 
 
-@router.get("/quota-requests", dependencies=[Depends(only_params("state", "department", "cloud", "awaiting"))])
+@router.get("/quota-requests", responses=refusals(400, 403), dependencies=[Depends(only_params("state", "department", "cloud", "awaiting"))])
 def list_requests(session: SessionDep, a: ActorDep,
                   state: Annotated[str | None, Query(pattern="^(pending|approved|rejected|expired)$")] = None,
                   department: str | None = None, cloud: str | None = None,
                   awaiting: Annotated[str | None, Query(pattern="^me$", description="'me': pending ones I may decide")] = None,
-                  limit: Annotated[int, Query(ge=1, le=500)] = 100, offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
+                  limit: Annotated[int, Query(ge=1, le=500)] = 100, offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0) -> dict[str, Any]:
     """The requests in scope, newest first; `awaiting=me` is an approver's inbox."""
     q = select(QuotaRequest).order_by(col(QuotaRequest.id).desc())
     for column, value in ((QuotaRequest.state, state), (QuotaRequest.department_id, department), (QuotaRequest.cloud_id, cloud)):
@@ -240,31 +212,27 @@ def list_requests(session: SessionDep, a: ActorDep,
             "limit": limit, "offset": offset}
 
 
-@router.get("/quota-requests/{request_id}")
-def get_request(request_id: int, session: SessionDep, a: ActorDep) -> dict[str, Any]:
+@router.get("/quota-requests/{request_id}", responses=refusals(403, 404))
+def get_request(request_id: RowId, session: SessionDep, a: ActorDep) -> dict[str, Any]:
     return request_out(session, load(session, a, request_id), a)
 
 
-@router.post("/quota-requests/{request_id}/approve")
-def approve_request(request_id: int, session: SessionDep, a: ActorDep, body: DecisionIn | None = None) -> Any:
+@router.post("/quota-requests/{request_id}/approve", responses=refusals(403, 404, 409, 422))
+def approve_request(request_id: RowId, session: SessionDep, a: ActorDep, body: DecisionIn | None = None) -> Any:
     req = load(session, a, request_id)
 
-    def run() -> Any:
-        quota_requests.approve(session, a, req, (body.reason if body else "") or "")
-        session.commit()
-        session.refresh(req)
-        return request_out(session, req, a)
-    return guarded(session, run)
+    quota_requests.approve(session, a, req, (body.reason if body else "") or "")
+    session.commit()
+    session.refresh(req)
+    return request_out(session, req, a)
 
 
-@router.post("/quota-requests/{request_id}/reject")
-def reject_request(request_id: int, body: DecisionIn, session: SessionDep, a: ActorDep) -> Any:
+@router.post("/quota-requests/{request_id}/reject", responses=refusals(403, 404, 409, 422))
+def reject_request(request_id: RowId, body: DecisionIn, session: SessionDep, a: ActorDep) -> Any:
     req = load(session, a, request_id)
 
-    def run() -> Any:
-        quota_requests.reject(session, a, req, body.reason)
-        session.commit()
-        session.refresh(req)
-        return request_out(session, req, a)
-    return guarded(session, run)
+    quota_requests.reject(session, a, req, body.reason)
+    session.commit()
+    session.refresh(req)
+    return request_out(session, req, a)
 

@@ -7,21 +7,21 @@ from typing import Any
 from fastapi import APIRouter, Body, Depends, status
 from sqlmodel import col
 
-from api.deps import ActorDep, PageDep, SessionDep, only_params
-from api.routers.catalog import page_of, refused
+from api.deps import ActorDep, PageDep, RowId, SessionDep, only_params
+from api.errors import refusals
+from api.routers.catalog import page_of
+from scheduler.core.access import require
 from scheduler.core.refusal import Refusal
 from scheduler.tenants import platform as data_tenants
 from scheduler.tenants import sharing
 from scheduler.tenants.models import ShareRequest
 
 router = APIRouter(prefix="/api/v1/sharing", tags=["sharing"])
-READERS = ("department-admin", "data-authority", "province-operator", "auditor")
 
 
-@router.get("/requests", dependencies=[Depends(only_params("state"))])
+@router.get("/requests", responses=refusals(400, 403, 422), dependencies=[Depends(only_params("state"))])
 def list_requests(session: SessionDep, a: ActorDep, pg: PageDep, state: str | None = None) -> dict[str, Any]:
-    if a.role not in READERS:
-        raise Refusal(403, "role", f"{a.role} has no access to sharing requests")
+    require(a, "sharing.read")
     stmt = sharing.visible(session, a)
     if state is not None:
         if state not in sharing.STATES:
@@ -31,28 +31,26 @@ def list_requests(session: SessionDep, a: ActorDep, pg: PageDep, state: str | No
                    lambda rows: [sharing.request_out(session, r) for r in rows])
 
 
-@router.post("/requests", status_code=status.HTTP_201_CREATED)
+@router.post("/requests", responses=refusals(403, 404, 409, 422), status_code=status.HTTP_201_CREATED)
 def create_request(session: SessionDep, a: ActorDep, body: Any = Body(...)) -> dict[str, Any]:
-    with refused(session):
-        r = sharing.request(session, a, body)
-        session.commit()
+    r = sharing.request(session, a, body)
+    session.commit()
     return sharing.request_out(session, r)
 
 
 def _decide(session: Any, a: Any, request_id: int, approve: bool, body: Any) -> dict[str, Any]:
-    with refused(session):
-        r = sharing.decide(session, a, request_id, approve, body)
-        session.commit()
+    r = sharing.decide(session, a, request_id, approve, body)
+    session.commit()
     return sharing.request_out(session, r)
 
 
-@router.post("/requests/{request_id}/approve")
-def approve(request_id: int, session: SessionDep, a: ActorDep, body: Any = Body(None)) -> dict[str, Any]:
+@router.post("/requests/{request_id}/approve", responses=refusals(403, 404, 409, 422, 503))
+def approve(request_id: RowId, session: SessionDep, a: ActorDep, body: Any = Body(None)) -> dict[str, Any]:
     return _decide(session, a, request_id, True, body)
 
 
-@router.post("/requests/{request_id}/reject")
-def reject(request_id: int, session: SessionDep, a: ActorDep, body: Any = Body(...)) -> dict[str, Any]:
+@router.post("/requests/{request_id}/reject", responses=refusals(403, 404, 409, 422, 503))
+def reject(request_id: RowId, session: SessionDep, a: ActorDep, body: Any = Body(...)) -> dict[str, Any]:
     return _decide(session, a, request_id, False, body)
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from api.deps import PageDep, ScopeDep, SessionDep, UserDep, only_params
+from api.errors import refusals
 from api.schemas import DrOut, PageOut, Resources, ResourceUseOut, UtilisationOut, WorkloadOut
 from scheduler.core.models import RESOURCES, Host, Utilisation, Workload
 from scheduler.core.refusal import Refusal
@@ -27,7 +28,7 @@ def to_out(w: Workload) -> WorkloadOut:
                        dr=DrOut(protected=w.dr_protected, priority=w.dr_priority, rto_minutes=w.dr_rto_minutes))
 
 
-@router.get("", response_model=PageOut[WorkloadOut],
+@router.get("", responses=refusals(400, 403), response_model=PageOut[WorkloadOut],
             dependencies=[Depends(only_params("cloud", "city", "department", "tier", "host", "classification", "placed"))])
 def list_workloads(session: SessionDep, scope: ScopeDep, pg: PageDep, cloud: str | None = None,
                    city: str | None = None, department: str | None = None,
@@ -62,12 +63,12 @@ def visible_workload(session: SessionDep, scope: ScopeDep, workload_id: str) -> 
     return w
 
 
-@router.get("/{workload_id}", response_model=WorkloadOut)
+@router.get("/{workload_id}", responses=refusals(404), response_model=WorkloadOut)
 def get_workload(workload_id: str, session: SessionDep, scope: ScopeDep) -> WorkloadOut:
     return to_out(visible_workload(session, scope, workload_id))
 
 
-@router.get("/{workload_id}/utilisation", response_model=UtilisationOut)
+@router.get("/{workload_id}/utilisation", responses=refusals(404), response_model=UtilisationOut)
 def workload_utilisation(workload_id: str, session: SessionDep, scope: ScopeDep) -> UtilisationOut:
     w = visible_workload(session, scope, workload_id)
     rows = {u.resource: u for u in session.exec(select(Utilisation).where(Utilisation.kind == "workload", Utilisation.subject == w.id))}
@@ -98,17 +99,10 @@ class WorkloadCreate(BaseModel):
     dr: DrIn | None = None
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post("", responses=refusals(403, 404, 409, 422, 502), status_code=status.HTTP_201_CREATED)
 def register_workload(body: WorkloadCreate, session: SessionDep, user: UserDep) -> Any:
     """Register a workload within its department's quota (borrowing included): placed by the
     incremental placer on today's state and created on its cloud. Beyond quota: 403 with the numbers."""
-    from fastapi.responses import JSONResponse
-
-    try:
-        reg = register(session, Actor.of(user), {**body.model_dump(exclude={"dr"}), "dr": body.dr.model_dump() if body.dr else None})
-        session.commit()
-    except Refusal as exc:
-        session.rollback()
-        return JSONResponse({"detail": f"{exc.field}: {exc.message}" if exc.field else exc.message, "field": exc.field,
-                             **exc.extra}, status_code=exc.status)
+    reg = register(session, Actor.of(user), {**body.model_dump(exclude={"dr"}), "dr": body.dr.model_dump() if body.dr else None})
+    session.commit()
     return {"workload": to_out(reg.workload).model_dump(), "host": reg.host, "quota": reg.standing.to_dict()}

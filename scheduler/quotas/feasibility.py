@@ -18,7 +18,6 @@ from scheduler.core.policy import get_policy
 from scheduler.core.settings import get_settings
 from scheduler.quotas.ledger import EPS, Amounts, allottable, allowed_clouds, describe, rounded, standings, zero
 
-
 MAX_PHANTOMS = 400  # per department and kind: a huge quota is placed in coarser pieces rather than thousands
 
 
