@@ -138,14 +138,14 @@ def _must_be_pending(req: QuotaRequest) -> None:
 
 def approve(session: Session, actor: Actor, req: QuotaRequest, reason: str = "") -> QuotaRequest:
     _must_be_pending(req)
-    if actor.username == req.requester:
-        raise Refusal(403, "requester", f"{actor.username} asked for quota request {req.id}; nobody approves "
-                                           "their own request")
     mine = [k for k in pending_keys(req) if can_decide(actor, k)]
     if not mine:
         raise Refusal(403, "scope", f"{actor.username} ({actor.role} {actor.scope or ''}) may approve none of the "
                                        f"scopes this request still needs: {', '.join(pending_keys(req))}"
                          .replace("  ", " "))
+    if actor.username == req.requester:
+        raise Refusal(403, "requester", f"{actor.username} asked for quota request {req.id}; nobody approves "
+                                           "their own request")
     reason = (reason or "").strip() or "approved"
     approvals = [*(req.approvals or []), *({"key": k, "username": actor.username, "at": utcnow().isoformat(),
                                              "reason": reason} for k in mine)]
