@@ -57,7 +57,10 @@ def run(fleet: Fleet | dict[str, Any], mode: str | None = None, max_migrations: 
     start.state = st
     greedy = st.copy()
     ctx = Context(rules, st, mode, maxm, deadline, t0, progress)
-    ctx.lower_bound = host_lower_bound(rules, st)
+    # once per plan, on what greedy placed (re-solved at the end only if the placed set changed)
+    hb = host_lower_bound(rules, st, bound_time_limit(limit))
+    ctx.lower_bound = hb.value
+    ctx.host_bound = (hb, st.assign >= 0)
     if mode == "balance":
         ctx.peak_bound = peak_lower_bound(rules, st)
     ctx.report("greedy placement")
@@ -87,6 +90,11 @@ def run(fleet: Fleet | dict[str, Any], mode: str | None = None, max_migrations: 
     return plan
 
 
+def bound_time_limit(limit: float) -> float:
+    """Time for the host bound's LP: a quarter of the plan's limit, between 1 and 10 s."""
+    return max(1.0, min(10.0, 0.25 * limit))
+
+
 def _finish(rules: Rules, start: Start, st: State, left: list[int], mode: str, maxm: float, ctx: Context,
             t0: float, steps: list[Step] | None = None) -> Plan:
     f = rules.fleet
@@ -102,7 +110,13 @@ def _finish(rules: Rules, start: Start, st: State, left: list[int], mode: str, m
     moves = [Move(i + 1, f.workloads[s.workload].id, f.hosts[s.src].id if s.src >= 0 else None,
                   f.hosts[s.dst].id, r) for i, (s, r) in enumerate(zip(steps, reasons))]
     migrations = sum(1 for s in steps if s.src >= 0 and rules.host_live[s.src])
-    lb = host_lower_bound(rules, st)
+    hb, placed0 = ctx.host_bound
+    placed = st.assign >= 0
+    if not np.array_equal(placed, placed0):
+        again = host_lower_bound(rules, st, min(5.0, bound_time_limit(f.objective.time_limit_s)))
+        # a bound for fewer workloads holds for more; not the other way round
+        hb = max(hb, again, key=lambda b: b.value) if not np.any(placed0 & ~placed) else again
+    lb = hb.value
     active = st.active()
     peak = st.peak()
     # the bound again for what is placed now, with little time: the limit was spent on the search
@@ -110,7 +124,8 @@ def _finish(rules: Rules, start: Start, st: State, left: list[int], mode: str, m
     optimal = (active <= lb) if mode == "consolidate" else (peak <= pb + 1e-6)
     stats = Stats(active, migrations, min(lb, active), peak, time.monotonic() - t0,
                   "optimal" if optimal and not left else "feasible", pb,
-                  extra_moves=sum(1 for s in steps if s.via))
+                  extra_moves=sum(1 for s in steps if s.via), lower_bound_method=hb.method,
+                  bound_seconds=hb.seconds)
     plan = Plan({f.workloads[w].id: f.hosts[h].id for w, h in sorted(final.items())},
                 [Unplaced(f.workloads[w].id, r) for w, r in sorted(unplaced_idx.items())], moves, stats)
     ctx.state = st

@@ -33,6 +33,7 @@ class Context:
     rng: random.Random = field(default_factory=lambda: random.Random(0))
     reserve: int = 0  # migrations kept for the sequencer's third-host moves
     stats: dict[str, Any] = field(default_factory=dict)
+    host_bound: Any = None  # (HostBound, placed mask it was computed for), set by the engine
 
     def budget_left(self) -> float:
         return self.max_migrations - self.reserve - self.state.migrations()
