@@ -19,18 +19,6 @@ from optimizer.rules import Status
 from optimizer.strategy import Context, undo_unneeded
 
 
-def _migration_delta(ctx: Context, moves: list[tuple[int, int, int]]) -> int:
-    """Change in counted migrations for moves (w, from, to)."""
-    rules = ctx.rules
-    d = 0
-    for w, a, b in moves:
-        o = int(rules.orig[w])
-        if o < 0 or not rules.host_live[o]:
-            continue
-        d += int(b != o) - int(a != o)
-    return d
-
-
 def empty_hosts(ctx: Context, passes: int = 3) -> int:
     """Empty whole hosts by moving their workloads onto hosts that stay active. Returns hosts freed."""
     st, rules = ctx.state, ctx.rules
