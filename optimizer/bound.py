@@ -54,6 +54,7 @@ class HostBound:
     method: str  # "lp" (the aggregated LP), "capacity" (summed demand per class), "spread", "pinned"
     seconds: float
     lp_value: float | None = None  # the LP optimum when HiGHS finished, unrounded
+    lp_hosts: dict | None = None  # the LP's hosts in use per (cloud, capacity) of hosts without pins
 
 
 def _highs() -> Any:
@@ -97,7 +98,7 @@ def _bins(rules: Rules, types: dict, fixed: np.ndarray, pinned: np.ndarray) -> d
 
 
 def lp_host_bound(rules: Rules, groups: dict, types: dict, fixed: np.ndarray, pinned: np.ndarray,
-                  time_limit_s: float) -> float | None:
+                  time_limit_s: float, solution: dict | None = None) -> float | None:
     """The aggregated LP (by eligibility class and demand, by cloud and host type), solved by HiGHS.
 
     Variables: y_b, the hosts of type b in use (0..n_b), and x_gb, the workloads of group g on type
@@ -177,6 +178,11 @@ def lp_host_bound(rules: Rules, groups: dict, types: dict, fixed: np.ndarray, pi
     h.run()
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return None
+    if solution is not None:  # hosts in use per free bin (cloud, capacity), for guiding searches
+        col = np.array(h.getSolution().col_value)
+        free = np.flatnonzero(~forced)
+        ys = col[len(col) - len(free):]
+        solution["hosts"] = {(cloud_of[b], tuple(caps[b])): float(y) for b, y in zip(free, ys)}
     return float(h.getInfo().objective_function_value)
 
 
@@ -231,12 +237,13 @@ def host_lower_bound(rules: Rules, st: State, time_limit_s: float = 10.0) -> Hos
     lp = None
     if groups:
         cands.append((n_forced + capacity_host_bound(rules, groups, types, fixed, pinned), "capacity"))
-        lp = lp_host_bound(rules, groups, types, fixed, pinned, time_limit_s)
+        lp = lp_host_bound(rules, groups, types, fixed, pinned, time_limit_s, sol := {})
         if lp is not None:
             # HiGHS works in floating point: a value a hair above an integer rounds down to it
             cands.append((n_forced + max(0, math.ceil(lp - 1e-6 * max(1.0, len(types)) - 1e-6)), "lp"))
     value, method = max(cands, key=lambda c: (c[0], c[1] == "lp"))
-    return HostBound(value, method, time.monotonic() - t0, None if lp is None else n_forced + lp)
+    return HostBound(value, method, time.monotonic() - t0, None if lp is None else n_forced + lp,
+                     sol.get("hosts") if groups else None)
 
 
 def counting_peak_bound(rules: Rules, groups: dict, types: dict, fixed: np.ndarray, pinned: np.ndarray) -> float:
