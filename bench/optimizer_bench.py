@@ -75,8 +75,12 @@ def active_counts(doc: dict) -> dict[str, int]:
 
 
 def fewest_moves(doc: dict, final_active: int) -> int:
-    counts = sorted(active_counts(doc).values())
-    freed = max(0, len(counts) - final_active)
+    """Going from A to B active hosts: the workload counts of the A - B least-loaded hosts summed
+    (hosts holding a pinned workload cannot be freed and are left out)."""
+    pinned = {w["host"] for w in doc["workloads"] if w.get("pinned") and w.get("host")}
+    every = active_counts(doc)
+    counts = sorted(n for h, n in every.items() if h not in pinned)
+    freed = max(0, len(every) - final_active)
     return sum(counts[:freed])
 
 
@@ -89,9 +93,11 @@ def maintenance(doc: dict, share: float = 0.05, seed: int = 1) -> dict:
 
 def ceiling(doc: dict, budget: int, unbudgeted_reduction: int) -> int:
     """The most hosts a budget of `budget` moves can free: the hosts with the fewest workloads, as
-    many as their summed workload counts fit in the budget (never more than the unbudgeted plan frees)."""
+    many as their summed workload counts fit in the budget (never more than the unbudgeted plan
+    frees). A host holding a pinned workload can never be freed, so it is not counted."""
+    pinned = {w["host"] for w in doc["workloads"] if w.get("pinned") and w.get("host")}
     k, spent = 0, 0
-    for n in sorted(active_counts(doc).values()):
+    for n in sorted(n for h, n in active_counts(doc).items() if h not in pinned):
         if spent + n > budget:
             break
         spent += n

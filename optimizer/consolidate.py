@@ -124,7 +124,8 @@ def empty_hosts(ctx: Context, passes: int = 3, chains: bool = False) -> int:
         gained = 0
         active = [int(h) for h in np.flatnonzero((st.count > 0) & rules.host_open) if int(h) not in fixed_hosts]
         util = st.utilisation(np.array(active, dtype=np.int64)) if active else np.zeros(0)
-        over = _over_used(ctx)
+        # under a budget the cheapest hosts first (hosts freed per move); else the LP's over-used types
+        over = _over_used(ctx) if math.isinf(ctx.max_migrations) else set()
         order = sorted(range(len(active)), key=lambda i: (active[i] not in over, int(st.count[active[i]]), float(util[i])))
         for i in order:
             a = active[i]
@@ -325,10 +326,17 @@ class Consolidate:
 
     def improve(self, ctx: Context) -> None:
         empty_hosts(ctx)
-        if absorb_into_big(ctx):
-            ctx.report("absorbing small hosts into big ones")
-            empty_hosts(ctx)
-        empty_hosts(ctx, chains=True)
+        if math.isfinite(ctx.max_migrations):
+            # a budget: plain emptying of the cheapest hosts, then chains; absorbing moves whole
+            # hosts for a net gain of one, the dearest way to spend moves, so it comes last
+            empty_hosts(ctx, chains=True)
+            if absorb_into_big(ctx):
+                empty_hosts(ctx, chains=True)
+        else:
+            if absorb_into_big(ctx):
+                ctx.report("absorbing small hosts into big ones")
+                empty_hosts(ctx)
+            empty_hosts(ctx, chains=True)
         if ctx.time_left() > 0.5 and ctx.state.active() > ctx.lower_bound:
             lns(ctx)
             empty_hosts(ctx, passes=1)
