@@ -21,11 +21,14 @@ from optimizer.state import State
 from optimizer.strategy import Context, undo_unneeded
 
 
-def _best_active(st: State, w: int, exclude: tuple[int, ...]) -> int:
+def _best_active(st: State, w: int, exclude: tuple[int, ...], active_only: bool = True) -> int:
     """Tightest active eligible host for `w` other than `exclude` (-1: none has room)."""
     f = st.fleet
     hosts = st.rules.eligible_hosts(w)
-    hosts = hosts[(st.count[hosts] > 0) & ~np.isin(hosts, exclude)]
+    keep = ~np.isin(hosts, exclude)
+    if active_only:
+        keep &= st.count[hosts] > 0
+    hosts = hosts[keep]
     cand = hosts[st.fit_mask(w, hosts)]
     if cand.size == 0:
         return -1
@@ -36,7 +39,7 @@ def _best_active(st: State, w: int, exclude: tuple[int, ...]) -> int:
 
 
 def _eject(st: State, w: int, victim: int, movable: np.ndarray, journal: list[tuple[int, int, int]],
-           max_targets: int = 24, max_each: int = 6) -> bool:
+           max_targets: int = 24, max_each: int = 6, active_only: bool = True) -> bool:
     """Place `w` by a relocation chain of length two: on an active host t where it does not fit,
     move one workload u of t to a third active host so that it does; `w` then takes u's room.
 
@@ -46,7 +49,7 @@ def _eject(st: State, w: int, victim: int, movable: np.ndarray, journal: list[tu
     f, rules = st.fleet, st.rules
     d = f.dem[w]
     hosts = rules.eligible_hosts(w)
-    hosts = hosts[(st.count[hosts] > 0) & (hosts != victim)]
+    hosts = hosts[((st.count[hosts] > 0) | (not active_only)) & (hosts != victim)]
     if hosts.size == 0:
         return False
     g = int(st.group[w])
@@ -77,7 +80,7 @@ def _eject(st: State, w: int, victim: int, movable: np.ndarray, journal: list[tu
         sizes = (f.dem[us] / cmax).sum(axis=1)
         for u in us[np.argsort(sizes)][:max_each]:
             u = int(u)
-            x = _best_active(st, u, (victim, t))
+            x = _best_active(st, u, (victim, t), active_only)
             if x < 0:
                 continue
             st.move(u, x)

@@ -15,7 +15,7 @@ from optimizer.bound import host_lower_bound, peak_lower_bound
 from optimizer.consolidate import Consolidate
 from optimizer.fleet import Fleet, FleetError, parse_fleet
 from optimizer.greedy import Start, initial_state, place_best_of, place_pending
-from optimizer.placement import maximise_placement
+from optimizer.placement import maximise_placement, place_by_chains
 from optimizer.plan import Move, Plan, Stats, Unplaced
 from optimizer.reasons import move_reasons, why_unplaced
 from optimizer.rules import Rules, Status
@@ -66,6 +66,9 @@ def run(fleet: Fleet | dict[str, Any], mode: str | None = None, max_migrations: 
     ctx.report("greedy placement")
     if left and improve:
         left = maximise_placement(ctx, start.pending, left, min(ctx.time_left() * 0.3, 10.0))
+    if left and improve:
+        left = place_by_chains(ctx, left, min(ctx.time_left() * 0.3, 15.0))
+        left, _ = place_pending(st, left, mode, maxm - st.migrations())  # room a chain left behind
     blocking = [w for w in left if not (rules.status[w] in (Status.DRAIN, Status.INVALID) or w in start.evicted)]
     if improve and not blocking and time.monotonic() < deadline:
         # keep a few migrations for third-host moves the sequencer may need under a budget
@@ -73,6 +76,7 @@ def run(fleet: Fleet | dict[str, Any], mode: str | None = None, max_migrations: 
         strategy: Strategy = STRATEGIES[mode]()
         strategy.improve(ctx)
         ctx.reserve = 0
+    if left:  # room may have opened (relocation chains, improvement): place into it, by priority
         left, _ = place_pending(st, left, mode, maxm - st.migrations())
     try:
         plan = _finish(rules, start, st, left, mode, maxm, ctx, t0)
