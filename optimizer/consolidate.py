@@ -261,67 +261,6 @@ def absorb_into_big(ctx: Context, max_victims: int = 40, max_open: int = 4) -> i
     return gained
 
 
-def relabel_hosts(ctx: Context) -> int:
-    """Fewer migrations, same hosts: hand each host's final contents to another host of the same
-    cloud and capacity where more of them already run. Two hosts of one type are interchangeable
-    (same capacity, same eligibility; an empty host has no spread-group member), so any permutation
-    of contents among them is valid; a min-cost assignment per type picks the one that keeps the
-    most workloads where they are. Hosts holding pinned workloads keep theirs. Returns migrations saved.
-    """
-    from ortools.graph.python import min_cost_flow
-
-    st, rules = ctx.state, ctx.rules
-    f = st.fleet
-    fixed = {int(rules.orig[w]) for w, s in enumerate(rules.status) if s is Status.PINNED}
-    by_shape: dict[tuple, list[int]] = {}
-    for h in np.flatnonzero(rules.host_open):
-        if int(h) not in fixed:
-            by_shape.setdefault((f.host_cloud[h], tuple(f.cap[h])), []).append(int(h))
-    before = st.migrations()
-    live_orig = np.where((rules.orig >= 0) & rules.host_live[np.maximum(rules.orig, 0)], rules.orig, -1)
-    for hosts in by_shape.values():
-        full = [h for h in hosts if st.count[h] > 0]
-        if not full or len(hosts) < 2:
-            continue
-        hidx = {h: j for j, h in enumerate(hosts)}
-        flow = min_cost_flow.SimpleMinCostFlow()
-        src, sink = 0, 1 + len(full) + len(hosts)
-        arcs: list[tuple[int, int]] = []
-        for i, c in enumerate(full):
-            flow.add_arc_with_capacity_and_unit_cost(src, 1 + i, 1, 0)
-            ws = np.flatnonzero(st.assign == c)
-            origs = live_orig[ws]
-            overlap: dict[int, int] = {c: 0}
-            for o in origs[origs >= 0].tolist():
-                if o in hidx:
-                    overlap[o] = overlap.get(o, 0) + 1
-            for o, n in overlap.items():
-                flow.add_arc_with_capacity_and_unit_cost(1 + i, 1 + len(full) + hidx[o], 1, -n)
-                arcs.append((i, o))
-        for j in range(len(hosts)):
-            flow.add_arc_with_capacity_and_unit_cost(1 + len(full) + j, sink, 1, 0)
-        flow.set_node_supply(src, len(full))
-        flow.set_node_supply(sink, -len(full))
-        if flow.solve() != flow.OPTIMAL:
-            continue
-        target: dict[int, int] = {}
-        for a in range(flow.num_arcs()):
-            t, hd = flow.tail(a), flow.head(a)
-            if 1 <= t <= len(full) and hd > len(full) and hd != sink and flow.flow(a) > 0:
-                target[full[t - 1]] = hosts[hd - 1 - len(full)]
-        moving = {c: d for c, d in target.items() if c != d}
-        if not moving:
-            continue
-        contents = {c: [int(w) for w in np.flatnonzero(st.assign == c)] for c in moving}
-        for ws in contents.values():
-            for w in ws:
-                st.remove(w)
-        for c, ws in contents.items():
-            for w in ws:
-                st.place(w, moving[c])
-    return before - st.migrations()
-
-
 class Consolidate:
     """Fewest active hosts (then fewest migrations) within the migration budget."""
 
@@ -344,6 +283,4 @@ class Consolidate:
             lns(ctx)
             empty_hosts(ctx, passes=1)
         undo_unneeded(ctx)
-        if relabel_hosts(ctx):
-            undo_unneeded(ctx)
         ctx.report("consolidated")
