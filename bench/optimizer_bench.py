@@ -189,7 +189,7 @@ def main() -> None:
         if scale in hard:
             doc = hard_fleet(hosts, wl, seed=args.seed)
             consolidate_row(f"own-hard/{scale}/steady", doc, limit)
-            consolidate_row(f"own-hard/{scale}/maintenance", maintenance(hard_fleet(hosts, wl, seed=args.seed)), limit)
+
     for name in fleets:
         doc = shared[name]
         limit = LIMITS[name.split("-")[0]]
