@@ -12,6 +12,7 @@ bound, and incremental placement latency.
     .venv/bin/python bench/optimizer_bench.py                        # everything (about 30 minutes)
     .venv/bin/python bench/optimizer_bench.py --scales tiny,small --fleets none
     .venv/bin/python bench/optimizer_bench.py --scales none --fleets large-steady-103 --no-extras
+    .venv/bin/python bench/optimizer_bench.py --scales large --fleets none --balance-only
 
 The shared data folder: --data, else $QIANYUN_BENCHDATA, else ../shared/benchdata beside the
 project root.
@@ -138,6 +139,14 @@ def consolidate_row(name: str, doc: dict, limit: float) -> optimizer.Plan:
     return plan
 
 
+def balance_row(name: str, base: dict, limit: float) -> None:
+    bal = optimizer.optimize(base, mode="balance", max_migrations=None, time_limit_s=limit)
+    row(f"{name}/balance", base, bal, None, check=True)
+    print(f"  balance: peak {bal.stats.peak_utilisation:.4f}, proven bound {bal.stats.peak_lower_bound:.4f}, "
+          f"gap {100 * (bal.stats.peak_utilisation - bal.stats.peak_lower_bound):.2f} points, "
+          f"{bal.stats.solve_seconds:.1f} s of a {limit} s limit", flush=True)
+
+
 def extras(name: str, base: dict, nob: optimizer.Plan, limit: float, balance: bool) -> None:
     """Budget (5% of workloads, against its ceiling) and, for own fleets, balance against its bound."""
     budget = int(0.05 * len(base["workloads"]))
@@ -150,10 +159,7 @@ def extras(name: str, base: dict, nob: optimizer.Plan, limit: float, balance: bo
           f"({(a - bud.stats.active_hosts) / max(1, top):.2f}); unbudgeted frees {a - nob.stats.active_hosts}",
           flush=True)
     if balance:
-        bal = optimizer.optimize(base, mode="balance", max_migrations=None, time_limit_s=limit)
-        row(f"{name}/balance", base, bal, None, check=True)
-        print(f"  balance: peak {bal.stats.peak_utilisation:.4f}, proven bound {bal.stats.peak_lower_bound:.4f}, "
-              f"gap {100 * (bal.stats.peak_utilisation - bal.stats.peak_lower_bound):.2f} points", flush=True)
+        balance_row(name, base, limit)
 
 
 def main() -> None:
@@ -165,6 +171,8 @@ def main() -> None:
     ap.add_argument("--hard", default="large", help="scales also run on the bench-only hard fleet maker, or none")
     ap.add_argument("--no-extras", action="store_true", help="skip budget, balance and latency runs")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--balance-only", action="store_true",
+                    help="own fleets: only the balance run (no consolidation, budget, hard or latency runs)")
     args = ap.parse_args()
     scales = [s for s in args.scales.split(",") if s and s != "none"]
     fleets = [f for f in args.fleets.split(",") if f and f != "none"]
@@ -175,6 +183,9 @@ def main() -> None:
     for scale in scales:
         hosts, wl, limit = SCALES[scale]
         base = generate_fleet(hosts, wl, seed=args.seed)
+        if args.balance_only:
+            balance_row(f"own/{scale}", base, limit)
+            continue
         nob = None
         for scen in ("steady", "maintenance", "failover"):
             doc = generate_fleet(hosts, wl, seed=args.seed)
@@ -196,7 +207,7 @@ def main() -> None:
         plan = consolidate_row(f"shared/{name}", doc, limit)
         if name in ("medium-steady-101", "large-steady-103") and not args.no_extras:
             extras(f"shared/{name}", doc, plan, limit, balance=False)
-    if not args.no_extras and scales:
+    if not args.no_extras and scales and not args.balance_only:
         hosts, wl, _ = SCALES[scales[-1]]
         base = generate_fleet(hosts, wl, seed=args.seed)
         placer = optimizer.IncrementalPlacer(base)

@@ -34,6 +34,8 @@ class Context:
     reserve: int = 0  # migrations kept for the sequencer's third-host moves
     stats: dict[str, Any] = field(default_factory=dict)
     host_bound: Any = None  # (HostBound, placed mask it was computed for), set by the engine
+    peak_placed: Any = None  # the placed mask peak_bound was computed for (balance)
+    time_limit: float = 0.0  # the plan's limit in seconds (the deadline keeps some of it back)
 
     def budget_left(self) -> float:
         return self.max_migrations - self.reserve - self.state.migrations()
