@@ -11,7 +11,7 @@ The contract's resources are aggregated per host, so a fractional-GPU pod (gpu_m
 counts as that share of the host's GPUs and `gpu_spec` (allowed GPU models) is not modelled:
 both make this a relaxation of the real per-GPU packing.
 
-    .venv/bin/python bench/alibaba_gpu.py [DATA_DIR] [--pods openb_pod_list_default.csv] [--time-limit 60]
+    .venv/bin/python bench/alibaba_gpu.py [TRACE_DIR] [--data BENCHDATA] [--pods openb_pod_list_default.csv] [--time-limit 60]
 """
 
 from __future__ import annotations
@@ -28,7 +28,20 @@ import optimizer  # noqa: E402
 from optimizer.greedy import first_fit_decreasing  # noqa: E402
 from optimizer.rules import Rules  # noqa: E402
 
-DEFAULT = Path("..") / "shared" / "benchdata" / "traces" / "alibaba_gpu_v2023"
+ROOT = Path(__file__).resolve().parents[1]
+TRACE = Path("traces") / "alibaba_gpu_v2023"
+
+
+def trace_dir(folder: str | None, data: str | None) -> Path:
+    """The trace folder: given outright, else under --data, $QIANYUN_BENCHDATA or ../shared/benchdata
+    beside the project root."""
+    if folder:
+        return Path(folder)
+    import os
+
+    base = Path(data) if data else Path(os.environ["QIANYUN_BENCHDATA"]) if os.environ.get("QIANYUN_BENCHDATA") \
+        else ROOT.parent / "shared" / "benchdata"
+    return base / TRACE
 
 
 def fleet_document(data: Path, pods_file: str) -> tuple[dict, list[int]]:
@@ -59,11 +72,18 @@ def fleet_document(data: Path, pods_file: str) -> tuple[dict, list[int]]:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("data", nargs="?", default=str(DEFAULT), help="trace folder (relative to the project root)")
+    ap.add_argument("folder", nargs="?", default=None, help="trace folder (default: traces/alibaba_gpu_v2023 "
+                                                            "under the benchmark data folder)")
+    ap.add_argument("--data", default=None, help="benchmark data folder (default: $QIANYUN_BENCHDATA or "
+                                                  "../shared/benchdata beside the project)")
     ap.add_argument("--pods", default="openb_pod_list_default.csv")
     ap.add_argument("--time-limit", type=float, default=60)
     args = ap.parse_args()
-    doc, created = fleet_document(Path(args.data), args.pods)
+    folder = trace_dir(args.folder, args.data)
+    if not (folder / args.pods).is_file():
+        sys.exit(f"Alibaba trace not found at {folder / args.pods}: give the benchmark data folder with --data or "
+                 f"QIANYUN_BENCHDATA (it holds {TRACE / args.pods}), or the trace folder itself")
+    doc, created = fleet_document(folder, args.pods)
     f = optimizer.parse_fleet(doc)
     gpu_cap = float(f.cap[:, 2].sum())
     gpu_dem = float(f.dem[:, 2].sum())
@@ -84,6 +104,23 @@ def main() -> None:
     print(f"optimizer (fresh placement): {len(pl)} pods, {f.dem[pl, 2].sum():.1f} GPUs "
           f"({f.dem[pl, 2].sum() / gpu_dem:.1%} of GPU demand), {plan.stats.active_hosts} active nodes, "
           f"bound {plan.stats.lower_bound_hosts}, {t_opt:.1f}s")
+
+    # the same arrival order through plain first fit (lowest node index with room), the baseline
+    import numpy as np
+
+    load = np.zeros_like(f.cap)
+    order = sorted(range(len(doc["workloads"])), key=lambda i: (created[i], i))
+    allocated = 0.0
+    for n, i in enumerate(order):
+        ok = np.flatnonzero(np.all(load + f.dem[i] <= f.cap + 1e-9, axis=1))
+        if ok.size == 0:
+            print(f"plain first fit (arrival order): first refusal at pod #{n + 1} ({doc['workloads'][i]['id']}, "
+                  f"asks {f.dem[i, 2]:g} GPU); GPU allocated then {allocated / gpu_cap:.1%} of capacity")
+            break
+        load[ok[0]] += f.dem[i]
+        allocated += f.dem[i, 2]
+    else:
+        print(f"plain first fit: all pods placed; GPU allocated {allocated / gpu_cap:.1%}")
 
     empty = dict(doc, workloads=[])
     placer = optimizer.IncrementalPlacer(empty)

@@ -254,8 +254,13 @@ def check_plan(fleet_doc: dict[str, Any], plan_doc: dict[str, Any],
             continue
         if w in unplaced:
             out.append(f"{tag}: {w} is listed unplaced but moves")
-        if where.get(w) != src:
-            out.append(f"{tag}: {w} moves from {src!r} but is on {where.get(w)!r}")
+        if src is not None and src not in wd.hosts:
+            out.append(f"{tag}: {w} moves from {src!r}, not a host")
+            continue
+        cur = where.get(w)
+        if cur != src:
+            # a plan for another version of the fleet: say so, and replay from where it really is
+            out.append(f"{tag}: {w} moves from {src!r} but is on {cur!r}")
         if src == dst:
             out.append(f"{tag}: {w} moves from {src} to itself (a no-op)")
         why = wd.may_receive(w, dst)
@@ -263,12 +268,13 @@ def check_plan(fleet_doc: dict[str, Any], plan_doc: dict[str, Any],
             out.append(f"{tag}: {w} to {dst}: {why}")
         if src is not None and wd.live(src):
             migrations += 1
+        if cur is not None and wd.live(cur):
             for r in wd.res:
-                loads[src][r] -= wd.dem(w, r)
+                loads[cur][r] -= wd.dem(w, r)
         g = wd.wl[w].get("spread_group")
         if g is not None:
-            if src is not None and wd.live(src):
-                group_hosts[(g, src)] -= 1
+            if cur is not None and wd.live(cur) and group_hosts.get((g, cur), 0) > 0:
+                group_hosts[(g, cur)] -= 1
             if group_hosts.get((g, dst), 0) > 0:
                 out.append(f"{tag}: {w} joins another workload of spread group {g} on {dst}")
             group_hosts[(g, dst)] = group_hosts.get((g, dst), 0) + 1

@@ -9,6 +9,7 @@ small groups of hosts exactly until the time limit.
 
 from __future__ import annotations
 
+import math
 import time
 
 import numpy as np
@@ -16,32 +17,119 @@ import numpy as np
 from optimizer.greedy import choose_host, workload_sizes
 from optimizer.lns import lns
 from optimizer.rules import Status
+from optimizer.state import State
 from optimizer.strategy import Context, undo_unneeded
 
 
-def _migration_delta(ctx: Context, moves: list[tuple[int, int, int]]) -> int:
-    """Change in counted migrations for moves (w, from, to)."""
-    rules = ctx.rules
-    d = 0
-    for w, a, b in moves:
-        o = int(rules.orig[w])
-        if o < 0 or not rules.host_live[o]:
+def _best_active(st: State, w: int, exclude: tuple[int, ...], active_only: bool = True) -> int:
+    """Tightest active eligible host for `w` other than `exclude` (-1: none has room)."""
+    f = st.fleet
+    hosts = st.rules.eligible_hosts(w)
+    keep = ~np.isin(hosts, exclude)
+    if active_only:
+        keep &= st.count[hosts] > 0
+    hosts = hosts[keep]
+    cand = hosts[st.fit_mask(w, hosts)]
+    if cand.size == 0:
+        return -1
+    cap = f.cap[cand]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        util = np.where(cap > 0, (st.load[cand] + f.dem[w]) / np.where(cap > 0, cap, 1), 0.0)
+    return int(cand[int(np.argmin((1 - util).sum(axis=1)))])
+
+
+def _eject(st: State, w: int, victim: int, movable: np.ndarray, journal: list[tuple[int, int, int]],
+           max_targets: int = 24, max_each: int = 6, active_only: bool = True) -> bool:
+    """Place `w` by a relocation chain of length two: on an active host t where it does not fit,
+    move one workload u of t to a third active host so that it does; `w` then takes u's room.
+
+    Targets are tried by how little they overflow; on each, the smallest workloads that free
+    enough room. Records both moves in `journal`. Returns whether `w` was placed.
+    """
+    f, rules = st.fleet, st.rules
+    d = f.dem[w]
+    hosts = rules.eligible_hosts(w)
+    hosts = hosts[((st.count[hosts] > 0) | (not active_only)) & (hosts != victim)]
+    if hosts.size == 0:
+        return False
+    g = int(st.group[w])
+    if g >= 0 and st.group_hosts.get(g):
+        hosts = hosts[~np.isin(hosts, np.fromiter(st.group_hosts[g].keys(), dtype=np.int64))]
+    cmax = np.where(f.cap.max(axis=0) > 0, f.cap.max(axis=0), 1.0)
+    over = np.maximum(st.load[hosts] + d - f.cap[hosts], 0.0)
+    # a host short of room on a resource it lacks (capacity below the demand) cannot be helped
+    possible = np.all(f.cap[hosts] + 1e-9 >= d, axis=1)
+    score = (over / cmax).sum(axis=1)
+    order = np.argsort(score)
+    tried = 0
+    for i in order:
+        if not possible[i]:
             continue
-        d += int(b != o) - int(a != o)
-    return d
+        if tried >= max_targets:
+            break
+        tried += 1
+        t = int(hosts[i])
+        need = over[i]
+        on = np.flatnonzero((st.assign == t) & movable)
+        if on.size == 0:
+            continue
+        frees = np.all(f.dem[on] >= need - 1e-9, axis=1)
+        us = on[frees]
+        if us.size == 0:
+            continue
+        sizes = (f.dem[us] / cmax).sum(axis=1)
+        for u in us[np.argsort(sizes)][:max_each]:
+            u = int(u)
+            x = _best_active(st, u, (victim, t), active_only)
+            if x < 0:
+                continue
+            st.move(u, x)
+            if st.fits(w, t):
+                st.place(w, t)
+                journal.append((u, t, x))
+                journal.append((w, victim, t))
+                return True
+            st.move(u, t)
+    return False
 
 
-def empty_hosts(ctx: Context, passes: int = 3) -> int:
-    """Empty whole hosts by moving their workloads onto hosts that stay active. Returns hosts freed."""
+def _over_used(ctx: Context) -> set[int]:
+    """Active hosts of a type (cloud, capacity) the plan uses more of than the LP's solution does:
+    the ones worth emptying first."""
+    st, rules = ctx.state, ctx.rules
+    lp = (ctx.host_bound[0].lp_hosts if ctx.host_bound is not None else None) or {}
+    if not lp:
+        return set()
+    f = st.fleet
+    by_shape: dict[tuple, list[int]] = {}
+    for h in np.flatnonzero((st.count > 0) & rules.host_open):
+        by_shape.setdefault((f.host_cloud[h], tuple(f.cap[h])), []).append(int(h))
+    out: set[int] = set()
+    for shape, hs in by_shape.items():
+        if shape in lp and len(hs) > math.ceil(lp[shape] - 1e-6):
+            out.update(hs)
+    return out
+
+
+def empty_hosts(ctx: Context, passes: int = 3, chains: bool = False) -> int:
+    """Empty whole hosts by moving their workloads onto hosts that stay active. Returns hosts freed.
+
+    With `chains`, a workload that fits nowhere may still go where one resident is first moved on
+    to a third host (a relocation chain): that frees hosts plain re-packing cannot once every host
+    is full in some resource.
+    """
     st, rules = ctx.state, ctx.rules
     sizes = workload_sizes(rules)
     fixed_hosts = {int(rules.orig[w]) for w, s in enumerate(rules.status) if s is Status.PINNED}
+    movable = np.array([s is not Status.PINNED for s in rules.status], dtype=bool)
     freed = 0
     for _ in range(passes):
         gained = 0
         active = [int(h) for h in np.flatnonzero((st.count > 0) & rules.host_open) if int(h) not in fixed_hosts]
         util = st.utilisation(np.array(active, dtype=np.int64)) if active else np.zeros(0)
-        order = sorted(range(len(active)), key=lambda i: (int(st.count[active[i]]), float(util[i])))
+        # under a budget the cheapest hosts first (hosts freed per move); else the LP's over-used types
+        over = _over_used(ctx) if math.isinf(ctx.max_migrations) else set()
+        order = sorted(range(len(active)), key=lambda i: (active[i] not in over, int(st.count[active[i]]), float(util[i])))
         for i in order:
             a = active[i]
             if time.monotonic() > ctx.deadline:
@@ -52,34 +140,55 @@ def empty_hosts(ctx: Context, passes: int = 3) -> int:
             ws.sort(key=lambda w: -sizes[w])
             for w in ws:
                 st.remove(w)
-            done: list[tuple[int, int, int]] = []
+            journal: list[tuple[int, int, int]] = []
             ok = True
             for w in ws:
                 h = choose_host(st, w, "consolidate", exclude=a, active_only=True)
-                if h < 0:
+                if h >= 0:
+                    st.place(w, h)
+                    journal.append((w, a, h))
+                    continue
+                if not (chains and _eject(st, w, a, movable, journal)):
                     ok = False
                     break
-                st.place(w, h)
-                done.append((w, a, h))
             if ok and ctx.budget_left() >= 0:  # the moves are applied, so this is the budget after them
                 freed += 1
                 gained += 1
                 continue
-            for w, _, _ in done:
+            for w, src, _ in reversed(journal):
                 st.remove(w)
+                st.place(w, src)
             for w in ws:
-                st.place(w, a)
+                if st.assign[w] < 0:
+                    st.place(w, a)
         ctx.report("emptying hosts")
         if gained == 0:
             break
     return freed
 
 
-def absorb_into_big(ctx: Context, max_victims: int = 40) -> int:
-    """Open an empty big host to absorb two or more smaller active hosts whole (net: fewer hosts).
+def _best_among(st: State, w: int, hosts: list[int]) -> int:
+    """Tightest host of `hosts` that may receive `w` and has room (-1: none)."""
+    f, rules = st.fleet, st.rules
+    arr = np.array([h for h in hosts if rules.may_receive(w, h)], dtype=np.int64)
+    cand = arr[st.fit_mask(w, arr)] if arr.size else arr
+    if cand.size == 0:
+        return -1
+    cap = f.cap[cand]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        util = np.where(cap > 0, (st.load[cand] + f.dem[w]) / np.where(cap > 0, cap, 1), 0.0)
+    return int(cand[int(np.argmin((1 - util).sum(axis=1)))])
+
+
+def absorb_into_big(ctx: Context, max_victims: int = 40, max_open: int = 4) -> int:
+    """Open empty hosts of a bigger (or LP-preferred) type to absorb more active hosts whole than
+    were opened (net: fewer hosts).
 
     Active-host count is what is minimised, so a few big hosts beat many small ones; emptying
-    alone never re-opens a host and so keeps whatever mix of sizes the fleet started with.
+    alone never re-opens a host and so keeps whatever mix of types the fleet started with. Four
+    96-vCPU hosts at 94% fit on three 128-vCPU ones, so up to `max_open` hosts of one type open
+    together. The LP's solution (hosts in use per cloud and type) says which types to open first
+    and which to drain: a type the LP uses more than the plan does, a type it uses less.
     """
     st, rules = ctx.state, ctx.rules
     f = st.fleet
@@ -87,48 +196,67 @@ def absorb_into_big(ctx: Context, max_victims: int = 40) -> int:
     fixed_hosts = {int(rules.orig[w]) for w, s in enumerate(rules.status) if s is Status.PINNED}
     cmax = np.where(f.cap.max(axis=0) > 0, f.cap.max(axis=0), 1.0)
     hsize = (f.cap / cmax).sum(axis=1)
+    lp = (ctx.host_bound[0].lp_hosts if ctx.host_bound is not None else None) or {}
+    shape_of = [(f.host_cloud[h], tuple(f.cap[h])) for h in range(len(f.hosts))]
     gained = 0
-    empty = sorted((int(h) for h in np.flatnonzero(rules.host_open & (st.count == 0))), key=lambda h: -hsize[h])
     tried_shapes: set[tuple] = set()
-    for b in empty:
-        if time.monotonic() > ctx.deadline or ctx.budget_left() < 2:
+    while time.monotonic() < ctx.deadline and ctx.budget_left() >= 2:
+        in_use: dict[tuple, int] = {}
+        for h in np.flatnonzero((st.count > 0) & rules.host_open):
+            if int(h) not in fixed_hosts:
+                in_use[shape_of[h]] = in_use.get(shape_of[h], 0) + 1
+        empty_by_shape: dict[tuple, list[int]] = {}
+        for h in np.flatnonzero(rules.host_open & (st.count == 0)):
+            empty_by_shape.setdefault(shape_of[h], []).append(int(h))
+        # shapes the LP wants more of first, then the biggest
+        shapes = sorted((s for s in empty_by_shape if s not in tried_shapes),
+                        key=lambda s: (-(lp.get(s, 0.0) - in_use.get(s, 0)), -hsize[empty_by_shape[s][0]]))
+        if not shapes:
             break
-        shape = (f.host_cloud[b], tuple(f.cap[b]))
-        if shape in tried_shapes or st.count[b] > 0:
-            continue
-        cloud = f.host_cloud[b]
+        shape = shapes[0]
+        b0 = empty_by_shape[shape][0]
+        cloud = shape[0]
+        over_used = {s for s, n in in_use.items() if lp and n > math.ceil(lp.get(s, 0.0) - 1e-6)}
         act = np.flatnonzero((st.count > 0) & rules.host_open)
-        victims = [int(a) for a in act if int(a) not in fixed_hosts and hsize[a] < hsize[b]
+        victims = [int(a) for a in act if int(a) not in fixed_hosts
+                   and (hsize[a] < hsize[b0] or shape_of[a] in over_used) and shape_of[a] != shape
                    and (f.host_cloud[a] == cloud or cloud == rules.province)]
         load = (st.load[victims] / cmax).sum(axis=1) if victims else np.zeros(0)
         victims = [victims[i] for i in np.argsort(load)][:max_victims]
-        journal: list[tuple[int, int, int]] = []
-        emptied = 0
-        for a in victims:
-            ws = sorted((int(w) for w in np.flatnonzero(st.assign == a)), key=lambda w: -sizes[w])
-            mark = len(journal)
-            ok = True
-            for w in ws:
-                st.remove(w)
-                h = b if rules.may_receive(w, b) and st.fits(w, b) else \
-                    choose_host(st, w, "consolidate", exclude=a, active_only=True)
-                if h < 0:
-                    st.place(w, a)
-                    ok = False
-                    break
-                st.place(w, h)
-                journal.append((w, a, h))
-            if ok:
-                emptied += 1
-            else:
-                for w, src, _ in reversed(journal[mark:]):
-                    st.move(w, src)
-                del journal[mark:]
-        if emptied >= 2 and ctx.budget_left() >= 0:
-            gained += emptied - 1
-        else:
+        won = False
+        for k in range(1, min(max_open, len(empty_by_shape[shape])) + 1):
+            batch = empty_by_shape[shape][:k]
+            journal: list[tuple[int, int, int]] = []
+            emptied = 0
+            for a in victims:
+                ws = sorted((int(w) for w in np.flatnonzero(st.assign == a)), key=lambda w: -sizes[w])
+                mark = len(journal)
+                ok = True
+                for w in ws:
+                    st.remove(w)
+                    h = _best_among(st, w, batch)
+                    if h < 0:
+                        h = choose_host(st, w, "consolidate", exclude=a, active_only=True)
+                    if h < 0:
+                        st.place(w, a)
+                        ok = False
+                        break
+                    st.place(w, h)
+                    journal.append((w, a, h))
+                if ok:
+                    emptied += 1
+                else:
+                    for w, src, _ in reversed(journal[mark:]):
+                        st.move(w, src)
+                    del journal[mark:]
+            opened = sum(1 for b in batch if st.count[b] > 0)
+            if emptied - opened >= 1 and ctx.budget_left() >= 0:
+                gained += emptied - opened
+                won = True
+                break
             for w, src, _ in reversed(journal):
                 st.move(w, src)
+        if not won:
             tried_shapes.add(shape)
     return gained
 
@@ -140,9 +268,17 @@ class Consolidate:
 
     def improve(self, ctx: Context) -> None:
         empty_hosts(ctx)
-        if absorb_into_big(ctx):
-            ctx.report("absorbing small hosts into big ones")
-            empty_hosts(ctx)
+        if math.isfinite(ctx.max_migrations):
+            # a budget: plain emptying of the cheapest hosts, then chains; absorbing moves whole
+            # hosts for a net gain of one, the dearest way to spend moves, so it comes last
+            empty_hosts(ctx, chains=True)
+            if absorb_into_big(ctx):
+                empty_hosts(ctx, chains=True)
+        else:
+            if absorb_into_big(ctx):
+                ctx.report("absorbing small hosts into big ones")
+                empty_hosts(ctx)
+            empty_hosts(ctx, chains=True)
         if ctx.time_left() > 0.5 and ctx.state.active() > ctx.lower_bound:
             lns(ctx)
             empty_hosts(ctx, passes=1)

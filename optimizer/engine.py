@@ -15,7 +15,7 @@ from optimizer.bound import host_lower_bound, peak_lower_bound
 from optimizer.consolidate import Consolidate
 from optimizer.fleet import Fleet, FleetError, parse_fleet
 from optimizer.greedy import Start, initial_state, place_best_of, place_pending
-from optimizer.placement import maximise_placement
+from optimizer.placement import maximise_placement, place_by_chains
 from optimizer.plan import Move, Plan, Stats, Unplaced
 from optimizer.reasons import move_reasons, why_unplaced
 from optimizer.rules import Rules, Status
@@ -57,12 +57,24 @@ def run(fleet: Fleet | dict[str, Any], mode: str | None = None, max_migrations: 
     start.state = st
     greedy = st.copy()
     ctx = Context(rules, st, mode, maxm, deadline, t0, progress)
-    ctx.lower_bound = host_lower_bound(rules, st)
+    ctx.time_limit = limit
     if mode == "balance":
-        ctx.peak_bound = peak_lower_bound(rules, st)
+        # the peak bound guides the search; the host bound only informs the plan, so it is solved at
+        # the end in what is left of the limit, not taken from the search
+        # with time in proportion to the limit: its CP-SAT part alone would take 5 s on any fleet
+        ctx.peak_bound = peak_lower_bound(rules, st, bound_time_limit(limit), min(5.0, 0.1 * limit))
+        ctx.peak_placed = st.assign >= 0
+    else:
+        # once per plan, on what greedy placed (re-solved at the end only if the placed set changed)
+        hb = host_lower_bound(rules, st, bound_time_limit(limit))
+        ctx.lower_bound = hb.value
+        ctx.host_bound = (hb, st.assign >= 0)
     ctx.report("greedy placement")
     if left and improve:
         left = maximise_placement(ctx, start.pending, left, min(ctx.time_left() * 0.3, 10.0))
+    if left and improve:
+        left = place_by_chains(ctx, left, min(ctx.time_left() * 0.3, 15.0))
+        left, _ = place_pending(st, left, mode, maxm - st.migrations())  # room a chain left behind
     blocking = [w for w in left if not (rules.status[w] in (Status.DRAIN, Status.INVALID) or w in start.evicted)]
     if improve and not blocking and time.monotonic() < deadline:
         # keep a few migrations for third-host moves the sequencer may need under a budget
@@ -70,6 +82,7 @@ def run(fleet: Fleet | dict[str, Any], mode: str | None = None, max_migrations: 
         strategy: Strategy = STRATEGIES[mode]()
         strategy.improve(ctx)
         ctx.reserve = 0
+    if left:  # room may have opened (relocation chains, improvement): place into it, by priority
         left, _ = place_pending(st, left, mode, maxm - st.migrations())
     try:
         plan = _finish(rules, start, st, left, mode, maxm, ctx, t0)
@@ -87,6 +100,11 @@ def run(fleet: Fleet | dict[str, Any], mode: str | None = None, max_migrations: 
     return plan
 
 
+def bound_time_limit(limit: float) -> float:
+    """Time for a bound's LP: a quarter of the plan's limit, between 1 and 10 s."""
+    return max(1.0, min(10.0, 0.25 * limit))
+
+
 def _finish(rules: Rules, start: Start, st: State, left: list[int], mode: str, maxm: float, ctx: Context,
             t0: float, steps: list[Step] | None = None) -> Plan:
     f = rules.fleet
@@ -102,15 +120,33 @@ def _finish(rules: Rules, start: Start, st: State, left: list[int], mode: str, m
     moves = [Move(i + 1, f.workloads[s.workload].id, f.hosts[s.src].id if s.src >= 0 else None,
                   f.hosts[s.dst].id, r) for i, (s, r) in enumerate(zip(steps, reasons))]
     migrations = sum(1 for s in steps if s.src >= 0 and rules.host_live[s.src])
-    lb = host_lower_bound(rules, st)
+    placed = st.assign >= 0
+    if ctx.host_bound is None:  # balance: the LP only if time is left within the plan's limit
+        # (at least 0.2 s: HiGHS solves a small fleet's LP in milliseconds)
+        spare = min(bound_time_limit(ctx.time_limit), t0 + ctx.time_limit - time.monotonic() - 0.5)
+        ctx.host_bound = (host_lower_bound(rules, st, max(0.2, spare)), placed)
+    hb, placed0 = ctx.host_bound
+    if not np.array_equal(placed, placed0):
+        again = host_lower_bound(rules, st, min(5.0, bound_time_limit(f.objective.time_limit_s)))
+        # a bound for fewer workloads holds for more; not the other way round
+        hb = max(hb, again, key=lambda b: b.value) if not np.any(placed0 & ~placed) else again
+    lb = hb.value
     active = st.active()
     peak = st.peak()
-    # the bound again for what is placed now, with little time: the limit was spent on the search
-    pb = max(ctx.peak_bound, peak_lower_bound(rules, st, scarce_time_s=1.0)) if mode == "balance" else 0.0
+    pb = 0.0
+    if mode == "balance":
+        pb = ctx.peak_bound
+        if ctx.peak_placed is None or not np.array_equal(placed, ctx.peak_placed):
+            # the placed set changed: the bound again for what is placed now, with little time (a
+            # bound for fewer workloads still holds for more, not for fewer)
+            again = peak_lower_bound(rules, st, time_limit_s=2.0, scarce_time_s=1.0)
+            fewer = ctx.peak_placed is None or np.any(ctx.peak_placed & ~placed)
+            pb = again if fewer else max(pb, again)
     optimal = (active <= lb) if mode == "consolidate" else (peak <= pb + 1e-6)
     stats = Stats(active, migrations, min(lb, active), peak, time.monotonic() - t0,
                   "optimal" if optimal and not left else "feasible", pb,
-                  extra_moves=sum(1 for s in steps if s.via))
+                  extra_moves=sum(1 for s in steps if s.via), lower_bound_method=hb.method,
+                  bound_seconds=hb.seconds)
     plan = Plan({f.workloads[w].id: f.hosts[h].id for w, h in sorted(final.items())},
                 [Unplaced(f.workloads[w].id, r) for w, r in sorted(unplaced_idx.items())], moves, stats)
     ctx.state = st

@@ -124,8 +124,23 @@ class Fleet:
 # ---------------------------------------------------------------- parsing helpers
 
 
+MAX_AMOUNT = 1e12  # far beyond any host (a petabyte of GiB); keeps every sum of amounts finite
+
+
 def _is_num(v: Any) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(float(v))
+    """A finite int or float (an int too large for a float, like 10**400, is not)."""
+    if not isinstance(v, (int, float)) or isinstance(v, bool):
+        return False
+    try:
+        return math.isfinite(float(v))
+    except OverflowError:
+        return False
+
+
+def _show(v: Any) -> str:
+    """A value for an error line: short even for a 400-digit integer."""
+    r = repr(v)
+    return r if len(r) <= 40 else f"{r[:20]}...({len(r)} characters)"
 
 
 def _req(obj: dict[str, Any], key: str, where: str) -> Any:
@@ -157,8 +172,8 @@ def _bool(obj: dict[str, Any], key: str, default: bool, where: str) -> bool:
 
 
 def _int(v: Any, where: str, lo: int | None = None, hi: int | None = None) -> int:
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or float(v) != int(v):
-        raise FleetError(f"{where}: must be an integer, got {v!r}")
+    if not _is_num(v) or float(v) != int(v):
+        raise FleetError(f"{where}: must be an integer, got {_show(v)}")
     v = int(v)
     if lo is not None and v < lo:
         raise FleetError(f"{where}: must be >= {lo}, got {v}")
@@ -175,9 +190,11 @@ def _amounts(v: Any, resources: set[str], where: str) -> dict[str, float]:
         if k not in resources:
             raise FleetError(f"{where}.{k}: unknown resource name (resources are {', '.join(sorted(resources))})")
         if not _is_num(x):
-            raise FleetError(f"{where}.{k}: must be a number, got {x!r}")
+            raise FleetError(f"{where}.{k}: must be a finite number, got {_show(x)}")
         if x < 0:
             raise FleetError(f"{where}.{k}: must be >= 0, got {x:g}")
+        if x > MAX_AMOUNT:
+            raise FleetError(f"{where}.{k}: must be <= {MAX_AMOUNT:g}, got {_show(x)}")
         out[k] = float(x)
     return out
 
@@ -317,8 +334,8 @@ def parse_fleet(doc: Any, isolated_clouds: frozenset[str] | set[str] | None = No
     tl = objd.get("time_limit_s", 30)
     if tl is None:
         tl = 30
-    if not _is_num(tl) or tl <= 0:
-        raise FleetError(f"objective.time_limit_s: must be a number > 0, got {tl!r}")
+    if not _is_num(tl) or tl <= 0 or tl > 86400:
+        raise FleetError(f"objective.time_limit_s: must be a number > 0 and <= 86400, got {_show(tl)}")
 
     failed = doc.get("failed_clouds") or []
     if not isinstance(failed, list):

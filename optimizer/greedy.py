@@ -95,6 +95,16 @@ def choose_host(st: State, w: int, mode: str, exclude: int = -1, active_only: bo
     if policy == "first":  # first fit: opened hosts first, document order
         act = cand[st.count[cand] > 0]
         return int(act.min() if act.size else cand.min())
+    if policy == "scarce":
+        # resources some hosts lack (GPUs): a workload that needs one takes the host it fills most
+        # tightly there; one that needs none goes first to hosts without them, so as not to strand them
+        lack = np.any(f.cap <= 0, axis=0)
+        need = lack & (f.dem[w] > 0)
+        if need.any():
+            slack = (f.cap[cand][:, need] - st.load[cand][:, need] - f.dem[w][need]).sum(axis=1)
+            return int(cand[int(np.argmin(slack))])
+        plain = cand[~np.any(f.cap[cand][:, lack] > 0, axis=1)] if lack.any() else cand
+        return int((plain if plain.size else cand).min())
     cap = f.cap[cand]
     after = st.load[cand] + f.dem[w]
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -140,12 +150,21 @@ def place_pending(st: State, pending: list[int], mode: str, budget: float,
 
 def place_best_of(st: State, pending: list[int], mode: str, budget: float) -> tuple[State, list[int]]:
     """Greedy placement by best fit and by first fit; keep whichever places more by priority
-    (then fewer active hosts, or lower peak). Cheap insurance against one rule's blind spot."""
+    (then fewer active hosts, or lower peak). Cheap insurance against one rule's blind spot. If
+    both leave workloads unplaced, a third pass by dominant share with scarce resources packed
+    tightly (a fleet that does not fit, like a GPU cluster's queue)."""
     rules = st.rules
+    f = rules.fleet
     best = None
-    for policy in ("best", "first"):
+    total = np.where(f.cap.sum(axis=0) > 0, f.cap.sum(axis=0), 1.0)
+    share = (f.dem / total).max(axis=1) if len(f.resources) else np.zeros(len(f.workloads))
+    by_share = sorted(pending, key=lambda w: (priority_key(rules, w), -share[w], w))
+    for policy in ("best", "first", "scarce"):
+        if policy == "scarce" and (best is None or not best[2]):
+            break  # everything placed: no need for a third order
         s2 = st.copy()
-        left, _ = place_pending(s2, pending, mode, budget, policy)
+        # the third: dominant share (largest fraction of the fleet's total of any resource) first
+        left, _ = place_pending(s2, by_share if policy == "scarce" else pending, mode, budget, policy)
         levels: dict[tuple[int, int], int] = {}
         for w in pending:
             if s2.assign[w] >= 0:

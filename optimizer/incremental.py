@@ -26,7 +26,11 @@ class Placement:
 
 
 class IncrementalPlacer:
-    """Best-fit placement of single workloads onto a fleet's current (valid) placements."""
+    """Best-fit placement of single workloads onto a fleet's current (valid) placements.
+
+    Resources some hosts lack (GPUs) are scarce: a workload that needs one fills it most tightly,
+    one that does not keeps off such hosts while others have room (fragmentation, as in the
+    ATC'23 GPU-sharing paper: a GPU host full of CPU-only work strands its GPUs)."""
 
     def __init__(self, fleet: Fleet | dict[str, Any], isolated_clouds: frozenset[str] | None = None) -> None:
         self.fleet = f = parse_fleet(fleet, isolated_clouds)
@@ -36,6 +40,7 @@ class IncrementalPlacer:
         self.placed: dict[str, tuple[int, np.ndarray, str | None]] = {}
         cmax = f.cap.max(axis=0) if len(f.hosts) else np.ones(len(f.resources))
         self._norm = 1.0 / np.where(cmax > 0, cmax, 1.0)
+        self._lack = np.any(f.cap <= 0, axis=0) if len(f.hosts) else np.zeros(len(f.resources), dtype=bool)
         for i, w in enumerate(f.workloads):
             if rules.status[i] in (Status.PINNED, Status.RUNNING, Status.DRAIN, Status.INVALID):
                 self._commit(w.id, int(rules.orig[i]), f.dem[i], w.spread_group)
@@ -82,8 +87,17 @@ class IncrementalPlacer:
             short = [r for i, r in enumerate(self.fleet.resources) if not np.any(free[:, i] + EPS >= d[i])]
             why = f"short of {', '.join(short)}" if short else "no host has room on every resource at once"
             return Placement(w.id, None, f"fits on no eligible host in {', '.join(key)}: {why}")
-        slack = ((free[ok] - d) * self._norm).sum(axis=1)
-        h = int(hosts[ok][int(np.argmin(slack))])
+        cand, fr = hosts[ok], free[ok]
+        slack = ((fr - d) * self._norm).sum(axis=1)
+        need = self._lack & (d > 0)
+        if need.any():
+            # a resource some hosts lack (GPUs): fill it most tightly, so whole devices stay free
+            slack = ((fr[:, need] - d[need]) * self._norm[need]).sum(axis=1) * 1e3 + slack
+        elif self._lack.any():
+            # needs none of them: keep off hosts that have them while others have room
+            has = np.any(self.fleet.cap[cand][:, self._lack] > 0, axis=1)
+            slack = slack + 1e3 * has
+        h = int(cand[int(np.argmin(slack))])
         if commit:
             self._commit(w.id, h, d, w.spread_group)
         return Placement(w.id, self.fleet.hosts[h].id, "best fit among eligible hosts")

@@ -57,6 +57,38 @@ def _hot_neighbourhood(ctx: Context, size: int) -> list[int]:
     return [h0] + ranked[:k] + rest[: max(0, size - 1 - k)]
 
 
+def _victim_neighbourhood(ctx: Context, size: int) -> tuple[list[int], int]:
+    """Consolidate: one of the least-loaded active hosts (of a type the LP uses less of, if any)
+    and the active hosts with the most room, in the resources it uses, among the clouds its
+    workloads may use. Returns (hosts, victim); the model must then empty the victim."""
+    from optimizer.consolidate import _over_used
+
+    st, rules, rng = ctx.state, ctx.rules, ctx.rng
+    f = st.fleet
+    pinned_hosts = ctx.stats.setdefault("_pinned_hosts", {int(rules.orig[w]) for w, s in enumerate(rules.status)
+                                                          if s is Status.PINNED})
+    active = [int(h) for h in np.flatnonzero((st.count > 0) & rules.host_open) if int(h) not in pinned_hosts]
+    if not active:
+        return [], -1
+    over = _over_used(ctx)
+    pool = [h for h in active if h in over] or active
+    cmax = np.where(f.cap.max(axis=0) > 0, f.cap.max(axis=0), 1.0)
+    load = (st.load[pool] / cmax).sum(axis=1)
+    lowest = [pool[i] for i in np.argsort(load)[: max(3, len(pool) // 5)]]
+    v = lowest[rng.randrange(len(lowest))]
+    ws = np.flatnonzero(st.assign == v)
+    clouds = {c for w in ws for c in rules.elig_key[int(w)]}
+    need = st.load[v] > 0
+    recv = np.array([h for h in np.flatnonzero((st.count > 0) & rules.host_open)
+                     if h != v and f.host_cloud[h] in clouds], dtype=np.int64)
+    if recv.size == 0:
+        return [], -1
+    free = (f.cap[recv] - st.load[recv]) / np.where(f.cap[recv] > 0, f.cap[recv], 1.0)
+    room = free[:, need].min(axis=1) + 0.1 * rng.random() * free[:, need].mean(axis=1)
+    ranked = [int(h) for h in recv[np.argsort(-room)]]
+    return [v] + ranked[: size - 1], v
+
+
 def _neighbourhood(ctx: Context, size: int) -> list[int]:
     """Hosts to re-pack: the emptiest (consolidate) or fullest (balance) of one cloud plus random others."""
     st, rules, rng = ctx.state, ctx.rules, ctx.rng
@@ -97,13 +129,17 @@ def _neighbourhood(ctx: Context, size: int) -> list[int]:
     return hosts
 
 
-def _try(ctx: Context, hosts: list[int], ws: list[int], limit: float, workers: int, seed: int) -> tuple[int, bool]:
-    """Solve one neighbourhood; apply it if it lowers (objective, migrations). Returns (status, improved)."""
+def _try(ctx: Context, hosts: list[int], ws: list[int], limit: float, workers: int, seed: int,
+         victim: int = -1) -> tuple[int, bool]:
+    """Solve one neighbourhood; apply it if it lowers (objective, migrations). Returns (status, improved).
+    With a `victim`, the model must empty that host (a feasibility question, fast to answer)."""
     st = ctx.state
     before = _objective(ctx, hosts, ws)
     sub = build_model(st, ws, hosts, ctx.mode, ctx.budget_left() + before[1])
     if sub is None:
         return -1, False
+    if victim >= 0:
+        sub.model.Add(sub.y[victim] == 0)
     status, solver = solve_model(sub, limit, workers, seed=seed)
     if status not in (2, 4):  # FEASIBLE, OPTIMAL
         return status, False
@@ -131,12 +167,13 @@ def _spread_ok(ctx: Context, ws: list[int]) -> bool:
                for n in st.group_hosts.get(g, {}).values())
 
 
-def lns(ctx: Context, sub_time: float = 1.5) -> int:
+def lns(ctx: Context, sub_time: float = 1.5, victim_time: float = 0.6) -> int:
     """Improve the state by CP-SAT over neighbourhoods until the deadline. Returns accepted count."""
     st, rules = ctx.state, ctx.rules
     workers = max(1, os.cpu_count() or 1)
     pinned = np.array([s is Status.PINNED for s in rules.status], dtype=bool)
     size, accepted, tries, idle = 12, 0, 0, 0
+    vsize = 16
     movable = np.flatnonzero((st.assign >= 0) & ~pinned)
     open_hosts = [int(h) for h in np.flatnonzero(rules.host_open)]
     if movable.size * len(open_hosts) <= 40_000 and ctx.time_left() > 0.3:
@@ -147,16 +184,24 @@ def lns(ctx: Context, sub_time: float = 1.5) -> int:
             break
         if ctx.mode == "balance" and st.peak() <= ctx.peak_bound + 1e-4:
             break
-        hosts = _neighbourhood(ctx, size)
+        victim = -1
+        if ctx.mode == "consolidate" and ctx.rng.random() < 0.7:
+            hosts, victim = _victim_neighbourhood(ctx, vsize)
+        else:
+            hosts = _neighbourhood(ctx, size)
         harr = np.array(hosts, dtype=np.int64)
         ws = [int(w) for w in np.flatnonzero(np.isin(st.assign, harr) & ~pinned)] if len(hosts) > 1 else []
         if not ws:
             idle += 1
             continue
         tries += 1
-        status, improved = _try(ctx, hosts, ws, min(sub_time, ctx.time_left()), workers, tries)
+        limit = min(sub_time if victim < 0 else victim_time, ctx.time_left())
+        status, improved = _try(ctx, hosts, ws, limit, workers, tries, victim)
         accepted += improved
         idle = 0 if improved else idle + 1
+        if victim >= 0:  # infeasible: more receivers; timed out: fewer
+            vsize = min(40, vsize + 2) if status == 3 else max(8, vsize - 1) if status != 4 and not improved else vsize
+            continue
         # adapt: grow after solved-to-optimal non-improvements, shrink after timeouts
         if not improved:
             if status == 4 and size < 40:

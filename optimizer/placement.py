@@ -71,6 +71,36 @@ def maximise_placement(ctx: Context, pending: list[int], left: list[int], limit:
     return still
 
 
+def place_by_chains(ctx: Context, left: list[int], limit: float) -> list[int]:
+    """Place more of `left` (in priority order) by relocation chains: where a workload fits on no
+    host, move one workload of a host on to another host so that it does. For fleets too big for
+    the flat model. Moved workloads stay placed, so nobody of any priority loses a place; a move of
+    a running workload counts against the budget. Returns those still unplaced."""
+    import time
+
+    from optimizer.consolidate import _eject
+
+    st, rules = ctx.state, ctx.rules
+    stop = time.monotonic() + limit
+    movable = np.array([s is not Status.PINNED for s in rules.status], dtype=bool)
+    still: list[int] = []
+    for i, w in enumerate(left):
+        if time.monotonic() > stop:
+            still += left[i:]
+            break
+        if st.assign[w] >= 0:
+            continue
+        journal: list[tuple[int, int, int]] = []
+        if _eject(st, w, -1, movable, journal, active_only=False) and ctx.budget_left() < 0:
+            for x, src, _ in reversed(journal):
+                st.remove(x)
+                if x != w:
+                    st.place(x, src)
+        if st.assign[w] < 0:
+            still.append(w)
+    return still
+
+
 def _outranked(ctx: Context, sol: dict[int, int], still: list[int]) -> bool:
     """Would a still-waiting workload fit on some host if the lower-priority workloads the solution
     moved there were not there? The contract forbids that outcome; an unproven CP-SAT solution can

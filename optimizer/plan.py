@@ -33,6 +33,10 @@ class Stats:
     peak_lower_bound: float = 0.0
     baseline_active_hosts: int | None = None
     extra_moves: int = 0
+    # which argument proves lower_bound_hosts ("lp", "capacity", "spread", "pinned"): in the plan
+    # document as an additive field; and what computing it cost
+    lower_bound_method: str = "lp"
+    bound_seconds: float = 0.0
 
 
 @dataclass
@@ -60,5 +64,6 @@ class Plan:
                 "peak_utilisation": round(s.peak_utilisation, 4),
                 "solve_seconds": round(s.solve_seconds, 3),
                 "status": s.status,
+                "lower_bound_method": s.lower_bound_method,
             },
         }

@@ -185,9 +185,3 @@ def priority_key(rules: Rules, wi: int) -> tuple[int, int]:
     w = rules.fleet.workloads[wi]
     return (0, w.dr.priority) if w.dr.protected else (1, 0)
 
-
-def outranks(a: Workload, b: Workload) -> bool:
-    """True if `a` has strictly higher placement priority than `b`."""
-    ka = (0, a.dr.priority) if a.dr.protected else (1, 0)
-    kb = (0, b.dr.priority) if b.dr.protected else (1, 0)
-    return ka < kb

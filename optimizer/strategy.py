@@ -33,6 +33,9 @@ class Context:
     rng: random.Random = field(default_factory=lambda: random.Random(0))
     reserve: int = 0  # migrations kept for the sequencer's third-host moves
     stats: dict[str, Any] = field(default_factory=dict)
+    host_bound: Any = None  # (HostBound, placed mask it was computed for), set by the engine
+    peak_placed: Any = None  # the placed mask peak_bound was computed for (balance)
+    time_limit: float = 0.0  # the plan's limit in seconds (the deadline keeps some of it back)
 
     def budget_left(self) -> float:
         return self.max_migrations - self.reserve - self.state.migrations()
@@ -82,6 +85,38 @@ def undo_unneeded(ctx: Context) -> int:
         h = int(st.assign[w])
         st.remove(w)
         ok = st.fits(w, o) and (ctx.mode != "balance" or float(((st.load[o] + f.dem[w]) / capsafe[o]).max()) <= peak + 1e-9)
+        if not ok and ctx.mode == "consolidate" and time.monotonic() < ctx.deadline + 2.0:
+            ok = _make_room_at_home(st, w, o, h)
         st.place(w, o if ok else h)
         saved += ok
     return saved
+
+
+def _make_room_at_home(st: State, w: int, o: int, h: int) -> bool:
+    """Consolidate: `w` (now off its host `h`) does not fit back on its original host `o`; move a
+    workload that came to `o` from elsewhere on to another active host (its own original host
+    first, which saves a second migration) if that makes room. No host opens or closes."""
+    import numpy as np
+
+    rules, f = st.rules, st.fleet
+    on = np.flatnonzero((st.assign == o) & (rules.orig != o))
+    need = np.maximum(st.load[o] + f.dem[w] - f.cap[o], 0.0)
+    g = int(st.group[w])
+    for u in on:
+        u = int(u)
+        if rules.status[u].value == "pinned" or np.any(f.dem[u] < need - 1e-9):
+            continue
+        if g >= 0 and int(st.group[u]) != g and o in st.group_hosts.get(g, {}):
+            continue  # another member of w's spread group stays on o
+        hosts = rules.eligible_hosts(u)
+        hosts = hosts[(st.count[hosts] > 0) & (hosts != o)]
+        cand = hosts[st.fit_mask(u, hosts)]
+        if cand.size == 0:
+            continue
+        ou = int(rules.orig[u])
+        x = ou if ou in set(cand.tolist()) else int(cand[0])
+        st.move(u, x)
+        if st.fits(w, o):
+            return True
+        st.move(u, o)
+    return False

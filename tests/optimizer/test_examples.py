@@ -81,3 +81,31 @@ def test_a_plan_cut_short_by_its_time_limit_still_keeps_every_rule(mode: str, li
     fleet = load("fleet-tiny-failover.json")
     plan = optimizer.optimize(fleet, mode=mode, time_limit_s=limit).to_document()
     assert optimizer.check_plan(fleet, plan) == []
+
+
+def test_checker_reports_a_plan_for_a_fleet_that_changed() -> None:
+    """A plan made before the fleet changed gets violations, never a KeyError from the replay."""
+    fleet = load("fleet-tiny-maintenance.json")
+    plan = load("plan-tiny-maintenance.json")
+    wl = {w["id"]: w for w in fleet["workloads"]}
+    m = next(m for m in plan["moves"] if wl[m["workload"]].get("spread_group") and m["from"])
+    # the workload has since moved to another host: the plan's move starts from the wrong one
+    other = next(h["id"] for h in fleet["hosts"] if h["id"] not in (m["from"], m["to"]))
+    changed = json.loads(json.dumps(fleet))
+    next(w for w in changed["workloads"] if w["id"] == m["workload"])["host"] = other
+    out = optimizer.check_plan(changed, plan)
+    assert any(f"{m['workload']} moves from {m['from']!r} but is on {other!r}" in v for v in out), out
+    # the workload has left the fleet's hosts list: its move starts from a host that no longer exists
+    gone = json.loads(json.dumps(fleet))
+    gone["hosts"] = [h for h in gone["hosts"] if h["id"] != m["from"]]
+    for w in gone["workloads"]:
+        if w["host"] == m["from"]:
+            w["host"] = None
+    out = optimizer.check_plan(gone, plan)
+    assert any("not a host" in v for v in out), out
+    # a workload listed unplaced that still moves (spread group member)
+    bad = json.loads(json.dumps(plan))
+    del bad["assignments"][m["workload"]]
+    bad["unplaced"].append({"workload": m["workload"], "reason": "x"})
+    out = optimizer.check_plan(fleet, bad)
+    assert any("listed unplaced but moves" in v for v in out), out

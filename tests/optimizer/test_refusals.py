@@ -79,3 +79,30 @@ def test_defaults_are_applied() -> None:
 def test_not_an_object() -> None:
     with pytest.raises(optimizer.FleetError):
         optimizer.parse_fleet([])
+
+
+HUGE = [
+    ("capacity 10**400", lambda d: d["hosts"][0]["capacity"].__setitem__("vcpu", 10**400), "hosts[gz-gov-h0001].capacity.vcpu"),
+    ("demand 1e308", lambda d: _w(d)["demand"].__setitem__("vcpu", 1e308), "workloads[w-000001].demand.vcpu"),
+    ("demand NaN", lambda d: _w(d)["demand"].__setitem__("vcpu", float("nan")), "workloads[w-000001].demand.vcpu"),
+    ("demand inf", lambda d: _w(d)["demand"].__setitem__("memory_gib", float("inf")), "workloads[w-000001].demand.memory_gib"),
+    ("capacity -inf", lambda d: d["hosts"][0]["capacity"].__setitem__("vcpu", float("-inf")), "hosts[gz-gov-h0001].capacity.vcpu"),
+    ("mlps 10**400", lambda d: _w(d).__setitem__("mlps_level", 10**400), "workloads[w-000001].mlps_level"),
+    ("priority inf", lambda d: _w(d).__setitem__("dr", {"protected": True, "priority": float("inf")}), "workloads[w-000001].dr.priority"),
+    ("time limit 10**400", lambda d: d["objective"].__setitem__("time_limit_s", 10**400), "objective.time_limit_s"),
+]
+
+
+@pytest.mark.parametrize("name,mutate,field", HUGE, ids=[c[0] for c in HUGE])
+def test_non_finite_or_huge_numbers_are_refused(name: str, mutate: Callable[[dict], None], field: str) -> None:
+    """Never an OverflowError or a numpy overflow warning: one line naming the field and the id."""
+    import warnings
+
+    doc = base()
+    mutate(doc)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(optimizer.FleetError) as e:
+            optimizer.optimize(doc, mode="consolidate", time_limit_s=1)
+    msg = str(e.value)
+    assert field in msg and "\n" not in msg and len(msg) < 200, msg
