@@ -27,7 +27,7 @@ from policies.model import Execution
 from scheduler import plans
 from scheduler.core import audit
 from scheduler.core.background import Runner, after_commit
-from scheduler.core.db import get_engine, session_scope, utcnow
+from scheduler.core.db import get_background_engine, session_scope, utcnow
 from scheduler.core.models import Cloud, Workload
 from scheduler.core.policy import get_policy
 from scheduler.core.refusal import Refusal
@@ -246,7 +246,7 @@ def _aware(t: datetime | None) -> datetime | None:
 
 
 def _step_planned(drill_id: int) -> None:
-    with Session(get_engine(), expire_on_commit=False) as session:
+    with Session(get_background_engine(), expire_on_commit=False) as session:
         drill = session.get(Drill, drill_id)
         assert drill is not None
         clouds = list(drill.clouds)
@@ -254,7 +254,7 @@ def _step_planned(drill_id: int) -> None:
             _transition(session, drill, "planned", RUNBOOK.username, "failing the clouds", started_at=utcnow())
             session.commit()
     _set_clouds(clouds, True)
-    with Session(get_engine(), expire_on_commit=False) as session:
+    with Session(get_background_engine(), expire_on_commit=False) as session:
         drill = session.get(Drill, drill_id)
         assert drill is not None
         up = [c for c in clouds if session.get(Cloud, c).status != "failed"]  # type: ignore[union-attr]
@@ -314,7 +314,7 @@ def _measure(session: Session, drill: Drill) -> None:
 
 
 def _step_failing_over(drill_id: int) -> None:
-    with Session(get_engine(), expire_on_commit=False) as session:
+    with Session(get_background_engine(), expire_on_commit=False) as session:
         drill = session.get(Drill, drill_id)
         assert drill is not None
         plan = session.get(Plan, drill.failover_plan_id) if drill.failover_plan_id else None
@@ -336,12 +336,12 @@ def _step_failing_over(drill_id: int) -> None:
 
 def _step_failed_over(drill_id: int) -> None:
     """Bring the clouds back and propose (under the runbook: run) the failback."""
-    with Session(get_engine(), expire_on_commit=False) as session:
+    with Session(get_background_engine(), expire_on_commit=False) as session:
         drill = session.get(Drill, drill_id)
         assert drill is not None
         clouds, aborting = list(drill.clouds), drill.state == "aborting"
     _set_clouds(clouds, False)
-    with Session(get_engine(), expire_on_commit=False) as session:
+    with Session(get_background_engine(), expire_on_commit=False) as session:
         drill = session.get(Drill, drill_id)
         assert drill is not None
         if drill.failback_plan_id is not None:
@@ -361,7 +361,7 @@ def _step_failed_over(drill_id: int) -> None:
 
 
 def _step_failing_back(drill_id: int) -> None:
-    with Session(get_engine(), expire_on_commit=False) as session:
+    with Session(get_background_engine(), expire_on_commit=False) as session:
         drill = session.get(Drill, drill_id)
         assert drill is not None
         plan = session.get(Plan, drill.failback_plan_id)
@@ -392,7 +392,7 @@ def _step_failing_back(drill_id: int) -> None:
 
 
 def _step_aborting(drill_id: int) -> None:
-    with Session(get_engine(), expire_on_commit=False) as session:
+    with Session(get_background_engine(), expire_on_commit=False) as session:
         drill = session.get(Drill, drill_id)
         assert drill is not None
         failover = session.get(Plan, drill.failover_plan_id) if drill.failover_plan_id else None
@@ -416,7 +416,7 @@ STEPS = {"planned": _step_planned, "failing-over": _step_failing_over, "failed-o
 def run(drill_id: int) -> str:
     """Drive a live drill to closed or aborted; every step may be repeated after a crash."""
     while True:
-        with Session(get_engine()) as session:
+        with Session(get_background_engine()) as session:
             drill = session.get(Drill, drill_id)
             if drill is None or drill.state not in ACTIVE:
                 return drill.state if drill else "missing"
@@ -426,7 +426,7 @@ def run(drill_id: int) -> str:
             STEPS[state](drill_id)
         except Refusal:
             continue  # another process moved it on; read again
-        with Session(get_engine()) as session:
+        with Session(get_background_engine()) as session:
             drill = session.get(Drill, drill_id)
             if drill is not None and drill.version == version:
                 time.sleep(POLL_S)  # nothing changed: a plan is running or waits for people
@@ -442,7 +442,7 @@ def start(drill_id: int) -> threading.Thread:
 
 def resume_all() -> list[int]:
     """After a restart: pick up every live drill a killed process left in the middle."""
-    with Session(get_engine()) as session:
+    with Session(get_background_engine()) as session:
         ids = [d.id for d in session.exec(select(Drill).where(Drill.mode == "live", col(Drill.state).in_(ACTIVE)))]
     return _runner.resume(ids)  # type: ignore[arg-type]
 

@@ -230,10 +230,11 @@ def start_execution(session: Session, actor: Actor, plan: Plan) -> Plan:
         raise Refusal(409, "state", f"plan {plan.id} is {plan.state}; only an approved plan can be executed")
     supersede_if_stale(session, plan, actor.username)
     moves = document_of(plan).moves
+    # the compare-and-set first: of two executes at once one wins, the other is a 409 before it writes
+    transition(session, plan, PlanState.EXECUTING, actor.username, f"{len(moves)} moves", allowed_from=(PlanState.APPROVED,))
     for m in moves:
         session.add(PlanAction(plan_id=plan.id, phase="forward", step=m.step, workload_id=m.workload,
                                from_host=m.from_host, to_host=m.to, reason=m.reason))
-    transition(session, plan, PlanState.EXECUTING, actor.username, f"{len(moves)} moves", allowed_from=(PlanState.APPROVED,))
     executor.queue(session, plan.id)  # type: ignore[arg-type]
     return plan
 
@@ -245,11 +246,23 @@ def start_rollback(session: Session, actor: Actor, plan: Plan) -> Plan:
         raise Refusal(403, "scope", f"{actor.username} may not roll back plan {plan.id}")
     if plan.state not in (PlanState.SUCCEEDED, PlanState.FAILED):
         raise Refusal(409, "state", f"plan {plan.id} is {plan.state}; only a succeeded or failed plan can be rolled back")
+    earlier = session.exec(select(PlanAction).where(PlanAction.plan_id == plan.id, PlanAction.phase == "rollback")
+                           .order_by(col(PlanAction.step))).all()
+    if earlier:  # a rollback that failed before: its steps not done are tried again, nothing is written twice
+        retry = [a for a in earlier if a.state != "done"]
+        transition(session, plan, PlanState.ROLLING_BACK, actor.username,
+                   f"rollback resumed: {len(retry)} of {len(earlier)} compensating moves left",
+                   allowed_from=(PlanState.SUCCEEDED, PlanState.FAILED))
+        for a in retry:
+            a.state, a.error = "pending", ""
+            session.add(a)
+        executor.queue(session, plan.id)  # type: ignore[arg-type]
+        return plan
     done = session.exec(select(PlanAction).where(PlanAction.plan_id == plan.id, PlanAction.phase == "forward",
                                                  col(PlanAction.state).in_(("done", "running")))
                         .order_by(col(PlanAction.step).desc())).all()
     is_up = actions.host_is_up(session)
-    step = 0
+    undos: list[tuple[int, actions.Action]] = []
     kept: list[str] = []
     for a in done:
         try:
@@ -259,15 +272,17 @@ def start_rollback(session: Session, actor: Actor, plan: Plan) -> Plan:
         if isinstance(undo, actions.NoCompensation):
             kept.append(undo.reason)
             continue
-        step += 1
-        session.add(PlanAction(plan_id=plan.id, phase="rollback", step=step, workload_id=undo.workload,
-                               from_host=undo.source, to_host=undo.to_host, reason=f"undoes step {a.step}"))
-    reason = f"{step} compensating moves"
+        undos.append((a.step, undo))
+    reason = f"{len(undos)} compensating moves"
     if kept:
         more = f"; and {len(kept) - 3} more" if len(kept) > 3 else ""
         reason += f"; {len(kept)} steps have none: {'; '.join(kept[:3])}{more}"
+    # the compare-and-set first: of two rollbacks at once one wins, the other is a 409 before it writes
     transition(session, plan, PlanState.ROLLING_BACK, actor.username, reason,
                allowed_from=(PlanState.SUCCEEDED, PlanState.FAILED))
+    for step, (undone, undo) in enumerate(undos, start=1):
+        session.add(PlanAction(plan_id=plan.id, phase="rollback", step=step, workload_id=undo.workload,
+                               from_host=undo.source, to_host=undo.to_host, reason=f"undoes step {undone}"))
     executor.queue(session, plan.id)  # type: ignore[arg-type]
     return plan
 

@@ -109,3 +109,37 @@ def test_a_service_killed_mid_plan_resumes_and_does_every_move_once(service, tmp
     with service.session() as session:  # the database agrees with the cloud on every workload
         stored = {w.id: w.host_id for w in session.exec(select(Workload))}
     assert {w: stored.get(w) for w in truth} == truth
+
+
+def test_concurrent_executes_one_wins_the_rest_are_409(client, ops) -> None:
+    """Losing executes used to hit plan_action's unique constraint and answer 500."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    plan = client.post("/api/v1/plans", json={"kind": "rebalance", "scope": "gy"}, headers=ops["gy1"]).json()
+    assert client.post(f"/api/v1/plans/{plan['id']}/approve", headers=ops["gy1"]).status_code == 200
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        codes = sorted(pool.map(lambda _: client.post(f"/api/v1/plans/{plan['id']}/execute",
+                                                      headers=ops["gy1"]).status_code, range(8)))
+    assert codes == [202] + [409] * 7, codes
+    end = wait_state(client, ops["gy1"], plan["id"], ("succeeded", "failed"))
+    assert end["state"] == "succeeded", end["state_reason"]
+
+
+def test_a_failed_rollback_can_be_rolled_back_again_and_finishes(client, ops, flaky) -> None:
+    """The second rollback resumes the first one's steps instead of writing them again (it was a 500)."""
+    before = placements("gy")
+    plan = client.post("/api/v1/plans", json={"kind": "rebalance", "scope": "gy"}, headers=ops["gy1"]).json()
+    client.post(f"/api/v1/plans/{plan['id']}/approve", headers=ops["gy1"])
+    client.post(f"/api/v1/plans/{plan['id']}/execute", headers=ops["gy1"])
+    assert wait_state(client, ops["gy1"], plan["id"], ("succeeded", "failed"))["state"] == "succeeded"
+    flaky(1.0)  # the cloud refuses every action: the rollback fails at its first step
+    assert client.post(f"/api/v1/plans/{plan['id']}/rollback", headers=ops["gy1"]).status_code == 202
+    first = wait_state(client, ops["gy1"], plan["id"], ("rolled back", "failed"), timeout=120)
+    assert first["state"] == "failed" and "rollback" in first["state_reason"]
+    flaky(0.0)
+    r = client.post(f"/api/v1/plans/{plan['id']}/rollback", headers=ops["gy1"])
+    assert r.status_code == 202 and "resumed" in r.json()["state_reason"], r.text
+    end = wait_state(client, ops["gy1"], plan["id"], ("rolled back", "failed"), timeout=120)
+    assert end["state"] == "rolled back", end["state_reason"]
+    after = placements("gy")
+    assert {w: after[w] for w in before} == before
