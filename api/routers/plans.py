@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, status
+from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 from api.deps import ActorDep, PageDep, RowId, SessionDep, allow, only_params
@@ -38,7 +39,7 @@ def _moves(rows: list[PlanAction] | None, doc_moves: list[dict[str, Any]]) -> li
 def summary(session: Session, p: Plan) -> PlanSummaryOut:
     return PlanSummaryOut(id=p.id, kind=p.kind, scope=p.scope, objective=p.objective, max_migrations=p.max_migrations,
                           state=p.state, state_reason=p.state_reason, proposer=p.proposer, created_at=p.created_at,
-                          updated_at=p.updated_at, moves=len(p.document["moves"]), stats=p.document["stats"],
+                          updated_at=p.updated_at, moves=p.move_count, stats=p.stats or {},
                           pending_approvals=plans.pending_scopes(session, p))
 
 
@@ -75,7 +76,7 @@ def propose(body: PlanCreate, session: SessionDep, a: ActorDep) -> PlanOut:
 def list_plans(session: SessionDep, a: ActorDep, pg: PageDep,
                state: Annotated[str | None, Query(pattern="^(" + "|".join(plans.PlanState) + ")$")] = None,
                scope: str | None = None, kind: Annotated[str | None, Query(pattern="^(rebalance|drain|place-pending)$")] = None) -> PageOut[PlanSummaryOut]:
-    q = select(Plan).order_by(col(Plan.id).desc())
+    q = select(Plan).options(defer(Plan.fleet), defer(Plan.document)).order_by(col(Plan.id).desc())  # type: ignore[arg-type]
     for column, value in ((Plan.state, state), (Plan.scope, scope), (Plan.kind, kind)):
         if value is not None:
             q = q.where(column == value)
@@ -92,8 +93,7 @@ def get_plan(plan_id: RowId, session: SessionDep, a: ActorDep) -> PlanOut:
 @router.get("/{plan_id}/document", responses=refusals(403, 404))
 def get_document(plan_id: RowId, session: SessionDep, a: ActorDep) -> dict[str, Any]:
     """The contract's plan document together with the fleet document it was built from."""
-    plan = load(session, a, plan_id)
-    return {**plan.document, "fleet": plan.fleet}
+    return plans.document_for(load(session, a, plan_id), a)
 
 
 def _act(session: Session, a: Actor, plan_id: int, step: Any) -> PlanOut:

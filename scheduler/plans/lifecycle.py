@@ -328,6 +328,24 @@ def host_changes(plan: Plan) -> list[dict[str, Any]]:
     return out
 
 
+def document_for(plan: Plan, actor: Actor) -> dict[str, Any]:
+    """The plan document with its fleet, as far as the reader may see: a province-wide reader sees all;
+    a city or industry operator who must approve part of a wider plan sees its own cloud's hosts, the
+    workloads on them, and the moves into or out of them, not the province's fleet."""
+    doc, fleet = plan.document, plan.fleet
+    if actor.role in ("province-operator", "dr-coordinator", "auditor", "system"):
+        return {**doc, "fleet": fleet}
+    hosts = {h["id"] for h in fleet["hosts"] if h["cloud"] == actor.scope}
+    moves = [m for m in doc["moves"] if m["to"] in hosts or m.get("from") in hosts]
+    keep = {w["id"] for w in fleet["workloads"] if w["host"] in hosts} | {m["workload"] for m in moves}
+    return {**doc, "moves": moves,
+            "assignments": {w: h for w, h in doc.get("assignments", {}).items() if w in keep},
+            "unplaced": [u for u in doc.get("unplaced", []) if u["workload"] in keep],
+            "fleet": {**fleet, "clouds": [c for c in fleet["clouds"] if c["id"] == actor.scope],
+                      "hosts": [h for h in fleet["hosts"] if h["id"] in hosts],
+                      "workloads": [w for w in fleet["workloads"] if w["id"] in keep]}}
+
+
 def visible_to(plan: Plan, actor: Actor) -> bool:
     if actor.role in ("province-operator", "dr-coordinator", "auditor"):
         return True

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, Column, UniqueConstraint, event
 from sqlmodel import Field, SQLModel
 
 from scheduler.core.db import utcnow
@@ -35,8 +35,18 @@ class Plan(SQLModel, table=True):
     required_approvals: Any = Field(default=None, sa_column=Column(JSON, nullable=False))
     dry_run: Any = Field(default=None, sa_column=Column(JSON, nullable=True))
     notes: Any = Field(default=None, sa_column=Column(JSON, nullable=True))  # what site policy held back, and why
+    # a summary of the document, so listing plans never loads documents (a plan's fleet can be megabytes)
+    move_count: int = 0
+    stats: Any = Field(default=None, sa_column=Column(JSON, nullable=True))
     created_at: datetime = timestamp_field(default_factory=utcnow)
     updated_at: datetime = timestamp_field(default_factory=utcnow)
+
+
+@event.listens_for(Plan, "before_insert")
+def _summarise(_mapper: Any, _connection: Any, plan: Plan) -> None:
+    """A plan's document is written once, at its proposal: its summary is taken then."""
+    doc = plan.document or {}
+    plan.move_count, plan.stats = len(doc.get("moves", [])), doc.get("stats")
 
 
 

@@ -151,3 +151,19 @@ def test_decisions_are_final_and_need_reasons(client, ops) -> None:
     assert client.post("/api/v1/plans/99999/approve", headers=ops["gy1"]).status_code == 404
     body = client.get(f"/api/v1/plans/{plan['id']}", headers=ops["gy1"]).json()
     assert body["state"] == "rejected" and body["state_reason"] == "too many moves at once"
+
+
+def test_a_city_operator_reads_only_its_own_part_of_a_province_wide_plan(client, ops) -> None:
+    """The issue saw Guiyang's operator read all 300 hosts and 3,008 workloads of 14 clouds in the
+    document of a province-wide plan it had to approve one scope of, while /hosts/zy-h0001 was 404 to it."""
+    plan = client.post("/api/v1/plans", json={"kind": "rebalance", "scope": "all"}, headers=ops["prov"]).json()
+    assert "city:gy" in plan["pending_approvals"], plan["pending_approvals"]
+    whole = client.get(f"/api/v1/plans/{plan['id']}/document", headers=ops["prov"]).json()
+    mine = client.get(f"/api/v1/plans/{plan['id']}/document", headers=ops["gy1"])
+    assert mine.status_code == 200, mine.text
+    doc = mine.json()
+    gy_hosts = {h["id"] for h in whole["fleet"]["hosts"] if h["cloud"] == "gy"}
+    assert {h["id"] for h in doc["fleet"]["hosts"]} == gy_hosts
+    assert {c["id"] for c in doc["fleet"]["clouds"]} == {"gy"}
+    assert all(m["to"] in gy_hosts or m["from"] in gy_hosts for m in doc["moves"])
+    assert len(doc["moves"]) < len(whole["moves"]) and len(doc["fleet"]["workloads"]) < len(whole["fleet"]["workloads"])
