@@ -4,10 +4,12 @@ the count and the insert are serialised per address (issue 22: 50 posts at once 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import secrets
 import subprocess
 from collections import Counter
+from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -32,24 +34,20 @@ async def _all(base: str, body: dict[str, str]) -> dict[str, list[httpx.Response
     return dict(zip(ADDRESSES, results))
 
 
-def test_a_burst_from_three_addresses_gets_exactly_the_limit_each(db_url: str, tmp_path) -> None:
-    from sqlalchemy import func
-    from sqlmodel import Session, select
-
-    from scheduler.core.db import engine_for
-    from scheduler.tenants.models import CatalogObjection
-
+@contextlib.contextmanager
+def _served(db_url: str, tmp_path, extra: dict[str, str] | None = None) -> Iterator[tuple[str, dict[str, str]]]:
+    """`qianyun serve --demo` on the small fleet (its demo catalog publishes data sets); yields its base
+    address and a valid objection body, and stops it afterwards."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("QIANYUN_")}
     env.update({"QIANYUN_DATABASE_URL": db_url, "QIANYUN_SIM_STATE_PATH": str(tmp_path / "sim.db"),
                 "QIANYUN_SIM_HOSTS": "60", "QIANYUN_SIM_WORKLOADS": "500", "QIANYUN_SCHEDULER_ENABLED": "false",
-                "QIANYUN_SECRET_KEY": secrets.token_urlsafe(32)})
-    proc = serve(port, env, tmp_path, "--demo")  # the demo catalog publishes some data sets
+                "QIANYUN_SECRET_KEY": secrets.token_urlsafe(32), **(extra or {})})
+    proc = serve(port, env, tmp_path, "--demo")
     try:
         base = f"http://127.0.0.1:{port}"
         code = httpx.get(base + "/api/v1/opendata/datasets", params={"limit": 1}).json()["items"][0]["code"]
-        body = {"dataset": code, "text": "the figures of this data set are a year old"}
-        answers = asyncio.run(_all(base, body))
+        yield base, {"dataset": code, "text": "the figures of this data set are a year old"}
     finally:
         proc.terminate()
         try:
@@ -57,6 +55,17 @@ def test_a_burst_from_three_addresses_gets_exactly_the_limit_each(db_url: str, t
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def test_a_burst_from_three_addresses_gets_exactly_the_limit_each(db_url: str, tmp_path) -> None:
+    from sqlalchemy import func
+    from sqlmodel import Session, select
+
+    from scheduler.core.db import engine_for
+    from scheduler.tenants.models import CatalogObjection
+
+    with _served(db_url, tmp_path) as (base, body):
+        answers = asyncio.run(_all(base, body))
     for address, responses in answers.items():
         codes = Counter(r.status_code for r in responses)
         assert codes == {201: PUBLIC_PER_HOUR, 429: BURST - PUBLIC_PER_HOUR}, (address, codes)
@@ -89,25 +98,9 @@ def _loopback_aliases() -> None:
 
 def _post_with_forwarded(db_url: str, tmp_path, extra: dict[str, str], n: int) -> Counter:
     """n objections from 127.0.0.1, each claiming another client address in X-Forwarded-For."""
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("QIANYUN_")}
-    env.update({"QIANYUN_DATABASE_URL": db_url, "QIANYUN_SIM_STATE_PATH": str(tmp_path / "sim.db"),
-                "QIANYUN_SIM_HOSTS": "60", "QIANYUN_SIM_WORKLOADS": "500", "QIANYUN_SCHEDULER_ENABLED": "false",
-                "QIANYUN_SECRET_KEY": secrets.token_urlsafe(32), **extra})
-    proc = serve(port, env, tmp_path, "--demo")
-    try:
-        base = f"http://127.0.0.1:{port}"
-        code = httpx.get(base + "/api/v1/opendata/datasets", params={"limit": 1}).json()["items"][0]["code"]
-        body = {"dataset": code, "text": "the figures of this data set are a year old"}
+    with _served(db_url, tmp_path, extra) as (base, body):
         return Counter(httpx.post(base + "/api/v1/opendata/objections", json=body,
                                   headers={"X-Forwarded-For": f"203.0.113.{i}"}).status_code for i in range(n))
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def test_x_forwarded_for_is_not_believed_from_a_client_that_is_no_configured_proxy(db_url: str, tmp_path) -> None:
