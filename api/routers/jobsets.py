@@ -36,7 +36,7 @@ def _load(session: Any, scope: Scope, jobset_id: int) -> JobSet:
     if js is None:
         raise Refusal(404, "jobset_id", f"no job set {jobset_id}")
     if not jobs.visible(scope, js):
-        raise Refusal(403, "scope", f"job set {jobset_id} ({js.cloud_id}) is outside your scope ({scope.describe()})")
+        raise Refusal(404, "jobset_id", f"no job set {jobset_id}")  # out of scope is as if it did not exist
     return js
 
 

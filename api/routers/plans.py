@@ -25,7 +25,7 @@ def load(session: Session, a: Actor, plan_id: int) -> Plan:
     if plan is None:
         raise Refusal(404, "plan_id", f"no plan {plan_id}")
     if not plans.visible_to(plan, a):
-        raise Refusal(403, "scope", f"plan {plan_id} ({plan.scope}) is outside your scope ({a.scope or a.role})")
+        raise Refusal(404, "plan_id", f"no plan {plan_id}")  # out of scope is as if it did not exist
     return plan
 
 

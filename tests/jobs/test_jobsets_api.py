@@ -54,8 +54,8 @@ def test_create_schedule_scope_and_audit(client, fast_jobs) -> None:  # type: ig
     assert d.status_code == 201, d.text
     did = d.json()["id"]
     # scoping
-    assert client.get(f"/api/v1/jobsets/{jid}", headers=h["zyop"]).status_code == 403
-    assert client.get(f"/api/v1/jobsets/{jid}/schedule", headers=h["dept"]).status_code == 403
+    assert client.get(f"/api/v1/jobsets/{jid}", headers=h["zyop"]).status_code == 404  # as if it did not exist
+    assert client.get(f"/api/v1/jobsets/{jid}/schedule", headers=h["dept"]).status_code == 404
     assert client.get(f"/api/v1/jobsets/{did}", headers=h["dept"]).status_code == 200
     assert client.get(f"/api/v1/jobsets/{did}", headers=h["gyop"]).status_code == 200
     assert client.get("/api/v1/jobsets", headers=h["aud"]).status_code == 403
