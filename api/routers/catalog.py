@@ -132,4 +132,4 @@ def close_objection(objection_id: RowId, session: SessionDep, a: ActorDep, body:
 
 @router.get("/tenant")
 def tenant(session: SessionDep, a: ActorDep) -> dict[str, Any]:
-    return data_tenants.tenant_out(session, "catalog")
+    return data_tenants.tenant_out(session, "catalog", a)

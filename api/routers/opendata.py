@@ -74,4 +74,4 @@ def unpublish(session: SessionDep, a: ActorDep, body: Any = Body(...)) -> dict[s
 
 @router.get("/tenant")
 def tenant(session: SessionDep, a: ActorDep) -> dict[str, Any]:
-    return data_tenants.tenant_out(session, "opendata")
+    return data_tenants.tenant_out(session, "opendata", a)

@@ -56,4 +56,4 @@ def reject(request_id: RowId, session: SessionDep, a: ActorDep, body: Any = Body
 
 @router.get("/tenant")
 def tenant(session: SessionDep, a: ActorDep) -> dict[str, Any]:
-    return data_tenants.tenant_out(session, "sharing")
+    return data_tenants.tenant_out(session, "sharing", a)

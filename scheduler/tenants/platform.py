@@ -151,7 +151,9 @@ def on_job_started(session: Session, js: JobSet, d: DataJob) -> None:
         catalog.scan(session, "system:compliance-scan")
 
 
-def tenant_out(session: Session, module: str) -> dict[str, Any]:
+def tenant_out(session: Session, module: str, reader: Actor) -> dict[str, Any]:
+    """The tenant at a glance. Host ids only for readers who may list the province cloud's hosts."""
+    hosts_visible = reader.role in ("province-operator", "dr-coordinator", "auditor")
     t = BY_MODULE[module]
     quota = session.exec(select(Quota).where(Quota.department_id == t.department, Quota.cloud_id == CLOUD)).first()
     workloads = session.exec(select(Workload).where(Workload.department_id == t.department).order_by(Workload.name)).all()
@@ -167,6 +169,7 @@ def tenant_out(session: Session, module: str) -> dict[str, Any]:
         out_js.append({"id": js.id, "name": js.name, "recurrence": js.recurrence, "run_state": run.state if run else None})
     return {"module": module, "department": t.department, "name": t.name, "name_en": t.name_en, "cloud": CLOUD,
             "quota": {r: getattr(quota, r) for r in used} if quota else None, "used": used,
-            "workloads": [{"id": w.id, "name": w.name, "host": w.host_id, "vcpu": w.vcpu, "memory_gib": w.memory_gib}
+            "workloads": [{"id": w.id, "name": w.name, "host": w.host_id if hosts_visible else None,
+                           "placed": w.host_id is not None, "vcpu": w.vcpu, "memory_gib": w.memory_gib}
                           for w in workloads],
             "jobsets": out_js}

@@ -30,7 +30,7 @@ function tenantCard(tn) {
           ws.map((w) => h('tr', { 'data-testid': 'tenant-workload', 'data-host': w.host || '' },
             h('th', { scope: 'row', class: 'small' }, h('a', { href: `#/why/${encodeURIComponent(w.id)}` }, w.id)),
             h('td', {}, w.name),
-            h('td', { class: 'small' }, w.host ? hostLink(w.host) : h('span', { class: 'muted' }, t('why.pending'))),
+            h('td', { class: 'small' }, w.host ? hostLink(w.host) : w.placed ? '—' : h('span', { class: 'muted' }, t('why.pending'))),
             h('td', { class: 'small nowrap' }, `${withUnit(w.vcpu, 'vcpu', 1)} · ${withUnit(w.memory_gib, 'memory_gib', 1)}`))), { class: 'data' })
           : h('p', { class: 'muted' }, t('none'))),
       h('div', {}, h('h3', {}, t('dp.tenant.jobsets', { n: num(js.length) })),
