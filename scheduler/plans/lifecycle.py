@@ -30,7 +30,7 @@ from scheduler.plans.document import PlanDocument, document_of
 from scheduler.plans.inputs import fingerprint, plan_input, snapshot
 from scheduler.plans.kinds import PROPOSABLE, PlanKind, PlanRequest
 from scheduler.plans.models import Plan, PlanAction, PlanApproval
-from scheduler.plans.state import OPEN_STATES, PlanState, transition
+from scheduler.plans.state import ACTIVE_STATES, OPEN_STATES, PlanState, transition
 
 KINDS = tuple(PROPOSABLE)
 OBJECTIVES = ("consolidate", "balance")
@@ -222,12 +222,30 @@ def _may_run(plan: Plan, actor: Actor) -> bool:
         actor.username == plan.proposer and actor.role in ("city-operator", "industry-operator"))
 
 
+OPERATIONAL = ("rebalance", "drain", "place-pending")  # the kinds an operator plans; DR plans are never held
+
+
+def busy_with(session: Session, plan: Plan) -> Plan | None:
+    """Another operational plan executing on the same ground (the same cloud, or all clouds): two such
+    plans at once would each move workloads on a snapshot the other is changing."""
+    if plan.kind not in OPERATIONAL:
+        return None
+    q = select(Plan).where(col(Plan.state).in_(ACTIVE_STATES), col(Plan.kind).in_(OPERATIONAL), Plan.id != plan.id)
+    if plan.scope != "all":
+        q = q.where(col(Plan.scope).in_((plan.scope, "all")))
+    return session.exec(q.order_by(col(Plan.id))).first()
+
+
 def start_execution(session: Session, actor: Actor, plan: Plan) -> Plan:
     """Write every move as a pending action; the executor starts on them once the caller commits."""
     if not _may_run(plan, actor):
         raise Refusal(403, "scope", f"{actor.username} may not execute plan {plan.id}")
     if plan.state != PlanState.APPROVED:
         raise Refusal(409, "state", f"plan {plan.id} is {plan.state}; only an approved plan can be executed")
+    busy = busy_with(session, plan)
+    if busy is not None:
+        raise Refusal(409, "scope", f"plan {busy.id} ({busy.kind}, {busy.scope}) is {busy.state} on the same ground; "
+                                    f"execute plan {plan.id} after it ends (it is then checked against the new state)")
     supersede_if_stale(session, plan, actor.username)
     moves = document_of(plan).moves
     # the compare-and-set first: of two executes at once one wins, the other is a 409 before it writes

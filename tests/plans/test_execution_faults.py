@@ -143,3 +143,23 @@ def test_a_failed_rollback_can_be_rolled_back_again_and_finishes(client, ops, fl
     assert end["state"] == "rolled back", end["state_reason"]
     after = placements("gy")
     assert {w: after[w] for w in before} == before
+
+
+def test_two_plans_never_execute_on_the_same_cloud_at_once(client, ops, monkeypatch) -> None:
+    """The issue saw two plans of one cloud resume together and both fail midway on each other's moves."""
+    from tests.conftest import _reset_caches
+
+    monkeypatch.setenv("QIANYUN_SIM_ACTION_DELAY_S", "0.3")  # moves take time, as real migrations do
+    _reset_caches()
+    first = client.post("/api/v1/plans", json={"kind": "rebalance", "scope": "gy"}, headers=ops["gy1"]).json()
+    second = client.post("/api/v1/plans", json={"kind": "rebalance", "scope": "gy"}, headers=ops["gy1"]).json()
+    for p in (first, second):
+        assert client.post(f"/api/v1/plans/{p['id']}/approve", headers=ops["gy1"]).status_code == 200
+    assert len(first["moves"]) >= 2
+    assert client.post(f"/api/v1/plans/{first['id']}/execute", headers=ops["gy1"]).status_code == 202
+    r = client.post(f"/api/v1/plans/{second['id']}/execute", headers=ops["gy1"])
+    assert r.status_code == 409 and f"plan {first['id']}" in r.json()["detail"], r.text
+    assert client.get(f"/api/v1/plans/{second['id']}", headers=ops["gy1"]).json()["state"] == "approved"
+    assert wait_state(client, ops["gy1"], first["id"], ("succeeded", "failed"), timeout=120)["state"] == "succeeded"
+    r = client.post(f"/api/v1/plans/{second['id']}/execute", headers=ops["gy1"])
+    assert r.status_code == 409 and "superseded" in r.json()["detail"], r.text  # built on a state that is gone
