@@ -79,6 +79,15 @@ def run_quota_expiry() -> None:
         expire_due(session)
 
 
+def run_watchdog() -> list[int]:
+    """Every plan executing or rolling back, and every live drill in progress, has a runner: one whose
+    thread gave up (or never started) is started again; a running one is left alone."""
+    from scheduler.dr import drills
+    from scheduler.plans import executor
+
+    return [*executor.resume_all(), *drills.resume_all()]
+
+
 def start() -> BackgroundScheduler:
     """Jobs never overlap themselves (max_instances=1) and a late run is merged, not queued."""
     settings = get_settings()
@@ -86,6 +95,7 @@ def start() -> BackgroundScheduler:
     sched.add_job(run_sync, "interval", seconds=settings.sync_interval_s, id="inventory-sync")
     sched.add_job(run_metrics, "interval", seconds=settings.metrics_interval_s, id="metrics-rollup")
     sched.add_job(run_quota_expiry, "interval", seconds=60, id="quota-expiry")
+    sched.add_job(run_watchdog, "interval", seconds=30, id="watchdog")
     for i, spec in enumerate(settings.rebalance_schedules):
         trigger = CronTrigger.from_crontab(spec["cron"], timezone="Asia/Shanghai")
         sched.add_job(run_scheduled_proposal, trigger, args=[spec], id=f"scheduled-plan-{i}")

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
+RETRY_PAUSES_S: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0)
 
 
 class Runner:
@@ -37,10 +39,19 @@ class Runner:
             return t
 
     def _safe(self, item: int) -> None:
-        try:
-            self.work(item)
-        except Exception:  # the object keeps its state and resumes at the next start
-            log.exception("%s %s stopped", self.name, item)
+        """A failure that is not the object's own (the database briefly away, a pool exhausted) is tried
+        again after a pause; past the last try the object keeps its state and the watchdog (the loop's
+        `watchdog` job) or the next start picks it up."""
+        for attempt, pause in enumerate((*RETRY_PAUSES_S, None), start=1):
+            try:
+                self.work(item)
+                return
+            except Exception:
+                if pause is None:
+                    log.exception("%s %s stopped after %d tries; the watchdog resumes it", self.name, item, attempt)
+                    return
+                log.warning("%s %s failed (try %d); again in %.0f s", self.name, item, attempt, pause, exc_info=True)
+                time.sleep(pause)
 
     def resume(self, items: Iterable[int]) -> list[int]:
         started = list(items)
