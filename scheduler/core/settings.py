@@ -55,7 +55,8 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1_048_576, ge=1024, le=256 * 1_048_576, description=(
         "the largest request body the API reads; a larger one is answered 413 before it is parsed"))
     db_pool_size: int = Field(default=10, ge=1, le=200, description="database connections kept open for API requests")
-    db_max_overflow: int = Field(default=20, ge=0, le=500, description="extra API connections under a burst")
+    db_max_overflow: int = Field(default=30, ge=0, le=500, description=(
+        "extra API connections under a burst; with db_pool_size it matches the 40 worker threads that serve requests"))
     db_pool_timeout_s: float = Field(default=5.0, gt=0, le=60, description=(
         "how long an API request waits for a connection before it is answered 503 with Retry-After"))
     db_background_pool_size: int = Field(default=8, ge=2, le=100, description=(
