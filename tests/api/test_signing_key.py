@@ -46,11 +46,23 @@ def test_the_key_file_is_made_owner_only_and_a_wider_one_is_refused(tmp_path: Pa
         get_settings.cache_clear()
 
 
-def test_the_database_file_is_owner_only(service) -> None:
-    if not service.url.startswith("sqlite"):
-        pytest.skip("a PostgreSQL server keeps its own files")
-    path = Path(service.url.removeprefix("sqlite:///"))
-    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+def test_the_sqlite_database_files_are_owner_only(tmp_path: Path) -> None:
+    """SQLite keeps accounts and the audit trail in files of ours (a PostgreSQL server keeps its own)."""
+    from sqlalchemy import text
+
+    from scheduler.core.db import engine_for
+
+    url = f"sqlite:///{tmp_path / 'owner-only.db'}"
+    engine = engine_for(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("create table t (x int)"))
+        with engine.connect() as conn:  # a new connection narrows what the first one created
+            conn.execute(text("select 1"))
+        assert stat.S_IMODE((tmp_path / "owner-only.db").stat().st_mode) == 0o600
+    finally:
+        engine.dispose()
+        engine_for.cache_clear()
 
 
 def test_the_signing_key_is_not_in_the_database(client) -> None:
