@@ -23,19 +23,13 @@ from optimizer.strategy import Context, undo_unneeded
 
 def _best_active(st: State, w: int, exclude: tuple[int, ...], active_only: bool = True) -> int:
     """Tightest active eligible host for `w` other than `exclude` (-1: none has room)."""
-    f = st.fleet
     hosts = st.rules.eligible_hosts(w)
     keep = ~np.isin(hosts, exclude)
     if active_only:
         keep &= st.count[hosts] > 0
     hosts = hosts[keep]
     cand = hosts[st.fit_mask(w, hosts)]
-    if cand.size == 0:
-        return -1
-    cap = f.cap[cand]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        util = np.where(cap > 0, (st.load[cand] + f.dem[w]) / np.where(cap > 0, cap, 1), 0.0)
-    return int(cand[int(np.argmin((1 - util).sum(axis=1)))])
+    return _tightest(st, w, cand)
 
 
 def _eject(st: State, w: int, victim: int, movable: np.ndarray, journal: list[tuple[int, int, int]],
@@ -169,15 +163,9 @@ def empty_hosts(ctx: Context, passes: int = 3, chains: bool = False) -> int:
 
 def _best_among(st: State, w: int, hosts: list[int]) -> int:
     """Tightest host of `hosts` that may receive `w` and has room (-1: none)."""
-    f, rules = st.fleet, st.rules
-    arr = np.array([h for h in hosts if rules.may_receive(w, h)], dtype=np.int64)
+    arr = np.array([h for h in hosts if st.rules.may_receive(w, h)], dtype=np.int64)
     cand = arr[st.fit_mask(w, arr)] if arr.size else arr
-    if cand.size == 0:
-        return -1
-    cap = f.cap[cand]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        util = np.where(cap > 0, (st.load[cand] + f.dem[w]) / np.where(cap > 0, cap, 1), 0.0)
-    return int(cand[int(np.argmin((1 - util).sum(axis=1)))])
+    return _tightest(st, w, cand)
 
 
 def absorb_into_big(ctx: Context, max_victims: int = 40, max_open: int = 4) -> int:
@@ -284,3 +272,13 @@ class Consolidate:
             empty_hosts(ctx, passes=1)
         undo_unneeded(ctx)
         ctx.report("consolidated")
+
+
+def _tightest(st: State, w: int, cand: np.ndarray) -> int:
+    """The candidate host the workload would leave fullest (least free share summed over resources), or -1."""
+    if cand.size == 0:
+        return -1
+    cap = st.fleet.cap[cand]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        util = np.where(cap > 0, (st.load[cand] + st.fleet.dem[w]) / np.where(cap > 0, cap, 1), 0.0)
+    return int(cand[int(np.argmin((1 - util).sum(axis=1)))])
