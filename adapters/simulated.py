@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
@@ -26,7 +26,15 @@ import numpy as np
 from adapters.guizhou import CLOUDS, DEPARTMENTS, home_cloud
 from adapters.guizhou_fleet import RESOURCES, build_fleet
 from adapters.protocol import (
-    AdapterError, CloudInfo, DepartmentInfo, DrProfile, Health, HostInfo, Inventory, JobStatus, UsageRollup,
+    AdapterError,
+    CloudInfo,
+    DepartmentInfo,
+    DrProfile,
+    Health,
+    HostInfo,
+    Inventory,
+    JobStatus,
+    UsageRollup,
     WorkloadInfo,
 )
 
@@ -128,7 +136,7 @@ class SimulatedAdapter:
             doc = fleet.doc
             db.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", [
                 ("schema", SCHEMA_VERSION), ("hosts", str(hosts)), ("workloads", str(workloads)), ("seed", str(seed)),
-                ("created_at", datetime.now(timezone.utc).isoformat())])
+                ("created_at", datetime.now(UTC).isoformat())])
             db.executemany("INSERT INTO clouds (id, failed, fault) VALUES (?, 0, NULL)", [(c.id,) for c in CLOUDS])
             db.executemany(
                 "INSERT INTO hosts (id, seq, cloud, model, vcpu, memory_gib, gpu, storage_gib, schedulable, up) "
@@ -243,9 +251,7 @@ class SimulatedAdapter:
         return row
 
     def _act(self, action: str, workload: str, host: str) -> None:
-        """What every action meets first: the time a move takes, and the transient errors of a real cloud."""
-        if self.action_delay_s > 0:
-            time.sleep(self.action_delay_s)
+        """What every action meets first: the transient errors of a real cloud."""
         with self._lock:
             unlucky = self.fail_rate > 0 and self._rng.random() < self.fail_rate
         if unlucky:
@@ -254,7 +260,7 @@ class SimulatedAdapter:
     @staticmethod
     def _log(db: sqlite3.Connection, action: str, workload: str, from_host: str | None, to_host: str) -> None:
         db.execute("INSERT INTO actions (at, action, workload, from_host, to_host) VALUES (?, ?, ?, ?, ?)",
-                   (datetime.now(timezone.utc).isoformat(), action, workload, from_host, to_host))
+                   (datetime.now(UTC).isoformat(), action, workload, from_host, to_host))
 
     def history(self) -> list[dict[str, Any]]:
         """Every action that changed something, oldest first: no-ops of idempotent retries leave no trace."""
@@ -264,6 +270,12 @@ class SimulatedAdapter:
     def place(self, workload: WorkloadInfo, host: str) -> None:
         """Start a new or pending workload on the host; a no-op if it already runs there."""
         self._act("place", workload.id, host)
+        try:
+            self._place_now(workload, host)
+        finally:
+            self._settle()
+
+    def _place_now(self, workload: WorkloadInfo, host: str) -> None:
         with self._tx() as db:
             h = self._target(db, workload.id, host)
             row = db.execute("SELECT * FROM workloads WHERE id = ?", (workload.id,)).fetchone()
@@ -303,9 +315,21 @@ class SimulatedAdapter:
         """Cold-start a workload on another host (failover); a no-op if it already runs there."""
         self._relocate("restart", workload, host, live_source=False)
 
+    def _settle(self) -> None:
+        """The time a move takes: the cloud has taken the request (and records it at once, as a real
+        cloud's API does) and the caller waits for it to finish."""
+        if self.action_delay_s > 0:
+            time.sleep(self.action_delay_s)
+
     def _relocate(self, action: str, workload: str, host: str, live_source: bool) -> None:
         """Move a workload that runs somewhere to `host`; a live migration also needs its source alive."""
         self._act(action, workload, host)
+        try:
+            self._relocate_now(action, workload, host, live_source)
+        finally:
+            self._settle()
+
+    def _relocate_now(self, action: str, workload: str, host: str, live_source: bool) -> None:
         with self._tx() as db:
             row = self._workload_row(db, workload)
             h = self._target(db, workload, host)
@@ -504,7 +528,7 @@ def _workload_doc(w: WorkloadInfo) -> dict[str, Any]:
 
 def _epoch(t: datetime) -> float:
     """Seconds since the epoch; a naive datetime is taken as UTC (storage is in UTC)."""
-    return (t if t.tzinfo else t.replace(tzinfo=timezone.utc)).timestamp()
+    return (t if t.tzinfo else t.replace(tzinfo=UTC)).timestamp()
 
 
 def _sample_times(t0: float, t1: float) -> np.ndarray:

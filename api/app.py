@@ -6,9 +6,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Response
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy import func, text
+from sqlalchemy import func
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, select
 
 from api import errors
@@ -27,48 +28,66 @@ from api.routers import (
     policy,
     quotas,
     sharing,
+    system,
     workloads,
 )
 from api.schemas import HealthOut
 from dashboards import console_dir
 from scheduler import loop
-from scheduler.core import telemetry
+from scheduler.core import leader, telemetry
 from scheduler.core.db import get_engine
+from scheduler.core.migrate import at_head
 from scheduler.core.models import Cloud
 from scheduler.core.policy import get_policy
-from scheduler.core.settings import get_settings
-from scheduler.dr.drills import resume_all as resume_drills
-from scheduler.plans import executor
 
 
 def create_app() -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         get_policy()  # a malformed site policy stops the start, with its line and field
-        executor.resume_all()  # plans a killed process left executing go on where they stopped
-        resume_drills()  # live drills a killed process left in the middle go on where they stopped
-        sched = loop.start() if get_settings().scheduler_enabled else None
+        work = loop.Background()  # the leader resumes plans and live drills, then runs the scheduled jobs
+        elector = leader.Elector(on_elected=work.lead, on_demoted=work.follow)
+        elector.start()  # one election at once: a lone replica leads before it serves
         try:
             yield
         finally:
-            if sched is not None:
-                sched.shutdown(wait=False)
+            elector.stop()  # the lease is given back, so a follower takes over at once
 
     app = FastAPI(title="Qianyun (黔云)", version="0.1.0", lifespan=lifespan,
                   description="Unified scheduling and tiered control for Guizhou's integrated public cloud.")
     errors.install(app)
     app.add_middleware(InputGuard)
     for module in (auth, clouds, hosts, workloads, departments, plans, policy, audit, drills, jobsets, quotas,
-                   catalog, sharing, opendata):
+                   catalog, sharing, opendata, system):
         app.include_router(module.router)
     errors.document(app)
 
     @app.get("/healthz", response_model=HealthOut, tags=["health"])
     def healthz() -> HealthOut:
-        with Session(get_engine()) as session:
-            session.exec(text("SELECT 1"))  # type: ignore[call-overload]
-            count = session.exec(select(func.count()).select_from(Cloud)).one()
-        return HealthOut(status="ok", database=get_engine().dialect.name, clouds=count)
+        """Alive: the process answers, whatever the database does (a liveness probe must not restart
+        every replica because the database is away; /readyz says whether to send traffic)."""
+        try:
+            with Session(get_engine()) as session:
+                count: int | None = session.exec(select(func.count()).select_from(Cloud)).one()
+        except SQLAlchemyError:
+            count = None
+        return HealthOut(status="ok", database=get_engine().dialect.name, clouds=count,
+                         leader=leader.is_leader() and not leader.is_standalone())
+
+    @app.get("/readyz", response_model=HealthOut, tags=["health"], responses={503: {"model": errors.ErrorOut}})
+    def readyz() -> HealthOut | JSONResponse:
+        """Ready for traffic: the database answers and its schema is this code's (a load balancer's probe)."""
+        try:
+            with Session(get_engine()) as session:
+                ready = at_head(session)
+                count = session.exec(select(func.count()).select_from(Cloud)).one() if ready else 0
+        except SQLAlchemyError as exc:
+            return JSONResponse({"detail": f"database unreachable: {type(exc).__name__}", "field": None}, status_code=503)
+        if not ready:
+            return JSONResponse({"detail": "database schema is not at this version's head; run qianyun db upgrade",
+                                 "field": None}, status_code=503)
+        return HealthOut(status="ready", database=get_engine().dialect.name, clouds=count,
+                         leader=leader.is_leader() and not leader.is_standalone())
 
     @app.get("/metrics", include_in_schema=False)
     def metrics() -> Response:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -21,6 +21,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
 app.add_typer(fleet_app, name="fleet")
+leader_app = typer.Typer(no_args_is_help=True, help="Which replica leads (runs the background work).")
+app.add_typer(leader_app, name="leader")
 err = Console(stderr=True)
 out = Console()
 
@@ -38,7 +40,7 @@ def prepare() -> None:
     from scheduler import loop
     from scheduler.core.clouds_registry import CloudsFileError
     from scheduler.core.db import session_scope
-    from scheduler.core.migrate import upgrade
+    from scheduler.core.migrate import exclusive, upgrade
     from scheduler.core.models import Cloud
     from scheduler.core.policy import PolicyError, get_policy
     from scheduler.core.registry import AdapterError, get_adapters
@@ -52,10 +54,11 @@ def prepare() -> None:
     except (CloudsFileError, AdapterError) as exc:
         fail(f"clouds registry refused: {exc}")
     upgrade()
-    with session_scope() as session:
-        empty = session.exec(select(Cloud)).first() is None
-    if empty:
-        loop.run_sync()  # the whole first sync, with what other capabilities do after it (the first quotas)
+    with exclusive("first-sync"):  # replicas starting together: one makes the first sync, the others see it
+        with session_scope() as session:
+            empty = session.exec(select(Cloud)).first() is None
+        if empty:
+            loop.run_sync()  # the whole first sync, with what other capabilities do after it (the first quotas)
 
 
 @db_app.command("upgrade")
@@ -71,7 +74,8 @@ def db_upgrade() -> None:
 def serve(demo: Annotated[bool, typer.Option("--demo", help="seed the simulated fleet and one user per role (first start only)")] = False,
           host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
           port: Annotated[int, typer.Option(help="port to listen on")] = 8000) -> None:
-    """Run the API, the console and the control loop in one process."""
+    """Run the API and the console; the replica that leads also runs the control loop (any number of
+    replicas may serve one PostgreSQL: docs/operations.md)."""
     import uvicorn
 
     from api.app import create_app
@@ -80,15 +84,11 @@ def serve(demo: Annotated[bool, typer.Option("--demo", help="seed the simulated 
     from scheduler.core.settings import get_settings
 
     prepare()
-    from scheduler.tenants import platform as data_tenants
-
-    with session_scope() as session:  # the data platform's modules, as tenants of this scheduler
-        for problem in data_tenants.ensure(session):
-            out.print(f"[yellow]data platform: {problem}[/yellow]")
     if demo:
+        from scheduler.core.migrate import exclusive
         from scheduler.tenants.demo import seed_demo_catalog
 
-        with session_scope() as session:
+        with exclusive("demo-seed"), session_scope() as session:
             users = seed_demo_users(session, Path(get_settings().demo_credentials_path))
             seed_demo_catalog(session)
         table = Table(title="Demo users (also in " + get_settings().demo_credentials_path + ")")
@@ -107,7 +107,7 @@ def serve(demo: Annotated[bool, typer.Option("--demo", help="seed the simulated 
 @users_app.command("add")
 def users_add(username: str,
               role: Annotated[str, typer.Option(help="province-operator, city-operator, industry-operator, department-admin, dr-coordinator, auditor or data-authority")],
-              scope: Annotated[Optional[str], typer.Option(help="a city cloud (gy), an industry cloud (edu) or a department id")] = None,
+              scope: Annotated[str | None, typer.Option(help="a city cloud (gy), an industry cloud (edu) or a department id")] = None,
               password_stdin: Annotated[bool, typer.Option("--password-stdin", help="read the password from standard input")] = False) -> None:
     """Add an account; the password is read from standard input, never from the command line."""
     from scheduler.core.accounts import AccountError, add_user
@@ -144,6 +144,20 @@ def audit_verify() -> None:
         return
     err.print(f"audit chain BROKEN at event {verdict.broken_at}: {verdict.reason} ({verdict.events} events verified before it)")
     raise typer.Exit(1)
+
+
+@leader_app.command("status")
+def leader_status() -> None:
+    """The lease as the database holds it, as JSON: leader (null while nobody leads), epoch, lease age,
+    and the replicas whose heartbeat is recent."""
+    import dataclasses
+
+    from scheduler.core import leader
+    from scheduler.core.db import session_scope
+
+    with session_scope() as session:
+        status = leader.status(session)
+    print(json.dumps(dataclasses.asdict(status), ensure_ascii=False, indent=1))
 
 
 @fleet_app.command("export")

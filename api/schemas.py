@@ -138,7 +138,8 @@ class UtilisationOut(BaseModel):
 class HealthOut(BaseModel):
     status: str
     database: str
-    clouds: int
+    clouds: int | None = Field(description="clouds known; null while the database does not answer")
+    leader: bool = Field(False, description="this replica leads (runs the background work)")
 
 
 class PlanCreate(BaseModel):

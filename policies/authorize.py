@@ -22,6 +22,7 @@ ACTIONS: dict[str, frozenset[str]] = {
     "fleet.read": OPERATORS | {"dr-coordinator", "auditor"},
     "jobs.use": OPERATORS | {"department-admin", "data-authority"},
     "audit.read": frozenset({"auditor", "province-operator"}),
+    "system.read": frozenset({"province-operator", "auditor"}),
 }
 """Each action and the roles that may attempt it."""
 
@@ -35,6 +36,7 @@ DENIED: dict[str, str] = {
     "fleet.read": "may not read this; operators only",
     "jobs.use": "has no access to job sets",
     "audit.read": "may not read the audit trail; auditors and the province centre only",
+    "system.read": "may not read the service's own state; the province centre and auditors only",
 }
 
 

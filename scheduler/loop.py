@@ -1,4 +1,4 @@
-"""The control loop: every capability's background work as APScheduler jobs in the API process.
+"""The control loop: every capability's background work as APScheduler jobs, run by the leader only.
 
 The composition root of the scheduler: the one module that may import every capability, so that it
 can schedule their work and so that the hooks they register (the first quotas after a sync, the
@@ -7,7 +7,10 @@ catalog's scan when its job starts) are in place whenever the service runs.
 
 from __future__ import annotations
 
+import functools
 import logging
+import threading
+from collections.abc import Callable
 from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -16,6 +19,7 @@ from sqlmodel import select
 
 import scheduler.quotas  # noqa: F401  (after a sync: the first quotas)
 import scheduler.tenants.platform  # noqa: F401  (when the catalog's scan job starts: the scan)
+from scheduler.core import leader, telemetry
 from scheduler.core.db import session_scope
 from scheduler.core.models import Cloud
 from scheduler.core.registry import get_adapters
@@ -88,6 +92,30 @@ def run_watchdog() -> list[int]:
     return [*executor.resume_all(), *drills.resume_all()]
 
 
+def run_tenants() -> None:
+    """The data platform's modules as tenants of this scheduler: what is missing is created and placed."""
+    with session_scope(background=True) as session:
+        for problem in scheduler.tenants.platform.ensure(session):
+            log.warning("data platform: %s", problem)
+
+
+def _leader_only(job_id: str, func: Callable[..., Any]) -> Callable[..., Any]:
+    """A job fires on the leader only, and is counted there (qianyun_job_runs_total)."""
+
+    @functools.wraps(func)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        if not leader.is_leader():
+            return None
+        telemetry.JOB_RUNS.labels(job_id).inc()
+        try:
+            return func(*args, **kwargs)
+        except leader.NotLeader as exc:
+            log.warning("job %s stopped: %s", job_id, exc)
+            return None
+
+    return run
+
+
 def start() -> BackgroundScheduler:
     """Jobs never overlap themselves (max_instances=1) and a late run is merged, not queued."""
     settings = get_settings()
@@ -95,7 +123,8 @@ def start() -> BackgroundScheduler:
     sched.add_job(run_sync, "interval", seconds=settings.sync_interval_s, id="inventory-sync")
     sched.add_job(run_metrics, "interval", seconds=settings.metrics_interval_s, id="metrics-rollup")
     sched.add_job(run_quota_expiry, "interval", seconds=60, id="quota-expiry")
-    sched.add_job(run_watchdog, "interval", seconds=30, id="watchdog")
+    sched.add_job(run_watchdog, "interval", seconds=settings.watchdog_interval_s, id="watchdog")
+    sched.add_job(run_tenants, id="tenants")  # once, now: services a first start left unplaced
     for i, spec in enumerate(settings.rebalance_schedules):
         trigger = CronTrigger.from_crontab(spec["cron"], timezone="Asia/Shanghai")
         sched.add_job(run_scheduled_proposal, trigger, args=[spec], id=f"scheduled-plan-{i}")
@@ -104,5 +133,32 @@ def start() -> BackgroundScheduler:
         sched.add_job(run_scheduled_drill, trigger, args=[spec], id=f"scheduled-drill-{i}")
     from scheduler.jobs import dispatch  # data-zone jobs: fire at planned starts, poll, re-plan
     dispatch.install(sched)
+    for job in sched.get_jobs():
+        job.modify(func=_leader_only(job.id.split("-")[0] if job.id.startswith("datajob-") else job.id, job.func))
     sched.start()
     return sched
+
+
+class Background:
+    """The leader's work, started when this replica is elected and stopped when it is not (the
+    callbacks of scheduler.core.leader.Elector): plans and live drills resumed where they stopped,
+    then the scheduled jobs. A follower runs none of it."""
+
+    def __init__(self) -> None:
+        self.sched: BackgroundScheduler | None = None
+        self._lock = threading.Lock()
+
+    def lead(self) -> None:
+        with self._lock:
+            run_watchdog()  # plans and drills a dead or paused leader left go on where they stopped
+            if get_settings().scheduler_enabled and self.sched is None:
+                self.sched = start()
+
+    def follow(self) -> None:
+        from scheduler.jobs import dispatch
+
+        with self._lock:
+            if self.sched is not None:
+                self.sched.shutdown(wait=False)
+                self.sched = None
+            dispatch.uninstall()

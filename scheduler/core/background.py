@@ -16,6 +16,8 @@ from collections.abc import Callable, Iterable
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from scheduler.core import leader
+
 log = logging.getLogger(__name__)
 RETRY_PAUSES_S: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0)
 
@@ -28,7 +30,10 @@ class Runner:
         self._threads: dict[int, threading.Thread] = {}
         self._guard = threading.Lock()
 
-    def start(self, item: int) -> threading.Thread:
+    def start(self, item: int) -> threading.Thread | None:
+        """None on a follower: the leader's watchdog picks the item up (scheduler.core.leader)."""
+        if not leader.is_leader():
+            return None
         with self._guard:
             t = self._threads.get(item)
             if t is not None and t.is_alive():
@@ -45,6 +50,9 @@ class Runner:
         for attempt, pause in enumerate((*RETRY_PAUSES_S, None), start=1):
             try:
                 self.work(item)
+                return
+            except leader.NotLeader as exc:
+                log.warning("%s %s left to the leader: %s", self.name, item, exc)
                 return
             except Exception:
                 if pause is None:

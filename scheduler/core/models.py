@@ -168,3 +168,30 @@ class ServiceSetting(SQLModel, table=True):
     __tablename__ = "service_setting"
     key: str = Field(primary_key=True, max_length=64)
     value: str
+
+
+class LeaderLease(SQLModel, table=True):
+    """The one lease every replica competes for, shaped like a Kubernetes Lease: who holds it, until
+    when, how often it changed hands; `epoch` rises by one at every change and fences every action."""
+
+    __tablename__ = "leader_lease"
+    id: int = Field(default=1, primary_key=True)
+    holder: str | None = Field(default=None, max_length=200)  # hostname:pid, for people
+    instance: str | None = Field(default=None, max_length=32)  # the holder's unique id, for the compare
+    epoch: int = 0
+    duration_s: float = 15.0
+    acquired_at: datetime | None = timestamp_field(default=None)
+    renewed_at: datetime | None = timestamp_field(default=None)
+    expires_at: datetime | None = timestamp_field(default=None)
+    fenced_at: datetime | None = timestamp_field(default=None)  # the last action start it let through
+    transitions: int = 0
+
+
+class Replica(SQLModel, table=True):
+    """A running `qianyun serve`, seen by its heartbeat; the leader's status lists the live ones."""
+
+    __tablename__ = "replica"
+    instance: str = Field(primary_key=True, max_length=32)
+    name: str = Field(max_length=200)
+    started_at: datetime = timestamp_field(default_factory=utcnow)
+    seen_at: datetime = timestamp_field(default_factory=utcnow)

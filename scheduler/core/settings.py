@@ -41,6 +41,13 @@ class Settings(BaseSettings):
     sync_interval_s: int = Field(default=60, ge=5)
     metrics_interval_s: int = Field(default=300, ge=5)
     metrics_window_s: int = Field(default=3600, ge=60)
+    watchdog_interval_s: float = Field(default=5.0, gt=0, le=300, description=(
+        "how often the leader looks for executing plans and live drills without a runner (a plan executed "
+        "through a follower starts within this)"))
+
+    leader_lease_s: float = Field(default=15.0, ge=2, le=600, description=(
+        "the leader's lease: a follower takes over this long after the leader's last renewal"))
+    leader_poll_s: float = Field(default=1.0, gt=0, le=60, description="how often a follower looks at the lease")
 
     jobs_headroom: float = Field(default=0.2, ge=0.0, lt=1.0, description="share of a cloud kept free above its p95 online load when data-zone jobs are planned")
     jobs_time_limit_s: float = Field(default=10.0, gt=0, le=600, description="optimizer time limit for a job schedule")

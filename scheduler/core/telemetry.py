@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, disable_created_metrics, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, disable_created_metrics, generate_latest
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +26,10 @@ ADAPTER_ERRORS = Counter(
     "qianyun_adapter_errors_total", "Adapter errors during inventory sync, by cloud", ["cloud"], registry=REGISTRY)
 LOGINS_REFUSED = Counter(
     "qianyun_logins_refused_total", "Logins refused for a wrong username or password", registry=REGISTRY)
+LEADER = Gauge("qianyun_leader", "1 while this replica holds the leader's lease, else 0", registry=REGISTRY)
+JOB_RUNS = Counter(
+    "qianyun_job_runs_total", "Scheduled background jobs run by this replica (only the leader runs them)", ["job"],
+    registry=REGISTRY)
 
 
 for _phase in ("forward", "rollback"):  # zero series from the start, so rate() has a baseline

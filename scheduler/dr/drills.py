@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import update
@@ -25,7 +25,7 @@ from sqlmodel import Session, col, select
 
 from policies.model import Execution
 from scheduler import plans
-from scheduler.core import audit
+from scheduler.core import audit, leader
 from scheduler.core.background import Runner, after_commit
 from scheduler.core.db import get_background_engine, session_scope, utcnow
 from scheduler.core.models import Cloud, Workload
@@ -163,6 +163,8 @@ def approve_real(session: Session, actor: Actor, plan: Plan) -> Plan:
 def _transition(session: Session, drill: Drill, to: str, actor: str, reason: str = "", **values: Any) -> None:
     """Compare-and-set the drill's state; a step that lost the race to another process changes nothing."""
     before = drill.state
+    if actor == RUNBOOK.username:  # the runner's own steps: only while this replica's epoch is current
+        leader.fence(session)
     result = session.execute(update(Drill).where(col(Drill.id) == drill.id, col(Drill.version) == drill.version)
                              .values(state=to, state_reason=reason, version=drill.version + 1, updated_at=utcnow(),
                                      **values))
@@ -234,7 +236,11 @@ def start_live(session: Session, actor: Actor, clouds: list[str], schedule: str 
 def _set_clouds(clouds: list[str], failed: bool) -> None:
     """Fail (or restore) the clouds in their adapters, then sync them so the database agrees."""
     adapters = get_adapters()
+    with Session(get_background_engine()) as session:
+        leader.fence(session)
+        session.commit()
     for c in clouds:
+        leader.check()
         adapters.for_cloud(c).set_cloud_failed(c, failed)
     for c in clouds:
         with session_scope() as session:
@@ -242,7 +248,7 @@ def _set_clouds(clouds: list[str], failed: bool) -> None:
 
 
 def _aware(t: datetime | None) -> datetime | None:
-    return t.replace(tzinfo=timezone.utc) if t is not None and t.tzinfo is None else t
+    return t.replace(tzinfo=UTC) if t is not None and t.tzinfo is None else t
 
 
 def _step_planned(drill_id: int) -> None:

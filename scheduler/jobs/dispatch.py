@@ -9,13 +9,14 @@ re-plan what has not started (scheduler/jobs/jobsets.py `replan`); the change is
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any, Callable
+from typing import Any
 
 from sqlmodel import Session, col, select
 
 from adapters.protocol import AdapterError, JobRunner
-from scheduler.core import audit
+from scheduler.core import audit, leader
 from scheduler.core.db import as_utc, session_scope, utcnow
 from scheduler.core.models import Cloud
 from scheduler.core.registry import get_adapters
@@ -62,7 +63,9 @@ def _start(session: Session, run: JobRun, d: DataJob, js: JobSet, now: datetime)
             errors.append(f"{cloud}: failed")
             continue
         d.attempts += 1
+        leader.fence(session)  # in the transaction that marks the job running: the leader's epoch holds
         try:
+            leader.check()
             _runner(cloud).run_job(cloud, external_id(d), demand, d.duration_min * s.jobs_minute_s)
         except AdapterError as exc:
             errors.append(f"{cloud}: {exc}")
@@ -163,6 +166,8 @@ def tick(now: datetime | None = None) -> None:
                 run = session.get(JobRun, run_id)
                 if run is not None:
                     tick_run(session, run, now)
+        except leader.NotLeader:
+            return  # the new leader's dispatch carries on
         except Exception:  # one bad run must not stop the others
             log.exception("dispatch of run %s failed", run_id)
     plan_due_runs(now)
@@ -173,7 +178,7 @@ def plan_due_runs(now: datetime | None = None) -> list[int]:
     now = now or utcnow()
     planned = []
     with session_scope(background=True) as session:
-        for js in session.exec(select(JobSet).where(JobSet.active == True, col(JobSet.recurrence).is_not(None))):  # noqa: E712
+        for js in session.exec(select(JobSet).where(JobSet.active == True, col(JobSet.recurrence).is_not(None))):
             last = jobs.latest_run(session, js.id)  # type: ignore[arg-type]
             if last is not None and as_utc(last.anchor) > now:  # type: ignore[operator]
                 continue
@@ -207,13 +212,19 @@ def schedule_run(session: Session, run: JobRun) -> None:
 def refresh_forecasts() -> None:
     """Hourly: the p95-by-hour load of every cloud an active job set is planned on."""
     with session_scope(background=True) as session:
-        clouds = {js.cloud_id for js in session.exec(select(JobSet).where(JobSet.active == True))}  # noqa: E712
+        clouds = {js.cloud_id for js in session.exec(select(JobSet).where(JobSet.active == True))}
     for c in clouds:
         try:
             with session_scope(background=True) as session:
                 jobs.refresh_forecast(session, get_adapters().metrics_for(c), c)
         except AdapterError as exc:
             log.warning("forecast for %s failed: %s", c, exc)
+
+
+def uninstall() -> None:
+    """This replica stopped leading: no more date jobs here."""
+    global _scheduler
+    _scheduler = None
 
 
 def install(sched: Any) -> None:

@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 
 from adapters.protocol import AdapterError
 from policies.model import Execution
-from scheduler.core import audit, telemetry
+from scheduler.core import audit, leader, telemetry
 from scheduler.core.background import Runner, after_commit
 from scheduler.core.db import get_background_engine, utcnow
 from scheduler.core.models import Cloud, Host, Workload
@@ -47,6 +47,7 @@ def run_action(action_id: int) -> Outcome:
     with Session(get_background_engine(), expire_on_commit=False) as session:
         action = session.get(PlanAction, action_id)
         assert action is not None
+        leader.fence(session)  # the leader's epoch is still current, in the transaction that starts the move
         action.state, action.started_at = "running", utcnow()
         action.attempts += 1
         session.add(action)
@@ -54,6 +55,7 @@ def run_action(action_id: int) -> Outcome:
         error = ""
         for attempt in range(policy.retries + 1):
             try:
+                leader.check()  # and its lease has not run out since (a pause, SIGSTOP)
                 actions.execute(session, action, get_adapters().for_cloud)
                 error = ""
                 break
@@ -62,6 +64,7 @@ def run_action(action_id: int) -> Outcome:
                 log.warning("plan %s step %s attempt %s: %s", action.plan_id, action.step, attempt + 1, exc)
                 if attempt < policy.retries:
                     time.sleep(policy.backoff_s * (2 ** attempt))
+        leader.fence(session)  # a replica fenced out while the call ran leaves the record to its successor
         action = session.get(PlanAction, action_id)
         assert action is not None
         action.finished_at = utcnow()
@@ -115,6 +118,7 @@ def run_plan(plan_id: int) -> str:
             if not batch:
                 done_state = PlanState.SUCCEEDED if phase == "forward" else PlanState.ROLLED_BACK
                 reconcile(session, plan_id)
+                leader.fence(session)  # last before the commit: the lease row stays locked only briefly
                 transition(session, plan, done_state, ACTOR, "every move done")
                 session.commit()
                 return done_state
@@ -126,6 +130,7 @@ def run_plan(plan_id: int) -> str:
                 plan = session.get(Plan, plan_id)
                 step = session.get(PlanAction, failed[0].action_id)
                 reconcile(session, plan_id)
+                leader.fence(session)
                 transition(session, plan, PlanState.FAILED, ACTOR,  # type: ignore[arg-type]
                            f"{phase} step {step.step} ({step.workload_id} to {step.to_host}) failed: {failed[0].error}")  # type: ignore[union-attr]
                 session.commit()
@@ -135,8 +140,9 @@ def run_plan(plan_id: int) -> str:
 _runner = Runner("plan", run_plan)
 
 
-def start(plan_id: int) -> threading.Thread:
-    """Run the plan in a background thread, once per process (a no-op while it runs here)."""
+def start(plan_id: int) -> threading.Thread | None:
+    """Run the plan in a background thread, once per process (a no-op while it runs here; on a
+    follower too, where the leader's watchdog picks it up)."""
     return _runner.start(plan_id)
 
 

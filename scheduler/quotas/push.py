@@ -17,7 +17,7 @@ from typing import Any, Protocol, runtime_checkable
 from sqlmodel import Session
 
 from adapters.protocol import AdapterError
-from scheduler.core import audit
+from scheduler.core import audit, leader
 from scheduler.quotas import ledger as quotas
 
 ACTOR = "system:quota-push"
@@ -74,6 +74,8 @@ def push(session: Session, cloud_id: str, adapter: Any) -> PushResult:
             if all(abs(have[k] - v) < 1e-6 for k, v in want.items()):
                 result.unchanged.append(mine[0])
                 continue
+            leader.fence(session)  # in the transaction that records the push: the leader's epoch holds
+            leader.check()
             got = adapter.set_compute_quota(mine[0], vcpu=int(want["vcpu"]), memory_gib=want["memory_gib"])
         except AdapterError as exc:
             result.problems.append(f"{dept} on {cloud_id}: {exc}")
@@ -81,6 +83,7 @@ def push(session: Session, cloud_id: str, adapter: Any) -> PushResult:
         result.changed[mine[0]] = got
         audit.record(session, ACTOR, "quota.pushed", "quota", f"{dept}/{cloud_id}",
                      {k: have.get(k) for k in want}, {"project": mine[0], **want})
+        session.commit()  # the push stands, and the lease row is free again
     return result
 
 

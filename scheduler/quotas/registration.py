@@ -4,6 +4,7 @@ cloud's adapter, stored and audited."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,7 +41,8 @@ class Registration:
     standing: Standing
 
 
-def register(session: Session, actor: Actor, body: dict[str, Any]) -> Registration:
+def register(session: Session, actor: Actor, body: dict[str, Any],
+             before_place: Callable[[], object] | None = None) -> Registration:
     """Register a workload within quota: checked, placed by the incremental placer on today's state,
     created through the cloud's adapter, stored and audited. Beyond quota (borrowing included) it is
     refused with 403 and the numbers; an owner short because its quota is lent out gets a reclaim."""
@@ -102,6 +104,8 @@ def register(session: Session, actor: Actor, body: dict[str, Any]) -> Registrati
     info = WorkloadInfo(id=wid, name=name.strip(), department=dept.id, tier=tier, city=dept.city,  # type: ignore[arg-type]
                         industry=dept.industry, classification=classification, mlps_level=mlps, demand=demand,
                         host=None, spread_group=spread, dr=profile)
+    if before_place is not None:  # background registrations: the leader's fence, last before the cloud call
+        before_place()
     try:
         get_adapters().for_cloud(cloud_id).place(info, placed.host)
     except AdapterError as exc:

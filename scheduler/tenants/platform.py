@@ -17,6 +17,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from scheduler import jobs, quotas
+from scheduler.core import leader
 from scheduler.core.accounts import Actor, Scope
 from scheduler.core.models import Department, Workload
 from scheduler.core.refusal import Refusal
@@ -81,13 +82,20 @@ TRANSIENT = (502, 503)  # the cloud refused or did not answer: worth another try
 RETRY_DELAYS_S = (0.5, 1.0, 2.0)
 
 
+def _fenced(session: Session) -> None:
+    """Services are placed by the leader only, under its current epoch (scheduler.core.leader)."""
+    leader.fence(session)
+    leader.check()
+
+
 def _register_with_retries(session: Session, body: dict[str, Any]) -> str | None:
     """Register one service; a transient cloud error is tried again after a short wait. What still
     fails is reported, and the next inventory sync's `ensure` tries it again."""
     for delay in (*RETRY_DELAYS_S, None):
         try:
             with session.begin_nested():
-                quotas.register(session, ACTOR, body)
+                quotas.register(session, ACTOR, body, before_place=lambda: _fenced(session))
+            session.commit()  # the placement stands on its own, and the lease row is free again
             return None
         except Refusal as exc:
             if exc.status not in TRANSIENT or delay is None:
