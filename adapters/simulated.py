@@ -10,6 +10,7 @@ stored: a daily curve in Asia/Shanghai time with deterministic per-workload nois
 from __future__ import annotations
 
 import hashlib
+import os
 import random
 import sqlite3
 import threading
@@ -69,7 +70,7 @@ CREATE INDEX IF NOT EXISTS workloads_host ON workloads (host);
 CREATE INDEX IF NOT EXISTS workloads_home ON workloads (home);
 CREATE TABLE IF NOT EXISTS actions (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, action TEXT NOT NULL, workload TEXT NOT NULL,
-    from_host TEXT, to_host TEXT NOT NULL);
+    from_host TEXT, to_host TEXT NOT NULL, caller_pid INTEGER);
 """
 _WORKLOAD_COLS = ("id", "seq", "name", "department", "tier", "city", "industry", "classification", "mlps_level",
                   "vcpu", "memory_gib", "gpu", "storage_gib", "host", "home", "spread_group", "pinned", "role",
@@ -101,6 +102,8 @@ class SimulatedAdapter:
         self._seeds: dict[str, int] = {}
         for stmt in filter(str.strip, _SCHEMA.split(";")):
             self._conn.execute(stmt)
+        if "caller_pid" not in {r[1] for r in self._conn.execute("PRAGMA table_info(actions)")}:
+            self._conn.execute("ALTER TABLE actions ADD COLUMN caller_pid INTEGER")  # a state file made before it
         self._seed_once(hosts, workloads, seed)
 
     # --- plumbing ----------------------------------------------------------------------------------
@@ -259,8 +262,8 @@ class SimulatedAdapter:
 
     @staticmethod
     def _log(db: sqlite3.Connection, action: str, workload: str, from_host: str | None, to_host: str) -> None:
-        db.execute("INSERT INTO actions (at, action, workload, from_host, to_host) VALUES (?, ?, ?, ?, ?)",
-                   (datetime.now(UTC).isoformat(), action, workload, from_host, to_host))
+        db.execute("INSERT INTO actions (at, action, workload, from_host, to_host, caller_pid) VALUES (?, ?, ?, ?, ?, ?)",
+                   (datetime.now(UTC).isoformat(), action, workload, from_host, to_host, os.getpid()))
 
     def history(self) -> list[dict[str, Any]]:
         """Every action that changed something, oldest first: no-ops of idempotent retries leave no trace."""
