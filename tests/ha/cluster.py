@@ -211,6 +211,19 @@ def applied_once(c: Cluster, plan: dict[str, Any]) -> tuple[bool, str]:
     return applied == wanted, f"{len(applied)} actions for {len(wanted)} moves"
 
 
+def stored_differs(c: Cluster) -> dict[str, tuple[str | None, str | None]]:
+    """Workloads whose stored host is not where the cloud has them (issue 23's lost update)."""
+    import psycopg
+
+    from adapters.simulated import SimulatedAdapter
+
+    with psycopg.connect(c.url.replace("postgresql+psycopg://", "postgresql://")) as conn:
+        stored = dict(conn.execute("SELECT id, host_id FROM workload").fetchall())
+    with SimulatedAdapter(c.cwd / "qianyun-sim.db") as sim:
+        truth = {w["id"]: w["host"] for w in sim.fleet_document()["workloads"]}
+    return {w: (stored.get(w), h) for w, h in truth.items() if stored.get(w) != h}
+
+
 def audit_verify(c: Cluster) -> subprocess.CompletedProcess[str]:
     from tests.support import QIANYUN
 
