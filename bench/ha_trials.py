@@ -38,6 +38,7 @@ from tests.ha.cluster import (  # noqa: E402
     audit_verify,
     drop_database,
     fresh_database,
+    last_action,
     stored_differs,
     wait_done,
 )
@@ -115,6 +116,7 @@ def main() -> None:
                   f"p99 {pct(busy, .99) * 1000:.0f} ms ({len(busy)} requests); p99 ratio "
                   f"{pct(busy, .99) / pct(idle, .99):.2f}", flush=True)
             for n in range(1, args.trials + 1):
+                since = last_action(c)
                 p = plan(c, h, "balance" if n % 2 else "consolidate")
                 moves = len(p.get("moves") or [])
                 if moves < 3:
@@ -125,11 +127,13 @@ def main() -> None:
                 old.proc.send_signal(signal.SIGKILL)
                 t0 = time.monotonic()
                 old.proc.wait(timeout=30)
+                joining = threading.Thread(target=c.start, args=(1,))  # a replacement joins as a follower
+                joining.start()
                 c.leader(timeout=args.lease * 4, but=old)
                 took = time.monotonic() - t0
                 takeovers.append(took)
                 body = wait_done(c, p["id"], h)
-                once, why = applied_once(c, p)
+                once, why = applied_once(c, p, since)
                 time.sleep(6)  # one inventory sync (every 5 s) after the plan's end
                 wrong = stored_differs(c)
                 ok = body["state"] == "succeeded" and once and not wrong and took <= args.lease + 2
@@ -137,7 +141,7 @@ def main() -> None:
                 print(f"{'ok  ' if ok else 'FAIL'} trial {n}: {moves} moves, killed after "
                       f"{at_kill} done, plan {body['state']}, takeover {took:.1f} s, "
                       f"{why}, {len(wrong)} workloads stored elsewhere than the cloud has them", flush=True)
-                c.start(1)  # a replacement replica joins as a follower
+                joining.join()
             verdict = audit_verify(c)
             audit_ok = verdict.returncode == 0
             bad += not audit_ok

@@ -203,10 +203,16 @@ def cloud_history(c: Cluster) -> list[dict[str, Any]]:
         return sim.history()
 
 
-def applied_once(c: Cluster, plan: dict[str, Any]) -> tuple[bool, str]:
-    """Each of the plan's moves appears exactly once in the clouds' history (and nothing else of it)."""
+def last_action(c: Cluster) -> int:
+    """The clouds' history so far ends here; a plan's own actions come after it."""
+    return max((x["seq"] for x in cloud_history(c)), default=0)
+
+
+def applied_once(c: Cluster, plan: dict[str, Any], after: int = 0) -> tuple[bool, str]:
+    """Each of the plan's moves appears exactly once in the clouds' history since `after` (and nothing
+    else touches the plan's workloads there)."""
     ids = {m["workload"] for m in plan["moves"]}
-    applied = sorted((x["workload"], x["to_host"]) for x in cloud_history(c) if x["workload"] in ids)
+    applied = sorted((x["workload"], x["to_host"]) for x in cloud_history(c) if x["workload"] in ids and x["seq"] > after)
     wanted = sorted((m["workload"], m["to"]) for m in plan["moves"])
     return applied == wanted, f"{len(applied)} actions for {len(wanted)} moves"
 
