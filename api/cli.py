@@ -131,7 +131,9 @@ def users_add(username: str,
 
 @audit_app.command("verify")
 def audit_verify() -> None:
-    """Recompute the hash chain; exit 1 and name the first broken event if it was tampered with."""
+    """Recompute the keyed chain and cross-check the decisions it recorded; exit 1 and name the first
+    break if anything was tampered with."""
+    import scheduler.loop  # noqa: F401  (every capability's cross-checks)
     from scheduler.core import audit
     from scheduler.core.db import session_scope
     from scheduler.core.migrate import upgrade
