@@ -32,6 +32,8 @@ ROLES: dict[str, str | None] = {
     "dr-coordinator": None,
     "auditor": None,
     "data-authority": None,  # 数据主管部门: runs the public data platform (catalog, sharing, open data)
+    "system-admin": None,  # 系统管理员: manages accounts; approves nothing, reads no audit
+    "security-admin": None,  # 安全管理员: edits the site policy
 }
 """Each role and the kind of scope it needs (None: province-wide, no scope)."""
 

@@ -39,7 +39,7 @@ ANCHOR = "audit.anchored"
 def audit_key() -> bytes:
     """The chain's key: QIANYUN_AUDIT_KEY, else the owner-only key file (made once)."""
     s = get_settings()
-    return _key(s.audit_key, s.audit_key_file)
+    return _key(s.audit_key, str(Path(s.audit_key_file).resolve()))  # one key per file, wherever the process runs
 
 
 @lru_cache(maxsize=4)
