@@ -29,6 +29,7 @@ from api.routers import (
     quotas,
     sharing,
     system,
+    users,
     workloads,
 )
 from api.schemas import HealthOut
@@ -58,7 +59,7 @@ def create_app() -> FastAPI:
     errors.install(app)
     app.add_middleware(InputGuard)
     for module in (auth, clouds, hosts, workloads, departments, plans, policy, audit, drills, jobsets, quotas,
-                   catalog, sharing, opendata, system):
+                   catalog, sharing, opendata, system, users):
         app.include_router(module.router)
     errors.document(app)
 

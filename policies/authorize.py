@@ -23,6 +23,8 @@ ACTIONS: dict[str, frozenset[str]] = {
     "jobs.use": OPERATORS | {"department-admin", "data-authority"},
     "audit.read": frozenset({"auditor", "province-operator"}),
     "system.read": frozenset({"province-operator", "auditor"}),
+    "users.manage": frozenset({"system-admin"}),
+    "policy.edit": frozenset({"security-admin"}),
 }
 """Each action and the roles that may attempt it."""
 
@@ -37,7 +39,14 @@ DENIED: dict[str, str] = {
     "jobs.use": "has no access to job sets",
     "audit.read": "may not read the audit trail; auditors and the province centre only",
     "system.read": "may not read the service's own state; the province centre and auditors only",
+    "users.manage": "may not manage accounts; the system administrator only",
+    "policy.edit": "may not change the site policy; the security administrator only",
 }
+
+POWERS = frozenset({"system-admin", "security-admin", "auditor"})
+"""The three separated powers (三权分立): accounts, security policy, audit. Their accounts are made on
+the command line by whoever installs the service; no account made through the API holds one of them,
+so the system administrator can never make itself (or anyone) an auditor or a security administrator."""
 
 
 class HasRole(Protocol):

@@ -17,8 +17,10 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from sqlmodel import select
 
+import scheduler.plans  # noqa: F401  (the approvals' audit cross-check)
 import scheduler.quotas  # noqa: F401  (after a sync: the first quotas)
 import scheduler.tenants.platform  # noqa: F401  (when the catalog's scan job starts: the scan)
+import scheduler.tenants.sharing  # noqa: F401  (the sharing decisions' audit cross-check)
 from scheduler.core import leader, telemetry
 from scheduler.core.db import session_scope
 from scheduler.core.models import Cloud

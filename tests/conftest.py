@@ -23,8 +23,11 @@ def _reset_caches() -> None:
     from scheduler.core.registry import _adapters_for
     from scheduler.core.settings import get_settings
 
+    from scheduler.core import site_policy
+
     get_settings.cache_clear()
     _adapters_for.cache_clear()
+    site_policy.forget()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

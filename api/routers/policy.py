@@ -5,11 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends
+from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import select
 
-from api.deps import ScopeDep, SessionDep, UserDep, only_params
+from api.deps import ActorDep, ScopeDep, SessionDep, UserDep, only_params
 from api.errors import refusals
 from api.routers.workloads import visible_workload
+from scheduler.core import site_policy as site
+from scheduler.core.access import require
 from scheduler.core.models import Cloud
 from scheduler.core.policy import ExplainError, explainer, get_policy
 from scheduler.core.refusal import Refusal
@@ -21,6 +24,32 @@ router = APIRouter(prefix="/api/v1/policy", tags=["policy"])
 def effective_policy(_: UserDep) -> dict[str, Any]:
     """The default policy with the site's overrides applied: what the service enforces now."""
     return get_policy().to_dict()
+
+
+class SitePolicyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    yaml: str = Field(max_length=262_144, description="the whole site policy, as the policy file would hold it")
+
+
+class SitePolicyOut(BaseModel):
+    yaml: str
+
+
+@router.get("/site", response_model=SitePolicyOut, responses=refusals(403))
+def site_policy(session: SessionDep, a: ActorDep) -> SitePolicyOut:
+    """The site policy's text as it stands (stored, else the file's); the security administrator's."""
+    require(a, "policy.edit")
+    return SitePolicyOut(yaml=site.current_text(session))
+
+
+@router.put("/site", response_model=SitePolicyOut, responses=refusals(403, 422))
+def replace_site_policy(body: SitePolicyIn, session: SessionDep, a: ActorDep) -> SitePolicyOut:
+    """Checked exactly as the policy file is at start-up (422 naming the line and field, nothing stored),
+    then stored for every replica and audited with the difference."""
+    require(a, "policy.edit")
+    site.replace(session, a, body.yaml)
+    session.commit()
+    return SitePolicyOut(yaml=body.yaml)
 
 
 @router.get("/explain", responses=refusals(400, 404, 422), dependencies=[Depends(only_params("workload", "cloud", "failover"))])

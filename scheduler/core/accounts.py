@@ -20,6 +20,7 @@ from sqlmodel import Session, select
 
 from scheduler.core import audit
 from scheduler.core.db import utcnow
+from scheduler.core.keyfile import KeyFileError, key_from_file
 from scheduler.core.models import Cloud, Department, User
 from scheduler.core.settings import get_settings
 
@@ -31,6 +32,8 @@ ROLES: dict[str, str | None] = {
     "dr-coordinator": None,
     "auditor": None,
     "data-authority": None,  # 数据主管部门: runs the public data platform (catalog, sharing, open data)
+    "system-admin": None,  # 系统管理员: manages accounts; approves nothing, reads no audit
+    "security-admin": None,  # 安全管理员: edits the site policy
 }
 """Each role and the kind of scope it needs (None: province-wide, no scope)."""
 
@@ -103,10 +106,6 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
     return user
 
 
-class KeyFileError(RuntimeError):
-    """The signing key file is unsafe or unreadable: the service refuses to start rather than sign with it."""
-
-
 def signing_key(session: Session | None = None) -> str:
     """The configured key (QIANYUN_SECRET_KEY), else the key file (QIANYUN_SECRET_KEY_FILE), made once
     with mode 0600. Never in the database: whoever can read the database must not be able to forge a
@@ -114,24 +113,7 @@ def signing_key(session: Session | None = None) -> str:
     settings = get_settings()
     if settings.secret_key:
         return settings.secret_key
-    return _key_from_file(Path(settings.secret_key_file))
-
-
-def _key_from_file(path: Path) -> str:
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        mode = stat.S_IMODE(path.stat().st_mode)
-        if mode & 0o077:
-            raise KeyFileError(f"{path} is readable by others (mode {mode:o}); chmod 600 it") from None
-        key = path.read_text().strip()
-        if len(key) < 32:
-            raise KeyFileError(f"{path} holds no usable key (at least 32 characters)")
-        return key
-    key = secrets.token_urlsafe(48)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(key + "\n")
-    return key
+    return key_from_file(Path(settings.secret_key_file))
 
 
 def issue_token(session: Session, user: User) -> str:

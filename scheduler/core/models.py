@@ -132,6 +132,7 @@ class AuditEvent(SQLModel, table=True):
     after: Any = Field(default=None, sa_column=Column(JSON, nullable=True))
     prev_hash: str
     hash: str
+    algorithm: str = Field(default="hmac-sm3", max_length=16)  # "sha256": events written before the anchor
 
 
 
@@ -142,6 +143,7 @@ class AuditHead(SQLModel, table=True):
     id: int = Field(default=1, primary_key=True)
     last_id: int = 0
     last_hash: str = ""
+    anchor_id: int | None = None  # the first keyed event (scheduler.core.audit)
 
 
 

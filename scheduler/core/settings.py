@@ -16,6 +16,9 @@ class Settings(BaseSettings):
     secret_key: str | None = Field(default=None, description="JWT signing key; when unset, the key file's")
     secret_key_file: str = Field(default="qianyun-secret.key", description=(
         "the JWT signing key's file, made once with mode 0600 when missing; refused if others may read it"))
+    audit_key: str | None = Field(default=None, description="the audit chain's HMAC-SM3 key; when unset, the key file's")
+    audit_key_file: str = Field(default="qianyun-audit.key", description=(
+        "the audit chain's key file, made once with mode 0600 when missing; refused if others may read it"))
     token_minutes: int = Field(default=60, ge=1, le=24 * 60)
 
     adapter: str = Field(default="simulated", description="adapter for the clouds (the embedded default: simulated)")

@@ -2,7 +2,7 @@ from scheduler.core.refusal import Refusal
 
 """Plans: proposal, tiered approval, execution and rollback. This module is the capability's public surface."""
 
-from scheduler.plans import metrics  # noqa: F401  (registers the plans-by-state gauge)
+from scheduler.plans import evidence, metrics  # noqa: F401  (the approvals' audit cross-check; the plans-by-state gauge)
 from scheduler.plans.lifecycle import (
     KINDS,
     OBJECTIVES,

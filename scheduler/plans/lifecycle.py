@@ -25,7 +25,7 @@ from scheduler.core.models import Cloud
 from scheduler.core.policy import get_policy
 from scheduler.core.refusal import Refusal
 from scheduler.core.registry import get_adapters
-from scheduler.plans import actions, executor
+from scheduler.plans import actions, evidence, executor
 from scheduler.plans.document import PlanDocument, document_of
 from scheduler.plans.inputs import fingerprint, plan_input, snapshot
 from scheduler.plans.kinds import PROPOSABLE, PlanKind, PlanRequest
@@ -85,6 +85,7 @@ def auto_approve(session: Session, plan: Plan) -> bool:
         return False
     for r in plan.required_approvals:
         session.add(PlanApproval(plan_id=plan.id, scope_key=r["key"], username=SYSTEM.username, role="auto-approve"))
+        evidence.record_approval(session, plan.id, r["key"], SYSTEM.username, "auto-approve")  # type: ignore[arg-type]
     transition(session, plan, PlanState.APPROVED, SYSTEM.username, "auto-approved by policy", allowed_from=(PlanState.PROPOSED,))
     return True
 
@@ -186,6 +187,7 @@ def approve(session: Session, actor: Actor, plan: Plan) -> Plan:
     supersede_if_stale(session, plan, actor.username)
     for key in mine:
         session.add(PlanApproval(plan_id=plan.id, scope_key=key, username=actor.username, role=actor.role))
+        evidence.record_approval(session, plan.id, key, actor.username, actor.role)  # type: ignore[arg-type]
     try:
         session.flush()
     except (IntegrityError, OperationalError) as exc:

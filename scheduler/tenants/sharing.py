@@ -9,6 +9,8 @@ the sharing tenant, recurring as often as the resource is updated.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -17,7 +19,7 @@ from scheduler import jobs
 from scheduler.core import audit
 from scheduler.core.accounts import Actor, Scope
 from scheduler.core.db import as_utc, utcnow
-from scheduler.core.models import Department
+from scheduler.core.models import AuditEvent, Department
 from scheduler.core.refusal import Refusal
 from scheduler.core.registry import get_adapters
 from scheduler.jobs import JobSet
@@ -99,6 +101,20 @@ def _sign(session: Session, req: ShareRequest, stage: str, username: str, decisi
     session.add(approval)
     session.flush()
     return approval
+
+
+@audit.cross_check
+def decisions_are_signed(session: Session, anchored_at: datetime) -> Iterator[str]:
+    """Each sharing decision carries the code of the audit event that recorded it; the event must say
+    the same (who, which request, which stage, which decision)."""
+    signed = {e.hash: e for e in session.exec(select(AuditEvent).where(col(AuditEvent.action).startswith("share.")))}
+    for a in session.exec(select(ShareApproval).order_by(ShareApproval.id)):
+        e = signed.get(a.signature)
+        after = (e.after or {}) if e is not None else {}
+        if e is None or (e.actor, e.entity_id, after.get("stage"), after.get("decision")) != (
+                a.username, str(a.request_id), a.stage, a.decision):
+            yield (f"share request {a.request_id}'s {a.stage} decision by {a.username} does not match its signed "
+                   "audit event: it was added or changed outside the service")
 
 
 def decide(session: Session, actor: Actor, request_id: int, approve: bool, body: Any) -> ShareRequest:

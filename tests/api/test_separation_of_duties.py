@@ -1,0 +1,58 @@
+"""The three powers apart (三权分立): the system administrator manages accounts but approves nothing
+and reads no audit; the security administrator edits the site policy, checked and audited; neither
+the API nor the system administrator can grant any of the three powers."""
+
+from __future__ import annotations
+
+from tests.support import login, make_user
+
+
+def _people(client) -> dict[str, dict[str, str]]:  # type: ignore[no-untyped-def]
+    for name, role, scope in (("sysadm", "system-admin", None), ("secadm", "security-admin", None),
+                              ("aud", "auditor", None), ("gy1", "city-operator", "gy")):
+        make_user(name, role, scope)
+    return {n: login(client, n) for n in ("sysadm", "secadm", "aud", "gy1")}
+
+
+def test_the_system_admin_manages_accounts_and_nothing_else(client) -> None:  # type: ignore[no-untyped-def]
+    h = _people(client)
+    r = client.post("/api/v1/users", json={"username": "zy1", "role": "city-operator", "scope": "zy",
+                                          "password": "correct-horse-9"}, headers=h["sysadm"])
+    assert r.status_code == 201 and r.json()["scope"] == "zy"
+    assert client.get("/api/v1/clouds", headers=login(client, "zy1")).status_code == 200
+    names = [u["username"] for u in client.get("/api/v1/users", headers=h["sysadm"]).json()["items"]]
+    assert {"zy1", "gy1", "aud"} <= set(names)
+    for role in ("auditor", "security-admin", "system-admin"):
+        r = client.post("/api/v1/users", json={"username": f"x-{role}", "role": role, "password": "correct-horse-9"},
+                        headers=h["sysadm"])
+        assert r.status_code == 403 and r.json()["field"] == "role", role
+    r = client.patch("/api/v1/users/zy1", json={"role": "auditor"}, headers=h["sysadm"])
+    assert r.status_code == 403 and r.json()["field"] == "role"
+    assert client.patch("/api/v1/users/aud", json={"disabled": True}, headers=h["sysadm"]).status_code == 403
+    r = client.patch("/api/v1/users/zy1", json={"disabled": True}, headers=h["sysadm"])
+    assert r.status_code == 200 and r.json()["disabled"] is True
+    assert client.post("/api/v1/users", json={"username": "zy1", "role": "city-operator", "scope": "zy",
+                                             "password": "correct-horse-9"}, headers=h["sysadm"]).status_code == 409
+    assert client.get("/api/v1/audit/events", headers=h["sysadm"]).status_code == 403
+    plan = client.post("/api/v1/plans", json={"kind": "rebalance", "scope": "gy"}, headers=h["gy1"]).json()
+    assert client.post(f"/api/v1/plans/{plan['id']}/approve", headers=h["sysadm"]).status_code in (403, 404)
+    for who in ("aud", "gy1", "secadm"):
+        assert client.get("/api/v1/users", headers=h[who]).status_code == 403
+    changes = client.get("/api/v1/audit/events?action=user.change", headers=h["aud"]).json()["items"]
+    assert changes[0]["actor"] == "sysadm" and changes[0]["after"]["disabled"] is True
+
+
+def test_the_security_admin_edits_the_site_policy_checked_and_audited(client) -> None:  # type: ignore[no-untyped-def]
+    h = _people(client)
+    before = client.get("/api/v1/policy", headers=h["gy1"]).json()
+    r = client.put("/api/v1/policy/site", json={"yaml": "execution:\n  retries: -3\n"}, headers=h["secadm"])
+    assert r.status_code == 422 and r.json()["field"] == "policy" and "line 2" in r.json()["detail"]
+    assert client.get("/api/v1/policy", headers=h["gy1"]).json() == before, "nothing stored"
+    r = client.put("/api/v1/policy/site", json={"yaml": "execution:\n  retries: 1\n"}, headers=h["secadm"])
+    assert r.status_code == 200
+    assert client.get("/api/v1/policy", headers=h["gy1"]).json()["execution"]["retries"] == 1
+    assert client.get("/api/v1/policy/site", headers=h["secadm"]).json()["yaml"] == "execution:\n  retries: 1\n"
+    for who in ("sysadm", "aud", "gy1"):
+        assert client.put("/api/v1/policy/site", json={"yaml": ""}, headers=h[who]).status_code == 403
+    ev = client.get("/api/v1/audit/events?action=policy.changed", headers=h["aud"]).json()["items"][0]
+    assert ev["actor"] == "secadm" and "+  retries: 1" in ev["after"]["diff"]
