@@ -118,6 +118,12 @@ class Elector:
     _thread: threading.Thread | None = None
     _last_heartbeat: float = -1e9
 
+    @property
+    def term_s(self) -> float:
+        """How long one renewal holds: the lease setting less a follower's poll and a second's margin, so
+        that a follower leads within `lease_s` of the leader's loss, however soon after a renewal it came."""
+        return max(1.0, self.lease_s - self.poll_s - 1.0)
+
     def start(self) -> None:
         """One tick at once (so a lone replica leads before it serves), then the thread."""
         global _elector
@@ -153,7 +159,7 @@ class Elector:
             self._demoted("shut down")
 
     def _run(self) -> None:
-        while not self._stop.wait(self.lease_s / 3 if _standing.mode == "leader" else self.poll_s):
+        while not self._stop.wait(self.term_s / 3 if _standing.mode == "leader" else self.poll_s):
             try:
                 self.tick()
                 self._heartbeat()
@@ -167,15 +173,15 @@ class Elector:
         t0 = time.monotonic()
         with Session(get_background_engine()) as session:
             now = _now(session)
-            until = now + timedelta(seconds=self.lease_s)
+            until = now + timedelta(seconds=self.term_s)
             if _standing.mode == "leader":
                 renewed = session.execute(update(LeaderLease).where(
                     LeaderLease.id == LEASE_ID, LeaderLease.instance == self.instance,
                     LeaderLease.epoch == _standing.epoch, col(LeaderLease.expires_at) > now,
-                ).values(renewed_at=now, expires_at=until, duration_s=self.lease_s))
+                ).values(renewed_at=now, expires_at=until, duration_s=self.term_s))
                 session.commit()
                 if renewed.rowcount == 1:  # type: ignore[attr-defined]
-                    _standing.valid_until = t0 + self.lease_s - SAFETY_S
+                    _standing.valid_until = t0 + self.term_s - SAFETY_S
                     return
                 _step_down("the lease was lost")
             taken = session.execute(update(LeaderLease).where(
@@ -183,7 +189,7 @@ class Elector:
                 or_(col(LeaderLease.instance).is_(None), col(LeaderLease.expires_at).is_(None),
                     col(LeaderLease.expires_at) <= now),
             ).values(holder=NAME, instance=self.instance, epoch=LeaderLease.epoch + 1, acquired_at=now, renewed_at=now,
-                     expires_at=until, duration_s=self.lease_s, transitions=LeaderLease.transitions + 1)
+                     expires_at=until, duration_s=self.term_s, transitions=LeaderLease.transitions + 1)
             .returning(LeaderLease.epoch)).first()
             if taken is None and session.get(LeaderLease, LEASE_ID) is None:
                 session.add(LeaderLease(id=LEASE_ID))  # a database made without the migrations' first row
@@ -195,7 +201,7 @@ class Elector:
             return
         with _guard:
             _standing.mode, _standing.epoch = "leader", int(taken[0])
-            _standing.valid_until = t0 + self.lease_s - SAFETY_S
+            _standing.valid_until = t0 + self.term_s - SAFETY_S
         telemetry.LEADER.set(1)
         log.warning("%s leads now, epoch %s", NAME, taken[0])
         try:
@@ -204,7 +210,7 @@ class Elector:
             log.exception("starting the leader's background work failed; the watchdog tries again")
 
     def _heartbeat(self, force: bool = False) -> None:
-        if not force and time.monotonic() - self._last_heartbeat < self.lease_s / 3:
+        if not force and time.monotonic() - self._last_heartbeat < self.term_s / 3:
             return
         self._last_heartbeat = time.monotonic()
         with Session(get_background_engine()) as session:

@@ -49,7 +49,8 @@ class Settings(BaseSettings):
         "through a follower starts within this)"))
 
     leader_lease_s: float = Field(default=15.0, ge=2, le=600, description=(
-        "the leader's lease: a follower takes over this long after the leader's last renewal"))
+        "a follower leads within this long after the leader is lost (each renewal holds it less one poll and a "
+        "second, renewed every third of that)"))
     leader_poll_s: float = Field(default=1.0, gt=0, le=60, description="how often a follower looks at the lease")
 
     jobs_headroom: float = Field(default=0.2, ge=0.0, lt=1.0, description="share of a cloud kept free above its p95 online load when data-zone jobs are planned")

@@ -16,7 +16,7 @@ def elector(service) -> Iterator[object]:  # type: ignore[no-untyped-def]
 
     calls: list[str] = []
     e = leader.Elector(on_elected=lambda: calls.append("elected"), on_demoted=lambda: calls.append("demoted"),
-                       lease_s=30, poll_s=30)  # the thread never ticks by itself within a test
+                       lease_s=120, poll_s=60)  # the thread never ticks by itself within a test
     e.calls = calls  # type: ignore[attr-defined]
     yield e
     e.stop()
