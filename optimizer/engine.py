@@ -47,7 +47,10 @@ def run(fleet: Fleet | dict[str, Any], mode: str | None = None, max_migrations: 
     if mm is not None and (not isinstance(mm, int) or isinstance(mm, bool) or mm < 0):
         raise FleetError(f"objective.max_migrations: must be an integer >= 0 or null, got {mm!r}")
     limit = float(time_limit_s if time_limit_s is not None else f.objective.time_limit_s)
-    deadline = t0 + max(0.1, limit) * 0.85  # keep time for bound, sequencing and reasons
+    # keep time for sequencing, reasons and the final return of moved workloads home: 15% of a short
+    # limit, 8% (at least 4 s) of a long one, where those take a few seconds at most
+    limit_ = max(0.1, limit)
+    deadline = t0 + limit_ - min(0.15 * limit_, max(0.08 * limit_, 4.0))
 
     rules = Rules(f)
     start = initial_state(rules)
@@ -87,16 +90,24 @@ def run(fleet: Fleet | dict[str, Any], mode: str | None = None, max_migrations: 
     try:
         plan = _finish(rules, start, st, left, mode, maxm, ctx, t0)
     except SequenceError as e:
-        try:
-            st = greedy
-            left2 = [w for w in start.pending if st.assign[w] < 0]
-            plan = _finish(rules, start, st, left2, mode, maxm, ctx, t0)
-            plan.notes.append(f"improvement dropped: {e}")
-        except SequenceError as e2:
+        # the state before the migrations kept for third-host moves were spent, then greedy's
+        fallbacks = [(ctx.safe_state, "")] if ctx.safe_state is not None else []
+        fallbacks.append((greedy, f"improvement dropped: {e}"))
+        plan = None
+        for st, note in fallbacks:
+            try:
+                left2 = [w for w in start.pending if st.assign[w] < 0]
+                plan = _finish(rules, start, st, left2, mode, maxm, ctx, t0)
+                if note:
+                    plan.notes.append(note)
+                break
+            except SequenceError as e2:
+                e = e2
+        if plan is None:
             fresh = initial_state(rules)
             st, steps, left3 = safe_plan(rules, fresh, maxm)
             plan = _finish(rules, fresh, st, left3, mode, maxm, ctx, t0, steps=steps)
-            plan.notes.append(f"only the moves that must happen, into room that exists now: {e2}")
+            plan.notes.append(f"only the moves that must happen, into room that exists now: {e}")
     return plan
 
 
