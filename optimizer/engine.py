@@ -47,12 +47,7 @@ def run(fleet: Fleet | dict[str, Any], mode: str | None = None, max_migrations: 
     if mm is not None and (not isinstance(mm, int) or isinstance(mm, bool) or mm < 0):
         raise FleetError(f"objective.max_migrations: must be an integer >= 0 or null, got {mm!r}")
     limit = float(time_limit_s if time_limit_s is not None else f.objective.time_limit_s)
-    # keep time for sequencing, reasons and the final return of moved workloads home: 15% of the
-    # limit; consolidating with a long limit, 8% (at least 4 s), as those take a few seconds at most
-    # (balance keeps 15%: it solves the host bound after its search)
-    limit_ = max(0.1, limit)
-    keep = 0.15 * limit_ if mode == "balance" else min(0.15 * limit_, max(0.08 * limit_, 4.0))
-    deadline = t0 + limit_ - keep
+    deadline = t0 + max(0.1, limit) * 0.85  # keep time for bound, sequencing and reasons
 
     rules = Rules(f)
     start = initial_state(rules)
