@@ -115,7 +115,7 @@ def main() -> None:
         ok = np.flatnonzero(np.all(load + f.dem[i] <= f.cap + 1e-9, axis=1))
         if ok.size == 0:
             print(f"plain first fit (arrival order): first refusal at pod #{n + 1} ({doc['workloads'][i]['id']}, "
-                  f"asks {f.dem[i, 2]:g} GPU); GPU allocated then {allocated / gpu_cap:.1%} of capacity")
+                  f"asks {f.dem[i, 2]:g} GPU); GPU allocated then {allocated / gpu_cap:.2%} of capacity")
             break
         load[ok[0]] += f.dem[i]
         allocated += f.dem[i, 2]
@@ -132,7 +132,7 @@ def main() -> None:
         lat.append(time.perf_counter() - t)
         if p.host is None:
             print(f"incremental (arrival order, best fit): first refusal at pod #{n + 1} ({doc['workloads'][i]['id']}, "
-                  f"asks {f.dem[i, 2]:g} GPU); GPU allocated then {allocated / gpu_cap:.1%} of capacity")
+                  f"asks {f.dem[i, 2]:g} GPU); GPU allocated then {allocated / gpu_cap:.2%} of capacity")
             break
         allocated += f.dem[i, 2]
     else:

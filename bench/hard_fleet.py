@@ -10,6 +10,8 @@ The current placement is then redone by a seeded random fit inside each workload
 (so every rule still holds: cloud, MLPS, capacity, spread groups); what fits nowhere there is left
 pending, and a pinned workload that had to move loses its pin. The hosts are listed in a shuffled
 order (first fit opens hosts in document order) and about 2% of placed workloads are pinned.
+GPUs as on the shared fleets: about 12% of hosts become 4- or 8-GPU hosts and about 2% of the
+workloads ask for 1-4 GPUs (without them the maker stopped at FFD = 1.09 x the bound at large).
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from adapters.guizhou_fleet import generate_fleet
 
 RATIOS = (2, 4, 8)  # GiB of memory per vCPU
 PIN_SHARE = 0.02
+GPU_HOST_SHARE = 0.12
+GPU_WORKLOAD_SHARE = 0.02
 
 
 def hard_fleet(hosts: int, workloads: int, seed: int = 0) -> dict:
@@ -30,6 +34,21 @@ def hard_fleet(hosts: int, workloads: int, seed: int = 0) -> dict:
         d = w["demand"]
         if not d.get("gpu"):
             d["memory_gib"] = d.get("vcpu", 0) * rng.choice(RATIOS)
+    # GPUs as on the shared fleets: about 12% of the CPU hosts of every cloud become 4-GPU 64-vCPU or
+    # 8-GPU 96-vCPU hosts, and about 3% of the CPU-only workloads ask for 1, 2 or 4 GPUs: a GPU host
+    # full in vCPU strands its GPUs, which first fit does not see coming
+    if "gpu" in res:
+        for h in doc["hosts"]:
+            c = h["capacity"]
+            if not c.get("gpu") and rng.random() < GPU_HOST_SHARE:
+                big = rng.random() < 0.5
+                c.update(vcpu=96 if big else 64, memory_gib=768 if big else 512, gpu=8 if big else 4)
+        for w in doc["workloads"]:
+            d = w["demand"]
+            if not d.get("gpu") and w["classification"] != "classified" and rng.random() < GPU_WORKLOAD_SHARE:
+                d["gpu"] = rng.choice((1, 1, 2, 2, 4))
+                d["vcpu"] = max(d.get("vcpu", 0), 4 * d["gpu"])
+                d["memory_gib"] = d["vcpu"] * rng.choice(RATIOS)
     rng.shuffle(doc["hosts"])  # document order is arbitrary; first fit opens hosts in it
     host = {h["id"]: h for h in doc["hosts"]}
     of_cloud: dict[str, list[str]] = {}

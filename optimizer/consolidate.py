@@ -24,7 +24,9 @@ from optimizer.strategy import Context, undo_unneeded
 def _best_active(st: State, w: int, exclude: tuple[int, ...], active_only: bool = True) -> int:
     """Tightest active eligible host for `w` other than `exclude` (-1: none has room)."""
     hosts = st.rules.eligible_hosts(w)
-    keep = ~np.isin(hosts, exclude)
+    keep = np.ones(hosts.size, dtype=bool)
+    for x in exclude:
+        keep &= hosts != x
     if active_only:
         keep &= st.count[hosts] > 0
     hosts = hosts[keep]
@@ -267,11 +269,70 @@ class Consolidate:
                 ctx.report("absorbing small hosts into big ones")
                 empty_hosts(ctx)
             empty_hosts(ctx, chains=True)
+        budget = math.isfinite(ctx.max_migrations)
+        if budget:
+            spend_reserve(ctx)
         if ctx.time_left() > 0.5 and ctx.state.active() > ctx.lower_bound:
+            deadline = ctx.deadline
+            if budget:  # keep time to spend what returning workloads home saves
+                ctx.deadline -= 0.15 * (ctx.deadline - time.monotonic())
             lns(ctx)
+            ctx.deadline = deadline
             empty_hosts(ctx, passes=1)
         undo_unneeded(ctx)
+        if budget and spend_reserve(ctx):
+            undo_unneeded(ctx)
         ctx.report("consolidated")
+
+
+def third_host_moves(ctx: Context) -> int | None:
+    """How many steps aside to a third host the current state's moves need to run in a safe order
+    (None: some cycle has no third host)."""
+    from optimizer.sequence import SequenceError, sequence
+
+    st, rules = ctx.state, ctx.rules
+    placed = np.flatnonzero(st.assign >= 0)
+    phys = {int(w): int(rules.orig[w]) for w in placed if rules.orig[w] >= 0}
+    final = {int(w): int(st.assign[w]) for w in placed}
+    try:
+        steps = sequence(rules, phys, final, math.inf)
+    except SequenceError:
+        return None
+    return sum(1 for s in steps if s.via and s.src >= 0 and rules.host_live[s.src])
+
+
+def spend_reserve(ctx: Context, rounds: int = 4) -> int:
+    """Under a budget, the migrations kept back for third-host moves are more than the moves'
+    order needs (usually none): keep only what it needs and empty more of the cheapest hosts with
+    the rest. The state before is kept as `ctx.safe_state` in case the final order needs more.
+    Returns hosts freed."""
+    st, rules = ctx.state, ctx.rules
+    waiting = np.flatnonzero(st.assign < 0)
+    if any(rules.status[w] not in (Status.CLASSIFIED, Status.LOST) for w in waiting):
+        return 0  # workloads still to place have the first claim on the budget
+    freed = 0
+    for _ in range(rounds):
+        if ctx.time_left() < 0.2:
+            break
+        via = third_host_moves(ctx)
+        if via is None or st.migrations() + via > ctx.max_migrations:
+            break
+        keep = via  # checked again below, with the new moves, by the sequencer _finish runs
+        if keep >= ctx.reserve and ctx.budget_left() < 1:
+            break
+        snap = st.copy()
+        if ctx.safe_state is None:
+            ctx.safe_state = snap
+        old = ctx.reserve
+        ctx.reserve = min(old, keep)
+        got = empty_hosts(ctx, passes=2) + empty_hosts(ctx, passes=2, chains=True)
+        after = third_host_moves(ctx) if got else None
+        if got == 0 or after is None or st.migrations() + after > ctx.max_migrations:
+            st.restore(snap)
+            ctx.reserve = old
+            break
+        freed += got
+    return freed
 
 
 def _tightest(st: State, w: int, cand: np.ndarray) -> int:

@@ -30,7 +30,7 @@ class SubModel:
 
 
 def build_model(st: State, workloads: list[int], hosts: list[int], mode: str, budget: float,
-                optional: dict[int, int] | None = None) -> SubModel | None:
+                optional: dict[int, int] | None = None, leaving: int = -1) -> SubModel | None:
     """Model: each workload on exactly one eligible host of `hosts`; capacity, spread, budget.
 
     `optional` workloads (weight per workload) may stay unplaced; placing them comes first in the
@@ -127,10 +127,13 @@ def build_model(st: State, workloads: list[int], hosts: list[int], mode: str, bu
         m.Minimize(placed_obj + big * sub.u + sum(cost_terms))
     else:
         m.Minimize(placed_obj + big * sum(sub.y.values()) + sum(cost_terms))
+    if leaving >= 0:  # the host `leaving` must end empty: its workloads get no hint (they must move)
+        m.Add(sub.y[leaving] == 0)
     for (w, h), v in sub.x.items():
-        m.AddHint(v, int(st.assign[w]) == h)  # unplaced optional workloads hint 0 everywhere
+        if int(st.assign[w]) != leaving:
+            m.AddHint(v, int(st.assign[w]) == h)  # unplaced optional workloads hint 0 everywhere
     for i, h in enumerate(hosts):
-        m.AddHint(sub.y[h], int(st.count[h]) > 0)
+        m.AddHint(sub.y[h], int(st.count[h]) > 0 and h != leaving)
     return sub
 
 

@@ -87,16 +87,24 @@ def run(fleet: Fleet | dict[str, Any], mode: str | None = None, max_migrations: 
     try:
         plan = _finish(rules, start, st, left, mode, maxm, ctx, t0)
     except SequenceError as e:
-        try:
-            st = greedy
-            left2 = [w for w in start.pending if st.assign[w] < 0]
-            plan = _finish(rules, start, st, left2, mode, maxm, ctx, t0)
-            plan.notes.append(f"improvement dropped: {e}")
-        except SequenceError as e2:
+        # the state before the migrations kept for third-host moves were spent, then greedy's
+        fallbacks = [(ctx.safe_state, "")] if ctx.safe_state is not None else []
+        fallbacks.append((greedy, f"improvement dropped: {e}"))
+        plan = None
+        for st, note in fallbacks:
+            try:
+                left2 = [w for w in start.pending if st.assign[w] < 0]
+                plan = _finish(rules, start, st, left2, mode, maxm, ctx, t0)
+                if note:
+                    plan.notes.append(note)
+                break
+            except SequenceError as e2:
+                e = e2
+        if plan is None:
             fresh = initial_state(rules)
             st, steps, left3 = safe_plan(rules, fresh, maxm)
             plan = _finish(rules, fresh, st, left3, mode, maxm, ctx, t0, steps=steps)
-            plan.notes.append(f"only the moves that must happen, into room that exists now: {e2}")
+            plan.notes.append(f"only the moves that must happen, into room that exists now: {e}")
     return plan
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from optimizer.fragmentation import gpu_ratio, stranded
 from optimizer.rules import MUST_PLACE, Rules, Status, priority_key
 from optimizer.state import EPS, State
 
@@ -95,6 +96,17 @@ def choose_host(st: State, w: int, mode: str, exclude: int = -1, active_only: bo
     if policy == "first":  # first fit: opened hosts first, document order
         act = cand[st.count[cand] > 0]
         return int(act.min() if act.size else cand.min())
+    if policy == "fgd":
+        # fragmentation-aware: the host where the workload strands the fewest scarce units (GPUs
+        # whose vCPUs are gone), then the tightest fit on the scarce resource, then first
+        lack = np.any(f.cap <= 0, axis=0)
+        if lack.any():
+            free = f.cap[cand] - st.load[cand]
+            ratio = gpu_ratio(f.dem, lack)
+            grow = stranded(free - f.dem[w], lack, ratio) - stranded(free, lack, ratio)
+            slack = (free[:, lack] - f.dem[w][lack]).sum(axis=1)
+            return int(cand[np.lexsort((cand, slack, np.round(grow, 6)))[0]])
+        policy = "scarce"
     if policy == "scarce":
         # resources some hosts lack (GPUs): a workload that needs one takes the host it fills most
         # tightly there; one that needs none goes first to hosts without them, so as not to strand them
@@ -159,12 +171,12 @@ def place_best_of(st: State, pending: list[int], mode: str, budget: float) -> tu
     total = np.where(f.cap.sum(axis=0) > 0, f.cap.sum(axis=0), 1.0)
     share = (f.dem / total).max(axis=1) if len(f.resources) else np.zeros(len(f.workloads))
     by_share = sorted(pending, key=lambda w: (priority_key(rules, w), -share[w], w))
-    for policy in ("best", "first", "scarce"):
-        if policy == "scarce" and (best is None or not best[2]):
+    for policy in ("best", "first", "scarce", "fgd"):
+        if policy in ("scarce", "fgd") and (best is None or not best[2]):
             break  # everything placed: no need for a third order
         s2 = st.copy()
         # the third: dominant share (largest fraction of the fleet's total of any resource) first
-        left, _ = place_pending(s2, by_share if policy == "scarce" else pending, mode, budget, policy)
+        left, _ = place_pending(s2, by_share if policy in ("scarce", "fgd") else pending, mode, budget, policy)
         levels: dict[tuple[int, int], int] = {}
         for w in pending:
             if s2.assign[w] >= 0:

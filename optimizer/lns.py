@@ -135,11 +135,9 @@ def _try(ctx: Context, hosts: list[int], ws: list[int], limit: float, workers: i
     With a `victim`, the model must empty that host (a feasibility question, fast to answer)."""
     st = ctx.state
     before = _objective(ctx, hosts, ws)
-    sub = build_model(st, ws, hosts, ctx.mode, ctx.budget_left() + before[1])
+    sub = build_model(st, ws, hosts, ctx.mode, ctx.budget_left() + before[1], leaving=victim)
     if sub is None:
         return -1, False
-    if victim >= 0:
-        sub.model.Add(sub.y[victim] == 0)
     status, solver = solve_model(sub, limit, workers, seed=seed)
     if status not in (2, 4):  # FEASIBLE, OPTIMAL
         return status, False
@@ -167,7 +165,7 @@ def _spread_ok(ctx: Context, ws: list[int]) -> bool:
                for n in st.group_hosts.get(g, {}).values())
 
 
-def lns(ctx: Context, sub_time: float = 1.5, victim_time: float = 0.6) -> int:
+def lns(ctx: Context, sub_time: float = 1.5, victim_time: float = 1.2) -> int:
     """Improve the state by CP-SAT over neighbourhoods until the deadline. Returns accepted count."""
     st, rules = ctx.state, ctx.rules
     workers = max(1, os.cpu_count() or 1)

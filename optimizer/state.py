@@ -51,6 +51,11 @@ class State:
         s.group_hosts = {k: dict(v) for k, v in self.group_hosts.items()}
         return s
 
+    def restore(self, other: "State") -> None:
+        """Take `other`'s assignment (a copy of this state taken earlier), in place."""
+        self.load[:], self.count[:], self.assign[:] = other.load, other.count, other.assign
+        self.group_hosts = {k: dict(v) for k, v in other.group_hosts.items()}
+
     # ------------------------------------------------------------ updates
 
     def place(self, w: int, h: int) -> None:
@@ -100,7 +105,8 @@ class State:
         if g >= 0:
             taken = self.group_hosts.get(g)
             if taken:
-                ok &= ~np.isin(hosts, np.fromiter(taken.keys(), dtype=np.int64))
+                for t in taken:  # a spread group has a handful of members: cheaper than np.isin
+                    ok &= hosts != t
         return ok
 
     def utilisation(self, hosts: np.ndarray | None = None) -> np.ndarray:

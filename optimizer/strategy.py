@@ -36,6 +36,7 @@ class Context:
     host_bound: Any = None  # (HostBound, placed mask it was computed for), set by the engine
     peak_placed: Any = None  # the placed mask peak_bound was computed for (balance)
     time_limit: float = 0.0  # the plan's limit in seconds (the deadline keeps some of it back)
+    safe_state: Any = None  # the state before the reserve for third-host moves was spent (a fallback)
 
     def budget_left(self) -> float:
         return self.max_migrations - self.reserve - self.state.migrations()

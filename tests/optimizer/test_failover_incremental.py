@@ -91,3 +91,25 @@ def test_incremental_refuses_with_reason() -> None:
     placed = placer.place({"id": "ok", "tier": "province", "classification": "public", "mlps_level": 1,
                            "demand": {"cpu": 1, "mem": 1}})
     assert placed.host is not None and placed.host.startswith("h")
+
+
+def test_incremental_strands_fewest_gpus() -> None:
+    """The host without GPUs is full, so both candidates have GPUs. A CPU-only workload fits most tightly on `a`, whose 2 free GPUs would
+    then keep too few vCPUs for the GPU workloads' mix (about 8 vCPUs per GPU here); on `b`, whose GPUs
+    are all taken, it strands nothing, so it goes there (the ATC'23 paper's fragmentation)."""
+    cap = {"cpu": 96, "gpu": 8}
+    doc = {"resources": ["cpu", "gpu"], "clouds": CLOUDS[:1],
+           "hosts": [{"id": "a", "cloud": "gz-gov", "capacity": cap}, {"id": "b", "cloud": "gz-gov", "capacity": cap},
+                     {"id": "c", "cloud": "gz-gov", "capacity": {"cpu": 96, "gpu": 0}}],
+           "workloads": [{"id": "full-c", "tier": "province", "classification": "internal", "mlps_level": 1,
+                          "demand": {"cpu": 96, "gpu": 0}, "host": "c"},
+                         {"id": "busy-a", "tier": "province", "classification": "internal", "mlps_level": 1,
+                          "demand": {"cpu": 76, "gpu": 6}, "host": "a"},
+                         {"id": "gpus-b", "tier": "province", "classification": "internal", "mlps_level": 1,
+                          "demand": {"cpu": 36, "gpu": 8}, "host": "b"},
+                         {"id": "mix", "tier": "province", "classification": "internal", "mlps_level": 1,
+                          "demand": {"cpu": 12, "gpu": 1}, "host": None}]}
+    placer = optimizer.IncrementalPlacer(doc)
+    p = placer.place({"id": "cpu-only", "tier": "province", "classification": "internal", "mlps_level": 1,
+                      "demand": {"cpu": 8, "gpu": 0}})
+    assert p.host == "b"
