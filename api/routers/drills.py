@@ -17,6 +17,7 @@ from api.deps import ActorDep, PageDep, RowId, SessionDep, allow, only_params
 from api.errors import refusals
 from api.routers.plans import detail as plan_detail
 from api.schemas import PageOut, PlanOut, UtcDatetime
+from api.schemas.drills import DrillReportOut
 from scheduler.core.refusal import Refusal
 from scheduler.dr import drills
 from scheduler.dr import report as drill_report
@@ -109,7 +110,9 @@ def get_drill(drill_id: RowId, session: SessionDep, a: ActorDep) -> DrillOut:
     return _out(session, _load(session, a, drill_id))
 
 
-@router.get("/drills/{drill_id}/report", responses=refusals(400, 403, 404), response_model=None, dependencies=[Depends(only_params("format"))])
+@router.get("/drills/{drill_id}/report", responses={**refusals(400, 403, 404), 200: {
+    "description": "the report (JSON, or a printable page with ?format=html)",
+    "content": {"text/html": {"schema": {"type": "string"}}}}}, response_model=DrillReportOut, dependencies=[Depends(only_params("format"))])
 def get_report(drill_id: RowId, session: SessionDep, a: ActorDep,
                format: Annotated[Literal["json", "html"], Query(description="json (default) or html")] = "json",
                ) -> dict[str, Any] | HTMLResponse:

@@ -10,6 +10,7 @@ from sqlmodel import select
 from api.deps import ScopeDep, SessionDep, UserDep, only_params
 from api.errors import refusals
 from api.routers.workloads import visible_workload
+from api.schemas.policy import EligibilityOut, ExplanationOut, PolicyOut
 from scheduler.core.models import Cloud
 from scheduler.core.policy import ExplainError, explainer, get_policy
 from scheduler.core.refusal import Refusal
@@ -17,13 +18,13 @@ from scheduler.core.refusal import Refusal
 router = APIRouter(prefix="/api/v1/policy", tags=["policy"])
 
 
-@router.get("")
+@router.get("", response_model=PolicyOut)
 def effective_policy(_: UserDep) -> dict[str, Any]:
     """The default policy with the site's overrides applied: what the service enforces now."""
     return get_policy().to_dict()
 
 
-@router.get("/explain", responses=refusals(400, 404, 422), dependencies=[Depends(only_params("workload", "cloud", "failover"))])
+@router.get("/explain", responses=refusals(400, 404, 422), response_model=ExplanationOut | EligibilityOut, dependencies=[Depends(only_params("workload", "cloud", "failover"))])
 def explain(workload: str, session: SessionDep, scope: ScopeDep, cloud: str | None = None,
             failover: bool = False) -> dict[str, Any]:
     w = visible_workload(session, scope, workload)
