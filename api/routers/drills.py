@@ -18,6 +18,7 @@ from api.errors import refusals
 from api.routers.plans import detail as plan_detail
 from api.schemas import PageOut, PlanOut, UtcDatetime
 from api.schemas.drills import DrillReportOut
+from scheduler.core.access import may
 from scheduler.core.refusal import Refusal
 from scheduler.dr import drills
 from scheduler.dr import report as drill_report
@@ -66,7 +67,7 @@ def _out(session: Session, d: Drill) -> DrillOut:
 
 
 def _visible(d: Drill, a: Actor) -> bool:
-    return a.role not in ("city-operator", "industry-operator") or a.scope in d.clouds
+    return may(a, "drills.read_all") or a.scope in d.clouds
 
 
 def _load(session: Session, a: Actor, drill_id: int) -> Drill:

@@ -28,6 +28,7 @@ from api.schemas.quotas import (
     UsageListOut,
 )
 from scheduler import quotas
+from scheduler.core.access import may
 from scheduler.core.accounts import Scope
 from scheduler.core.models import RESOURCES, Cloud, Department
 from scheduler.core.refusal import Refusal
@@ -100,7 +101,7 @@ def list_quotas(session: SessionDep, a: ActorDep, department: str | None = None,
     """Each department's quota on each cloud with its use, borrowing and headroom (Kueue-style cohorts)."""
     rows = _rows(session, a, department, cloud)
     out: dict[str, Any] = {"items": [s.to_dict() for s in rows], "total": len(rows)}
-    if a.role != "department-admin":
+    if may(a, "quotas.read_clouds"):
         _, clouds = _scope_filters(session, a, None, cloud)
         out["clouds"] = [quotas.summary(session, c) for c in clouds]
     return out

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from policies.authorize import HasRole, authorize
+from policies.authorize import HasRole, authorize, may
 from scheduler.core.refusal import Refusal
+
+
+__all__ = ["may", "require"]
 
 
 def require(actor: HasRole, action: str, scope: str | None = None) -> None:
