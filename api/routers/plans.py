@@ -10,8 +10,8 @@ from sqlmodel import Session, col, select
 
 from api.deps import ActorDep, PageDep, RowId, SessionDep, allow, only_params
 from api.errors import refusals
-from api.schemas.plans import PlanDocumentOut
 from api.schemas import ApprovalNeedOut, HostChangeOut, MoveOut, PageOut, PlanCreate, PlanOut, PlanSummaryOut, RejectIn
+from api.schemas.plans import PlanDocumentOut
 from scheduler import plans
 from scheduler.core.access import require
 from scheduler.core.refusal import Refusal

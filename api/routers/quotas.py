@@ -19,14 +19,8 @@ from sqlmodel import Session, col, select
 
 from api.deps import MAX_OFFSET, ActorDep, RowId, SessionDep, allow, only_params
 from api.errors import refusals
-from api.schemas.quotas import (
-    QuotaRequestOut,
-    QuotaRequestPageOut,
-    QuotasOut,
-    ReclaimListOut,
-    ReclaimOut,
-    UsageListOut,
-)
+from api.schemas import PageOut
+from api.schemas.quotas import QuotaRequestOut, QuotasOut, ReclaimListOut, ReclaimOut, UsageListOut
 from scheduler import quotas
 from scheduler.core.access import may
 from scheduler.core.accounts import Scope
@@ -205,7 +199,7 @@ def create_request(body: QuotaRequestIn, session: SessionDep, a: ActorDep) -> An
     return request_out(session, req, a)
 
 
-@router.get("/quota-requests", responses=refusals(400, 403), response_model=QuotaRequestPageOut, dependencies=[Depends(only_params("state", "department", "cloud", "awaiting"))])
+@router.get("/quota-requests", responses=refusals(400, 403), response_model=PageOut[QuotaRequestOut], dependencies=[Depends(only_params("state", "department", "cloud", "awaiting"))])
 def list_requests(session: SessionDep, a: ActorDep,
                   state: Annotated[str | None, Query(pattern="^(pending|approved|rejected|expired)$")] = None,
                   department: str | None = None, cloud: str | None = None,

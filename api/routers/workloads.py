@@ -11,8 +11,8 @@ from sqlmodel import col, select
 
 from api.deps import PageDep, ScopeDep, SessionDep, UserDep, only_params
 from api.errors import refusals
-from api.schemas.quotas import RegisteredOut
 from api.schemas import DrOut, PageOut, Resources, ResourceUseOut, UtilisationOut, WorkloadOut
+from api.schemas.quotas import RegisteredOut
 from scheduler.core.models import RESOURCES, Host, Utilisation, Workload
 from scheduler.core.refusal import Refusal
 from scheduler.core.visibility import department_ids, workloads_condition

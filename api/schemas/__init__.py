@@ -25,15 +25,7 @@ from api.schemas.fleet import (
     UtilisationOut,
     WorkloadOut,
 )
-from api.schemas.plans import (
-    ApprovalNeedOut,
-    HostChangeOut,
-    MoveOut,
-    PlanCreate,
-    PlanOut,
-    PlanSummaryOut,
-    RejectIn,
-)
+from api.schemas.plans import ApprovalNeedOut, HostChangeOut, MoveOut, PlanCreate, PlanOut, PlanSummaryOut, RejectIn
 
 __all__ = ["MAX_ID", "Amount", "ApprovalNeedOut", "CloudOut", "DepartmentOut", "DrOut", "ErrorOut", "FieldErrorOut",
            "HealthOut", "HostChangeOut", "HostOut", "In", "MeOut", "MoveOut", "PageOut", "PlanCreate", "PlanOut",

@@ -138,13 +138,6 @@ class QuotaRequestOut(BaseModel):
     may_decide: bool
 
 
-class QuotaRequestPageOut(BaseModel):
-    items: list[QuotaRequestOut]
-    total: int
-    limit: int
-    offset: int
-
-
 class RegisteredOut(BaseModel):
     """A registered workload: where the placer put it and its department's quota after."""
 

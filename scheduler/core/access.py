@@ -5,8 +5,7 @@ from __future__ import annotations
 from policies.authorize import HasRole, authorize, may
 from scheduler.core.refusal import Refusal
 
-
-__all__ = ["may", "require"]
+__all__ = ["authorize", "may", "require"]
 
 
 def require(actor: HasRole, action: str, scope: str | None = None) -> None:
