@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 
+from api import invalid
 from api.schemas import ErrorOut
 from scheduler.core.refusal import Refusal
 
@@ -40,19 +41,14 @@ def refusals(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {s: {"model": ErrorOut, "description": WHY[s]} for s in statuses}
 
 
-def _loc(loc: tuple) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "form")]
-    return ".".join(parts) or ".".join(str(p) for p in loc)
-
-
 def install(app: FastAPI) -> None:
     @app.exception_handler(Refusal)
     async def _refused(_: Request, exc: Refusal) -> JSONResponse:
         return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [{"field": _loc(tuple(e.get("loc", ()))), "message": e.get("msg", "invalid")} for e in exc.errors()]
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = invalid.errors_of(request, list(exc.errors()), exc.body)
         first = errors[0] if errors else {"field": None, "message": "invalid request"}
         return JSONResponse({"detail": f"{first['field']}: {first['message']}", "field": first["field"], "errors": errors},
                             status_code=422)

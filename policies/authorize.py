@@ -25,6 +25,31 @@ ACTIONS: dict[str, frozenset[str]] = {
     "system.read": frozenset({"province-operator", "auditor"}),
     "users.manage": frozenset({"system-admin"}),
     "policy.edit": frozenset({"security-admin"}),
+    # reach: who sees every row of a kind; the other roles that may read it see their own scope's rows
+    "plans.read_all": frozenset({"province-operator", "dr-coordinator", "auditor"}),
+    "plans.read_fleet": frozenset({"province-operator", "dr-coordinator", "auditor", "system"}),
+    "hosts.read_all": frozenset({"province-operator", "dr-coordinator", "auditor"}),
+    "quotas.read_all": frozenset({"province-operator", "dr-coordinator", "auditor"}),
+    "jobs.read_all": frozenset({"province-operator"}),
+    "jobs.read_tenants": frozenset({"data-authority"}),  # the data platform's own job sets (its tenants')
+    "drills.read_all": frozenset({"province-operator", "dr-coordinator", "auditor"}),
+    "quotas.read_clouds": OPERATORS | {"dr-coordinator", "auditor"},
+    "quotas.act_any": frozenset({"province-operator"}),
+    "plans.propose": OPERATORS | {"system"},  # a city or industry operator within its own cloud (the scope)
+    "plans.decide_any": frozenset({"province-operator"}),
+    "plans.run_any": frozenset({"province-operator", "system"}),
+    "jobs.create": OPERATORS | {"department-admin"},
+    "catalog.read_all": frozenset({"data-authority", "province-operator", "auditor"}),
+    "catalog.compliance": frozenset({"data-authority", "province-operator", "auditor", "department-admin"}),
+    # the data platform's decisions: the data authority (and the service itself) for every department,
+    # a department admin for its own departments (the caller checks which)
+    "catalog.maintain_any": frozenset({"data-authority", "system"}),
+    "catalog.maintain_own": frozenset({"department-admin"}),
+    "objections.answer": frozenset({"department-admin"}),
+    "objections.close": frozenset({"data-authority"}),
+    "sharing.request": frozenset({"department-admin"}),
+    "sharing.approve_owner": frozenset({"department-admin"}),
+    "sharing.approve_authority": frozenset({"data-authority"}),
 }
 """Each action and the roles that may attempt it."""
 
@@ -41,6 +66,28 @@ DENIED: dict[str, str] = {
     "system.read": "may not read the service's own state; the province centre and auditors only",
     "users.manage": "may not manage accounts; the system administrator only",
     "policy.edit": "may not change the site policy; the security administrator only",
+    "plans.read_all": "reads the plans of its own scope only",
+    "plans.read_fleet": "reads its own cloud's part of a plan's fleet only",
+    "hosts.read_all": "may not read the province cloud's hosts",
+    "quotas.read_all": "reads the quotas of its own scope only",
+    "jobs.read_all": "reads the job sets of its own scope only",
+    "jobs.read_tenants": "reads no data-platform job set",
+    "drills.read_all": "reads the drills of its own cloud only",
+    "quotas.read_clouds": "does not read the clouds' allotment",
+    "quotas.act_any": "acts on quotas within its own scope only",
+    "plans.propose": "may not propose plans",
+    "plans.decide_any": "decides only on plans it may approve",
+    "plans.run_any": "runs only plans it proposed or may approve",
+    "jobs.create": "may not create job sets",
+    "catalog.read_all": "reads its own departments' requests and objections only",
+    "catalog.compliance": "has no access to catalog compliance",
+    "catalog.maintain_any": "maintains its own departments' entries only",
+    "catalog.maintain_own": "maintains no department's entries",
+    "objections.answer": "may not answer objections; an admin of the owning department does",
+    "objections.close": "may not close objections; the data authority does",
+    "sharing.request": "may not request data; a department admin does, for its department",
+    "sharing.approve_owner": "may not approve for the owning department; its admin does",
+    "sharing.approve_authority": "may not approve for the data authority",
 }
 
 POWERS = frozenset({"system-admin", "security-admin", "auditor"})
@@ -58,6 +105,11 @@ class Decision:
     allowed: bool
     field: str
     reason: str
+
+
+def may(actor: HasRole, action: str) -> bool:
+    """`authorize` as a yes or no, for the filters that decide what a reader sees."""
+    return authorize(actor, action).allowed
 
 
 def authorize(actor: HasRole, action: str, scope: str | None = None) -> Decision:

@@ -8,12 +8,28 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Query, status
+from fastapi import APIRouter, Depends, Query, status
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from api.deps import MAX_ID, ActorDep, PageDep, RowId, SessionDep, only_params
 from api.errors import refusals
+from api.schemas import PageOut
+from api.schemas.catalog import (
+    AnswerIn,
+    ChangeCreate,
+    ChangeOut,
+    CloseIn,
+    ComplianceOut,
+    EntryCreate,
+    EntryDetailOut,
+    EntryOut,
+    EntryUpdate,
+    ObjectionCreate,
+    ObjectionOut,
+    ScanOut,
+    TenantOut,
+)
 from scheduler.core.access import require
 from scheduler.core.models import Department
 from scheduler.core.refusal import Refusal
@@ -37,7 +53,7 @@ def entries_out(session: Session, rows: list[CatalogEntry]) -> list[dict[str, An
     return [catalog.entry_out(session, e, counts, names) for e in rows]
 
 
-@router.get("/entries", responses=refusals(400, 422), dependencies=[Depends(only_params("q", "department", "category", "share", "open", "state"))])
+@router.get("/entries", responses=refusals(400, 422), response_model=PageOut[EntryOut], dependencies=[Depends(only_params("q", "department", "category", "share", "open", "state"))])
 def list_entries(session: SessionDep, a: ActorDep, pg: PageDep, q: str | None = None, department: str | None = None,
                  category: str | None = None, share: str | None = None, open: str | None = None,
                  state: str | None = None) -> dict[str, Any]:
@@ -45,14 +61,15 @@ def list_entries(session: SessionDep, a: ActorDep, pg: PageDep, q: str | None = 
     return page_of(session, stmt, pg, lambda rows: entries_out(session, list(rows)))
 
 
-@router.post("/entries", responses=refusals(403, 404, 409, 422), status_code=status.HTTP_201_CREATED)
-def create_entry(session: SessionDep, a: ActorDep, body: Any = Body(...)) -> dict[str, Any]:
-    e = catalog.create(session, a, body)
+@router.post("/entries", responses=refusals(403, 404, 409, 422), response_model=EntryOut,
+             status_code=status.HTTP_201_CREATED)
+def create_entry(body: EntryCreate, session: SessionDep, a: ActorDep) -> dict[str, Any]:
+    e = catalog.create(session, a, body.model_dump(mode="json", exclude_unset=True))
     session.commit()
     return catalog.entry_out(session, e)
 
 
-@router.get("/entries/{entry_id}", responses=refusals(404))
+@router.get("/entries/{entry_id}", responses=refusals(404), response_model=EntryDetailOut)
 def get_entry(entry_id: RowId, session: SessionDep, a: ActorDep) -> dict[str, Any]:
     e = catalog.get(session, entry_id)
     changes = session.exec(select(CatalogChange).where(CatalogChange.entry_id == e.id).order_by(CatalogChange.id)).all()
@@ -62,26 +79,27 @@ def get_entry(entry_id: RowId, session: SessionDep, a: ActorDep) -> dict[str, An
             "objections": [catalog.objection_out(o, e) for o in objs]}
 
 
-@router.patch("/entries/{entry_id}", responses=refusals(403, 404, 409, 422))
-def update_entry(entry_id: RowId, session: SessionDep, a: ActorDep, body: Any = Body(...)) -> dict[str, Any]:
-    e = catalog.update(session, a, entry_id, body)
+@router.patch("/entries/{entry_id}", responses=refusals(403, 404, 409, 422), response_model=EntryOut)
+def update_entry(entry_id: RowId, body: EntryUpdate, session: SessionDep, a: ActorDep) -> dict[str, Any]:
+    e = catalog.update(session, a, entry_id, body.model_dump(mode="json", exclude_unset=True))
     session.commit()
     return catalog.entry_out(session, e)
 
 
-@router.post("/entries/{entry_id}/changes", responses=refusals(403, 404, 409, 422), status_code=status.HTTP_201_CREATED)
-def report_change(entry_id: RowId, session: SessionDep, a: ActorDep, body: Any = Body(...)) -> dict[str, Any]:
-    c = catalog.report_change(session, a, entry_id, body)
+@router.post("/entries/{entry_id}/changes", responses=refusals(403, 404, 409, 422), response_model=ChangeOut,
+             status_code=status.HTTP_201_CREATED)
+def report_change(entry_id: RowId, body: ChangeCreate, session: SessionDep, a: ActorDep) -> dict[str, Any]:
+    c = catalog.report_change(session, a, entry_id, body.model_dump(mode="json", exclude_unset=True))
     session.commit()
     return catalog.change_out(c)
 
 
-@router.get("/compliance", responses=refusals(403))
+@router.get("/compliance", responses=refusals(403), response_model=ComplianceOut)
 def compliance(session: SessionDep, a: ActorDep) -> dict[str, Any]:
     return catalog.compliance(session, a)
 
 
-@router.post("/compliance/scan", responses=refusals(403))
+@router.post("/compliance/scan", responses=refusals(403), response_model=ScanOut)
 def scan_now(session: SessionDep, a: ActorDep) -> dict[str, Any]:
     require(a, "catalog.scan")
     row = catalog.scan(session, a.username)
@@ -90,7 +108,7 @@ def scan_now(session: SessionDep, a: ActorDep) -> dict[str, Any]:
             "by_department": row.by_department}
 
 
-@router.get("/objections", responses=refusals(400, 422), dependencies=[Depends(only_params("state", "entry"))])
+@router.get("/objections", responses=refusals(400, 422), response_model=PageOut[ObjectionOut], dependencies=[Depends(only_params("state", "entry"))])
 def list_objections(session: SessionDep, a: ActorDep, pg: PageDep, state: str | None = None,
                     entry: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None) -> dict[str, Any]:
     stmt = objections.visible(session, a)
@@ -109,27 +127,28 @@ def list_objections(session: SessionDep, a: ActorDep, pg: PageDep, state: str | 
     return page_of(session, stmt.order_by(col(CatalogObjection.id).desc()), pg, out)
 
 
-@router.post("/entries/{entry_id}/objections", responses=refusals(403, 404, 409, 422), status_code=status.HTTP_201_CREATED)
-def raise_objection(entry_id: RowId, session: SessionDep, a: ActorDep, body: Any = Body(...)) -> dict[str, Any]:
-    o = objections.raise_by_user(session, a, entry_id, body)
+@router.post("/entries/{entry_id}/objections", responses=refusals(403, 404, 409, 422), response_model=ObjectionOut,
+             status_code=status.HTTP_201_CREATED)
+def raise_objection(entry_id: RowId, body: ObjectionCreate, session: SessionDep, a: ActorDep) -> dict[str, Any]:
+    o = objections.raise_by_user(session, a, entry_id, body.model_dump(mode="json", exclude_unset=True))
     session.commit()
     return catalog.objection_out(o, session.get(CatalogEntry, o.entry_id))
 
 
-@router.post("/objections/{objection_id}/answer", responses=refusals(403, 404, 409, 422))
-def answer_objection(objection_id: RowId, session: SessionDep, a: ActorDep, body: Any = Body(...)) -> dict[str, Any]:
-    o = objections.answer(session, a, objection_id, body)
+@router.post("/objections/{objection_id}/answer", responses=refusals(403, 404, 409, 422), response_model=ObjectionOut)
+def answer_objection(objection_id: RowId, body: AnswerIn, session: SessionDep, a: ActorDep) -> dict[str, Any]:
+    o = objections.answer(session, a, objection_id, body.model_dump(mode="json", exclude_unset=True))
     session.commit()
     return catalog.objection_out(o, session.get(CatalogEntry, o.entry_id))
 
 
-@router.post("/objections/{objection_id}/close", responses=refusals(403, 404, 409, 422))
-def close_objection(objection_id: RowId, session: SessionDep, a: ActorDep, body: Any = Body(...)) -> dict[str, Any]:
-    o = objections.close(session, a, objection_id, body)
+@router.post("/objections/{objection_id}/close", responses=refusals(403, 404, 409, 422), response_model=ObjectionOut)
+def close_objection(objection_id: RowId, body: CloseIn, session: SessionDep, a: ActorDep) -> dict[str, Any]:
+    o = objections.close(session, a, objection_id, body.model_dump(mode="json", exclude_unset=True))
     session.commit()
     return catalog.objection_out(o, session.get(CatalogEntry, o.entry_id))
 
 
-@router.get("/tenant")
+@router.get("/tenant", response_model=TenantOut)
 def tenant(session: SessionDep, a: ActorDep) -> dict[str, Any]:
     return data_tenants.tenant_out(session, "catalog", a)

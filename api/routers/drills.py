@@ -17,6 +17,8 @@ from api.deps import ActorDep, PageDep, RowId, SessionDep, allow, only_params
 from api.errors import refusals
 from api.routers.plans import detail as plan_detail
 from api.schemas import PageOut, PlanOut, UtcDatetime
+from api.schemas.drills import DrillReportOut
+from scheduler.core.access import may
 from scheduler.core.refusal import Refusal
 from scheduler.dr import drills
 from scheduler.dr import report as drill_report
@@ -65,7 +67,7 @@ def _out(session: Session, d: Drill) -> DrillOut:
 
 
 def _visible(d: Drill, a: Actor) -> bool:
-    return a.role not in ("city-operator", "industry-operator") or a.scope in d.clouds
+    return may(a, "drills.read_all") or a.scope in d.clouds
 
 
 def _load(session: Session, a: Actor, drill_id: int) -> Drill:
@@ -109,7 +111,9 @@ def get_drill(drill_id: RowId, session: SessionDep, a: ActorDep) -> DrillOut:
     return _out(session, _load(session, a, drill_id))
 
 
-@router.get("/drills/{drill_id}/report", responses=refusals(400, 403, 404), response_model=None, dependencies=[Depends(only_params("format"))])
+@router.get("/drills/{drill_id}/report", responses={**refusals(400, 403, 404), 200: {
+    "description": "the report (JSON, or a printable page with ?format=html)",
+    "content": {"text/html": {"schema": {"type": "string"}}}}}, response_model=DrillReportOut, dependencies=[Depends(only_params("format"))])
 def get_report(drill_id: RowId, session: SessionDep, a: ActorDep,
                format: Annotated[Literal["json", "html"], Query(description="json (default) or html")] = "json",
                ) -> dict[str, Any] | HTMLResponse:

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Body, Depends, status
+from fastapi import APIRouter, Depends, status
 from sqlmodel import col, select
 
 from api.deps import PageDep, RowId, ScopeDep, SessionDep, UserDep, only_params
 from api.errors import refusals
+from api.schemas import PageOut
+from api.schemas.jobs import JobSetCreate, JobSetCreatedOut, JobSetDetailOut, JobSetOut, ScheduleOut
 from scheduler import jobs
 from scheduler.core.access import require
 from scheduler.core.accounts import Scope
@@ -49,19 +51,19 @@ def _summary(session: Any, js: JobSet) -> dict[str, Any]:
                                              "makespan": run.schedule.get("makespan"), "replans": len(run.replans or [])}}
 
 
-@router.post("", responses=refusals(403, 404, 409, 422), status_code=status.HTTP_201_CREATED)
-def create_jobset(session: SessionDep, user: UserDep, scope: ScopeDep, body: Any = Body(...)) -> dict[str, Any]:
+@router.post("", responses=refusals(403, 404, 409, 422), response_model=JobSetCreatedOut,
+             status_code=status.HTTP_201_CREATED)
+def create_jobset(body: JobSetCreate, session: SessionDep, user: UserDep, scope: ScopeDep) -> dict[str, Any]:
     """The contract's job-set JSON plus `cloud` (id or list) and `recurrence` (cron, Asia/Shanghai, or null)."""
     _allowed(scope)
-    js, run = jobs.create(session, user.username, scope, body,
-                          get_adapters().metrics_for(body["cloud"] if isinstance(body, dict) and
-                                                     isinstance(body.get("cloud"), str) else ""))
+    js, run = jobs.create(session, user.username, scope, body.model_dump(mode="json", exclude_unset=True),
+                          get_adapters().metrics_for(body.cloud if isinstance(body.cloud, str) else ""))
     session.commit()
     dispatch.schedule_run(session, run)
     return {**_summary(session, js), "schedule": run.schedule}
 
 
-@router.get("", responses=refusals(400, 403), dependencies=[Depends(only_params("cloud"))])
+@router.get("", responses=refusals(400, 403), response_model=PageOut[JobSetOut], dependencies=[Depends(only_params("cloud"))])
 def list_jobsets(session: SessionDep, scope: ScopeDep, pg: PageDep, cloud: str | None = None) -> dict[str, Any]:
     _allowed(scope)
     q = select(JobSet).order_by(col(JobSet.id))
@@ -72,7 +74,7 @@ def list_jobsets(session: SessionDep, scope: ScopeDep, pg: PageDep, cloud: str |
             "items": [_summary(session, js) for js in rows[pg.offset:pg.offset + pg.limit]]}
 
 
-@router.get("/{jobset_id}", responses=refusals(403, 404))
+@router.get("/{jobset_id}", responses=refusals(403, 404), response_model=JobSetDetailOut)
 def get_jobset(session: SessionDep, scope: ScopeDep, jobset_id: RowId) -> dict[str, Any]:
     """The job set, its latest run's jobs (state, planned against actual start) and re-plan history."""
     _allowed(scope)
@@ -92,7 +94,7 @@ def get_jobset(session: SessionDep, scope: ScopeDep, jobset_id: RowId) -> dict[s
     return out
 
 
-@router.get("/{jobset_id}/schedule", responses=refusals(403, 404))
+@router.get("/{jobset_id}/schedule", responses=refusals(403, 404), response_model=ScheduleOut)
 def get_schedule(session: SessionDep, scope: ScopeDep, jobset_id: RowId) -> dict[str, Any]:
     """The contract's schedule document of the latest run: starts (minutes), makespan, status, lower_bound."""
     _allowed(scope)

@@ -5,12 +5,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Body, Depends, Request, status
+from fastapi import APIRouter, Depends, Request, status
 from sqlmodel import col, select
 
 from api.deps import ActorDep, PageDep, RowId, SessionDep, only_params
 from api.errors import refusals
 from api.routers.catalog import page_of
+from api.schemas import PageOut
+from api.schemas.catalog import EntryOut, TenantOut
+from api.schemas.opendata import (
+    DatasetOut,
+    ObjectionReceiptOut,
+    PublicObjectionCreate,
+    PublicObjectionOut,
+    PublishIn,
+    StatsOut,
+)
 from scheduler.core.models import Department
 from scheduler.tenants import catalog, objections, opendata
 from scheduler.tenants import platform as data_tenants
@@ -18,7 +28,7 @@ from scheduler.tenants import platform as data_tenants
 router = APIRouter(prefix="/api/v1/opendata", tags=["opendata"])
 
 
-@router.get("/datasets", responses=refusals(400, 422), dependencies=[Depends(only_params("q", "category", "department"))])
+@router.get("/datasets", responses=refusals(400, 422), response_model=PageOut[DatasetOut], dependencies=[Depends(only_params("q", "category", "department"))])
 def datasets(session: SessionDep, pg: PageDep, q: str | None = None, category: str | None = None,
              department: str | None = None) -> dict[str, Any]:
     """Published data sets; no login."""
@@ -32,46 +42,47 @@ def datasets(session: SessionDep, pg: PageDep, q: str | None = None, category: s
     return page_of(session, stmt, pg, out)
 
 
-@router.get("/datasets/{code}", responses=refusals(404))
+@router.get("/datasets/{code}", responses=refusals(404), response_model=DatasetOut)
 def dataset(code: str, session: SessionDep) -> dict[str, Any]:
     return opendata.dataset(session, code)
 
 
-@router.get("/stats")
+@router.get("/stats", response_model=StatsOut)
 def stats(session: SessionDep) -> dict[str, Any]:
     return opendata.stats(session)
 
 
-@router.post("/objections", responses=refusals(404, 409, 422, 429), status_code=status.HTTP_201_CREATED)
-def public_objection(request: Request, session: SessionDep, body: Any = Body(...)) -> dict[str, Any]:
+@router.post("/objections", responses=refusals(404, 409, 422, 429), response_model=ObjectionReceiptOut,
+             status_code=status.HTTP_201_CREATED)
+def public_objection(request: Request, body: PublicObjectionCreate, session: SessionDep) -> dict[str, Any]:
     """An objection from the public: validated, rate-limited per client address; no login."""
     client = request.client.host if request.client else "unknown"
-    o, token = objections.raise_by_public(session, client, body)
+    o, token = objections.raise_by_public(session, client, body.model_dump(mode="json", exclude_unset=True))
     session.commit()
     return {"id": o.id, "token": token, "state": o.state}
 
 
-@router.get("/objections/{objection_id}", responses=refusals(400, 403, 404), dependencies=[Depends(only_params("token"))])
+@router.get("/objections/{objection_id}", responses=refusals(400, 403, 404), response_model=PublicObjectionOut, dependencies=[Depends(only_params("token"))])
 def public_objection_status(objection_id: RowId, session: SessionDep, token: str | None = None) -> dict[str, Any]:
     return objections.public_view(session, objection_id, token)
 
 
-def _publish(session: Any, a: Any, body: Any, on: bool) -> dict[str, Any]:
-    e = (opendata.publish if on else opendata.unpublish)(session, a, body)
+def _publish(session: Any, a: Any, body: PublishIn, on: bool) -> dict[str, Any]:
+    e = (opendata.publish if on else opendata.unpublish)(session, a, body.model_dump(mode="json", exclude_unset=True))
     session.commit()
     return catalog.entry_out(session, e)
 
 
-@router.post("/publish", responses=refusals(403, 404, 409, 422))
-def publish(session: SessionDep, a: ActorDep, body: Any = Body(...)) -> dict[str, Any]:
+@router.post("/publish", responses=refusals(403, 404, 409, 422), response_model=EntryOut)
+def publish(body: PublishIn, session: SessionDep, a: ActorDep) -> dict[str, Any]:
     return _publish(session, a, body, True)
 
 
-@router.post("/unpublish", responses=refusals(403, 404, 409, 422))
-def unpublish(session: SessionDep, a: ActorDep, body: Any = Body(...)) -> dict[str, Any]:
+@router.post("/unpublish", responses=refusals(403, 404, 409, 422), response_model=EntryOut)
+def unpublish(body: PublishIn, session: SessionDep, a: ActorDep) -> dict[str, Any]:
     return _publish(session, a, body, False)
 
 
-@router.get("/tenant")
+@router.get("/tenant", response_model=TenantOut)
 def tenant(session: SessionDep, a: ActorDep) -> dict[str, Any]:
     return data_tenants.tenant_out(session, "opendata", a)

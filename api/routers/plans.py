@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 from api.deps import ActorDep, PageDep, RowId, SessionDep, allow, only_params
 from api.errors import refusals
 from api.schemas import ApprovalNeedOut, HostChangeOut, MoveOut, PageOut, PlanCreate, PlanOut, PlanSummaryOut, RejectIn
+from api.schemas.plans import PlanDocumentOut
 from scheduler import plans
 from scheduler.core.access import require
 from scheduler.core.refusal import Refusal
@@ -90,7 +91,7 @@ def get_plan(plan_id: RowId, session: SessionDep, a: ActorDep) -> PlanOut:
     return detail(session, load(session, a, plan_id))
 
 
-@router.get("/{plan_id}/document", responses=refusals(403, 404))
+@router.get("/{plan_id}/document", responses=refusals(403, 404), response_model=PlanDocumentOut)
 def get_document(plan_id: RowId, session: SessionDep, a: ActorDep) -> dict[str, Any]:
     """The contract's plan document together with the fleet document it was built from."""
     return plans.document_for(load(session, a, plan_id), a)

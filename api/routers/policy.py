@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import select
 
 from api.deps import ActorDep, ScopeDep, SessionDep, UserDep, only_params
 from api.errors import refusals
 from api.routers.workloads import visible_workload
+from api.schemas.policy import EligibilityOut, ExplanationOut, PolicyOut, SitePolicyIn, SitePolicyOut
 from scheduler.core import site_policy as site
 from scheduler.core.access import require
 from scheduler.core.models import Cloud
@@ -20,19 +20,10 @@ from scheduler.core.refusal import Refusal
 router = APIRouter(prefix="/api/v1/policy", tags=["policy"])
 
 
-@router.get("")
+@router.get("", response_model=PolicyOut)
 def effective_policy(_: UserDep) -> dict[str, Any]:
     """The default policy with the site's overrides applied: what the service enforces now."""
     return get_policy().to_dict()
-
-
-class SitePolicyIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    yaml: str = Field(max_length=262_144, description="the whole site policy, as the policy file would hold it")
-
-
-class SitePolicyOut(BaseModel):
-    yaml: str
 
 
 @router.get("/site", response_model=SitePolicyOut, responses=refusals(403))
@@ -52,7 +43,7 @@ def replace_site_policy(body: SitePolicyIn, session: SessionDep, a: ActorDep) ->
     return SitePolicyOut(yaml=body.yaml)
 
 
-@router.get("/explain", responses=refusals(400, 404, 422), dependencies=[Depends(only_params("workload", "cloud", "failover"))])
+@router.get("/explain", responses=refusals(400, 404, 422), response_model=ExplanationOut | EligibilityOut, dependencies=[Depends(only_params("workload", "cloud", "failover"))])
 def explain(workload: str, session: SessionDep, scope: ScopeDep, cloud: str | None = None,
             failover: bool = False) -> dict[str, Any]:
     w = visible_workload(session, scope, workload)

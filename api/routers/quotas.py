@@ -19,7 +19,10 @@ from sqlmodel import Session, col, select
 
 from api.deps import MAX_OFFSET, ActorDep, RowId, SessionDep, allow, only_params
 from api.errors import refusals
+from api.schemas import PageOut
+from api.schemas.quotas import QuotaRequestOut, QuotasOut, ReclaimListOut, ReclaimOut, UsageListOut
 from scheduler import quotas
+from scheduler.core.access import may
 from scheduler.core.accounts import Scope
 from scheduler.core.models import RESOURCES, Cloud, Department
 from scheduler.core.refusal import Refusal
@@ -87,12 +90,12 @@ def _rows(session: Session, a: Actor, department: str | None, cloud: str | None)
 # ------------------------------------------------------------------------------------------ quotas and usage
 
 
-@router.get("/quotas", responses=refusals(400, 403, 422), dependencies=[Depends(only_params("department", "cloud"))])
+@router.get("/quotas", responses=refusals(400, 403, 422), response_model=QuotasOut, dependencies=[Depends(only_params("department", "cloud"))])
 def list_quotas(session: SessionDep, a: ActorDep, department: str | None = None, cloud: str | None = None) -> dict[str, Any]:
     """Each department's quota on each cloud with its use, borrowing and headroom (Kueue-style cohorts)."""
     rows = _rows(session, a, department, cloud)
     out: dict[str, Any] = {"items": [s.to_dict() for s in rows], "total": len(rows)}
-    if a.role != "department-admin":
+    if may(a, "quotas.read_clouds"):
         _, clouds = _scope_filters(session, a, None, cloud)
         out["clouds"] = [quotas.summary(session, c) for c in clouds]
     return out
@@ -101,7 +104,9 @@ def list_quotas(session: SessionDep, a: ActorDep, department: str | None = None,
 USAGE_COLUMNS = ("department", "parent", "cloud", "resource", "quota", "used", "borrowed", "lent", "headroom", "used_share")
 
 
-@router.get("/quotas/usage", responses=refusals(400, 403, 422), dependencies=[Depends(only_params("department", "cloud", "format"))])
+@router.get("/quotas/usage", responses={**refusals(400, 403, 422), 200: {
+    "description": "usage per department, cloud and resource", "content": {"text/csv": {"schema": {"type": "string"}}}}},
+            response_model=UsageListOut, dependencies=[Depends(only_params("department", "cloud", "format"))])
 def quota_usage(session: SessionDep, a: ActorDep, department: str | None = None, cloud: str | None = None,
                 format: Annotated[Literal["json", "csv"], Query(description="json or csv")] = "json") -> Any:
     """Usage against quota per department and cloud; `?format=csv` for a spreadsheet."""
@@ -128,7 +133,8 @@ def quota_usage(session: SessionDep, a: ActorDep, department: str | None = None,
     return {"items": items, "total": len(items)}
 
 
-@router.post("/quotas/reclaim", responses=refusals(403, 404, 409, 422), status_code=status.HTTP_201_CREATED)
+@router.post("/quotas/reclaim", responses=refusals(403, 404, 409, 422), response_model=ReclaimOut,
+             status_code=status.HTTP_201_CREATED)
 def reclaim(body: ReclaimIn, session: SessionDep, a: ActorDep) -> Any:
     """The owner wants its lent quota back: the borrowers' excess, and the workloads marked to return it."""
     dept = quotas.department(session, body.department)
@@ -148,7 +154,7 @@ def reclaim_out(rc: QuotaReclaim) -> dict[str, Any]:
             "workloads": rc.items}
 
 
-@router.get("/quotas/reclaims", responses=refusals(400, 403, 422), dependencies=[Depends(only_params("department", "cloud"))])
+@router.get("/quotas/reclaims", responses=refusals(400, 403, 422), response_model=ReclaimListOut, dependencies=[Depends(only_params("department", "cloud"))])
 def list_reclaims(session: SessionDep, a: ActorDep, department: str | None = None, cloud: str | None = None) -> dict[str, Any]:
     depts, clouds = _scope_filters(session, a, department, cloud)
     q = select(QuotaReclaim).where(col(QuotaReclaim.cloud_id).in_(clouds)).order_by(col(QuotaReclaim.id).desc())
@@ -183,7 +189,8 @@ def load(session: Session, a: Actor, request_id: int) -> QuotaRequest:
     return req
 
 
-@router.post("/quota-requests", responses=refusals(403, 404, 409, 422), status_code=status.HTTP_201_CREATED)
+@router.post("/quota-requests", responses=refusals(403, 404, 409, 422), response_model=QuotaRequestOut,
+             status_code=status.HTTP_201_CREATED)
 def create_request(body: QuotaRequestIn, session: SessionDep, a: ActorDep) -> Any:
     """Ask for more quota on a cloud; routed to its approvers with the optimizer's feasibility answer."""
     req = quota_requests.create(session, a, body.department, body.cloud, body.amount, body.justification,
@@ -192,7 +199,7 @@ def create_request(body: QuotaRequestIn, session: SessionDep, a: ActorDep) -> An
     return request_out(session, req, a)
 
 
-@router.get("/quota-requests", responses=refusals(400, 403), dependencies=[Depends(only_params("state", "department", "cloud", "awaiting"))])
+@router.get("/quota-requests", responses=refusals(400, 403), response_model=PageOut[QuotaRequestOut], dependencies=[Depends(only_params("state", "department", "cloud", "awaiting"))])
 def list_requests(session: SessionDep, a: ActorDep,
                   state: Annotated[str | None, Query(pattern="^(pending|approved|rejected|expired)$")] = None,
                   department: str | None = None, cloud: str | None = None,
@@ -212,12 +219,12 @@ def list_requests(session: SessionDep, a: ActorDep,
             "limit": limit, "offset": offset}
 
 
-@router.get("/quota-requests/{request_id}", responses=refusals(403, 404))
+@router.get("/quota-requests/{request_id}", responses=refusals(403, 404), response_model=QuotaRequestOut)
 def get_request(request_id: RowId, session: SessionDep, a: ActorDep) -> dict[str, Any]:
     return request_out(session, load(session, a, request_id), a)
 
 
-@router.post("/quota-requests/{request_id}/approve", responses=refusals(403, 404, 409, 422))
+@router.post("/quota-requests/{request_id}/approve", responses=refusals(403, 404, 409, 422), response_model=QuotaRequestOut)
 def approve_request(request_id: RowId, session: SessionDep, a: ActorDep, body: DecisionIn | None = None) -> Any:
     req = load(session, a, request_id)
 
@@ -227,7 +234,7 @@ def approve_request(request_id: RowId, session: SessionDep, a: ActorDep, body: D
     return request_out(session, req, a)
 
 
-@router.post("/quota-requests/{request_id}/reject", responses=refusals(403, 404, 409, 422))
+@router.post("/quota-requests/{request_id}/reject", responses=refusals(403, 404, 409, 422), response_model=QuotaRequestOut)
 def reject_request(request_id: RowId, body: DecisionIn, session: SessionDep, a: ActorDep) -> Any:
     req = load(session, a, request_id)
 

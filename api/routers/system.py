@@ -2,33 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from fastapi import APIRouter
-from pydantic import BaseModel
 
 from api.deps import ActorDep, SessionDep
 from api.errors import refusals
+from api.schemas.system import LeaderOut, ReplicaOut
 from scheduler.core import leader
 from scheduler.core.access import require
 
 router = APIRouter(prefix="/api/v1/system", tags=["system"])
-
-
-class ReplicaOut(BaseModel):
-    name: str
-    leader: bool
-    started_at: datetime | None
-    seen_at: datetime | None
-
-
-class LeaderOut(BaseModel):
-    leader: str | None
-    epoch: int
-    lease_age_s: float | None
-    lease_s: float
-    transitions: int
-    replicas: list[ReplicaOut]
 
 
 def leader_out(status: leader.Status) -> LeaderOut:

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, status
-from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func
 from sqlmodel import select
 
 from api.deps import ActorDep, PageDep, SessionDep
 from api.errors import refusals
-from api.schemas import PageOut, UtcDatetime
+from api.schemas import PageOut
+from api.schemas.system import UserCreate, UserOut, UserUpdate
 from scheduler.core import users
 from scheduler.core.access import require
 from scheduler.core.accounts import Actor
@@ -27,29 +27,6 @@ def admins(a: ActorDep) -> Actor:
 
 AdminDep = Annotated[Actor, Depends(admins)]
 Username = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[a-z0-9._-]+$")]
-
-
-class UserOut(BaseModel):
-    username: str
-    role: str
-    scope: str | None
-    disabled: bool
-    created_at: UtcDatetime
-
-
-class UserCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    username: str = Field(min_length=1, max_length=64)
-    role: str = Field(min_length=1, max_length=32)
-    scope: str | None = Field(default=None, max_length=64)
-    password: str = Field(min_length=1, max_length=256)
-
-
-class UserUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    role: str | None = Field(default=None, min_length=1, max_length=32)
-    scope: str | None = Field(default=None, max_length=64)
-    disabled: bool | None = None
 
 
 def _out(u: User) -> UserOut:

@@ -12,6 +12,7 @@ from sqlmodel import col, select
 from api.deps import PageDep, ScopeDep, SessionDep, UserDep, only_params
 from api.errors import refusals
 from api.schemas import DrOut, PageOut, Resources, ResourceUseOut, UtilisationOut, WorkloadOut
+from api.schemas.quotas import RegisteredOut
 from scheduler.core.models import RESOURCES, Host, Utilisation, Workload
 from scheduler.core.refusal import Refusal
 from scheduler.core.visibility import department_ids, workloads_condition
@@ -99,7 +100,7 @@ class WorkloadCreate(BaseModel):
     dr: DrIn | None = None
 
 
-@router.post("", responses=refusals(403, 404, 409, 422, 502), status_code=status.HTTP_201_CREATED)
+@router.post("", responses=refusals(403, 404, 409, 422, 502), response_model=RegisteredOut, status_code=status.HTTP_201_CREATED)
 def register_workload(body: WorkloadCreate, session: SessionDep, user: UserDep) -> Any:
     """Register a workload within its department's quota (borrowing included): placed by the
     incremental placer on today's state and created on its cloud. Beyond quota: 403 with the numbers."""

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from policies.authorize import HasRole, authorize
+from policies.authorize import HasRole, authorize, may
 from scheduler.core.refusal import Refusal
+
+__all__ = ["authorize", "may", "require"]
 
 
 def require(actor: HasRole, action: str, scope: str | None = None) -> None:

@@ -19,6 +19,7 @@ from pwdlib import PasswordHash
 from sqlmodel import Session, select
 
 from scheduler.core import audit
+from scheduler.core.access import may
 from scheduler.core.db import utcnow
 from scheduler.core.keyfile import KeyFileError, key_from_file
 from scheduler.core.models import Cloud, Department, User
@@ -167,7 +168,7 @@ class Scope:
 
     @property
     def operator(self) -> bool:
-        return self.role in ("province-operator", "city-operator", "industry-operator", "dr-coordinator", "auditor")
+        return may(self, "fleet.read")
 
     def describe(self) -> str:
         return self.cloud or self.department or "province"

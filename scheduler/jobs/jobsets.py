@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 from adapters.protocol import MetricsSource
 from optimizer.jobs import JobSetError, parse_jobset, solve, upper_bound
 from scheduler.core import audit
+from scheduler.core.access import may
 from scheduler.core.accounts import Scope
 from scheduler.core.db import as_utc, utcnow
 from scheduler.core.models import Cloud, Department, Host
@@ -46,19 +47,19 @@ def _from_jobset_error(exc: JobSetError, prefix: str = "") -> Refusal:
 
 def visible(scope: Scope, js: JobSet) -> bool:
     """Province operators: all; a city/industry operator: job sets on its cloud; a department admin: its own."""
-    if scope.role == "province-operator":
+    if may(scope, "jobs.read_all"):
         return True
-    if scope.role in ("city-operator", "industry-operator"):
+    if scope.cloud is not None:
         return scope.cloud in (js.clouds or [js.cloud_id])
-    if scope.role == "department-admin":
+    if scope.department is not None:
         return js.department_id is not None and js.department_id == scope.department
-    if scope.role == "data-authority":  # the data platform's own job sets (its tenants' departments)
+    if may(scope, "jobs.read_tenants"):  # the data platform's own job sets (its tenants' departments)
         return (js.department_id or "").startswith("dp-")
     return False
 
 
 def may_use_jobs(scope: Scope) -> bool:
-    return scope.role in ("province-operator", "city-operator", "industry-operator", "department-admin", "data-authority")
+    return may(scope, "jobs.use")
 
 
 # --------------------------------------------------------------------------------------------- forecast
@@ -166,15 +167,15 @@ def read_request(session: Session, scope: Scope, body: Any) -> NewJobSet:
     except JobSetError as exc:
         raise _from_jobset_error(exc) from exc
     department = body.get("department")
-    if scope.role == "department-admin":
+    if scope.department is not None:  # a department admin
         if department not in (None, scope.department):
             raise Refusal(403, "department", f"a department admin creates job sets for {scope.department} only")
         department = scope.department
     elif department is not None and session.get(Department, department) is None:
         raise Refusal(422, "department", f"unknown department {department!r}")
-    if scope.role in ("city-operator", "industry-operator") and clouds[0] != scope.cloud:
+    if scope.cloud is not None and clouds[0] != scope.cloud:
         raise Refusal(403, "cloud", f"{scope.role} of {scope.cloud} may not plan jobs on {clouds[0]}")
-    if not may_use_jobs(scope) or scope.role == "data-authority":
+    if not may(scope, "jobs.create"):
         raise Refusal(403, "role", f"{scope.role} may not create job sets")
     name = body.get("name") or ""
     if not isinstance(name, str):

@@ -19,7 +19,8 @@ import optimizer
 from adapters.protocol import AdapterError
 from policies import approvals as approval_rules
 from scheduler.core import audit, telemetry
-from scheduler.core.accounts import Actor
+from scheduler.core.access import authorize, may
+from scheduler.core.accounts import ROLES, Actor
 from scheduler.core.db import utcnow
 from scheduler.core.models import Cloud
 from scheduler.core.policy import get_policy
@@ -34,7 +35,6 @@ from scheduler.plans.state import ACTIVE_STATES, OPEN_STATES, PlanState, transit
 
 KINDS = tuple(PROPOSABLE)
 OBJECTIVES = ("consolidate", "balance")
-PROVINCE_WIDE = ("province-operator",)
 
 
 
@@ -46,9 +46,7 @@ SYSTEM = Actor("system:schedule", "system", None)
 
 
 def may_propose(actor: Actor, scope: str) -> bool:
-    if actor.role in PROVINCE_WIDE or actor.role == "system":
-        return True
-    return actor.role in ("city-operator", "industry-operator") and actor.scope == scope
+    return authorize(actor, "plans.propose", scope).allowed
 
 
 def _validate(session: Session, actor: Actor, kind: str, req: PlanRequest) -> PlanKind:
@@ -206,22 +204,22 @@ def approve(session: Session, actor: Actor, plan: Plan) -> Plan:
 def reject(session: Session, actor: Actor, plan: Plan, reason: str) -> Plan:
     if not reason.strip():
         raise Refusal(422, "reason", "say why the plan is rejected")
-    if not approvable_by(plan, actor) and actor.role not in PROVINCE_WIDE:
+    if not approvable_by(plan, actor) and not may(actor, "plans.decide_any"):
         raise Refusal(403, "scope", f"{actor.username} may not decide on plan {plan.id}")
     transition(session, plan, PlanState.REJECTED, actor.username, reason.strip(), allowed_from=OPEN_STATES)
     return plan
 
 
 def cancel(session: Session, actor: Actor, plan: Plan) -> Plan:
-    if actor.username != plan.proposer and actor.role not in PROVINCE_WIDE:
+    if actor.username != plan.proposer and not may(actor, "plans.decide_any"):
         raise Refusal(403, "proposer", "only the proposer or the province centre may cancel a plan")
     transition(session, plan, PlanState.CANCELLED, actor.username, f"cancelled by {actor.username}", allowed_from=OPEN_STATES)
     return plan
 
 
 def _may_run(plan: Plan, actor: Actor) -> bool:
-    return actor.role == "system" or actor.role in PROVINCE_WIDE or bool(approvable_by(plan, actor)) or (
-        actor.username == plan.proposer and actor.role in ("city-operator", "industry-operator"))
+    return may(actor, "plans.run_any") or bool(approvable_by(plan, actor)) or (
+        actor.username == plan.proposer and may(actor, "plans.propose"))
 
 
 OPERATIONAL = ("rebalance", "drain", "place-pending")  # the kinds an operator plans; DR plans are never held
@@ -353,7 +351,7 @@ def document_for(plan: Plan, actor: Actor) -> dict[str, Any]:
     a city or industry operator who must approve part of a wider plan sees its own cloud's hosts, the
     workloads on them, and the moves into or out of them, not the province's fleet."""
     doc, fleet = plan.document, plan.fleet
-    if actor.role in ("province-operator", "dr-coordinator", "auditor", "system"):
+    if may(actor, "plans.read_fleet"):
         return {**doc, "fleet": fleet}
     hosts = {h["id"] for h in fleet["hosts"] if h["cloud"] == actor.scope}
     moves = [m for m in doc["moves"] if m["to"] in hosts or m.get("from") in hosts]
@@ -367,11 +365,10 @@ def document_for(plan: Plan, actor: Actor) -> dict[str, Any]:
 
 
 def visible_to(plan: Plan, actor: Actor) -> bool:
-    if actor.role in ("province-operator", "dr-coordinator", "auditor"):
+    if may(actor, "plans.read_all"):
         return True
-    if actor.role not in ("city-operator", "industry-operator"):
+    if not may(actor, "plans.read"):
         return False
     if plan.scope == actor.scope:
         return True
-    kind = "city" if actor.role == "city-operator" else "industry"
-    return any(r["key"] == f"{kind}:{actor.scope}" for r in plan.required_approvals)
+    return any(r["key"] == f"{ROLES.get(actor.role)}:{actor.scope}" for r in plan.required_approvals)

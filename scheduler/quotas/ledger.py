@@ -23,6 +23,7 @@ from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from scheduler.core import audit, sync
+from scheduler.core.access import may
 from scheduler.core.accounts import Actor
 from scheduler.core.db import utcnow
 from scheduler.core.models import RESOURCES, Cloud, Department, Host, ServiceSetting, Workload
@@ -75,12 +76,13 @@ def describe(a: Amounts, only_positive: bool = True) -> str:
 
 def may_act_for(session: Session, actor: Actor, dept: Department, cloud_id: str | None) -> bool:
     """A department's admin for its department (and its county offices); an operator within its cloud."""
-    if actor.role == "province-operator":
+    if may(actor, "quotas.act_any"):
         return True
-    if actor.role == "department-admin":
-        return dept.id in (department_ids(session, actor.scope_obj()) or set())
-    if actor.role in ("city-operator", "industry-operator"):
-        return cloud_id == actor.scope and dept.id in (department_ids(session, actor.scope_obj()) or set())
+    scope = actor.scope_obj()
+    if scope.department is not None:
+        return dept.id in (department_ids(session, scope) or set())
+    if scope.cloud is not None:
+        return cloud_id == actor.scope and dept.id in (department_ids(session, scope) or set())
     return False
 
 

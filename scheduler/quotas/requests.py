@@ -22,6 +22,7 @@ from sqlmodel import Session, col, select
 
 from policies import approvals as approval_rules
 from scheduler.core import audit
+from scheduler.core.access import may
 from scheduler.core.db import as_utc, utcnow
 from scheduler.core.models import RESOURCES, Cloud, Department
 from scheduler.core.policy import get_policy
@@ -70,12 +71,13 @@ def pending_keys(req: QuotaRequest) -> list[str]:
 
 
 def visible_to(session: Session, req: QuotaRequest, actor: Actor) -> bool:
-    if actor.role in ("province-operator", "auditor", "dr-coordinator"):
+    if may(actor, "quotas.read_all"):
         return True
-    if actor.role in ("city-operator", "industry-operator"):
+    scope = actor.scope_obj()
+    if scope.cloud is not None:
         return req.cloud_id == actor.scope or any(can_decide(actor, a["key"]) for a in req.required_approvals)
-    if actor.role == "department-admin":
-        return req.department_id in (department_ids(session, actor.scope_obj()) or set())
+    if scope.department is not None:
+        return req.department_id in (department_ids(session, scope) or set())
     return False
 
 

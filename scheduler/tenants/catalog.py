@@ -15,6 +15,7 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from scheduler.core import audit
+from scheduler.core.access import may
 from scheduler.core.accounts import Actor
 from scheduler.core.db import as_utc, utcnow
 from scheduler.core.models import Department
@@ -32,8 +33,6 @@ OPEN = ("open", "conditional", "closed")
 FIELD_TYPES = ("string", "integer", "decimal", "date", "datetime", "boolean", "binary")
 EDITABLE = ("name", "description", "system", "fields", "category", "grade", "update_frequency", "share_attribute",
             "share_condition", "open_attribute", "return_flow")
-AUTHORITY = ("data-authority",)
-READ_ALL = ("data-authority", "province-operator", "auditor")
 _FIELD_NAME = re.compile(r"^[A-Za-z_\u4e00-\u9fff][A-Za-z0-9_\u4e00-\u9fff]{0,63}$")
 
 
@@ -44,9 +43,9 @@ _FIELD_NAME = re.compile(r"^[A-Za-z_\u4e00-\u9fff][A-Za-z0-9_\u4e00-\u9fff]{0,63
 
 def departments_of(session: Session, actor: Actor) -> set[str] | None:
     """The departments an actor speaks for (None: the data authority speaks for all)."""
-    if actor.role in AUTHORITY or actor.role == "system":
+    if may(actor, "catalog.maintain_any"):
         return None
-    if actor.role == "department-admin":
+    if may(actor, "catalog.maintain_own"):
         return department_ids(session, actor.scope_obj()) or set()
     return set()
 
@@ -340,10 +339,10 @@ def scan(session: Session, actor: str, today: date | None = None) -> ComplianceS
 
 def compliance(session: Session, actor: Actor, today: date | None = None) -> dict[str, Any]:
     """Pending and overdue changes per department, within what the actor may see."""
-    if actor.role not in READ_ALL and actor.role != "department-admin":
+    if not may(actor, "catalog.compliance"):
         raise Refusal(403, "role", f"{actor.role} has no access to catalog compliance")
     today = today or local_today()
-    mine = departments_of(session, actor) if actor.role == "department-admin" else None
+    mine = None if may(actor, "catalog.read_all") else departments_of(session, actor)
     rows = session.exec(select(CatalogChange, CatalogEntry).join(CatalogEntry, CatalogEntry.id == CatalogChange.entry_id)
                         .where(col(CatalogChange.reflected_at).is_(None)).order_by(CatalogChange.due_on)).all()
     names = {d.id: d.name for d in session.exec(select(Department))}

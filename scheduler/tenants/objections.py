@@ -20,6 +20,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from scheduler.core import audit
+from scheduler.core.access import may
 from scheduler.core.accounts import Actor
 from scheduler.core.db import as_utc, utcnow
 from scheduler.core.refusal import Refusal
@@ -130,7 +131,7 @@ def _load(session: Session, objection_id: int) -> tuple[CatalogObjection, Catalo
 def answer(session: Session, actor: Actor, objection_id: int, body: Any) -> CatalogObjection:
     """The owning department answers an open objection (or revises its answer before it is closed)."""
     o, entry = _load(session, objection_id)
-    if actor.role != "department-admin" or not may_maintain(session, actor, entry.owner_department_id):
+    if not may(actor, "objections.answer") or not may_maintain(session, actor, entry.owner_department_id):
         raise Refusal(403, "role", f"only an admin of {entry.owner_department_id}, which owns {entry.code}, "
                                              "answers objections to it")
     if o.state == "closed":
@@ -147,7 +148,7 @@ def answer(session: Session, actor: Actor, objection_id: int, body: Any) -> Cata
 def close(session: Session, actor: Actor, objection_id: int, body: Any) -> CatalogObjection:
     """The data authority closes an answered objection: upheld (the entry must change) or dismissed."""
     o, entry = _load(session, objection_id)
-    if actor.role != "data-authority":
+    if not may(actor, "objections.close"):
         raise Refusal(403, "role", "only the data authority closes objections")
     if o.state != "answered":
         raise Refusal(409, "state", f"objection {o.id} is {o.state}; the owner answers before it is closed")
@@ -167,7 +168,7 @@ def visible(session: Session, actor: Actor) -> Any:
     """Objections the actor may list: all for province-wide roles; a department admin's own and those
     against its departments' entries; any other user's own."""
     stmt = select(CatalogObjection)
-    if actor.role in ("data-authority", "province-operator", "auditor"):
+    if may(actor, "catalog.read_all"):
         return stmt
     mine = departments_of(session, actor)
     if mine:

@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 
 from scheduler import jobs, quotas
 from scheduler.core import leader
+from scheduler.core.access import may
 from scheduler.core.accounts import Actor, Scope
 from scheduler.core.models import Department, Workload
 from scheduler.core.refusal import Refusal
@@ -161,7 +162,7 @@ def on_job_started(session: Session, js: JobSet, d: DataJob) -> None:
 
 def tenant_out(session: Session, module: str, reader: Actor) -> dict[str, Any]:
     """The tenant at a glance. Host ids only for readers who may list the province cloud's hosts."""
-    hosts_visible = reader.role in ("province-operator", "dr-coordinator", "auditor")
+    hosts_visible = may(reader, "hosts.read_all")
     t = BY_MODULE[module]
     quota = session.exec(select(Quota).where(Quota.department_id == t.department, Quota.cloud_id == CLOUD)).first()
     workloads = session.exec(select(Workload).where(Workload.department_id == t.department).order_by(Workload.name)).all()

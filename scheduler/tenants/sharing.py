@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 
 from scheduler import jobs
 from scheduler.core import audit
+from scheduler.core.access import may
 from scheduler.core.accounts import Actor, Scope
 from scheduler.core.db import as_utc, utcnow
 from scheduler.core.models import AuditEvent, Department
@@ -52,7 +53,7 @@ def request(session: Session, actor: Actor, body: Any) -> ShareRequest:
     dept_id = body.get("requester_department")
     if not isinstance(dept_id, str) or session.get(Department, dept_id) is None:
         raise Refusal(422, "requester_department", f"unknown department {dept_id!r}")
-    if actor.role != "department-admin" or not may_maintain(session, actor, dept_id):
+    if not may(actor, "sharing.request") or not may_maintain(session, actor, dept_id):
         raise Refusal(403, "requester_department",
                                 f"only an admin of {dept_id} requests data for it ({actor.role} {actor.username} is not)")
     if dept_id == entry.owner_department_id:
@@ -131,12 +132,12 @@ def decide(session: Session, actor: Actor, request_id: int, approve: bool, body:
         raise Refusal(403, "requested_by", f"{actor.username} filed share request {req.id}; nobody approves their "
                                            "own request")
     if req.state == "pending-owner":
-        if actor.role != "department-admin" or not may_maintain(session, actor, entry.owner_department_id):
+        if not may(actor, "sharing.approve_owner") or not may_maintain(session, actor, entry.owner_department_id):
             raise Refusal(403, "role", f"request {req.id} waits for an admin of {entry.owner_department_id}, "
                                                  f"which owns {entry.code}")
         stage, nxt = "owner", "pending-authority"
     elif req.state == "pending-authority":
-        if actor.role != "data-authority":
+        if not may(actor, "sharing.approve_authority"):
             raise Refusal(403, "role", f"request {req.id} waits for the data authority")
         stage, nxt = "authority", "approved"
     else:
@@ -174,7 +175,7 @@ def _deliver(session: Session, req: ShareRequest, entry: CatalogEntry) -> JobSet
 def visible(session: Session, actor: Actor) -> Any:
     """Requests by or to the actor's departments; all of them for province-wide roles."""
     stmt = select(ShareRequest)
-    if actor.role in ("data-authority", "province-operator", "auditor"):
+    if may(actor, "catalog.read_all"):
         return stmt
     mine = departments_of(session, actor) or set()
     owned = select(CatalogEntry.id).where(col(CatalogEntry.owner_department_id).in_(mine))

@@ -83,7 +83,7 @@ def test_a_rejection_needs_a_reason_and_ends_the_request(client, dp) -> None:
 
 @pytest.mark.parametrize(("over", "status", "field", "words"), [
     ({"entry_id": 99999}, 422, "entry_id", "no catalog entry"),
-    ({"entry_id": "1"}, 422, "entry_id", "required"),
+    ({"entry_id": "1"}, 422, "entry_id", "must be a number"),
     ({"requester_department": "nowhere"}, 422, "requester_department", "unknown department"),
     ({"requester_department": OWNER}, 403, "requester_department", "only an admin of"),
     ({"purpose": "x"}, 422, "purpose", "10 to 1,000"),

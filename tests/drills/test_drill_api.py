@@ -23,11 +23,11 @@ BAD = [
     ({"clouds": ["gz-backup"], "mode": "live"}, 422, "clouds", "backup node"),
     ({"clouds": ["gy", "gy"], "mode": "tabletop"}, 422, "clouds", "given twice"),
     ({"clouds": "gy", "mode": "tabletop"}, 422, "clouds", "list"),
-    ({"clouds": [7], "mode": "tabletop"}, 422, "clouds.0", "string"),
+    ({"clouds": [7], "mode": "tabletop"}, 422, "clouds[0]", "must be text"),
     ({"mode": "tabletop"}, 422, "clouds", "required"),
     ({"clouds": ["gy"], "mode": "real"}, 422, "mode", "tabletop"),
     ({"clouds": ["gy"]}, 422, "mode", "required"),
-    ({"clouds": ["gy"], "mode": "tabletop", "speed": "fast"}, 422, "speed", "not permitted"),
+    ({"clouds": ["gy"], "mode": "tabletop", "speed": "fast"}, 422, "speed", "unknown field; allowed: clouds, mode"),
 ]
 
 
