@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio
 from fastapi import FastAPI, Response
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import func, text
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from api import errors
+from api.deps import SessionDep
 from api.guard import InputGuard
 from api.routers import (
     audit,
@@ -45,6 +47,8 @@ def create_app() -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         get_policy()  # a malformed site policy stops the start, with its line and field
+        # sync routes and dependencies run in anyio's default threads: size them from the settings
+        anyio.to_thread.current_default_thread_limiter().total_tokens = get_settings().api_threads
         executor.resume_all()  # plans a killed process left executing go on where they stopped
         resume_drills()  # live drills a killed process left in the middle go on where they stopped
         sched = loop.start() if get_settings().scheduler_enabled else None
@@ -64,10 +68,9 @@ def create_app() -> FastAPI:
     errors.document(app)
 
     @app.get("/healthz", response_model=HealthOut, tags=["health"])
-    def healthz() -> HealthOut:
-        with Session(get_engine()) as session:
-            session.exec(text("SELECT 1"))  # type: ignore[call-overload]
-            count = session.exec(select(func.count()).select_from(Cloud)).one()
+    def healthz(session: SessionDep) -> HealthOut:
+        session.exec(text("SELECT 1"))  # type: ignore[call-overload]
+        count = session.exec(select(func.count()).select_from(Cloud)).one()
         return HealthOut(status="ok", database=get_engine().dialect.name, clouds=count)
 
     @app.get("/metrics", include_in_schema=False)

@@ -237,7 +237,7 @@ def _set_clouds(clouds: list[str], failed: bool) -> None:
     for c in clouds:
         adapters.for_cloud(c).set_cloud_failed(c, failed)
     for c in clouds:
-        with session_scope() as session:
+        with session_scope(background=True) as session:
             sync_cloud(session, adapters.for_cloud(c), c)
 
 
