@@ -70,8 +70,8 @@ class Settings(BaseSettings):
         "connections the listening socket queues before the service accepts them (capped by the kernel's "
         "net.core.somaxconn)"))
     api_keep_alive_s: int = Field(default=75, ge=1, le=3600, description=(
-        "how long an idle client connection stays open; longer than common clients keep theirs (5-60 s), "
-        "so the client, not the service, closes it and never sends a request into a closing one"))
+        "how long an idle client connection stays open; longer than clients keep theirs (httpx: 5 s), so "
+        "the client, not the service, closes it and never sends a request into a closing one"))
     demo_credentials_path: str = Field(default="qianyun-demo-users.txt")
 
 
