@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio
 from fastapi import FastAPI, Response
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
@@ -40,12 +41,15 @@ from scheduler.core.db import get_engine
 from scheduler.core.migrate import at_head
 from scheduler.core.models import Cloud
 from scheduler.core.policy import get_policy
+from scheduler.core.settings import get_settings
 
 
 def create_app() -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         get_policy()  # a malformed site policy stops the start, with its line and field
+        # sync routes and dependencies run in anyio's default threads: size them from the settings
+        anyio.to_thread.current_default_thread_limiter().total_tokens = get_settings().api_threads
         work = loop.Background()  # the leader resumes plans and live drills, then runs the scheduled jobs
         elector = leader.Elector(on_elected=work.lead, on_demoted=work.follow)
         elector.start()  # one election at once: a lone replica leads before it serves

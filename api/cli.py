@@ -98,10 +98,12 @@ def serve(demo: Annotated[bool, typer.Option("--demo", help="seed the simulated 
             table.add_row(row[0], row[1], row[2] or "-", row[3])
         out.print(table)
     out.print(f"Qianyun on http://{host}:{port}  (API docs at /docs)")
-    proxies = get_settings().trusted_proxies
+    settings = get_settings()
+    proxies = settings.trusted_proxies
     # X-Forwarded-For is believed only from the configured proxies; with none, from nobody (not even loopback)
     uvicorn.run(create_app(), host=host, port=port, log_level="info", proxy_headers=bool(proxies),
-                forwarded_allow_ips=proxies or "")
+                forwarded_allow_ips=proxies or "", backlog=settings.api_backlog,
+                timeout_keep_alive=settings.api_keep_alive_s)
 
 
 @users_app.command("add")

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Annotated
 
+import anyio
 from fastapi import Depends, Path, Query, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlmodel import Session
 
+from api.admission import database_turn
 from scheduler.core.access import require
 from scheduler.core.accounts import Actor, Scope, TokenError, read_token
 from scheduler.core.db import get_engine
@@ -26,12 +28,21 @@ RowId = Annotated[int, Path(ge=1, le=MAX_ID, description="a row id (1 .. 2**63-1
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 
-def get_session() -> Iterator[Session]:
-    with Session(get_engine(), expire_on_commit=False) as session:
-        yield session
+async def get_session() -> AsyncIterator[Session]:
+    """The request's session, made once it has its turn at the database (api.admission), and closed as
+    soon as the route's answer is built (scope "function"), before the answer is sent: a slow reader
+    of a large page must not keep a connection. The close (which returns the connection) runs in a
+    thread of its own, never waiting behind requests for a worker thread."""
+    async with database_turn():
+        session = Session(get_engine(), expire_on_commit=False)
+        try:
+            yield session
+        finally:
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(session.close, limiter=anyio.CapacityLimiter(1))
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def current_user(session: SessionDep, token: Annotated[str | None, Depends(oauth2)]) -> User:

@@ -32,7 +32,8 @@ WHY = {
     422: "an invalid field: named in `field`, each one in `errors`",
     429: "too many requests from this address; `Retry-After` says when to come back",
     502: "the cloud refused or failed the change",
-    503: "accepted, but a dependent service could not act on it",
+    503: "busy (no database turn within db_pool_timeout_s; `Retry-After` says when to come back), "
+         "or accepted but a dependent service could not act on it",
 }
 
 
@@ -55,7 +56,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(PoolTimeout)
     async def _busy(_: Request, exc: PoolTimeout) -> JSONResponse:
-        # every connection of the API's pool stayed busy for db_pool_timeout_s: come back shortly
+        # no database turn (api.admission) or connection came free within db_pool_timeout_s: come back shortly
         return JSONResponse({"detail": "the service is busy; try again in a moment", "field": None}, status_code=503,
                             headers={"Retry-After": "1"})
     @app.exception_handler(HTTPException)

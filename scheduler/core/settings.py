@@ -67,12 +67,22 @@ class Settings(BaseSettings):
         "the largest request body the API reads; a larger one is answered 413 before it is parsed"))
     db_pool_size: int = Field(default=10, ge=1, le=200, description="database connections kept open for API requests")
     db_max_overflow: int = Field(default=30, ge=0, le=500, description=(
-        "extra API connections under a burst; with db_pool_size it matches the 40 worker threads that serve requests"))
-    db_pool_timeout_s: float = Field(default=5.0, gt=0, le=60, description=(
-        "how long an API request waits for a connection before it is answered 503 with Retry-After"))
+        "extra API connections under a burst; db_pool_size + db_max_overflow requests use the database at "
+        "once, the others wait their turn (docs/operations.md, 'Under load')"))
+    db_pool_timeout_s: float = Field(default=30.0, gt=0, le=300, description=(
+        "how long an API request waits for its turn at the database before it is answered 503 with Retry-After"))
     db_background_pool_size: int = Field(default=8, ge=2, le=100, description=(
         "connections of the background engine (plan runner, drills, sync, metrics, dispatch): never shared with "
         "API requests, so no request load can starve the work that acts on the clouds"))
+    api_threads: int = Field(default=40, ge=1, le=1000, description=(
+        "worker threads that run the API's routes (anyio's default thread limiter); at least "
+        "db_pool_size + db_max_overflow, so every request with a database turn finds a thread"))
+    api_backlog: int = Field(default=2048, ge=64, le=65535, description=(
+        "connections the listening socket queues before the service accepts them (capped by the kernel's "
+        "net.core.somaxconn)"))
+    api_keep_alive_s: int = Field(default=75, ge=1, le=3600, description=(
+        "how long an idle client connection stays open; longer than clients keep theirs (httpx: 5 s), so "
+        "the client, not the service, closes it and never sends a request into a closing one"))
     demo_credentials_path: str = Field(default="qianyun-demo-users.txt")
 
 

@@ -243,7 +243,7 @@ def _set_clouds(clouds: list[str], failed: bool) -> None:
         leader.check()
         adapters.for_cloud(c).set_cloud_failed(c, failed)
     for c in clouds:
-        with session_scope() as session:
+        with session_scope(background=True) as session:
             sync_cloud(session, adapters.for_cloud(c), c)
 
 
