@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import APIRouter, Depends, Header, Request, status
 from sqlmodel import col, select
 
 from api.deps import ActorDep, PageDep, RowId, SessionDep, only_params
@@ -62,8 +62,11 @@ def public_objection(request: Request, body: PublicObjectionCreate, session: Ses
     return {"id": o.id, "token": token, "state": o.state}
 
 
-@router.get("/objections/{objection_id}", responses=refusals(400, 403, 404), response_model=PublicObjectionOut, dependencies=[Depends(only_params("token"))])
-def public_objection_status(objection_id: RowId, session: SessionDep, token: str | None = None) -> dict[str, Any]:
+@router.get("/objections/{objection_id}", responses=refusals(400, 403, 404), response_model=PublicObjectionOut, dependencies=[Depends(only_params())])
+def public_objection_status(objection_id: RowId, session: SessionDep,
+                            token: Annotated[str | None, Header(alias="X-Objection-Token", max_length=200)] = None) -> dict[str, Any]:
+    """The answer to one's own objection: the access token goes in the `X-Objection-Token` header,
+    never in the URL (where access logs and browser histories would keep it)."""
     return objections.public_view(session, objection_id, token)
 
 

@@ -177,7 +177,8 @@ function pageCheck(gen, params) {
     out.replaceChildren();
     if (!id.value.trim() || !token.value.trim()) { showError(err, null, { detail: t('pub.check.both') }); return; }
     try {
-      const o = await api(`/opendata/objections/${encodeURIComponent(id.value.trim())}${qs({ token: token.value.trim() })}`);
+      const o = await api(`/opendata/objections/${encodeURIComponent(id.value.trim())}`,
+                          { headers: { 'X-Objection-Token': token.value.trim() } });  // never in the URL
       const dl = (...items) => h('dl', { class: 'meta compact' }, items.filter(Boolean).map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
       out.replaceChildren(card(t('pub.check.result', { id: o.id }), h('div', { 'data-testid': 'pub-objection', 'data-state': o.state },
         dl([t('pub.dataset'), typeof o.dataset === 'object' && o.dataset ? `${o.dataset.name || ''} (${o.dataset.code || ''})` : o.dataset],

@@ -70,17 +70,19 @@ def test_a_public_objection_reaches_only_its_own_record(client, dp) -> None:
     mine = r.json()
     assert set(mine) == {"id", "token", "state"} and mine["state"] == "open"
     other = client.post(O, json={"dataset": e["code"], "text": "another person's objection text"}).json()
-    got = client.get(f"{O}/{mine['id']}", params={"token": mine["token"]})
+    got = client.get(f"{O}/{mine['id']}", headers={"X-Objection-Token": mine["token"]})
     assert got.status_code == 200 and got.json()["text"].startswith("the data set lacks")
     assert "contact" not in got.json()
     for oid, token in ((mine["id"], "wrong"), (other["id"], mine["token"]), (mine["id"], None), (99999, mine["token"])):
-        r = client.get(f"{O}/{oid}", params={"token": token} if token else {})
+        r = client.get(f"{O}/{oid}", headers={"X-Objection-Token": token} if token else {})
         assert r.status_code == 404 and r.json()["field"] == "objection_id"
     # the owner answers it like any objection; the submitter then sees the answer
     url = f"/api/v1/catalog/objections/{mine['id']}"
     assert client.post(url + "/answer", json={"answer": "Huaxi clinics added on 1 December"},
                        headers=dp["owner"]).status_code == 200
-    assert client.get(f"{O}/{mine['id']}", params={"token": mine["token"]}).json()["answer"].startswith("Huaxi")
+    assert client.get(f"{O}/{mine['id']}", headers={"X-Objection-Token": mine["token"]}).json()["answer"].startswith("Huaxi")
+    leaked = client.get(f"{O}/{mine['id']}", params={"token": mine["token"]})  # never in the URL, where logs keep it
+    assert leaked.status_code == 400 and leaked.json()["field"] == "token"
     listed = client.get("/api/v1/catalog/objections", params={"entry": e["id"]}, headers=dp["owner"]).json()
     assert {o["source"] for o in listed["items"]} == {"public"}
     # nothing else is reachable without login

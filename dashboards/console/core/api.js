@@ -35,7 +35,7 @@ export function authorize(getToken, expired) {
 export async function api(path, opts) {
   opts = opts || {};
   const token = tokenOf();
-  const headers = { Accept: 'application/json' };
+  const headers = Object.assign({ Accept: 'application/json' }, opts.headers || {});
   if (token) headers.Authorization = 'Bearer ' + token;
   let body = opts.body;
   if (body !== undefined && !(body instanceof URLSearchParams)) {
