@@ -23,6 +23,8 @@ def demo_roster(session: Session) -> list[tuple[str, str, str | None]]:
         ("dr-coordinator", "dr-coordinator", None),
         ("auditor", "auditor", None),
         ("data-authority", "data-authority", None),
+        ("sysadmin", "system-admin", None),
+        ("secadmin", "security-admin", None),
     ]
     if dept is not None:
         roster.insert(3, ("dept-admin", "department-admin", dept.id))
