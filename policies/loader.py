@@ -53,7 +53,7 @@ RESTART_FIELDS = ("base", "per_vcpu", "per_100_gib_storage")
 RUNBOOK_FIELDS = ("tabletop_roles", "live_roles", "auto_approve_drill_plans", "failback")
 FAILOVER_FIELDS = ("declare_roles", "approve_roles")
 QUOTA_FIELDS = ("headroom_share", "dr_reserve_share", "province_review_above", "borrowing", "seed_headroom_share",
-                "phantom_size", "max_expiry_days")
+                "seed_room_share", "overcommit", "phantom_size", "max_expiry_days")
 BORROWING_FIELDS = ("cohort", "borrowing_limit_share", "lending_limit_share")
 
 
@@ -343,7 +343,7 @@ def _quotas(r: YamlReader, node: Node, required: bool) -> dict[str, Any]:
     """The `quotas` section as field changes; a site names only what it changes."""
     m = r.mapping(node, "quotas", QUOTA_FIELDS, QUOTA_FIELDS if required else ())
     out: dict[str, Any] = {}
-    for k in ("headroom_share", "dr_reserve_share", "seed_headroom_share"):
+    for k in ("headroom_share", "dr_reserve_share", "seed_headroom_share", "seed_room_share"):
         if k in m:
             out[k] = _share(r, m[k][1], f"quotas.{k}", below_one=k != "seed_headroom_share")
     if "headroom_share" in out and "dr_reserve_share" in out and out["headroom_share"] + out["dr_reserve_share"] >= 1:
@@ -354,6 +354,13 @@ def _quotas(r: YamlReader, node: Node, required: bool) -> dict[str, Any]:
                                                 required, positive=False)
     if "phantom_size" in m:
         out["phantom_size"] = _amounts(r, m["phantom_size"][1], "quotas.phantom_size", required, positive=True)
+    if "overcommit" in m:
+        out["overcommit"] = _amounts(r, m["overcommit"][1], "quotas.overcommit", required, positive=True)
+        node_map = r.mapping(m["overcommit"][1], "quotas.overcommit", QUOTA_RESOURCES, ())
+        for k, v in out["overcommit"].items():
+            if v < 1:
+                raise r.fail(node_map[k][1], f"quotas.overcommit.{k}",
+                             f"must be at least 1 (1: unused quota is fully reserved), got {v:g}")
     if "borrowing" in m:
         bm = r.mapping(m["borrowing"][1], "quotas.borrowing", BORROWING_FIELDS, BORROWING_FIELDS if required else ())
         borrowing: dict[str, Any] = {}
@@ -369,10 +376,12 @@ def _quotas(r: YamlReader, node: Node, required: bool) -> dict[str, Any]:
 def _merge_quotas(base: Quotas, changes: dict[str, Any] | None, source: str) -> Quotas:
     if not changes:
         return base
-    flat = {k: v for k, v in changes.items() if k not in ("province_review_above", "phantom_size", "borrowing")}
+    flat = {k: v for k, v in changes.items()
+            if k not in ("province_review_above", "phantom_size", "overcommit", "borrowing")}
     out = replace(base, **flat,
                   province_review_above=replace(base.province_review_above, **changes.get("province_review_above", {})),
                   phantom_size=replace(base.phantom_size, **changes.get("phantom_size", {})),
+                  overcommit=replace(base.overcommit, **changes.get("overcommit", {})),
                   borrowing=replace(base.borrowing, **changes.get("borrowing", {})))
     if out.headroom_share + out.dr_reserve_share >= 1:
         raise PolicyError(source, None, "quotas.dr_reserve_share",

@@ -247,6 +247,9 @@ class Quotas:
         default_factory=lambda: ResourceAmounts(64.0, 256.0, 2.0, 10240.0))  # above any: the province centre approves too
     borrowing: QuotaBorrowing = field(default_factory=QuotaBorrowing)
     seed_headroom_share: float = 0.25  # first quotas: each department's use on the cloud plus this share
+    seed_room_share: float = 0.5  # first quotas take at most this share of the room left above use: the rest is grantable
+    overcommit: ResourceAmounts = field(
+        default_factory=lambda: ResourceAmounts(1.5, 1.25, 1.0, 1.0))  # granted-but-unused quota is reserved at 1/ratio
     phantom_size: ResourceAmounts = field(
         default_factory=lambda: ResourceAmounts(8.0, 32.0, 1.0, 500.0))  # the feasibility check's unit of unused quota
     max_expiry_days: int = 1095
@@ -254,7 +257,8 @@ class Quotas:
     def to_dict(self) -> dict[str, Any]:
         return {"headroom_share": self.headroom_share, "dr_reserve_share": self.dr_reserve_share,
                 "province_review_above": self.province_review_above.to_dict(), "borrowing": self.borrowing.to_dict(),
-                "seed_headroom_share": self.seed_headroom_share, "phantom_size": self.phantom_size.to_dict(),
+                "seed_headroom_share": self.seed_headroom_share, "seed_room_share": self.seed_room_share,
+                "overcommit": self.overcommit.to_dict(), "phantom_size": self.phantom_size.to_dict(),
                 "max_expiry_days": self.max_expiry_days}
 
 

@@ -7,6 +7,7 @@ can be saved or printed as the drill's record.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -55,6 +56,16 @@ def _failback(session: Session, drill: Drill) -> dict[str, Any] | None:
             "stayed": plan.document.get("stayed", [])}
 
 
+def headline(within: int, late: int, no_place: int, not_protected: int) -> dict[str, Any]:
+    """Every system of the drilled clouds, counted once: protected and back within RTO, protected but
+    late, protected with no place to restart, not protected at all. Shares are of all systems, so an
+    unprotected majority cannot hide behind "100 % of the protected"."""
+    systems = within + late + no_place + not_protected
+    counts = {"within_rto": within, "late": late, "no_place": no_place, "not_protected": not_protected}
+    return {"systems": systems, **counts,
+            "shares": {k: (round(v / systems, 4) if systems else None) for k, v in counts.items()}}
+
+
 def build(session: Session, drill: Drill) -> dict[str, Any]:
     """The report as JSON-ready data; measured times only for a live drill that got that far."""
     rows = [_row(r) for r in session.exec(select(DrillRecovery).where(DrillRecovery.drill_id == drill.id)
@@ -72,6 +83,8 @@ def build(session: Session, drill: Drill) -> dict[str, Any]:
     slowest = sorted(back, key=lambda r: -r[key])[:SLOWEST]
     within = [r for r in back if r[key] <= r["rto_minutes"]]
     return {
+        "headline": headline(len(within), len(back) - len(within), sum(1 for r in rows if r["to_host"] is None),
+                             len(not_protected)),
         "drill": {"id": drill.id, "mode": drill.mode, "clouds": drill.clouds, "state": drill.state,
                   "state_reason": drill.state_reason, "starter": drill.starter, "schedule": drill.schedule,
                   "failover_plan": drill.failover_plan_id, "failback_plan": drill.failback_plan_id,
@@ -81,8 +94,8 @@ def build(session: Session, drill: Drill) -> dict[str, Any]:
                   "max_concurrent_moves_per_cloud": policy.execution.max_concurrent_moves_per_cloud,
                   "max_concurrent_restarts_per_cloud": policy.execution.max_concurrent_restarts_per_cloud,
                   "backup_reserve_share": policy.dr.backup_reserve_share,
-                  "times": "measured from the drill's start" if key == "measured_minutes" else
-                           "predicted: the restart's place in the plan order under the executor's concurrency, "
+                  "times": "from the drill's start" if key == "measured_minutes" else
+                           "the restart's place in the plan order under the executor's concurrency, "
                            "plus its restart time by size"},
         "basis": "measured" if key == "measured_minutes" else "predicted",
         "summary": {"protected": len(rows), "recovered": len(back), "within_rto": len(within),
@@ -117,6 +130,46 @@ def _minutes(v: float | None) -> str:
     return f"{v:.1f} 分钟 min" if v >= 1 else f"{v * 60:.1f} 秒 s"
 
 
+RESOURCE_LABELS = {"vcpu": ("vCPU", "vCPU", "vCPU"), "memory_gib": ("内存", "memory", "GiB"),
+                   "gpu": ("GPU", "GPU", "GPU"), "storage_gib": ("存储", "storage", "GiB")}
+
+
+def _resource(key: str) -> str:
+    """'内存 memory (GiB)' for memory_gib: a printed report shows no raw field names."""
+    zh, en, unit = RESOURCE_LABELS.get(key, (key, key, ""))
+    return zh if zh == en else f"{zh} {en} ({unit})"
+
+
+def _amount(key: str, v: float) -> str:
+    unit = RESOURCE_LABELS.get(key, ("", "", ""))[2]
+    return f"{v:,.1f} {unit}".strip()
+
+
+STATES = {"planned": "已计划 planned", "failing-over": "切换中 failing over", "failed-over": "已切换 failed over",
+          "failing-back": "回切中 failing back", "closed": "已结束 closed", "aborted": "已中止 aborted"}
+_KEY = r"\b(vcpu|memory_gib|gpu|storage_gib)\b"
+
+
+def _reason(text: str | None) -> str:
+    """The optimizer's reason for print: 'short of vcpu (needs 8, at most 4 free)' becomes
+    'short of vCPU (needs 8 vCPU, at most 4 vCPU free)'; no raw field name is left."""
+    if not text:
+        return "—"
+
+    def with_units(m: re.Match[str]) -> str:
+        unit = RESOURCE_LABELS[m.group(1)][2]
+        return f"{_resource(m.group(1))} (needs {m.group(2)} {unit}, at most {m.group(3)} {unit} free)"
+
+    out = re.sub(_KEY + r" \(needs ([\d.,]+), at most ([\d.,]+) free\)", with_units, text)
+    return re.sub(_KEY, lambda m: _resource(m.group(1)), out)
+
+
+def _share(v: float | None) -> str:
+    return "—" if v is None else f"{v * 100:.1f}%"
+
+
 def render_html(report: dict[str, Any]) -> str:
     """The report as one self-contained page (inline styles, no scripts, no external assets)."""
-    return _env.get_template("drill_report.html").render(r=report, local=_local, minutes=_minutes)
+    return _env.get_template("drill_report.html").render(r=report, local=_local, minutes=_minutes,
+                                                         resource=_resource, amount=_amount, share=_share,
+                                                         reason=_reason, state=lambda x: STATES.get(x, x))

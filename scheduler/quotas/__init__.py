@@ -16,6 +16,7 @@ from scheduler.quotas.ledger import (
     department,
     describe,
     grant,
+    grantable,
     home_cloud,
     lock_cloud,
     may_act_for,
@@ -34,6 +35,6 @@ from scheduler.quotas.registration import Registration, register
 __all__ = [
     "EPS", "Actor", "Amounts", "Quota", "Refusal", "QuotaReclaim", "QuotaRequest", "Registration", "Standing",
     "admit", "allowed_clouds", "amounts_of", "check_amount", "check_cloud_for", "department", "describe",
-    "feasibility", "grant", "home_cloud", "lock_cloud", "may_act_for", "reclaim", "register", "rounded",
+    "feasibility", "grant", "grantable", "home_cloud", "lock_cloud", "may_act_for", "reclaim", "register", "rounded",
     "seed_if_needed", "standing", "standings", "summary", "usage", "zero",
 ]

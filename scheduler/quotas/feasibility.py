@@ -1,5 +1,16 @@
-"""Can a cloud hold every granted quota fully used, plus a request? Unused quota becomes placeholder
-workloads that the optimizer packs onto the cloud's hosts; what does not fit is the shortfall."""
+"""Can a cloud hold every granted quota as it is expected to be used, plus a request?
+
+Two steps, the quick one first (docs/quotas.md, "Capacity model"):
+
+1. Aggregate, at once and without the optimizer: today's use plus each department's unused quota
+   divided by the policy's `overcommit` ratio (granted-but-unused quota is reserved only in part, as
+   clouds overcommit vCPU), plus the request likewise, against the allottable capacity. A request
+   short here is answered short at once, and the other clouds the department may use are checked
+   the same quick way.
+2. Packing, only where the aggregate fits: that expected unused quota becomes placeholder workloads
+   the optimizer's incremental placer puts on today's hosts; if some find no host, consolidation
+   with migrations is tried within a time budget (`PACK_BUDGET_S`) and the moves are counted.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +27,7 @@ from scheduler.core.fleet import fleet_document
 from scheduler.core.models import RESOURCES, Cloud, Department
 from scheduler.core.policy import get_policy
 from scheduler.core.settings import get_settings
-from scheduler.quotas.ledger import EPS, Amounts, allottable, allowed_clouds, describe, rounded, standings, zero
+from scheduler.quotas.ledger import EPS, Amounts, allottable, allowed_clouds, describe, expected_use, rounded
 
 MAX_PHANTOMS = 400  # per department and kind: a huge quota is placed in coarser pieces rather than thousands
 
@@ -50,6 +61,9 @@ def _phantoms(dept: Department, unused: Amounts, size: Amounts, tag: str) -> lis
              "dr": {"protected": False, "priority": 3, "rto_minutes": 240}} for i, d in enumerate(demands)]
 
 
+PACK_BUDGET_S = 1.5  # the consolidation step stops trying larger migration budgets after this
+
+
 @dataclass
 class Check:
     short: Amounts
@@ -57,36 +71,42 @@ class Check:
     unplaced: int
     phantoms: int
     seconds: float
+    packed: bool  # False: the aggregate answered (short), no placeholder was placed
+
+
+def aggregate_short(session: Session, cloud_id: str, extra: tuple[Department, Amounts] | None) -> Amounts:
+    """The quick answer: what the cloud's allottable capacity lacks for today's use plus the expected
+    unused quota (no optimizer, no placement: a few sums)."""
+    used_total, expected = expected_use(session, cloud_id, extra)
+    room = allottable(session, cloud_id)
+    return {r: max(0.0, used_total[r] + sum(e[r] for e in expected.values()) - room[r]) for r in RESOURCES}
+
+
+def _as_quota(expected: Amounts, ratio: Amounts) -> Amounts:
+    """A shortfall of expected use in quota terms: each unit of new quota is expected at 1/ratio, so the
+    request is short by ratio times as much quota (the amount to ask less for it to fit)."""
+    return {r: expected[r] * ratio[r] for r in RESOURCES}
 
 
 def _check_cloud(session: Session, cloud_id: str, extra: tuple[Department, Amounts] | None,
                  with_migrations: bool) -> Check:
-    """Can the cloud hold every granted quota fully used, plus `extra`, within its allottable capacity?"""
+    """Can the cloud hold every granted quota as expected to be used, plus `extra`, within its allottable capacity?"""
     import time
 
     t0 = time.monotonic()
-    q = get_policy().quotas
-    size = q.phantom_size.as_dict()
+    ratio = get_policy().quotas.overcommit.as_dict()
+    short = aggregate_short(session, cloud_id, extra)
+    if any(v > EPS for v in short.values()):
+        return Check(_as_quota(short, ratio), 0, 0, 0, time.monotonic() - t0, packed=False)
+    size = get_policy().quotas.phantom_size.as_dict()
     depts = {d.id: d for d in session.exec(select(Department))}
-    st = standings(session, cloud_id)
-    used_total = {r: sum(s.used[r] for s in st.values()) for r in RESOURCES}
-    unused_total = zero()
+    if extra is not None:
+        depts[extra[0].id] = extra[0]
+    _, expected = expected_use(session, cloud_id, extra)
     phantoms: list[dict[str, Any]] = []
-    for s in st.values():
-        nominal = dict(s.nominal)
-        if extra is not None and extra[0].id == s.department:
-            nominal = {r: nominal[r] + extra[1][r] for r in RESOURCES}
-        unused = {r: max(0.0, nominal[r] - s.used[r]) for r in RESOURCES}
-        if s.department in depts:
-            phantoms += _phantoms(depts[s.department], unused, size, "quota")
-        for r in RESOURCES:
-            unused_total[r] += unused[r]
-    if extra is not None and extra[0].id not in st:
-        phantoms += _phantoms(extra[0], extra[1], size, "quota")
-        for r in RESOURCES:
-            unused_total[r] += extra[1][r]
-    room = allottable(session, cloud_id)
-    short = {r: max(0.0, used_total[r] + unused_total[r] - room[r]) for r in RESOURCES}
+    for dept_id, unused in sorted(expected.items()):
+        if dept_id in depts:
+            phantoms += _phantoms(depts[dept_id], unused, size, "quota")
 
     doc = fleet_document(session, scope=cloud_id)
     doc["workloads"] = [w for w in doc["workloads"] if w["host"] is not None]  # waiting ones hold no room yet
@@ -100,10 +120,12 @@ def _check_cloud(session: Session, cloud_id: str, extra: tuple[Department, Amoun
     except FleetError:
         unplaced = list(phantoms)
     migrations = 0
-    if unplaced and with_migrations and not any(v > EPS for v in short.values()):
+    if unplaced and with_migrations:
         doc["workloads"] = doc["workloads"] + phantoms
-        limit = min(get_settings().plan_time_limit_s, 5.0)
+        limit = min(get_settings().plan_time_limit_s, PACK_BUDGET_S)
         for budget in (10, 50, None):
+            if time.monotonic() - t0 > PACK_BUDGET_S:
+                break
             doc["objective"] = {"mode": "consolidate", "max_migrations": budget, "time_limit_s": limit}
             plan = optimizer.optimize(optimizer.parse_fleet(doc)).to_document()
             left = {u["workload"] for u in plan["unplaced"]}
@@ -115,26 +137,24 @@ def _check_cloud(session: Session, cloud_id: str, extra: tuple[Department, Amoun
             if len(still) < len(unplaced):
                 unplaced = still
     pack_short = {r: sum(p["demand"][r] for p in unplaced) for r in RESOURCES}
-    short = {r: max(short[r], pack_short[r]) for r in RESOURCES}
-    return Check(short, migrations, len(unplaced), len(phantoms), time.monotonic() - t0)
+    short = _as_quota({r: max(short[r], pack_short[r]) for r in RESOURCES}, ratio)
+    return Check(short, migrations, len(unplaced), len(phantoms), time.monotonic() - t0, packed=True)
 
 
 def feasibility(session: Session, dept: Department, cloud_id: str, amount: Amounts) -> dict[str, Any]:
     """The concrete answer an approver reads: feasible, feasible after N migrations, or short of what,
-    and which other cloud the department may use could take it instead."""
+    and which other cloud the department may use could take it instead (by the quick aggregate)."""
     c = _check_cloud(session, cloud_id, (dept, amount), with_migrations=True)
     out: dict[str, Any] = {"checked_at": utcnow().isoformat(), "cloud": cloud_id, "phantoms": c.phantoms,
                            "seconds": round(c.seconds, 3), "short": rounded(c.short), "migrations": c.migrations,
-                           "alternatives": []}
+                           "checked": "packed" if c.packed else "aggregate", "alternatives": []}
     if not any(v > EPS for v in c.short.values()):
         out["verdict"] = "feasible" if c.migrations == 0 else "feasible-after-migrations"
         out["message"] = "feasible" if c.migrations == 0 else f"feasible after {c.migrations} migrations"
         return out
     out["verdict"] = "short"
-    alts = []
-    for other in allowed_clouds(session, dept):
-        if other != cloud_id and not any(v > EPS for v in _check_cloud(session, other, (dept, amount), False).short.values()):
-            alts.append(other)
+    alts = [other for other in allowed_clouds(session, dept)
+            if other != cloud_id and not any(v > EPS for v in aggregate_short(session, other, (dept, amount)).values())]
     out["alternatives"] = alts
     names = {x.id: x for x in session.exec(select(Cloud))}
     tail = ("; " + " or ".join("the province cloud" if names[a].kind == "province" else a for a in alts)

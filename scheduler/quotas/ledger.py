@@ -267,6 +267,33 @@ def standing(session: Session, department: str, cloud_id: str) -> Standing:
     return Standing(department, cloud_id, d.parent_id if d else None, cohort, zero(), zero())
 
 
+def expected_use(session: Session, cloud_id: str, extra: tuple[Department, Amounts] | None
+                     ) -> tuple[Amounts, dict[str, Amounts]]:
+    """Today's use on the cloud, and per department the unused quota (request included) divided by the
+    overcommit ratio: what the cloud is expected to have to hold beyond today."""
+    ratio = get_policy().quotas.overcommit.as_dict()
+    st = standings(session, cloud_id)
+    used_total = {r: sum(s.used[r] for s in st.values()) for r in RESOURCES}
+    expected: dict[str, Amounts] = {}
+    for s in st.values():
+        nominal = dict(s.nominal)
+        if extra is not None and extra[0].id == s.department:
+            nominal = {r: nominal[r] + extra[1][r] for r in RESOURCES}
+        expected[s.department] = {r: max(0.0, nominal[r] - s.used[r]) / ratio[r] for r in RESOURCES}
+    if extra is not None and extra[0].id not in st:
+        expected[extra[0].id] = {r: extra[1][r] / ratio[r] for r in RESOURCES}
+    return used_total, expected
+
+
+def grantable(session: Session, cloud_id: str) -> Amounts:
+    """How much more quota the cloud can grant now: the allottable room left above today's use and
+    the expected use of every granted quota, times the overcommit ratio (a new grant is unused at first)."""
+    ratio = get_policy().quotas.overcommit.as_dict()
+    used_total, expected = expected_use(session, cloud_id, None)
+    room = allottable(session, cloud_id)
+    return {r: max(0.0, room[r] - used_total[r] - sum(e[r] for e in expected.values())) * ratio[r] for r in RESOURCES}
+
+
 def lock_cloud(session: Session, cloud_id: str) -> None:
     """Serialise quota decisions on one cloud: a no-op write takes the cloud's row lock (PostgreSQL) or
     the database's write lock (SQLite) before anything is read, so two registrations cannot both fit."""
@@ -318,12 +345,14 @@ def grant(session: Session, actor: str, department: str, cloud_id: str, delta: A
 @sync.after_sync
 def seed_if_needed(session: Session) -> int:
     """First quotas for a fresh service: each department's use on each cloud plus the seed share,
-    scaled down where a cloud's allottable capacity cannot hold them all. Runs once."""
+    scaled down so that, reserved at 1/overcommit, they take at most `seed_room_share` of the
+    allottable room above today's use: the rest stays to grant. Runs once."""
     if session.get(ServiceSetting, SEED_KEY) is not None:
         return 0
     if session.exec(select(func.count()).select_from(Host)).one() == 0:
         return 0  # nothing synced yet
-    share = get_policy().quotas.seed_headroom_share
+    q = get_policy().quotas
+    share, ratio = q.seed_headroom_share, q.overcommit.as_dict()
     made = 0
     for cloud in session.exec(select(Cloud).where(Cloud.kind != "backup").order_by(Cloud.id)):
         used = usage(session, cloud.id)
@@ -334,7 +363,9 @@ def seed_if_needed(session: Session) -> int:
         for r in RESOURCES:
             base = sum(u[r] for u in used.values())
             extra = sum(wanted[d][r] - used[d][r] for d in used)
-            factor = 1.0 if extra <= EPS or base + extra <= room[r] else max(0.0, (room[r] - base) / extra)
+            # the extra is expected to be used at 1/overcommit; it may take only seed_room_share of the room above use
+            may = max(0.0, room[r] - base) * q.seed_room_share * ratio[r]
+            factor = 1.0 if extra <= may + EPS else may / extra
             for d in used:
                 wanted[d][r] = math.ceil(used[d][r] + (wanted[d][r] - used[d][r]) * factor - EPS)
         for d in sorted(wanted):
@@ -344,7 +375,7 @@ def seed_if_needed(session: Session) -> int:
             made += 1
     session.add(ServiceSetting(key=SEED_KEY, value=utcnow().isoformat()))
     audit.record(session, "system:quotas", "quota.seeded", "quota", "all", None,
-                 {"quotas": made, "seed_headroom_share": share})
+                 {"quotas": made, "seed_headroom_share": share, "seed_room_share": q.seed_room_share})
     return made
 
 
@@ -396,9 +427,10 @@ def reclaim(session: Session, actor: str, department: str, cloud_id: str, need: 
 
 
 def summary(session: Session, cloud_id: str) -> dict[str, Any]:
-    """A cloud's allotment at a glance: capacity, allottable, granted, used."""
+    """A cloud's allotment at a glance: capacity, allottable, granted, used, and what may still be granted."""
     st = standings(session, cloud_id)
     return {"cloud": cloud_id, "capacity": rounded(cloud_capacity(session, cloud_id)),
             "allottable": rounded(allottable(session, cloud_id)),
             "granted": rounded({r: sum(s.nominal[r] for s in st.values()) for r in RESOURCES}),
+            "grantable": rounded(grantable(session, cloud_id)),
             "used": rounded({r: sum(s.used[r] for s in st.values()) for r in RESOURCES})}

@@ -75,6 +75,17 @@ def test_dr_coordinator_runs_a_tabletop_drill_and_reads_the_report(page: Page, c
     assert sm["protected"] > 0
     expect(page.locator("[data-testid=drill-protected] .tile-value")).to_have_text(str(sm["protected"]))
     expect(page.locator("[data-testid=drill-didnotfit] .tile-value")).to_have_text(str(sm["did_not_fit"]))
+    # The headline counts every system of the drilled cloud, the unprotected ones too, and adds up.
+    hl = r["headline"]
+    head = page.locator("[data-testid=drill-headline]")
+    expect(head).to_have_attribute("data-systems", str(hl["systems"]))
+    expect(head).to_contain_text(f"演练云上共 {hl['systems']} 个系统")
+    parts = {k: int(head.locator(f"li[data-part={k}]").get_attribute("data-count"))
+             for k in ("within_rto", "late", "no_place", "not_protected")}
+    assert sum(parts.values()) == hl["systems"] == sm["protected"] + sm["not_protected"], (parts, hl, sm)
+    assert parts["not_protected"] == sm["not_protected"] > 0
+    expect(head.locator("li[data-part=not_protected]")).to_contain_text("未受保护")
+    expect(page.locator("[data-testid=drill-systems] .tile-value")).to_have_text(str(hl["systems"]))
     # The chart: one bar per priority (tabletop: predicted only), with the report's numbers.
     bars = page.locator("[data-testid=rto-chart] [data-testid=rto-bar]")
     expect(bars).to_have_count(len(r["by_priority"]["predicted"]))
@@ -98,6 +109,8 @@ def test_dr_coordinator_runs_a_tabletop_drill_and_reads_the_report(page: Page, c
     html = popup.value
     html.wait_for_load_state()
     expect(html.locator("h1")).to_contain_text(f"#{drill}")
+    expect(html.locator("[data-headline]")).to_contain_text(f"共 {hl['systems']} 个系统")
+    assert "predicted: predicted" not in html.content() and "memory_gib" not in html.inner_text("body")
     html.screenshot(path=str(console.shots / "d03-html-report.png"), full_page=False)
     html.close()
 

@@ -1,5 +1,6 @@
-"""Quotas in a real browser: a department admin requests, Guiyang's operator reads the feasibility answer
-and approves, the department's quota grows. Screenshots of every page land in `screenshots/`."""
+"""Quotas in a real browser, in zh-CN: a department admin requests 16 vCPU on its city cloud, Guiyang's
+operator reads the feasibility answer and approves, the department's quota grows and a workload of
+that size is registered within it. Screenshots of every page land in `screenshots/`."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import Console
 from tests.browser.test_console import log_in, shot
+from tests.browser.test_drills_jobs import api
 
 
 def test_department_requests_operator_approves_quota_grows(page: Page, console: Console) -> None:
@@ -21,8 +23,9 @@ def test_department_requests_operator_approves_quota_grows(page: Page, console: 
 
     form = page.locator("[data-testid=quota-request-form]")
     page.select_option("#q-cloud", "gy")
-    page.fill("#q-vcpu", "8")
-    page.fill("#q-memory_gib", "16")
+    page.fill("#q-vcpu", "16")
+    page.fill("#q-memory_gib", "64")
+    page.fill("#q-storage_gib", "100")
     page.fill("#q-justification", "服务器扩容：新的数据共享交换节点")
     shot(page, console, "q02-request-form")
     form.locator("button[data-action=request-quota]").click()
@@ -53,5 +56,20 @@ def test_department_requests_operator_approves_quota_grows(page: Page, console: 
     row = page.locator("[data-testid=request-row]").first
     expect(row).to_have_attribute("data-state", "approved")
     bar = page.locator("[data-testid=quota-row][data-cloud=gy]").first.locator(".quota-bar[data-resource=vcpu]")
-    expect(bar).to_have_attribute("data-quota", str(int(before + 8)) if float(before + 8).is_integer() else str(before + 8))
+    expect(bar).to_have_attribute("data-quota", str(int(before + 16)) if float(before + 16).is_integer() else str(before + 16))
     shot(page, console, "q06-quota-grown")
+
+    # the journey ends with a system registered within the raised quota and placed on Guiyang's cloud
+    dept_id = page.locator("[data-testid=quota-row][data-cloud=gy]").first.get_attribute("data-department")
+    with api(console, dept) as http:
+        if not dept_id:
+            dept_id = http.get("/auth/me").json().get("scope")
+        r = http.post("/workloads", json={"department": dept_id, "cloud": "gy", "name": "census-exchange",
+                                          "demand": {"vcpu": 16, "memory_gib": 64, "storage_gib": 100},
+                                          "classification": "internal", "mlps_level": 2})
+    assert r.status_code == 201, r.text
+    assert r.json()["host"].startswith("gy-")
+    page.reload()
+    used = page.locator("[data-testid=quota-row][data-cloud=gy]").first.locator(".quota-bar[data-resource=vcpu]")
+    expect(used).to_have_attribute("data-quota", str(int(before + 16)) if float(before + 16).is_integer() else str(before + 16))
+    shot(page, console, "q07-workload-registered")

@@ -42,3 +42,15 @@ def test_shares_that_leave_nothing_are_refused() -> None:
     with pytest.raises(PolicyError) as e:
         parse_policy("quotas: {headroom_share: 0.5, dr_reserve_share: 0.5}\n", "site.yaml")
     assert e.value.field == "quotas.dr_reserve_share"
+
+
+def test_overcommit_defaults_and_refusals() -> None:
+    q = default_policy().quotas
+    assert q.overcommit.vcpu == 1.5 and q.overcommit.gpu == 1 and 0 < q.seed_room_share < 1
+    p = parse_policy("quotas:\n  overcommit: {vcpu: 2}\n", "site.yaml")
+    assert p.quotas.overcommit.vcpu == 2 and p.quotas.overcommit.memory_gib == q.overcommit.memory_gib
+    for text, field in (("quotas:\n  overcommit: {vcpu: 0.5}\n", "quotas.overcommit.vcpu"),
+                        ("quotas:\n  seed_room_share: 1.5\n", "quotas.seed_room_share")):
+        with pytest.raises(PolicyError) as e:
+            parse_policy(text, "site.yaml")
+        assert e.value.field == field and e.value.line == 2, str(e.value)

@@ -84,13 +84,30 @@ function drillProgress(d, live) {
     live ? h('span', { class: 'live' }, h('span', { class: 'pulse', 'aria-hidden': 'true' }), t('drill.live')) : null));
 }
 
+/* Every system of the drilled clouds in one bar: within RTO, late, no place, not protected; the parts add up to all. */
+function headlineBar(hl) {
+  const parts = [['within_rto', 'c-within'], ['late', 'c-late'], ['no_place', 'c-lost'], ['not_protected', 'c-unprotected']];
+  const strip = h('div', { class: 'headline-strip', role: 'img', 'aria-label': t('drill.headline', { n: num(hl.systems) }) },
+    ...parts.filter(([k]) => hl[k] > 0).map(([k, cls]) =>
+      h('span', { class: cls, style: `flex: ${hl[k]}`, title: `${t('drill.hl.' + k)}: ${num(hl[k])}` })));
+  return h('div', { class: 'drill-headline', 'data-testid': 'drill-headline', 'data-systems': hl.systems },
+    h('p', {}, h('strong', {}, t('drill.headline', { n: num(hl.systems) }))),
+    strip,
+    h('ul', { class: 'legend' }, ...parts.map(([k, cls]) =>
+      h('li', { 'data-part': k, 'data-count': hl[k] }, h('span', { class: 'swatch ' + cls, 'aria-hidden': 'true' }),
+        `${t('drill.hl.' + k)} ${num(hl[k])} (${pct(hl.shares[k], 1)})`))));
+}
+
 function drillReport(d, r) {
   const sm = r.summary;
   const measured = r.basis === 'measured';
   const basisNote = t(measured ? 'drill.basis.measured' : 'drill.basis.predicted');
+  const hl = r.headline;
   const tiles = h('div', { class: 'tiles', 'data-testid': 'drill-summary' },
-    tile(t('drill.sum.protected'), num(sm.protected), t('drill.sum.notprotected', { n: num(sm.not_protected) }), 'drill-protected'),
-    tile(t('drill.sum.within'), pct(sm.share_within_rto, 1), `${num(sm.within_rto)} / ${num(sm.protected)} · ${basisNote}`, 'drill-within'),
+    tile(t('drill.sum.systems'), num(hl.systems), t('drill.sum.notprotected', { n: num(hl.not_protected) }), 'drill-systems'),
+    tile(t('drill.sum.within'), pct(hl.shares.within_rto, 1),
+      t('drill.sum.within_of_all', { n: num(hl.within_rto), all: num(hl.systems), basis: basisNote }), 'drill-within'),
+    tile(t('drill.sum.protected'), num(sm.protected), t('drill.sum.protected_share', { share: pct(sm.share_within_rto, 1) }), 'drill-protected'),
     tile(t('drill.sum.recovered'), num(sm.recovered), null, 'drill-recovered'),
     tile(t('drill.sum.didnotfit'), num(sm.did_not_fit), null, 'drill-didnotfit'),
     tile(t('drill.sum.slowest'), mins(sm.slowest_minutes, 2), null, 'drill-slowest'),
@@ -99,6 +116,7 @@ function drillReport(d, r) {
   const htmlBtn = h('button', { type: 'button', class: 'btn', 'data-action': 'html-report', onclick: () => openDrillHtml(d.id) }, t('drill.html'));
   return h('div', { 'data-testid': 'drill-report' },
     h('div', { class: 'report-head' }, h('h2', {}, t('drill.report')), htmlBtn),
+    headlineBar(hl),
     tiles,
     rtoCard(r),
     slowestCard(r),
