@@ -92,10 +92,10 @@ def serve(demo: Annotated[bool, typer.Option("--demo", help="seed the simulated 
             users = seed_demo_users(session, Path(get_settings().demo_credentials_path))
             seed_demo_catalog(session)
         table = Table(title="Demo users (also in " + get_settings().demo_credentials_path + ")")
-        for col in ("username", "role", "scope", "password"):
+        for col in ("username", "role", "scope", "password", "TOTP secret"):
             table.add_column(col)
         for row in users:
-            table.add_row(row[0], row[1], row[2] or "-", row[3])
+            table.add_row(row[0], row[1], row[2] or "-", row[3], row[4])
         out.print(table)
     out.print(f"Qianyun on http://{host}:{port}  (API docs at /docs)")
     proxies = get_settings().trusted_proxies
@@ -127,6 +127,59 @@ def users_add(username: str,
     except AccountError as exc:
         fail(str(exc))
     out.print(f"user {username} added ({role}{', ' + scope if scope else ''})")
+
+
+def _user(session, username: str):  # type: ignore[no-untyped-def]
+    from sqlmodel import select
+
+    from scheduler.core.models import User
+
+    user = session.exec(select(User).where(User.username == username)).first()
+    if user is None:
+        fail(f"username: no user {username!r}")
+    return user
+
+
+@users_app.command("totp-enrol")
+def users_totp_enrol(username: str) -> None:
+    """Enrol a second factor for USERNAME now: prints the TOTP secret, its otpauth:// URI and the
+    recovery codes, once; hand them to the user."""
+    from scheduler.core import second_factor
+    from scheduler.core.db import session_scope
+
+    prepare()
+    with session_scope() as session:
+        user = _user(session, username)
+        secret, codes = second_factor.enrol_now(session, user, "cli")
+        uri = second_factor.uri(user)
+    out.print(f"TOTP secret (base32): {secret}\notpauth URI: {uri}", highlight=False, soft_wrap=True)
+    out.print("recovery codes (each works once):\n" + "\n".join(codes), highlight=False)
+
+
+@users_app.command("totp-reset")
+def users_totp_reset(username: str) -> None:
+    """Forget USERNAME's second factor and recovery codes and end its sessions: it enrols again at the next login."""
+    from scheduler.core import second_factor, sessions
+    from scheduler.core.db import session_scope
+
+    prepare()
+    with session_scope() as session:
+        user = _user(session, username)
+        second_factor.reset(session, user, "cli")
+        sessions.end_all(session, user, "cli", "second factor reset")
+    out.print(f"second factor of {username} reset; it enrols again at the next login")
+
+
+@users_app.command("unlock")
+def users_unlock(username: str) -> None:
+    """Lift the failed-login lock of USERNAME (a client address's lock ends with its period)."""
+    from scheduler.core import lockout
+    from scheduler.core.db import session_scope
+
+    prepare()
+    with session_scope() as session:
+        lifted = lockout.unlock(session, f"user:{username}", "cli")
+    out.print(f"{username} unlocked" if lifted else f"{username} had no failed logins on record")
 
 
 @audit_app.command("verify")
