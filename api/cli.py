@@ -9,7 +9,6 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 app = typer.Typer(no_args_is_help=True, add_completion=False,
                   help="Qianyun (黔云): unified scheduling and tiered control for Guizhou's public cloud.")
@@ -91,12 +90,11 @@ def serve(demo: Annotated[bool, typer.Option("--demo", help="seed the simulated 
         with exclusive("demo-seed"), session_scope() as session:
             users = seed_demo_users(session, Path(get_settings().demo_credentials_path))
             seed_demo_catalog(session)
-        table = Table(title="Demo users (also in " + get_settings().demo_credentials_path + ")")
-        for col in ("username", "role", "scope", "password", "TOTP secret"):
-            table.add_column(col)
+        # one line per user, never wrapped or cut: the password and the TOTP secret are copied from here
+        out.print(f"Demo users (also in {get_settings().demo_credentials_path}): username, role, scope, password, "
+                  "TOTP secret (base32)", highlight=False, soft_wrap=True)
         for row in users:
-            table.add_row(row[0], row[1], row[2] or "-", row[3], row[4])
-        out.print(table)
+            out.print("  ".join((row[0], row[1], row[2] or "-", row[3], row[4])), highlight=False, soft_wrap=True)
     out.print(f"Qianyun on http://{host}:{port}  (API docs at /docs)")
     proxies = get_settings().trusted_proxies
     # X-Forwarded-For is believed only from the configured proxies; with none, from nobody (not even loopback)
