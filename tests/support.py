@@ -172,3 +172,7 @@ def site_policy(monkeypatch, folder, text: str) -> str:  # type: ignore[no-untyp
     monkeypatch.setenv("QIANYUN_POLICY_FILE", str(path))
     get_settings.cache_clear()
     return str(path)
+
+
+LAB = (__import__("pathlib").Path(__file__).resolve().with_name("lab-policy.yaml")).read_text()
+"""The suite's lab policy as text: a test writing its own site file appends it to keep the suite's logins."""
