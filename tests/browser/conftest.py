@@ -53,6 +53,7 @@ class Console:
     folder: Path
     shots: Path
     users: dict[str, str] = field(default_factory=dict)  # username -> role
+    env: dict[str, str] = field(default_factory=dict)  # the service's environment, for `qianyun` commands
 
 
 def _wait_for_utilisation(url: str, deadline: float) -> None:
@@ -114,7 +115,7 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
     shots = folder / "screenshots"
     shots.mkdir()
     try:
-        yield Console(url, folder, shots, users)
+        yield Console(url, folder, shots, users, env)
     finally:
         proc.terminate()
         try:
