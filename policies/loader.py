@@ -20,6 +20,7 @@ from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from policies.model import (
+    ACCOUNT_ROLES,
     APPROVERS,
     CLOUD_KINDS,
     COHORTS,
@@ -30,7 +31,6 @@ from policies.model import (
     QUOTA_RESOURCES,
     ROLES,
     RULE_LEVELS,
-    ACCOUNT_ROLES,
     ApprovalMatch,
     ApprovalRule,
     Auth,
@@ -38,14 +38,11 @@ from policies.model import (
     DenyEntry,
     Dr,
     Execution,
-    Lockout,
-    PasswordRules,
     Placement,
     PlacementRule,
     Policy,
     Quotas,
     SeparationOfDuties,
-    Sessions,
 )
 
 DEFAULT_FILE = Path(__file__).with_name("default.yaml")
