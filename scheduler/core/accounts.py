@@ -1,8 +1,9 @@
 """Accounts, roles and scopes: who may see and do what, and the JWTs that carry it.
 
 Tiered control starts here: every user has one role and, for the scoped roles, one scope (a city
-cloud, an industry cloud or a department). Passwords are argon2 hashes; tokens are short-lived JWTs
-signed with a key every replica shares through the database.
+cloud, an industry cloud or a department). Passwords are argon2 hashes kept to the policy's rules;
+tokens are short-lived JWTs of a session (scheduler/core/sessions.py), signed with a key kept outside
+the database that every replica shares.
 """
 
 from __future__ import annotations
