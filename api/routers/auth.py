@@ -79,7 +79,6 @@ def _verified(session: Session, request: Request, username: str, password: str, 
             raise Refusal(401, "otp", "this account needs a one-time code (form field otp)", headers=CHALLENGE)
         if not second_factor.check(session, user, otp):
             raise _fail(session, names, username, "otp", "wrong or already used one-time code", "otp")
-    lockout.clear_account(session, username)
     return user
 
 
@@ -89,13 +88,13 @@ def login(session: SessionDep, request: Request, form: Annotated[LoginForm, Depe
     `otp`. A role that needs a second factor but has none enrolled gets a token that may only enrol one."""
     user = _verified(session, request, form.username, form.password, form.otp)
     if password_expired(user):
-        session.commit()
         raise Refusal(401, "password", "the password expired; set a new one (POST /api/v1/auth/password)",
                       headers=CHALLENGE)
     purpose = "enrol" if second_factor.required(user) and not user.totp_enabled else "access"
     tokens = sessions.start(session, user, purpose)
     audit.record(session, user.username, "auth.login", "user", user.username, None,
                  {"second_factor": user.totp_enabled, "purpose": purpose, "address": _address(request)})
+    lockout.clear_account(session, user.username)  # after the audit append: the lock order of a failed login
     session.commit()
     return SessionTokensOut(access_token=tokens.access_token, expires_in=tokens.expires_in,
                             refresh_token=tokens.refresh_token, enrolment_required=purpose == "enrol")
@@ -173,6 +172,7 @@ def change_password(session: SessionDep, request: Request, body: PasswordChangeI
         session.rollback()
         raise Refusal(422, exc.field, exc.message) from exc
     sessions.end_all(session, user, user.username, "password changed")
+    lockout.clear_account(session, user.username)
     session.commit()
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import secrets
 
 import pyotp
+from sqlalchemy import update
 from sqlmodel import Session, col, delete, select
 
 from scheduler.core import audit
@@ -52,7 +53,7 @@ def confirm(session: Session, user: User, code: str, actor: str) -> list[str]:
         raise AccountError("otp", "a second factor is already enrolled")
     if not user.totp_secret:
         raise AccountError("otp", "nothing to confirm: enrol first (POST /api/v1/auth/totp/enrol)")
-    if not _totp_ok(user, code):
+    if not _totp_ok(session, user, code):
         raise AccountError("otp", "not a current code of the enrolled secret")
     user.totp_enabled = True
     session.add(user)
@@ -87,8 +88,7 @@ def check(session: Session, user: User, code: str) -> bool:
     code = code.strip().replace(" ", "")
     if not user.totp_enabled or not user.totp_secret or not code:
         return False
-    if _totp_ok(user, code):
-        session.add(user)
+    if _totp_ok(session, user, code):
         return True
     if len(code) != 17 or code[8] != "-":  # not shaped like a recovery code: spare ten argon2 checks
         return False
@@ -106,16 +106,19 @@ def recovery_left(session: Session, user: User) -> int:
                                                           col(RecoveryCode.used_at).is_(None))).all())
 
 
-def _totp_ok(user: User, code: str) -> bool:
-    """A code of this step or the one before or after (clock drift), of a step later than the last used one."""
+def _totp_ok(session: Session, user: User, code: str) -> bool:
+    """A code of this step or the one before or after (clock drift), of a step later than the last used
+    one; the step is claimed by a compare-and-set, so two logins racing with one code cannot both pass."""
     if not (code.isdigit() and len(code) == 6) or not user.totp_secret:
         return False
     totp = pyotp.TOTP(user.totp_secret)
-    now = utcnow()
-    step = totp.timecode(now)
-    for offset in (0, -1, 1):
-        candidate = step + offset
+    step = totp.timecode(utcnow())
+    for candidate in (step - 1, step, step + 1):
         if candidate > user.totp_last_step and secrets.compare_digest(totp.generate_otp(candidate), code):
+            claimed = session.execute(update(User).where(col(User.id) == user.id, col(User.totp_last_step) < candidate)
+                                      .values(totp_last_step=candidate).execution_options(synchronize_session=False))
+            if claimed.rowcount != 1:  # type: ignore[attr-defined]
+                return False
             user.totp_last_step = candidate
             return True
     return False

@@ -139,3 +139,15 @@ def test_the_commands_enrol_and_reset(client, service, monkeypatch) -> None:
     assert _token(client, "edu").json()["enrolment_required"] is True  # enrols again at the next login
     r = subprocess.run([QIANYUN, "users", "totp-reset", "nobody"], env=env, capture_output=True, text=True, timeout=300)
     assert r.returncode == 2 and "username" in r.stderr
+
+
+def test_one_code_sent_by_two_logins_at_once_lets_one_in(client, service, monkeypatch) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    site_policy(monkeypatch, service.path, DEFAULT)
+    make_user("twin", "province-operator")
+    secret, _ = _enrol(client, "twin")
+    code = otp(secret, 1)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        answers = list(pool.map(lambda _: _token(client, "twin", code).status_code, range(4)))
+    assert sorted(answers) == [200, 401, 401, 401]
