@@ -9,7 +9,6 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 app = typer.Typer(no_args_is_help=True, add_completion=False,
                   help="Qianyun (黔云): unified scheduling and tiered control for Guizhou's public cloud.")
@@ -91,12 +90,11 @@ def serve(demo: Annotated[bool, typer.Option("--demo", help="seed the simulated 
         with exclusive("demo-seed"), session_scope() as session:
             users = seed_demo_users(session, Path(get_settings().demo_credentials_path))
             seed_demo_catalog(session)
-        table = Table(title="Demo users (also in " + get_settings().demo_credentials_path + ")")
-        for col in ("username", "role", "scope", "password"):
-            table.add_column(col)
+        # one line per user, never wrapped or cut: the password and the TOTP secret are copied from here
+        out.print(f"Demo users (also in {get_settings().demo_credentials_path}): username, role, scope, password, "
+                  "TOTP secret (base32)", highlight=False, soft_wrap=True)
         for row in users:
-            table.add_row(row[0], row[1], row[2] or "-", row[3])
-        out.print(table)
+            out.print("  ".join((row[0], row[1], row[2] or "-", row[3], row[4])), highlight=False, soft_wrap=True)
     out.print(f"Qianyun on http://{host}:{port}  (API docs at /docs)")
     settings = get_settings()
     proxies = settings.trusted_proxies
@@ -129,6 +127,59 @@ def users_add(username: str,
     except AccountError as exc:
         fail(str(exc))
     out.print(f"user {username} added ({role}{', ' + scope if scope else ''})")
+
+
+def _user(session, username: str):  # type: ignore[no-untyped-def]
+    from sqlmodel import select
+
+    from scheduler.core.models import User
+
+    user = session.exec(select(User).where(User.username == username)).first()
+    if user is None:
+        fail(f"username: no user {username!r}")
+    return user
+
+
+@users_app.command("totp-enrol")
+def users_totp_enrol(username: str) -> None:
+    """Enrol a second factor for USERNAME now: prints the TOTP secret, its otpauth:// URI and the
+    recovery codes, once; hand them to the user."""
+    from scheduler.core import second_factor
+    from scheduler.core.db import session_scope
+
+    prepare()
+    with session_scope() as session:
+        user = _user(session, username)
+        secret, codes = second_factor.enrol_now(session, user, "cli")
+        uri = second_factor.uri(user)
+    out.print(f"TOTP secret (base32): {secret}\notpauth URI: {uri}", highlight=False, soft_wrap=True)
+    out.print("recovery codes (each works once):\n" + "\n".join(codes), highlight=False)
+
+
+@users_app.command("totp-reset")
+def users_totp_reset(username: str) -> None:
+    """Forget USERNAME's second factor and recovery codes and end its sessions: it enrols again at the next login."""
+    from scheduler.core import second_factor, sessions
+    from scheduler.core.db import session_scope
+
+    prepare()
+    with session_scope() as session:
+        user = _user(session, username)
+        second_factor.reset(session, user, "cli")
+        sessions.end_all(session, user, "cli", "second factor reset")
+    out.print(f"second factor of {username} reset; it enrols again at the next login")
+
+
+@users_app.command("unlock")
+def users_unlock(username: str) -> None:
+    """Lift the failed-login lock of USERNAME (a client address's lock ends with its period)."""
+    from scheduler.core import lockout
+    from scheduler.core.db import session_scope
+
+    prepare()
+    with session_scope() as session:
+        lifted = lockout.unlock(session, f"user:{username}", "cli")
+    out.print(f"{username} unlocked" if lifted else f"{username} had no failed logins on record")
 
 
 @audit_app.command("verify")

@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pyotp
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from adapters.simulated import SimulatedAdapter  # noqa: E402
@@ -65,8 +66,11 @@ def trial(n: int, rng: random.Random, cloud: str) -> tuple[bool, str]:
         try:
             users = {line.split("\t")[2]: line.split("\t") for line in (cwd / "qianyun-demo-users.txt").read_text().splitlines()
                      if line.split("\t")[1] == "city-operator"}
-            name, _, _, password = users[cloud]
-            token = httpx.post(f"{base}/api/v1/auth/token", data={"username": name, "password": password}).json()
+            name, _, _, password, secret = users[cloud]
+            form = {"username": name, "password": password}
+            if secret:  # the demo enrols a second factor for the operator roles: its code goes with the password
+                form["otp"] = pyotp.TOTP(secret).now()
+            token = httpx.post(f"{base}/api/v1/auth/token", data=form).json()
             h = {"Authorization": f"Bearer {token['access_token']}"}
             plan = httpx.post(f"{base}/api/v1/plans", json={"kind": "rebalance", "scope": cloud}, headers=h, timeout=120).json()
             moves = plan["moves"]

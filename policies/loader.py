@@ -20,6 +20,7 @@ from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from policies.model import (
+    ACCOUNT_ROLES,
     APPROVERS,
     CLOUD_KINDS,
     COHORTS,
@@ -32,6 +33,7 @@ from policies.model import (
     RULE_LEVELS,
     ApprovalMatch,
     ApprovalRule,
+    Auth,
     AutoApprove,
     DenyEntry,
     Dr,
@@ -45,7 +47,7 @@ from policies.model import (
 
 DEFAULT_FILE = Path(__file__).with_name("default.yaml")
 
-SECTIONS = ("approvals", "separation_of_duties", "auto_approve", "execution", "placement", "dr", "quotas")
+SECTIONS = ("approvals", "separation_of_duties", "auto_approve", "execution", "placement", "dr", "quotas", "auth")
 SOD_FIELDS = ("proposer_may_approve_own_scope", "multi_scope_needs_other_approver")
 EXECUTION_FIELDS = ("max_concurrent_moves_per_cloud", "max_concurrent_restarts_per_cloud", "retries", "backoff_s")
 DR_FIELDS = ("restart_minutes", "backup_reserve_share", "drill_runbook", "real_failover")
@@ -55,6 +57,10 @@ FAILOVER_FIELDS = ("declare_roles", "approve_roles")
 QUOTA_FIELDS = ("headroom_share", "dr_reserve_share", "province_review_above", "borrowing", "seed_headroom_share",
                 "seed_room_share", "overcommit", "phantom_size", "max_expiry_days")
 BORROWING_FIELDS = ("cohort", "borrowing_limit_share", "lending_limit_share")
+AUTH_FIELDS = ("lockout", "second_factor_roles", "sessions", "password")
+LOCKOUT_FIELDS = ("failures", "window_s", "lock_s")
+SESSION_FIELDS = ("access_minutes", "refresh_minutes", "idle_minutes")
+PASSWORD_FIELDS = ("min_length", "min_classes", "history", "max_age_days")
 
 
 class PolicyError(ValueError):
@@ -390,6 +396,52 @@ def _merge_quotas(base: Quotas, changes: dict[str, Any] | None, source: str) -> 
     return out
 
 
+def _auth(r: YamlReader, node: Node, required: bool) -> dict[str, Any]:
+    """The `auth` section as field changes per subsection; a site names only what it changes."""
+    m = r.mapping(node, "auth", AUTH_FIELDS, AUTH_FIELDS if required else ())
+    out: dict[str, Any] = {}
+    if "lockout" in m:
+        lm = r.mapping(m["lockout"][1], "auth.lockout", LOCKOUT_FIELDS, LOCKOUT_FIELDS if required else ())
+        out["lockout"] = {k: r.integer(v, f"auth.lockout.{k}", 1) for k, (_, v) in lm.items()}
+    if "second_factor_roles" in m:
+        v = m["second_factor_roles"][1]
+        items = r.seq(v, "auth.second_factor_roles")  # [] is allowed: a lab without second factors
+        roles: list[str] = []
+        for i, item in enumerate(items):
+            role = r.choice(item, f"auth.second_factor_roles[{i}]", ACCOUNT_ROLES, "role")
+            if role not in roles:
+                roles.append(role)
+        out["second_factor_roles"] = tuple(roles)
+    if "sessions" in m:
+        sm = r.mapping(m["sessions"][1], "auth.sessions", SESSION_FIELDS, SESSION_FIELDS if required else ())
+        out["sessions"] = {k: r.integer(v, f"auth.sessions.{k}", 1) for k, (_, v) in sm.items()}
+        access = out["sessions"].get("access_minutes")
+        if access is not None and access > 24 * 60:
+            raise r.fail(sm["access_minutes"][1], "auth.sessions.access_minutes", f"must be <= 1440, got {access}")
+    if "password" in m:
+        pm = r.mapping(m["password"][1], "auth.password", PASSWORD_FIELDS, PASSWORD_FIELDS if required else ())
+        rules: dict[str, Any] = {}
+        for k, (_, v) in pm.items():
+            f = f"auth.password.{k}"
+            if k == "max_age_days":
+                rules[k] = r.integer(v, f, 1, nullable=True)
+            else:
+                rules[k] = r.integer(v, f, {"min_length": 8, "min_classes": 1, "history": 0}[k])
+            if k == "min_classes" and rules[k] > 4:
+                raise r.fail(v, f, f"must be <= 4 (lowercase, uppercase, digits, others), got {rules[k]}")
+        out["password"] = rules
+    return out
+
+
+def _merge_auth(base: Auth, changes: dict[str, Any] | None) -> Auth:
+    if not changes:
+        return base
+    return Auth(lockout=replace(base.lockout, **changes.get("lockout", {})),
+                second_factor_roles=changes.get("second_factor_roles", base.second_factor_roles),
+                sessions=replace(base.sessions, **changes.get("sessions", {})),
+                password=replace(base.password, **changes.get("password", {})))
+
+
 @dataclass
 class _Parsed:
     """One file's sections; absent ones are None (the file does not change them)."""
@@ -402,6 +454,7 @@ class _Parsed:
     deny: tuple[DenyEntry, ...] | None = None
     dr: dict[str, Any] | None = None
     quotas: dict[str, Any] | None = None
+    auth: dict[str, Any] | None = None
 
 
 def _parse(text: str, file: str, is_default: bool) -> _Parsed:
@@ -452,6 +505,8 @@ def _parse(text: str, file: str, is_default: bool) -> _Parsed:
             out.dr = _dr(r, sections["dr"][1], is_default)
         if "quotas" in sections:
             out.quotas = _quotas(r, sections["quotas"][1], is_default)
+        if "auth" in sections:
+            out.auth = _auth(r, sections["auth"][1], is_default)
     except yaml.YAMLError as e:  # e.g. a scalar YAML cannot construct (bad timestamp)
         mark = getattr(e, "problem_mark", None)
         raise PolicyError(file, mark.line + 1 if mark else None, None, f"not valid YAML: {e}") from None
@@ -480,6 +535,7 @@ def _merge(base: Policy, p: _Parsed, source: str) -> Policy:
         sources=(*base.sources, source),
         dr=_merge_dr(base.dr, p.dr),
         quotas=_merge_quotas(base.quotas, p.quotas, source),
+        auth=_merge_auth(base.auth, p.auth),
     )
 
 

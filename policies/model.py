@@ -25,7 +25,8 @@ PLACEMENT_RULE_IDS = ("classified", "home-or-province", "backup-only-dr", "mlps"
 __all__ = ["APPROVERS", "CLOUD_KINDS", "PLAN_KINDS", "ApprovalMatch", "ApprovalRule", "SeparationOfDuties",
            "AutoApprove", "Execution", "PlacementRule", "DenyEntry", "Placement", "Policy", "RestartModel",
            "DrillRunbook", "RealFailover", "Dr", "ROLES", "FAILBACK_MODES", "QUOTA_RESOURCES", "COHORTS",
-           "ResourceAmounts", "QuotaBorrowing", "Quotas"]
+           "ResourceAmounts", "QuotaBorrowing", "Quotas", "ACCOUNT_ROLES", "Lockout", "Sessions", "PasswordRules",
+           "Auth"]
 
 
 @dataclass(frozen=True)
@@ -262,6 +263,65 @@ class Quotas:
                 "max_expiry_days": self.max_expiry_days}
 
 
+ACCOUNT_ROLES = (*ROLES, "data-authority", "system-admin", "security-admin")
+"""Every account role `auth.second_factor_roles` may name (the administrators' roles included)."""
+
+
+@dataclass(frozen=True)
+class Lockout:
+    """Failed logins (身份鉴别 b): `failures` within `window_s` lock the account, and the client address, for `lock_s`."""
+
+    failures: int = 5
+    window_s: int = 300
+    lock_s: int = 900
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"failures": self.failures, "window_s": self.window_s, "lock_s": self.lock_s}
+
+
+@dataclass(frozen=True)
+class Sessions:
+    """How long a login lasts: short access tokens, a refresh token for the session, an idle timeout."""
+
+    access_minutes: int = 15
+    refresh_minutes: int = 480
+    idle_minutes: int = 30
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"access_minutes": self.access_minutes, "refresh_minutes": self.refresh_minutes,
+                "idle_minutes": self.idle_minutes}
+
+
+@dataclass(frozen=True)
+class PasswordRules:
+    """Password complexity (身份鉴别 a): length, character classes, no reuse, optional expiry (None: never)."""
+
+    min_length: int = 10
+    min_classes: int = 3  # of lowercase, uppercase, digits, other characters
+    history: int = 5  # a new password may not be any of the last N
+    max_age_days: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"min_length": self.min_length, "min_classes": self.min_classes, "history": self.history,
+                "max_age_days": self.max_age_days}
+
+
+@dataclass(frozen=True)
+class Auth:
+    """Identification and authentication: lockout, second factor, sessions, passwords."""
+
+    lockout: Lockout = field(default_factory=Lockout)
+    second_factor_roles: tuple[str, ...] = ("province-operator", "city-operator", "industry-operator",
+                                            "dr-coordinator", "data-authority", "auditor", "system-admin",
+                                            "security-admin")
+    sessions: Sessions = field(default_factory=Sessions)
+    password: PasswordRules = field(default_factory=PasswordRules)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"lockout": self.lockout.to_dict(), "second_factor_roles": list(self.second_factor_roles),
+                "sessions": self.sessions.to_dict(), "password": self.password.to_dict()}
+
+
 @dataclass(frozen=True)
 class Policy:
     """The effective policy: the default with the site's file on top."""
@@ -274,6 +334,7 @@ class Policy:
     sources: tuple[str, ...] = field(default=())  # the files it was loaded from, default first
     dr: Dr = field(default_factory=Dr)
     quotas: Quotas = field(default_factory=Quotas)
+    auth: Auth = field(default_factory=Auth)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready data: what the policy endpoint returns."""
@@ -286,4 +347,5 @@ class Policy:
             "placement": self.placement.to_dict(),
             "dr": self.dr.to_dict(),
             "quotas": self.quotas.to_dict(),
+            "auth": self.auth.to_dict(),
         }

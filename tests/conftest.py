@@ -16,7 +16,17 @@ from pathlib import Path
 import pytest
 
 PG_URL = os.environ.get("QIANYUN_TEST_POSTGRES_URL")
+LAB_POLICY = str(Path(__file__).resolve().with_name("lab-policy.yaml"))
+"""A lab's site policy (no second factor): every test runs under it unless it sets its own."""
 SMALL_FLEET = {"QIANYUN_SIM_HOSTS": "60", "QIANYUN_SIM_WORKLOADS": "500", "QIANYUN_PLAN_TIME_LIMIT_S": "2"}
+
+
+@pytest.fixture(autouse=True)
+def lab_policy(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("QIANYUN_POLICY_FILE", LAB_POLICY)
+    from scheduler.core.settings import get_settings
+
+    get_settings.cache_clear()
 
 
 def _reset_caches() -> None:

@@ -149,3 +149,30 @@ def running_prometheus(state, targets: list[str]):  # type: ignore[no-untyped-de
             subprocess.run(["bash", str(script), "stop", str(state)], capture_output=True, timeout=60)
 
     return _run()
+
+
+def otp(secret: str, step: int = 0) -> str:
+    """The TOTP code of `secret` for this 30-second step (`step` 1: the next one, which the service
+    also takes for clock drift); a code is accepted once, so a second login in one step uses the next."""
+    from datetime import UTC, datetime, timedelta
+
+    import pyotp
+
+    return pyotp.TOTP(secret).at(datetime.now(UTC) + timedelta(seconds=30 * step))
+
+
+def site_policy(monkeypatch, folder, text: str) -> str:  # type: ignore[no-untyped-def]
+    """Run under a site policy of `text` (in place of the lab policy the suite runs under); its path."""
+    from pathlib import Path
+
+    from scheduler.core.settings import get_settings
+
+    path = Path(folder) / "site-policy.yaml"
+    path.write_text(text)
+    monkeypatch.setenv("QIANYUN_POLICY_FILE", str(path))
+    get_settings.cache_clear()
+    return str(path)
+
+
+LAB = (__import__("pathlib").Path(__file__).resolve().with_name("lab-policy.yaml")).read_text()
+"""The suite's lab policy as text: a test writing its own site file appends it to keep the suite's logins."""

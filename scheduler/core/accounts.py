@@ -1,28 +1,27 @@
 """Accounts, roles and scopes: who may see and do what, and the JWTs that carry it.
 
 Tiered control starts here: every user has one role and, for the scoped roles, one scope (a city
-cloud, an industry cloud or a department). Passwords are argon2 hashes; tokens are short-lived JWTs
-signed with a key every replica shares through the database.
+cloud, an industry cloud or a department). Passwords are argon2 hashes kept to the policy's rules;
+tokens are short-lived JWTs of a session (scheduler/core/sessions.py), signed with a key kept outside
+the database that every replica shares.
 """
 
 from __future__ import annotations
 
-import os
-import secrets
-import stat
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
 import jwt
 from pwdlib import PasswordHash
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from scheduler.core import audit
 from scheduler.core.access import may
-from scheduler.core.db import utcnow
+from scheduler.core.db import as_utc, utcnow
 from scheduler.core.keyfile import KeyFileError, key_from_file
-from scheduler.core.models import Cloud, Department, User
+from scheduler.core.models import Cloud, Department, PasswordHistory, User
+from scheduler.core.policy import get_policy
 from scheduler.core.settings import get_settings
 
 ROLES: dict[str, str | None] = {
@@ -82,15 +81,55 @@ def validate_scope(session: Session, role: str, scope: str | None) -> str | None
     return scope
 
 
+def character_classes(password: str) -> int:
+    """How many of lowercase, uppercase, digits and other characters the password uses."""
+    return sum((any(c.islower() for c in password), any(c.isupper() for c in password),
+                any(c.isdigit() for c in password), any(not c.isalnum() for c in password)))
+
+
+def check_password_rules(password: str, field: str = "password") -> None:
+    """Length and character classes of the policy's `auth.password` (身份鉴别 a)."""
+    rules = get_policy().auth.password
+    if len(password) < rules.min_length:
+        raise AccountError(field, f"must be at least {rules.min_length} characters")
+    if len(password) > 256:
+        raise AccountError(field, "must be at most 256 characters")
+    if character_classes(password) < rules.min_classes:
+        raise AccountError(field, f"must mix at least {rules.min_classes} of lowercase letters, uppercase letters, "
+                                  "digits and other characters")
+
+
+def password_expired(user: User) -> bool:
+    days = get_policy().auth.password.max_age_days
+    changed = as_utc(user.password_changed_at or user.created_at)
+    return days is not None and changed is not None and changed + timedelta(days=days) < utcnow()
+
+
+def set_password(session: Session, user: User, password: str, actor: str, field: str = "new_password") -> None:
+    """A new password: the policy's rules, and none of the last `history` passwords (argon2 hashes kept)."""
+    check_password_rules(password, field)
+    keep = get_policy().auth.password.history
+    earlier = session.exec(select(PasswordHistory).where(PasswordHistory.user_id == user.id)
+                           .order_by(col(PasswordHistory.id).desc())).all()
+    if keep and any(check_password(password, h) for h in [user.password_hash, *[e.password_hash for e in earlier[:keep - 1]]]):
+        raise AccountError(field, f"must not be one of the last {keep} passwords")
+    session.add(PasswordHistory(user_id=user.id, password_hash=user.password_hash))  # type: ignore[arg-type]
+    for stale in earlier[max(keep - 1, 0):]:
+        session.delete(stale)
+    user.password_hash, user.password_changed_at = hash_password(password), utcnow()
+    session.add(user)
+    audit.record(session, actor, "user.password", "user", user.username, None, None)
+
+
 def add_user(session: Session, username: str, role: str, scope: str | None, password: str, actor: str = "cli") -> User:
     if not username or set(username) - USERNAME_CHARS or len(username) > 64:
         raise AccountError("username", "use 1-64 lowercase letters, digits, '-', '_' or '.'")
-    if len(password) < 8:
-        raise AccountError("password", "must be at least 8 characters")
+    check_password_rules(password)
     scope = validate_scope(session, role, scope)
     if session.exec(select(User).where(User.username == username)).first() is not None:
         raise AccountError("username", f"user {username!r} already exists")
-    user = User(username=username, role=role, scope=scope, password_hash=hash_password(password))
+    user = User(username=username, role=role, scope=scope, password_hash=hash_password(password),
+                password_changed_at=utcnow())
     session.add(user)
     session.flush()
     audit.record(session, actor, "user.add", "user", username, None, {"role": role, "scope": scope})
@@ -117,32 +156,25 @@ def signing_key(session: Session | None = None) -> str:
     return key_from_file(Path(settings.secret_key_file))
 
 
-def issue_token(session: Session, user: User) -> str:
-    now = utcnow()
-    claims = {"sub": user.username, "role": user.role, "scope": user.scope,
-              "iat": now, "exp": now + timedelta(minutes=get_settings().token_minutes)}
-    return jwt.encode(claims, signing_key(session), algorithm="HS256")
-
-
 class TokenError(ValueError):
     pass
 
 
-def read_token(session: Session, token: str) -> User:
+def read_token(session: Session, token: str, purpose: str = "access") -> User:
+    """The user a bearer token acts for: signature, lifetime cap, then its session and user as the
+    database holds them now (logged out, idle, disabled, locked or a changed role: refused)."""
+    from scheduler.core import sessions
+
     try:
         claims = jwt.decode(token, signing_key(session), algorithms=["HS256"], options={"require": ["exp", "iat", "sub"]})
     except jwt.ExpiredSignatureError as exc:
         raise TokenError("token expired; log in again") from exc
     except jwt.PyJWTError as exc:
         raise TokenError("token invalid") from exc
-    if claims["exp"] - claims["iat"] > get_settings().token_minutes * 60 + 5:
+    cap = sessions.ENROL_MINUTES if claims.get("pur") == "enrol" else sessions.access_minutes()
+    if claims["exp"] - claims["iat"] > cap * 60 + 5:
         raise TokenError("token lives longer than the service allows; log in again")
-    user = session.exec(select(User).where(User.username == claims["sub"])).first()
-    if user is None or user.disabled:
-        raise TokenError("token names no active user")
-    if user.role != claims.get("role") or user.scope != claims.get("scope"):
-        raise TokenError("the user's role changed; log in again")
-    return user
+    return sessions.check(session, claims, purpose)
 
 
 @dataclass(frozen=True)

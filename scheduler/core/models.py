@@ -115,6 +115,61 @@ class User(SQLModel, table=True):
     password_hash: str
     disabled: bool = False
     created_at: datetime = timestamp_field(default_factory=utcnow)
+    password_changed_at: datetime | None = timestamp_field(default=None, nullable=True)
+    totp_secret: str | None = Field(default=None, max_length=64)  # base32 (RFC 6238); set at enrolment
+    totp_enabled: bool = False  # true once a code from the secret was confirmed
+    totp_last_step: int = 0  # the last 30-second step whose code was accepted: a code works once
+
+
+
+class LoginGuard(SQLModel, table=True):
+    """Failed logins of one subject (`user:NAME` or `addr:ADDRESS`) in the current window, and the lock
+    they earned; in the database so a lock survives a restart and every replica honours it."""
+
+    __tablename__ = "login_guard"
+    subject: str = Field(primary_key=True, max_length=200)
+    failures: int = 0
+    window_started_at: datetime = timestamp_field(default_factory=utcnow)
+    locked_until: datetime | None = timestamp_field(default=None, nullable=True)
+
+
+
+class RecoveryCode(SQLModel, table=True):
+    """One single-use recovery code of a user's second factor, stored as an argon2 hash."""
+
+    __tablename__ = "recovery_code"
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    code_hash: str
+    used_at: datetime | None = timestamp_field(default=None, nullable=True)
+
+
+
+class AuthSession(SQLModel, table=True):
+    """One login: the access tokens it issues name it (`sid`), so logout, idle timeout and refresh act on it."""
+
+    __tablename__ = "auth_session"
+    id: str = Field(primary_key=True, max_length=32)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    role: str = Field(max_length=64)  # the role and scope it was granted for: a change ends the session
+    scope: str | None = Field(default=None, max_length=96)
+    purpose: str = Field(default="access", max_length=16)  # access | enrol (may only enrol a second factor)
+    created_at: datetime = timestamp_field(default_factory=utcnow)
+    last_seen_at: datetime = timestamp_field(default_factory=utcnow)
+    expires_at: datetime = timestamp_field()  # the refresh token's end: no renewal after it
+    refresh_hash: str = Field(max_length=64)  # sha256 of the current refresh token (rotated at each refresh)
+    revoked_at: datetime | None = timestamp_field(default=None, nullable=True)
+
+
+
+class PasswordHistory(SQLModel, table=True):
+    """A user's earlier password hashes, so a new password is none of the last few."""
+
+    __tablename__ = "password_history"
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    password_hash: str
+    created_at: datetime = timestamp_field(default_factory=utcnow)
 
 
 

@@ -53,6 +53,7 @@ class Console:
     folder: Path
     shots: Path
     users: dict[str, str] = field(default_factory=dict)  # username -> role
+    env: dict[str, str] = field(default_factory=dict)  # the service's environment, for `qianyun` commands
 
 
 def _wait_for_utilisation(url: str, deadline: float) -> None:
@@ -77,6 +78,8 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
         "QIANYUN_PLAN_TIME_LIMIT_S": "2", "QIANYUN_SIM_ACTION_DELAY_S": "0.1",
         "QIANYUN_METRICS_INTERVAL_S": "5",  # utilisation rollups appear within the test's life
         "QIANYUN_SECRET_KEY": secrets.token_urlsafe(32),
+        # a lab's policy (tests/lab-policy.yaml): the console's users log in with a password alone
+        "QIANYUN_POLICY_FILE": str(Path(__file__).resolve().parents[1] / "lab-policy.yaml"),
     })
 
     def add(username: str, role: str, scope: str | None = None) -> None:
@@ -112,7 +115,7 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
     shots = folder / "screenshots"
     shots.mkdir()
     try:
-        yield Console(url, folder, shots, users)
+        yield Console(url, folder, shots, users, env)
     finally:
         proc.terminate()
         try:

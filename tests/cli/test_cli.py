@@ -12,7 +12,7 @@ import httpx
 import pytest
 from sqlmodel import select
 
-from tests.support import QIANYUN, free_port, serve
+from tests.support import QIANYUN, free_port, otp, serve
 
 
 def run(*args: str, stdin: str | None = None, timeout: float = 300) -> subprocess.CompletedProcess[str]:
@@ -23,10 +23,10 @@ def test_users_add_reads_the_password_from_stdin(service) -> None:
     from scheduler.core.accounts import authenticate
     from scheduler.core.db import session_scope
 
-    r = run("users", "add", "gy-ops", "--role", "city-operator", "--scope", "gy", "--password-stdin", stdin="a-long-pass\n")
+    r = run("users", "add", "gy-ops", "--role", "city-operator", "--scope", "gy", "--password-stdin", stdin="a-long-pass-9\n")
     assert r.returncode == 0, r.stderr
     with session_scope() as session:
-        user = authenticate(session, "gy-ops", "a-long-pass")
+        user = authenticate(session, "gy-ops", "a-long-pass-9")
         assert user is not None and user.role == "city-operator" and user.scope == "gy"
 
 
@@ -44,7 +44,7 @@ def test_users_add_refuses_bad_input_with_one_line_and_changes_nothing(service, 
 
     with session_scope() as session:
         before = (len(session.exec(select(User)).all()), len(session.exec(select(AuditEvent)).all()))
-    r = run("users", "add", "newbie", *args, "--password-stdin", stdin="a-long-pass\n")
+    r = run("users", "add", "newbie", *args, "--password-stdin", stdin="a-long-pass-9\n")
     assert r.returncode == 2
     assert len(r.stderr.strip().splitlines()) == 1 and f"{field}:" in r.stderr
     assert "Traceback" not in r.stderr
@@ -53,8 +53,8 @@ def test_users_add_refuses_bad_input_with_one_line_and_changes_nothing(service, 
 
 
 def test_users_add_refuses_a_duplicate_and_a_short_password(service) -> None:
-    assert run("users", "add", "twice", "--role", "auditor", "--password-stdin", stdin="a-long-pass\n").returncode == 0
-    r = run("users", "add", "twice", "--role", "auditor", "--password-stdin", stdin="a-long-pass\n")
+    assert run("users", "add", "twice", "--role", "auditor", "--password-stdin", stdin="a-long-pass-9\n").returncode == 0
+    r = run("users", "add", "twice", "--role", "auditor", "--password-stdin", stdin="a-long-pass-9\n")
     assert r.returncode == 2 and "already exists" in r.stderr
     r = run("users", "add", "shorty", "--role", "auditor", "--password-stdin", stdin="short\n")
     assert r.returncode == 2 and "password:" in r.stderr
@@ -66,7 +66,7 @@ def test_audit_verify_reports_a_tampered_row(service) -> None:
     from scheduler.core.db import session_scope
     from scheduler.core.models import AuditEvent
 
-    assert run("users", "add", "someone", "--role", "auditor", "--password-stdin", stdin="a-long-pass\n").returncode == 0
+    assert run("users", "add", "someone", "--role", "auditor", "--password-stdin", stdin="a-long-pass-9\n").returncode == 0
     ok = run("audit", "verify")
     assert ok.returncode == 0 and "intact" in ok.stdout
     with session_scope() as session:
@@ -101,11 +101,19 @@ def test_serve_demo_starts_the_whole_service_on_the_default_fleet(tmp_path) -> N
         users = {line.split("\t")[0]: line.split("\t") for line in creds}
         assert set(users) == {"province", "gy-operator", "edu-operator", "dept-admin", "dr-coordinator", "auditor",
                                   "data-authority"}
-        for name, (_, role, scope, password) in users.items():
-            token = httpx.post(f"{base}/api/v1/auth/token", data={"username": name, "password": password}).json()
-            assert token["token_type"] == "bearer", name
-        token = httpx.post(f"{base}/api/v1/auth/token",
-                           data={"username": "province", "password": users["province"][3]}).json()["access_token"]
+        for name, (_, role, scope, password, secret) in users.items():
+            # the roles of the default auth.second_factor_roles are enrolled: the fifth column is their secret
+            assert bool(secret) == (role != "department-admin"), name
+            form = {"username": name, "password": password}
+            if secret:
+                refused = httpx.post(f"{base}/api/v1/auth/token", data=form)
+                assert refused.status_code == 401 and refused.json()["field"] == "otp", name
+                form["otp"] = otp(secret)
+            token = httpx.post(f"{base}/api/v1/auth/token", data=form).json()
+            assert token["token_type"] == "bearer" and not token["enrolment_required"], name
+        token = httpx.post(f"{base}/api/v1/auth/token",  # the code above was spent: the next step's (drift) is taken
+                           data={"username": "province", "password": users["province"][3],
+                                 "otp": otp(users["province"][4], 1)}).json()["access_token"]
         clouds = httpx.get(f"{base}/api/v1/clouds", headers={"Authorization": f"Bearer {token}"}).json()
         assert clouds["total"] == 14
         assert sum(c["hosts"] for c in clouds["items"]) >= 250
@@ -119,15 +127,17 @@ def test_serve_demo_starts_the_whole_service_on_the_default_fleet(tmp_path) -> N
         proc.terminate()
         output = proc.communicate(timeout=30)[0]
     assert "province-operator" in output and users["province"][3] in output  # shown once, when made
+    assert users["province"][4] in output
     creds_file = tmp_path / "qianyun-demo-users.txt"
     os.chmod(creds_file, 0o644)  # someone widened it
     proc = serve(port, env, tmp_path, "--demo", capture=True)  # a second start keeps the users and passwords
     try:
-        r = httpx.post(f"{base}/api/v1/auth/token", data={"username": "province", "password": users["province"][3]})
+        r = httpx.post(f"{base}/api/v1/auth/token", data={"username": "dept-admin", "password": users["dept-admin"][3]})
         assert r.status_code == 200
     finally:
         proc.terminate()
         output = proc.communicate(timeout=30)[0]
     assert users["province"][3] not in output and "qianyun-demo-users.txt" in output  # not printed again
+    assert users["province"][4] not in output
     assert re.search(r"province\s", creds_file.read_text())
     assert stat.S_IMODE(creds_file.stat().st_mode) == 0o600  # and narrowed back to the owner

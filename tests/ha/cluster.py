@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pyotp
 
 from tests.support import free_port, serve
 
@@ -99,10 +100,12 @@ class Cluster:
 
     def login(self, role: str = "city-operator", scope: str = "gy") -> dict[str, str]:
         for line in (self.cwd / "qianyun-demo-users.txt").read_text().splitlines():
-            name, r, s, password = line.split("\t")
+            name, r, s, password, secret = line.split("\t")
             if r == role and (s == scope or scope == "-"):
-                token = httpx.post(f"{self.any().base}/api/v1/auth/token",
-                                   data={"username": name, "password": password}, timeout=30).json()
+                form = {"username": name, "password": password}
+                if secret:  # enrolled by the demo (a policy whose second_factor_roles name the role)
+                    form["otp"] = pyotp.TOTP(secret).now()
+                token = httpx.post(f"{self.any().base}/api/v1/auth/token", data=form, timeout=30).json()
                 return {"Authorization": f"Bearer {token['access_token']}"}
         raise AssertionError(f"no demo user {role} {scope}")
 

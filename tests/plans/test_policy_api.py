@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 
-from tests.support import QIANYUN, login, make_user
+from tests.support import LAB, QIANYUN, login, make_user
 
 
 def test_the_effective_policy_is_served(client, ops) -> None:
@@ -70,7 +70,7 @@ def test_scheduled_rebalancing_runs_when_the_policy_auto_approves_it(service, mo
     from scheduler.plans.models import Plan
 
     site = tmp_path / "site.yaml"
-    site.write_text("auto_approve:\n  - {scope: gy, kinds: [rebalance], max_moves: 500}\n")
+    site.write_text("auto_approve:\n  - {scope: gy, kinds: [rebalance], max_moves: 500}\n" + LAB)
     monkeypatch.setenv("QIANYUN_POLICY_FILE", str(site))
     from scheduler.core.settings import get_settings
 
@@ -136,7 +136,7 @@ def test_a_site_deny_entry_keeps_its_workloads_off_the_denied_cloud(client, ops,
         gy_depts = {w.department_id for w in session.exec(select(Workload).where(Workload.cloud_id == "gy"))}
     dept = sorted(gy_depts)[0]
     site = tmp_path / "site.yaml"
-    site.write_text(f"placement:\n  deny:\n    - {{department: {dept}, cloud: gy, reason: audit pending}}\n")
+    site.write_text(f"placement:\n  deny:\n    - {{department: {dept}, cloud: gy, reason: audit pending}}\n" + LAB)
     monkeypatch.setenv("QIANYUN_POLICY_FILE", str(site))
     get_settings.cache_clear()
     _policy_for.cache_clear()

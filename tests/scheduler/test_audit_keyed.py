@@ -104,7 +104,7 @@ def test_the_migration_anchors_an_existing_unkeyed_chain(db_url, tmp_path, monke
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("QIANYUN_DATABASE_URL", db_url)
     _reset_caches()
-    upgrade(revision="0011")
+    upgrade(revision="0012")  # the schema before the keyed chain
     with session_scope() as session:
         prev = audit.GENESIS
         for i in range(3):

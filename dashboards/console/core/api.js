@@ -24,10 +24,13 @@ function errorOf(res, data) {
 
 let tokenOf = () => null;
 let onExpired = () => {};
-/** The console's login: where the token is read, and what to do when the API says it expired. */
-export function authorize(getToken, expired) {
+let renew = async () => false;
+/** The console's login: where the token is read, what to do when the API says it expired, and how to
+    renew it once with the session's refresh token (access tokens are short-lived). */
+export function authorize(getToken, expired, refresh) {
   tokenOf = getToken;
   onExpired = expired;
+  if (refresh) renew = refresh;
 }
 
 /** api(path, {method, body}): the answer's JSON, or an ApiError. A body is sent as JSON, or as a form
@@ -45,6 +48,9 @@ export async function api(path, opts) {
   const res = await fetch(API + path, { method: opts.method || (body ? 'POST' : 'GET'), headers, body });
   let data = null;
   try { data = await res.json(); } catch (_) { /* an empty or non-JSON body */ }
+  if (res.status === 401 && tokenOf() && !opts.renewed && await renew()) {  // a short token ran out: renewed, once
+    return api(path, { ...opts, renewed: true });
+  }
   if (res.status === 401 && tokenOf()) {  // expired or revoked: back to the login page
     onExpired(t('error.session'));
     throw new ApiError(401, t('error.session'));

@@ -1,6 +1,6 @@
 /* Who is logged in, and what the console keeps for them until logout. The token lives in sessionStorage
    (gone with the tab); the language is kept by i18n.js in localStorage. */
-import { all, authorize } from './api.js';
+import { all, API, authorize } from './api.js';
 import { lang } from './i18n.js';
 import { route } from './router.js';
 
@@ -13,15 +13,39 @@ export const Q = {
   dpFlash: null,   // a message for the next data-platform page (what the last action did)
 };
 
+/** Keep a login: the access token, the refresh token that renews it, and who it is. */
+export function keep(tokens, me) {
+  Q.token = tokens.access_token;
+  sessionStorage.setItem('qianyun.token', Q.token);
+  if (tokens.refresh_token) sessionStorage.setItem('qianyun.refresh', tokens.refresh_token);
+  if (me) { Q.me = me; sessionStorage.setItem('qianyun.me', JSON.stringify(me)); }
+}
+
+/** Log out: the server ends the session (its tokens stop working everywhere), then the tab forgets it. */
 export function logout(message) {
+  if (Q.token && !message) {  // a chosen logout (not an expired session): revoke it on the server
+    fetch(API + '/auth/logout', { method: 'POST', headers: { Authorization: 'Bearer ' + Q.token }, keepalive: true })
+      .catch(() => {});
+  }
   Q.token = null; Q.me = null; Q.clouds = null; Q.depts = null;
   sessionStorage.removeItem('qianyun.token');
+  sessionStorage.removeItem('qianyun.refresh');
   sessionStorage.removeItem('qianyun.me');
   Q.flash = message || null;
   if (location.hash !== '#/login') location.hash = '#/login'; else route();
 }
 
-authorize(() => Q.token, logout);
+async function refresh() {
+  const rt = sessionStorage.getItem('qianyun.refresh');
+  if (!rt) return false;
+  const res = await fetch(API + '/auth/refresh', { method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ refresh_token: rt }) });
+  if (!res.ok) { sessionStorage.removeItem('qianyun.refresh'); return false; }
+  keep(await res.json());
+  return true;
+}
+
+authorize(() => Q.token, logout, refresh);
 
 export const role = () => (Q.me ? Q.me.role : null);
 

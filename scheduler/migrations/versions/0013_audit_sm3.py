@@ -2,15 +2,15 @@
 "sha256"), and an `audit.anchored` event, the first keyed one, closes them here, where the chain is
 still the one the service wrote; audit_head.anchor_id names it
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-06 07:20:00
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0012"
-down_revision = "0011"
+revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
