@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 
 from api import errors
 from api.guard import InputGuard
+from api.headers import SecurityHeaders
 from api.routers import (
     audit,
     auth,
@@ -62,6 +63,7 @@ def create_app() -> FastAPI:
                   description="Unified scheduling and tiered control for Guizhou's integrated public cloud.")
     errors.install(app)
     app.add_middleware(InputGuard)
+    app.add_middleware(SecurityHeaders)  # outermost: every answer carries them, refusals included
     for module in (auth, clouds, hosts, workloads, departments, plans, policy, audit, drills, jobsets, quotas,
                    catalog, sharing, opendata, system, users):
         app.include_router(module.router)

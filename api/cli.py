@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
@@ -72,7 +72,9 @@ def db_upgrade() -> None:
 @app.command()
 def serve(demo: Annotated[bool, typer.Option("--demo", help="seed the simulated fleet and one user per role (first start only)")] = False,
           host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
-          port: Annotated[int, typer.Option(help="port to listen on")] = 8000) -> None:
+          port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
+          certfile: Annotated[Optional[Path], typer.Option(help="TLS certificate (PEM); with --keyfile, serve HTTPS")] = None,
+          keyfile: Annotated[Optional[Path], typer.Option(help="TLS private key (PEM), mode 0600")] = None) -> None:
     """Run the API and the console; the replica that leads also runs the control loop (any number of
     replicas may serve one PostgreSQL: docs/operations.md)."""
     import uvicorn
@@ -82,6 +84,15 @@ def serve(demo: Annotated[bool, typer.Option("--demo", help="seed the simulated 
     from scheduler.core.demo import seed_demo_users
     from scheduler.core.settings import get_settings
 
+    if (certfile is None) != (keyfile is None):
+        fail("certfile, keyfile: give both to serve HTTPS, or neither")
+    if keyfile is not None:
+        if not keyfile.is_file() or not certfile.is_file():  # type: ignore[union-attr]
+            fail(f"keyfile: no file {keyfile if not keyfile.is_file() else certfile}")
+        import stat as _stat
+
+        if _stat.S_IMODE(keyfile.stat().st_mode) & 0o077:
+            fail(f"keyfile: {keyfile} is readable by others; chmod 600 it")
     prepare()
     if demo:
         from scheduler.core.migrate import exclusive
@@ -95,13 +106,14 @@ def serve(demo: Annotated[bool, typer.Option("--demo", help="seed the simulated 
                   "TOTP secret (base32)", highlight=False, soft_wrap=True)
         for row in users:
             out.print("  ".join((row[0], row[1], row[2] or "-", row[3], row[4])), highlight=False, soft_wrap=True)
-    out.print(f"Qianyun on http://{host}:{port}  (API docs at /docs)")
+    out.print(f"Qianyun on {'https' if certfile else 'http'}://{host}:{port}  (API docs at /docs)")
     settings = get_settings()
     proxies = settings.trusted_proxies
     # X-Forwarded-For is believed only from the configured proxies; with none, from nobody (not even loopback)
     uvicorn.run(create_app(), host=host, port=port, log_level="info", proxy_headers=bool(proxies),
                 forwarded_allow_ips=proxies or "", backlog=settings.api_backlog,
-                timeout_keep_alive=settings.api_keep_alive_s)
+                timeout_keep_alive=settings.api_keep_alive_s,
+                ssl_certfile=str(certfile) if certfile else None, ssl_keyfile=str(keyfile) if keyfile else None)
 
 
 @users_app.command("add")
