@@ -70,7 +70,26 @@ class NotProtectedOut(BaseModel):
     reason: str | None
 
 
+class HeadlineSharesOut(BaseModel):
+    within_rto: float | None
+    late: float | None
+    no_place: float | None
+    not_protected: float | None
+
+
+class HeadlineOut(BaseModel):
+    """Every system of the drilled clouds, counted once; the four counts add up to `systems`."""
+
+    systems: int
+    within_rto: int
+    late: int
+    no_place: int
+    not_protected: int
+    shares: HeadlineSharesOut
+
+
 class DrillReportOut(BaseModel):
+    headline: HeadlineOut
     drill: ReportDrillOut
     model: dict[str, Any]
     basis: Literal["measured", "predicted"]
