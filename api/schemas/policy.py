@@ -18,6 +18,7 @@ class PolicyOut(BaseModel):
     placement: dict[str, Any]
     dr: dict[str, Any]
     quotas: dict[str, Any]
+    auth: dict[str, Any]
 
 
 class CheckOut(BaseModel):

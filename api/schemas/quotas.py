@@ -34,6 +34,7 @@ class CloudQuotaOut(BaseModel):
     capacity: Amounts
     allottable: Amounts
     granted: Amounts
+    grantable: Amounts = Field(description="what may still be granted under the policy's overcommit (docs/quotas.md)")
     used: Amounts
 
 

@@ -48,10 +48,12 @@ def test_the_security_admin_edits_the_site_policy_checked_and_audited(client) ->
     r = client.put("/api/v1/policy/site", json={"yaml": "execution:\n  retries: -3\n"}, headers=h["secadm"])
     assert r.status_code == 422 and r.json()["field"] == "policy" and "line 2" in r.json()["detail"]
     assert client.get("/api/v1/policy", headers=h["gy1"]).json() == before, "nothing stored"
-    r = client.put("/api/v1/policy/site", json={"yaml": "execution:\n  retries: 1\n"}, headers=h["secadm"])
+    current = client.get("/api/v1/policy/site", headers=h["secadm"]).json()["yaml"]  # the site file's, as it stands
+    new = current + "execution:\n  retries: 1\n"
+    r = client.put("/api/v1/policy/site", json={"yaml": new}, headers=h["secadm"])
     assert r.status_code == 200
     assert client.get("/api/v1/policy", headers=h["gy1"]).json()["execution"]["retries"] == 1
-    assert client.get("/api/v1/policy/site", headers=h["secadm"]).json()["yaml"] == "execution:\n  retries: 1\n"
+    assert client.get("/api/v1/policy/site", headers=h["secadm"]).json()["yaml"] == new
     for who in ("sysadm", "aud", "gy1"):
         assert client.put("/api/v1/policy/site", json={"yaml": ""}, headers=h[who]).status_code == 403
     ev = client.get("/api/v1/audit/events?action=policy.changed", headers=h["aud"]).json()["items"][0]
