@@ -94,8 +94,13 @@ def serve(demo: Annotated[bool, typer.Option("--demo", help="seed the simulated 
         if _stat.S_IMODE(keyfile.stat().st_mode) & 0o077:
             fail(f"keyfile: {keyfile} is readable by others; chmod 600 it")
     prepare()
+    from scheduler.core.migrate import exclusive
+    from scheduler.tenants import platform as data_tenants
+
+    with exclusive("tenants"), session_scope() as session:  # the data platform's modules, before any request
+        for problem in data_tenants.ensure(session):
+            out.print(f"[yellow]data platform: {problem}[/yellow]")
     if demo:
-        from scheduler.core.migrate import exclusive
         from scheduler.tenants.demo import seed_demo_catalog
 
         with exclusive("demo-seed"), session_scope() as session:

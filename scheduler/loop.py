@@ -94,13 +94,6 @@ def run_watchdog() -> list[int]:
     return [*executor.resume_all(), *drills.resume_all()]
 
 
-def run_tenants() -> None:
-    """The data platform's modules as tenants of this scheduler: what is missing is created and placed."""
-    with session_scope(background=True) as session:
-        for problem in scheduler.tenants.platform.ensure(session):
-            log.warning("data platform: %s", problem)
-
-
 def _leader_only(job_id: str, func: Callable[..., Any]) -> Callable[..., Any]:
     """A job fires on the leader only, and is counted there (qianyun_job_runs_total)."""
 
@@ -126,7 +119,6 @@ def start() -> BackgroundScheduler:
     sched.add_job(run_metrics, "interval", seconds=settings.metrics_interval_s, id="metrics-rollup")
     sched.add_job(run_quota_expiry, "interval", seconds=60, id="quota-expiry")
     sched.add_job(run_watchdog, "interval", seconds=settings.watchdog_interval_s, id="watchdog")
-    sched.add_job(run_tenants, id="tenants")  # once, now: services a first start left unplaced
     for i, spec in enumerate(settings.rebalance_schedules):
         trigger = CronTrigger.from_crontab(spec["cron"], timezone="Asia/Shanghai")
         sched.add_job(run_scheduled_proposal, trigger, args=[spec], id=f"scheduled-plan-{i}")

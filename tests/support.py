@@ -176,3 +176,13 @@ def site_policy(monkeypatch, folder, text: str) -> str:  # type: ignore[no-untyp
 
 LAB = (__import__("pathlib").Path(__file__).resolve().with_name("lab-policy.yaml")).read_text()
 """The suite's lab policy as text: a test writing its own site file appends it to keep the suite's logins."""
+
+
+def in_own_loop(make):  # type: ignore[no-untyped-def]
+    """asyncio.run(make()) in a thread of its own: the test's thread may already run an event loop
+    (Playwright's sync API leaves one in the worker that ran a browser test)."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(make())).result()

@@ -185,12 +185,13 @@ def approve(session: Session, actor: Actor, plan: Plan) -> Plan:
     supersede_if_stale(session, plan, actor.username)
     for key in mine:
         session.add(PlanApproval(plan_id=plan.id, scope_key=key, username=actor.username, role=actor.role))
-        evidence.record_approval(session, plan.id, key, actor.username, actor.role)  # type: ignore[arg-type]
     try:
         session.flush()
     except (IntegrityError, OperationalError) as exc:
         session.rollback()
         raise Refusal(409, "state", f"plan {plan.id} was approved by someone else at the same time; reload it") from exc
+    for key in mine:  # after the flush that may lose the race, so a loser's 409 is not an audit error
+        evidence.record_approval(session, plan.id, key, actor.username, actor.role)  # type: ignore[arg-type]
     approvals = [(a.username, a.role, approval_rules.ApprovalScope.parse(a.scope_key).cloud)
                  for a in approvals_of(session, plan)]
     complete, _missing, why = approval_rules.approval_complete(get_policy(), _scope_objects(plan), approvals, plan.proposer)

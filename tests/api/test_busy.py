@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
-from tests.support import make_user
+from tests.support import in_own_loop, make_user
 
 
 def test_an_exhausted_api_pool_answers_503_and_leaves_the_background_pool_free(service, monkeypatch) -> None:
@@ -62,7 +62,7 @@ def test_requests_beyond_the_connections_wait_their_turn_and_are_all_answered(se
                 paths = ["/api/v1/hosts?limit=50", "/api/v1/workloads?limit=50", "/api/v1/clouds"] * 10
                 return [r.status_code for r in await asyncio.gather(*(client.get(p) for p in paths))]
 
-        codes = asyncio.run(burst())
+        codes = in_own_loop(lambda: burst())  # a browser test may have left this thread's loop running
     finally:
         proc.terminate()
         proc.wait(timeout=30)

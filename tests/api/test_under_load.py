@@ -17,7 +17,7 @@ from collections import Counter
 
 import httpx
 
-from tests.support import free_port, make_user, placements, serve
+from tests.support import in_own_loop, free_port, make_user, placements, serve
 
 READERS = 200  # concurrent clients, each with one request in flight at a time
 ROUNDS = 3  # each reads hosts, workloads and plans once, in a different order
@@ -67,7 +67,7 @@ def test_reads_from_200_clients_while_a_plan_executes(service, tmp_path) -> None
         assert len(plan["moves"]) >= 40, f"the load must meet a plan of 40 moves or more, got {len(plan['moves'])}"
         assert httpx.post(f"{base}/api/v1/plans/{plan['id']}/approve", headers=h, timeout=60).status_code == 200
         assert httpx.post(f"{base}/api/v1/plans/{plan['id']}/execute", headers=h, timeout=60).status_code == 202
-        codes, seen_executing = asyncio.run(_read_load(base, h, plan["id"]))
+        codes, seen_executing = in_own_loop(lambda: _read_load(base, h, plan["id"]))  # a browser test may have left this thread's loop running
         body: dict = {}
         deadline = time.monotonic() + 300  # hang guard: the moves left after the load
         while time.monotonic() < deadline:

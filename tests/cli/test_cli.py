@@ -100,7 +100,7 @@ def test_serve_demo_starts_the_whole_service_on_the_default_fleet(tmp_path) -> N
         creds = (tmp_path / "qianyun-demo-users.txt").read_text().splitlines()
         users = {line.split("\t")[0]: line.split("\t") for line in creds}
         assert set(users) == {"province", "gy-operator", "edu-operator", "dept-admin", "dr-coordinator", "auditor",
-                                  "data-authority"}
+                              "data-authority", "sysadmin", "secadmin"}
         for name, (_, role, scope, password, secret) in users.items():
             # the roles of the default auth.second_factor_roles are enrolled: the fifth column is their secret
             assert bool(secret) == (role != "department-admin"), name
