@@ -23,6 +23,7 @@ import scheduler.tenants.platform  # noqa: F401  (when the catalog's scan job st
 import scheduler.tenants.sharing  # noqa: F401  (the sharing decisions' audit cross-check)
 from scheduler.core import leader, telemetry
 from scheduler.core.db import session_scope
+from scheduler.core.migrate import exclusive
 from scheduler.core.models import Cloud
 from scheduler.core.registry import get_adapters
 from scheduler.core.settings import get_settings
@@ -36,7 +37,9 @@ def run_sync() -> None:
     """Inventory of every cloud; then department quotas carried to the clouds that enforce their own."""
     adapters = get_adapters()
     sync_all(adapters.all())
-    with session_scope(background=True) as session:  # a tenant service a transient cloud error left unplaced is placed now
+    # a tenant service a transient cloud error left unplaced is placed now; under the same advisory lock as
+    # a replica's start-up placement (api/cli.py serve), so the two never place the same service twice
+    with exclusive("tenants"), session_scope(background=True) as session:
         scheduler.tenants.platform.ensure(session)
     if adapters.real:
         from scheduler.quotas import push as quota_push
