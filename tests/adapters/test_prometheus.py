@@ -7,9 +7,11 @@ CPU counters advancing at fixed rates, fixed memory gauges, and one host whose m
 binary skips the server tests; under CI=true it fails them (`.ci/run` installs the package).
 
 Tolerances: gauges come back exact up to the adapter's 4-decimal rounding (1e-3). CPU shares are
-rate() of counters the exporter computes from its own clock at scrape time, while Prometheus stamps
-the sample at scrape start; the few milliseconds between them, over a 4 s rate window, move a rate
-by ~0.1 %, so 0.01 leaves a tenfold margin and still tells 0.25 from 0.60.
+rate() of counters the exporter computes from its own clock and stamps with that same time (an
+exposition timestamp, honoured by Prometheus), so a scrape delayed by a loaded machine still stores
+exact points on the line; what remains is Prometheus' millisecond rounding of the timestamp and its
+extrapolation to the window's edges when a scrape is late, so 0.01 is a wide margin that still tells
+0.25 from 0.60.
 """
 
 from __future__ import annotations

@@ -2,7 +2,10 @@
 
 Values are functions of the wall clock at scrape time, so whatever Prometheus stores is predictable:
 counters advance at fixed rates (their rate() is the known CPU share) and gauges are fixed, except one
-host whose memory alternates on an 8-second cycle so that p50 and p95 differ. Series carry their own
+host whose memory alternates on an 8-second cycle so that p50 and p95 differ. Every sample carries the
+time it was computed at as its exposition timestamp (Prometheus honours it by default), so a scrape
+that a loaded machine delays or stretches still stores exact (time, value) pairs: without it, Prometheus
+stamps the scrape's start while the value was computed later, and a rate over a few seconds drifts. Series carry their own
 `instance` labels (Prometheus scrapes with honor_labels) so one exporter speaks for several hosts.
 """
 
@@ -78,12 +81,12 @@ class KnownCollector(Collector):
         for h in self.hosts:
             hostname = dict(h.extra_labels).get("hostname", "")
             for c in range(h.cpus):
-                cpu.add_metric([h.instance, str(c), "idle", hostname], (1 - h.cpu_used) * t)
-                cpu.add_metric([h.instance, str(c), "user", hostname], h.cpu_used * t)
+                cpu.add_metric([h.instance, str(c), "idle", hostname], (1 - h.cpu_used) * t, timestamp=t)
+                cpu.add_metric([h.instance, str(c), "user", hostname], h.cpu_used * t, timestamp=t)
             tot = h.mem_total_gib * GIB
-            total.add_metric([h.instance, hostname], tot)
-            avail.add_metric([h.instance, hostname], tot * (1 - mem_used_at(h, t)))
-            free.add_metric([h.instance, hostname], tot * h.mem_free_share)
+            total.add_metric([h.instance, hostname], tot, timestamp=t)
+            avail.add_metric([h.instance, hostname], tot * (1 - mem_used_at(h, t)), timestamp=t)
+            free.add_metric([h.instance, hostname], tot * h.mem_free_share, timestamp=t)
         yield from (cpu, total, avail, free)
 
         usage = CounterMetricFamily("container_cpu_usage_seconds_total", "", labels=["pod", "container", "namespace"])
@@ -91,12 +94,12 @@ class KnownCollector(Collector):
         req = GaugeMetricFamily("kube_pod_container_resource_requests", "",
                                 labels=["pod", "container", "namespace", "resource", "unit"])
         for p in self.pods:
-            usage.add_metric([p.pod, "app", "prov-bigdata"], p.cpu_cores * t)
-            usage.add_metric([p.pod, "POD", "prov-bigdata"], 50.0 * t)  # the pause container: must be excluded
-            wss.add_metric([p.pod, "app", "prov-bigdata"], p.mem_gib * GIB)
-            wss.add_metric([p.pod, "", "prov-bigdata"], 99 * GIB)  # cAdvisor's pod-level sum: excluded
-            req.add_metric([p.pod, "app", "prov-bigdata", "cpu", "core"], p.cpu_request)
-            req.add_metric([p.pod, "app", "prov-bigdata", "memory", "byte"], p.mem_request_gib * GIB)
+            usage.add_metric([p.pod, "app", "prov-bigdata"], p.cpu_cores * t, timestamp=t)
+            usage.add_metric([p.pod, "POD", "prov-bigdata"], 50.0 * t, timestamp=t)  # the pause container: must be excluded
+            wss.add_metric([p.pod, "app", "prov-bigdata"], p.mem_gib * GIB, timestamp=t)
+            wss.add_metric([p.pod, "", "prov-bigdata"], 99 * GIB, timestamp=t)  # cAdvisor's pod-level sum: excluded
+            req.add_metric([p.pod, "app", "prov-bigdata", "cpu", "core"], p.cpu_request, timestamp=t)
+            req.add_metric([p.pod, "app", "prov-bigdata", "memory", "byte"], p.mem_request_gib * GIB, timestamp=t)
         yield from (usage, wss, req)
 
 
