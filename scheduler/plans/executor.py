@@ -70,6 +70,12 @@ def run_action(action_id: int) -> Outcome:
         action.finished_at = utcnow()
         if error:
             action.state, action.error = "failed", error
+        elif action.kind != "move":  # a host switched off for new work, or on again
+            action.state = "done"
+            host = session.get(Host, action.to_host)
+            if host is not None:
+                host.schedulable = action.kind == "enable-host"
+                session.add(host)
         else:
             action.state = "done"
             w = session.get(Workload, action.workload_id)
@@ -80,7 +86,7 @@ def run_action(action_id: int) -> Outcome:
                 session.add(w)
         session.add(action)
         audit.record(session, ACTOR, f"plan.action.{action.state}", "plan", str(action.plan_id), None,
-                     {"phase": action.phase, "step": action.step, "workload": action.workload_id,
+                     {"phase": action.phase, "step": action.step, "kind": action.kind, "workload": action.workload_id or None,
                       "from": action.from_host, "to": action.to_host, "error": error or None})
         session.commit()  # written after the call
         telemetry.MOVES_EXECUTED.labels(action.phase, action.state).inc()
@@ -98,6 +104,8 @@ def _next_batch(session: Session, plan_id: int, phase: str, limits: Execution) -
     batch = Batch(cloud_of, dead, limits)
     out: list[PlanAction] = []
     for a in todo:
+        if a.kind != "move":  # a host switched on or off runs alone: a move back may need it enabled first
+            return out or [a]
         if not batch.admits(a.from_host, a.to_host):
             break
         batch.add(a.from_host, a.to_host)
