@@ -127,7 +127,8 @@ def run_plan(plan_id: int) -> str:
                 done_state = PlanState.SUCCEEDED if phase == "forward" else PlanState.ROLLED_BACK
                 reconcile(session, plan_id)
                 leader.fence(session)  # last before the commit: the lease row stays locked only briefly
-                transition(session, plan, done_state, ACTOR, "every move done")
+                transition(session, plan, done_state, ACTOR, "every move done" if phase == "forward"
+                           else "rolled back: every compensating step done")
                 session.commit()
                 return done_state
         with ThreadPoolExecutor(max_workers=len(batch)) as pool:
