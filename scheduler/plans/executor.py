@@ -140,8 +140,10 @@ def run_plan(plan_id: int) -> str:
                 step = session.get(PlanAction, failed[0].action_id)
                 reconcile(session, plan_id)
                 leader.fence(session)
+                what = (f"{step.workload_id} to {step.to_host}" if step.kind == "move"  # type: ignore[union-attr]
+                        else f"{step.kind} {step.to_host}")  # type: ignore[union-attr]
                 transition(session, plan, PlanState.FAILED, ACTOR,  # type: ignore[arg-type]
-                           f"{phase} step {step.step} ({step.workload_id} to {step.to_host}) failed: {failed[0].error}")  # type: ignore[union-attr]
+                           f"{phase} step {step.step} ({what}) failed: {failed[0].error}")  # type: ignore[union-attr]
                 session.commit()
             return PlanState.FAILED
 

@@ -19,12 +19,15 @@ KEY = "disable_hosts"  # the plan document's extra key (outside the optimizer co
 
 
 def freed_hosts(fleet: dict[str, Any], plan_doc: dict[str, Any]) -> list[str]:
-    """Hosts that run something before the plan and nothing after it (on clouds that have not failed)."""
+    """Hosts that run something before the plan and nothing after it (on clouds that have not failed).
+
+    A workload the plan lists unplaced is not removed by the executor: its host still runs it."""
     failed = set(fleet.get("failed_clouds") or [])
     cloud = {h["id"]: h["cloud"] for h in fleet["hosts"]}
-    before = {w["host"] for w in fleet["workloads"] if w.get("host") in cloud}
-    after = set(plan_doc["assignments"].values())
-    return sorted(h for h in before - after if cloud[h] not in failed)
+    now = {w["id"]: w["host"] for w in fleet["workloads"] if w.get("host") in cloud}
+    stays = {now[u["workload"]] for u in plan_doc["unplaced"] if u["workload"] in now}
+    after = set(plan_doc["assignments"].values()) | stays
+    return sorted(h for h in set(now.values()) - after if cloud[h] not in failed)
 
 
 def disable_steps(plan_id: int, fleet: dict[str, Any], plan_doc: dict[str, Any]) -> list[dict[str, str]]:
