@@ -522,6 +522,10 @@ class KubernetesAdapter:
                 raise AdapterError(f"cannot cordon {host}: unknown node {node} in cloud {self.cloud}") from e
             raise
 
+    def set_host_schedulable(self, host: str, schedulable: bool, reason: str = "") -> None:
+        """Cordon (or uncordon) the node; a node has no field for the reason, the plan's audit keeps it."""
+        self.cordon(host, not schedulable)
+
     def drain(self, host: str) -> list[str]:
         """Cordon the node and evict its pods through the Eviction API; returns the evicted pods.
 

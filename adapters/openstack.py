@@ -518,6 +518,21 @@ class OpenStackAdapter:
             self._call(f"cloud {self.cloud}: enable {name}", "compute", "enable_service", svc, name,
                        "nova-compute")
 
+    def set_host_schedulable(self, host: str, schedulable: bool, reason: str = "") -> None:
+        """Disable the host's nova-compute service with the reason (nova schedules nothing there; what
+        runs there stays), or enable it again."""
+        name = self._host_name(host)
+        services = self._call(f"cloud {self.cloud}: list compute services", "compute", "services",
+                              binary="nova-compute", host=name)
+        if not services:
+            raise AdapterError(f"host {host}: no nova-compute service on {name} in OpenStack cloud {self.cloud}")
+        if schedulable:
+            self._call(f"cloud {self.cloud}: enable {name}", "compute", "enable_service", services[0], name,
+                       "nova-compute")
+        else:
+            self._call(f"cloud {self.cloud}: disable {name}", "compute", "disable_service", services[0], name,
+                       "nova-compute", disabled_reason=reason or "disabled by Qianyun")
+
     # --- quotas --------------------------------------------------------------------------------------
 
     def _project_id(self, project: str) -> str:

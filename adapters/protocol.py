@@ -137,6 +137,10 @@ class CloudAdapter(Protocol):
 
     def set_host_failed(self, host: str, failed: bool) -> None: ...
 
+    def set_host_schedulable(self, host: str, schedulable: bool, reason: str = "") -> None:
+        """Disable a host for new work (with the reason, where the cloud keeps one) or enable it again;
+        idempotent. What runs there keeps running: a plan's freed hosts, before they power down."""
+
 
 @runtime_checkable
 class MetricsSource(Protocol):

@@ -266,9 +266,17 @@ class SimulatedAdapter:
                    (datetime.now(UTC).isoformat(), action, workload, from_host, to_host, os.getpid()))
 
     def history(self) -> list[dict[str, Any]]:
-        """Every action that changed something, oldest first: no-ops of idempotent retries leave no trace."""
+        """Every action on a workload that changed something, oldest first: no-ops of idempotent retries
+        leave no trace. Hosts disabled and enabled are in `host_history`."""
         with self._read() as db:
-            return [dict(r) for r in db.execute("SELECT * FROM actions ORDER BY seq")]
+            return [dict(r) for r in db.execute("SELECT * FROM actions WHERE action NOT IN ('disable', 'enable') "
+                                                "ORDER BY seq")]
+
+    def host_history(self) -> list[dict[str, Any]]:
+        """Every host disabled for new work or enabled again (`to_host`), oldest first; no-ops leave no trace."""
+        with self._read() as db:
+            return [dict(r) for r in db.execute("SELECT * FROM actions WHERE action IN ('disable', 'enable') "
+                                                "ORDER BY seq")]
 
     def place(self, workload: WorkloadInfo, host: str) -> None:
         """Start a new or pending workload on the host; a no-op if it already runs there."""
@@ -359,6 +367,21 @@ class SimulatedAdapter:
         with self._tx() as db:
             if db.execute("UPDATE hosts SET up = ? WHERE id = ?", (int(not failed), host)).rowcount == 0:
                 raise AdapterError(f"unknown host {host!r}")
+
+    def set_host_schedulable(self, host: str, schedulable: bool, reason: str = "") -> None:
+        """The host's schedulable flag, as a compute service is disabled or a node cordoned; idempotent."""
+        self._act("enable" if schedulable else "disable", "", host)
+        with self._tx() as db:
+            h = db.execute("SELECT h.schedulable, c.fault FROM hosts h JOIN clouds c ON c.id = h.cloud "
+                           "WHERE h.id = ?", (host,)).fetchone()
+            if h is None:
+                raise AdapterError(f"cannot {'enable' if schedulable else 'disable'} {host}: unknown host")
+            if h["fault"] == "error":
+                raise AdapterError(f"cannot {'enable' if schedulable else 'disable'} {host}: its cloud is "
+                                   "unreachable (injected fault)")
+            if bool(h["schedulable"]) != schedulable:
+                db.execute("UPDATE hosts SET schedulable = ? WHERE id = ?", (int(schedulable), host))
+                self._log(db, "enable" if schedulable else "disable", "", None, host)
 
     def inject_fault(self, cloud: str, on: bool, mode: FaultMode = "error") -> None:
         """Simulate trouble with one cloud (kept in the state file, so every process sees it).

@@ -31,6 +31,15 @@ class _World:
         self.backup = next((c["id"] for c in doc["clouds"] if c["kind"] == "backup"), None)
         obj = doc.get("objective") or {}
         self.max_migrations = obj.get("max_migrations")
+        # the optional fill targets: a host above its target now receives nothing; any other host
+        # stays within its target after every move it receives
+        self.target: dict[str, float] = {r: float(x) for r, x in (obj.get("fill_target") or {}).items()}
+        now: dict[str, dict[str, float]] = {h: {r: 0.0 for r in self.res} for h in self.hosts}
+        for w, x in self.wl.items():
+            if x.get("host") is not None:
+                for r in self.res:
+                    now[x["host"]][r] += self.dem(w, r)
+        self.full = {h for h in self.hosts if self.over_target(now[h], h)}
 
     def cap(self, h: str, r: str) -> float:
         return float(self.hosts[h]["capacity"].get(r, 0))
@@ -114,11 +123,20 @@ class _World:
     def over(self, load: dict[str, float], h: str) -> list[str]:
         return [r for r in self.res if load[r] > self.cap(h, r) + TOL]
 
+    def over_target(self, load: dict[str, float], h: str) -> list[str]:
+        return [r for r, t in self.target.items() if load[r] > t * self.cap(h, r) + TOL]
+
     def fits(self, w: str, h: str, load: dict[str, float], groups_on: set[tuple[str, str]]) -> bool:
         if any(load[r] + self.dem(w, r) > self.cap(h, r) + TOL for r in self.res):
             return False
+        if self.target and (h in self.full and w not in self.on_now(h)
+                            or self.over_target({r: load[r] + self.dem(w, r) for r in self.res}, h)):
+            return False
         g = self.wl[w].get("spread_group")
         return g is None or (g, h) not in groups_on
+
+    def on_now(self, h: str) -> set[str]:
+        return {w for w, x in self.wl.items() if x.get("host") == h}
 
     def groups_on(self, where: dict[str, str]) -> set[tuple[str, str]]:
         return {(self.wl[w]["spread_group"], h) for w, h in where.items() if self.wl[w].get("spread_group")}
@@ -280,6 +298,11 @@ def check_plan(fleet_doc: dict[str, Any], plan_doc: dict[str, Any],
             group_hosts[(g, dst)] = group_hosts.get((g, dst), 0) + 1
         for r in wd.res:
             loads[dst][r] += wd.dem(w, r)
+        if dst in wd.full:
+            out.append(f"{tag}: {w} moves onto host {dst}, above its fill target before the plan")
+        elif wd.over_target(loads[dst], dst):
+            out.append(f"{tag}: host {dst} above its fill target on {', '.join(wd.over_target(loads[dst], dst))} "
+                       f"after moving {w}")
         bad = wd.over(loads[dst], dst)
         if bad and dst not in over0:
             out.append(f"{tag}: host {dst} over capacity on {', '.join(bad)} after moving {w}")

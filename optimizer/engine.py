@@ -108,6 +108,20 @@ def run(fleet: Fleet | dict[str, Any], mode: str | None = None, max_migrations: 
     return plan
 
 
+def raw_peak(st: State) -> float:
+    """The contract's peak utilisation: used over capacity, not over the fill-targeted capacity."""
+    f = st.fleet
+    if f.raw_cap is f.cap:
+        return st.peak()
+    live = np.flatnonzero(st.rules.host_live & (st.count > 0))
+    if not live.size:
+        return 0.0
+    cap, load = f.raw_cap[live], st.load[live]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        u = np.where(cap > 0, load / np.where(cap > 0, cap, 1), np.where(load > 1e-9, np.inf, 0.0))
+    return float(u.max()) if u.shape[1] else 0.0
+
+
 def bound_time_limit(limit: float) -> float:
     """Time for a bound's LP: a quarter of the plan's limit, between 1 and 10 s."""
     return max(1.0, min(10.0, 0.25 * limit))
@@ -151,7 +165,7 @@ def _finish(rules: Rules, start: Start, st: State, left: list[int], mode: str, m
             fewer = ctx.peak_placed is None or np.any(ctx.peak_placed & ~placed)
             pb = again if fewer else max(pb, again)
     optimal = (active <= lb) if mode == "consolidate" else (peak <= pb + 1e-6)
-    stats = Stats(active, migrations, min(lb, active), peak, time.monotonic() - t0,
+    stats = Stats(active, migrations, min(lb, active), raw_peak(st), time.monotonic() - t0,
                   "optimal" if optimal and not left else "feasible", pb,
                   extra_moves=sum(1 for s in steps if s.via), lower_bound_method=hb.method,
                   bound_seconds=hb.seconds)

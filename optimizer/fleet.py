@@ -71,6 +71,9 @@ class Objective:
     mode: str = "consolidate"
     max_migrations: int | None = None
     time_limit_s: float = 30.0
+    # optional extension (fleet-and-plan-contract.md): the share of each resource a host may be filled
+    # to by what it receives; a resource not named (or no field at all) is 1.0, the contract as it was
+    fill_target: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -91,7 +94,12 @@ class Fleet:
     cloud_by_id: dict[str, Cloud] = field(init=False, repr=False)
     host_index: dict[str, int] = field(init=False, repr=False)
     workload_index: dict[str, int] = field(init=False, repr=False)
+    # `cap` is what the solvers pack against: the capacity times the fill target, raised for a host
+    # already above its target to what it holds now (it keeps that, receives nothing: `full`, so every
+    # final load stays within `cap` and the LP bound on `cap` stays proven); `raw_cap` is the capacity
     cap: np.ndarray = field(init=False, repr=False)
+    raw_cap: np.ndarray = field(init=False, repr=False)
+    full: np.ndarray = field(init=False, repr=False)  # above its fill target before the plan: may not receive
     dem: np.ndarray = field(init=False, repr=False)
     host_cloud: list[str] = field(init=False, repr=False)
 
@@ -107,6 +115,10 @@ class Fleet:
             len(self.workloads), len(r)
         )
         self.host_cloud = [h.cloud for h in self.hosts]
+        self.raw_cap = self.cap
+        self.full = np.zeros(len(self.hosts), dtype=bool)
+        if self.objective.fill_target:
+            self.cap, self.full = targeted_capacity(self)
 
     def with_objective(self, **changes: Any) -> "Fleet":
         """A copy with some objective fields (or failed_clouds) replaced; parsing is not repeated."""
@@ -119,6 +131,29 @@ class Fleet:
                 if c not in f.cloud_by_id:
                     raise FleetError(f"failed_clouds: unknown cloud {c!r}")
         return f
+
+
+FILL_TOL = 1e-6  # the checker's tolerance: a host above target by less is within it
+
+
+def targeted_capacity(f: Fleet) -> tuple[np.ndarray, np.ndarray]:
+    """(capacity the solvers pack against, hosts above target now) for the fleet's fill targets.
+
+    A host's load now counts every workload whose `host` it is. A host within target on every
+    resource gets capacity * target; one above it on any resource is `full` (it may not receive)
+    and keeps room for what it holds, never above its capacity.
+    """
+    target = np.array([f.objective.fill_target.get(k, 1.0) for k in f.resources], dtype=float)
+    load = np.zeros_like(f.raw_cap)
+    for i, w in enumerate(f.workloads):
+        if w.host is not None:
+            load[f.host_index[w.host]] += f.dem[i]
+    named = np.array([k in f.objective.fill_target for k in f.resources], dtype=bool)
+    above = (load > f.raw_cap * target + FILL_TOL) & named
+    full = above.any(axis=1) if len(f.resources) else np.zeros(len(f.hosts), dtype=bool)
+    cap = f.raw_cap * target
+    cap = np.where(full[:, None], np.minimum(f.raw_cap, np.maximum(cap, load)), cap)
+    return cap, full
 
 
 # ---------------------------------------------------------------- parsing helpers
@@ -218,6 +253,22 @@ def _item_id(item: Any, key: str, i: int, seen: set[str]) -> str:
         raise FleetError(f"{key}[{iid}].id: duplicate id {iid!r}")
     seen.add(iid)
     return iid
+
+
+def _fill_target(v: Any, resources: list[str]) -> dict[str, float]:
+    """objective.fill_target: resource -> share in (0, 1]; absent or null is no target."""
+    if v is None:
+        return {}
+    if not isinstance(v, dict):
+        raise FleetError(f"objective.fill_target: must be an object of resource shares, got {type(v).__name__}")
+    out: dict[str, float] = {}
+    for k, x in v.items():
+        if k not in resources:
+            raise FleetError(f"objective.fill_target.{k}: unknown resource name (resources are {', '.join(sorted(resources))})")
+        if not _is_num(x) or not 0 < x <= 1:
+            raise FleetError(f"objective.fill_target.{k}: must be a number > 0 and <= 1, got {_show(x)}")
+        out[k] = float(x)
+    return out
 
 
 # ---------------------------------------------------------------- the parser
@@ -336,6 +387,7 @@ def parse_fleet(doc: Any, isolated_clouds: frozenset[str] | set[str] | None = No
         tl = 30
     if not _is_num(tl) or tl <= 0 or tl > 86400:
         raise FleetError(f"objective.time_limit_s: must be a number > 0 and <= 86400, got {_show(tl)}")
+    fill = _fill_target(objd.get("fill_target"), resources)
 
     failed = doc.get("failed_clouds") or []
     if not isinstance(failed, list):
@@ -348,5 +400,5 @@ def parse_fleet(doc: Any, isolated_clouds: frozenset[str] | set[str] | None = No
     isolated = frozenset(isolated_clouds or ())
     for c in sorted(isolated - cloud_ids):
         raise FleetError(f"isolated_clouds: unknown cloud {c!r}")
-    return Fleet(resources, clouds, hosts, workloads, Objective(mode, mm, float(tl)), list(dict.fromkeys(failed)), doc,
+    return Fleet(resources, clouds, hosts, workloads, Objective(mode, mm, float(tl), fill), list(dict.fromkeys(failed)), doc,
                  isolated)

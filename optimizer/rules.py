@@ -40,7 +40,8 @@ class Rules:
     backup: str | None = field(init=False)
     failed: set[str] = field(init=False)
     host_live: np.ndarray = field(init=False)  # host not on a failed cloud
-    host_open: np.ndarray = field(init=False)  # live and schedulable: may receive
+    host_open: np.ndarray = field(init=False)  # live and schedulable
+    host_recv: np.ndarray = field(init=False)  # open and not above its fill target: may receive
     status: list[Status] = field(init=False)
     orig: np.ndarray = field(init=False)  # index of the current host, -1 if none (may be a failed host)
     _hosts_of_cloud: dict[str, np.ndarray] = field(init=False)
@@ -56,6 +57,7 @@ class Rules:
         self.failed = set(f.failed_clouds)
         self.host_live = np.array([h.cloud not in self.failed for h in f.hosts], dtype=bool)
         self.host_open = self.host_live & np.array([h.schedulable for h in f.hosts], dtype=bool)
+        self.host_recv = self.host_open & ~f.full
         by_cloud: dict[str, list[int]] = {}
         for i, h in enumerate(f.hosts):
             by_cloud.setdefault(h.cloud, []).append(i)
@@ -134,12 +136,14 @@ class Rules:
         if arr is None:
             parts = [self._hosts_of_cloud.get(c, np.zeros(0, dtype=np.int64)) for c in key]
             arr = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
-            arr = arr[self.host_open[arr]] if arr.size else arr
+            arr = arr[self.host_recv[arr]] if arr.size else arr
             self._class_cache[key] = arr
         return arr
 
     def may_receive(self, wi: int, hi: int) -> bool:
-        return bool(self.host_open[hi]) and self.fleet.host_cloud[hi] in self.elig_key[wi]
+        """`hi` may hold `wi` at the end: it may receive, or it is where `wi` runs now (staying is not receiving)."""
+        ok = self.host_recv[hi] or (hi == self.orig[wi] and self.host_open[hi])
+        return bool(ok) and self.fleet.host_cloud[hi] in self.elig_key[wi]
 
     # ------------------------------------------------------------ status
 

@@ -335,6 +335,18 @@ def _share(r: YamlReader, node: Node, field: str, below_one: bool = True) -> flo
     return v
 
 
+def _fill_target(r: YamlReader, node: Node) -> dict[str, float]:
+    """placement.fill_target: resource -> the share of a host a plan may fill, above 0 and at most 1."""
+    m = r.mapping(node, "placement.fill_target", QUOTA_RESOURCES, ())
+    out: dict[str, float] = {}
+    for k, (_, v) in m.items():
+        f = f"placement.fill_target.{k}"
+        out[k] = _share(r, v, f, below_one=False)
+        if out[k] <= 0:
+            raise r.fail(v, f, f"must be above 0 (a share of the host), got {out[k]:g}")
+    return out
+
+
 def _amounts(r: YamlReader, node: Node, field: str, required: bool, positive: bool) -> dict[str, float]:
     m = r.mapping(node, field, QUOTA_RESOURCES, QUOTA_RESOURCES if required else ())
     out: dict[str, float] = {}
@@ -452,6 +464,7 @@ class _Parsed:
     execution: dict[str, Any] | None = None
     placement_rules: tuple[PlacementRule, ...] | None = None
     deny: tuple[DenyEntry, ...] | None = None
+    fill_target: dict[str, float] | None = None
     dr: dict[str, Any] | None = None
     quotas: dict[str, Any] | None = None
     auth: dict[str, Any] | None = None
@@ -489,18 +502,20 @@ def _parse(text: str, file: str, is_default: bool) -> _Parsed:
         if "placement" in sections:
             pnode = sections["placement"][1]
             if is_default:
-                pm = r.mapping(pnode, "placement", ("rules", "deny"), ("rules", "deny"))
+                pm = r.mapping(pnode, "placement", ("rules", "deny", "fill_target"), ("rules", "deny", "fill_target"))
                 out.placement_rules = _placement_rules(r, pm["rules"][1])
             else:
                 if isinstance(pnode, MappingNode):
                     for knode, _ in pnode.value:
-                        if r.scalar(knode) != "deny":
+                        if r.scalar(knode) not in ("deny", "fill_target"):
                             raise r.fail(knode, f"placement.{r.scalar(knode)}",
                                          "a site may not change the placement rules; it may only add "
-                                         "placement.deny entries")
-                pm = r.mapping(pnode, "placement", ("deny",))
+                                         "placement.deny entries and set placement.fill_target")
+                pm = r.mapping(pnode, "placement", ("deny", "fill_target"))
             if "deny" in pm:
                 out.deny = _deny(r, pm["deny"][1])
+            if "fill_target" in pm:
+                out.fill_target = _fill_target(r, pm["fill_target"][1])
         if "dr" in sections:
             out.dr = _dr(r, sections["dr"][1], is_default)
         if "quotas" in sections:
@@ -526,6 +541,8 @@ def _merge(base: Policy, p: _Parsed, source: str) -> Policy:
         placement = replace(placement, rules=p.placement_rules)
     if p.deny is not None:
         placement = replace(placement, deny=p.deny)
+    if p.fill_target is not None:  # a site's targets replace the resources they name
+        placement = replace(placement, fill_target=tuple({**placement.fill_targets(), **p.fill_target}.items()))
     return Policy(
         approvals=base.approvals if p.approvals is None else p.approvals,
         separation_of_duties=replace(base.separation_of_duties, **(p.separation_of_duties or {})),

@@ -142,12 +142,19 @@ class DenyEntry:
 class Placement:
     rules: tuple[PlacementRule, ...]
     deny: tuple[DenyEntry, ...] = ()
+    # (resource, share): the share of a host a plan may fill it to by what it moves there (headroom
+    # for spikes); a resource not named may be filled to its capacity
+    fill_target: tuple[tuple[str, float], ...] = ()
 
     def rule(self, rule_id: str) -> PlacementRule:
         return next(r for r in self.rules if r.id == rule_id)
 
+    def fill_targets(self) -> dict[str, float]:
+        return dict(self.fill_target)
+
     def to_dict(self) -> dict[str, Any]:
-        return {"rules": [r.to_dict() for r in self.rules], "deny": [d.to_dict() for d in self.deny]}
+        return {"rules": [r.to_dict() for r in self.rules], "deny": [d.to_dict() for d in self.deny],
+                "fill_target": self.fill_targets()}
 
 
 @dataclass(frozen=True)

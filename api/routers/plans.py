@@ -1,4 +1,4 @@
-"""Plans: propose, read, approve, reject, cancel, dry-run, execute and roll back, each within scope."""
+"""Plans: propose, read, approve, reject, cancel, dry-run, execute, pause, resume and roll back, each within scope."""
 
 from __future__ import annotations
 
@@ -11,11 +11,13 @@ from sqlmodel import Session, col, select
 from api.deps import ActorDep, PageDep, RowId, SessionDep, allow, only_params
 from api.errors import refusals
 from api.schemas import ApprovalNeedOut, HostChangeOut, MoveOut, PageOut, PlanCreate, PlanOut, PlanSummaryOut, RejectIn
-from api.schemas.plans import PlanDocumentOut
+from api.schemas.plans import MoveCountsOut, NextApproverOut, PlanDocumentOut
 from scheduler import plans
 from scheduler.core.access import require
 from scheduler.core.refusal import Refusal
 from scheduler.plans import Actor
+from scheduler.plans.document import document_of
+from scheduler.plans.freed import KEY as DISABLE_KEY
 from scheduler.plans.models import Plan, PlanAction
 
 router = APIRouter(prefix="/api/v1/plans", tags=["plans"], dependencies=[Depends(allow("plans.read"))])
@@ -58,12 +60,23 @@ def detail(session: Session, p: Plan) -> PlanOut:
     for a in actions:
         counts[f"{a.phase}_{a.state}"] = counts.get(f"{a.phase}_{a.state}", 0) + 1
     base = summary(session, p).model_dump(exclude={"moves"})
-    return PlanOut(**base, drain_hosts=p.drain_hosts, moves=_moves(forward, p.document["moves"]),
+    switched = {a.to_host: a for a in forward if a.kind != "move"}
+    listed = p.document.get(DISABLE_KEY) or []
+    host_actions = [MoveOut(step=switched[x["host"]].step if x["host"] in switched else len(p.document["moves"]) + i + 1,
+                            kind="disable-host", workload="", from_host=None, to_host=x["host"], reason=x["reason"],
+                            state=switched[x["host"]].state if x["host"] in switched else None,
+                            error=(switched[x["host"]].error or None) if x["host"] in switched else None)
+                    for i, x in enumerate(listed)]
+    return PlanOut(**base, drain_hosts=p.drain_hosts, moves=_moves([a for a in forward if a.kind == "move"], p.document["moves"]),
                    unplaced=p.document["unplaced"], approvals=needs,
-                   hosts=[HostChangeOut(**h) for h in plans.host_changes(p)],
-                   rollback=[MoveOut(step=a.step, workload=a.workload_id, from_host=a.from_host, to_host=a.to_host,
-                                     reason=a.reason, state=a.state, error=a.error or None) for a in back],
-                   dry_run=p.dry_run, notes=p.notes or [], progress={"total": len(p.document["moves"]), **counts})
+                   hosts=[HostChangeOut(**h) for h in plans.host_changes(p)], host_actions=host_actions,
+                   rollback=[MoveOut(step=a.step, kind=a.kind, workload=a.workload_id, from_host=a.from_host,
+                                     to_host=a.to_host, reason=a.reason, state=a.state, error=a.error or None)
+                             for a in back],
+                   move_counts=MoveCountsOut(**document_of(p).counts()),
+                   next_approvers=[NextApproverOut(**x) for x in plans.next_approvers(session, p)],
+                   dry_run=p.dry_run, notes=p.notes or [],
+                   progress={"total": len(p.document["moves"]) + len(listed), **counts})
 
 
 @router.post("", responses=refusals(403, 404, 409, 422), response_model=PlanOut, status_code=status.HTTP_201_CREATED)
@@ -128,6 +141,18 @@ def dry_run(plan_id: RowId, session: SessionDep, a: ActorDep) -> PlanOut:
 @router.post("/{plan_id}/execute", responses=refusals(403, 404, 409, 422), response_model=PlanOut, status_code=status.HTTP_202_ACCEPTED)
 def execute(plan_id: RowId, session: SessionDep, a: ActorDep) -> PlanOut:
     return _act(session, a, plan_id, lambda p: plans.start_execution(session, a, p))
+
+
+@router.post("/{plan_id}/pause", responses=refusals(403, 404, 409), response_model=PlanOut)
+def pause(plan_id: RowId, session: SessionDep, a: ActorDep) -> PlanOut:
+    """Stop an executing plan after the steps in flight (409 naming `state` unless it is executing)."""
+    return _act(session, a, plan_id, lambda p: plans.pause(session, a, p))
+
+
+@router.post("/{plan_id}/resume", responses=refusals(403, 404, 409), response_model=PlanOut, status_code=status.HTTP_202_ACCEPTED)
+def resume(plan_id: RowId, session: SessionDep, a: ActorDep) -> PlanOut:
+    """Carry on a paused plan from its first step not done (409 naming `state` unless it is paused)."""
+    return _act(session, a, plan_id, lambda p: plans.resume(session, a, p))
 
 
 @router.post("/{plan_id}/rollback", responses=refusals(403, 404, 409, 422), response_model=PlanOut, status_code=status.HTTP_202_ACCEPTED)

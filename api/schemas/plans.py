@@ -27,6 +27,7 @@ class RejectIn(BaseModel):
 
 class MoveOut(BaseModel):
     step: int
+    kind: str = Field(default="move", description="move; or disable-host / enable-host (a freed host, `to`)")
     workload: str
     from_host: str | None = Field(alias="from")
     to_host: str = Field(alias="to")
@@ -44,6 +45,22 @@ class ApprovalNeedOut(BaseModel):
     moves: int
     approved_by: str | None
     approved_at: UtcDatetime | None
+
+
+class NextApproverOut(BaseModel):
+    scope: str = Field(description="the approval scope still missing: province, city:gy, industry:edu")
+    role: str | None = Field(description="the role that holds the scope")
+    accounts: list[str] = Field(description="active accounts that may give it (empty: nobody holds it yet)")
+
+
+class MoveCountsOut(BaseModel):
+    """One count of moves: every step is a move; migrations + placements + restarts = moves."""
+
+    moves: int
+    migrations: int
+    placements: int
+    restarts: int
+    hosts_disabled: int
 
 
 class HostChangeOut(BaseModel):
@@ -75,7 +92,10 @@ class PlanOut(PlanSummaryOut):
     unplaced: list[dict]
     approvals: list[ApprovalNeedOut]
     hosts: list[HostChangeOut]
+    host_actions: list[MoveOut] = Field(description="the freed hosts disabled after the last move")
     rollback: list[MoveOut]
+    move_counts: MoveCountsOut
+    next_approvers: list[NextApproverOut]
     dry_run: dict | None
     notes: list[str]
     progress: dict

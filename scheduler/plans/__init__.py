@@ -17,12 +17,15 @@ from scheduler.plans.lifecycle import (
     dry_run,
     host_changes,
     may_propose,
+    next_approvers,
     pending_scopes,
     plan_input,
     propose,
     reject,
     required_approvals_for,
     stale_reason,
+    pause,
+    resume,
     start_execution,
     start_rollback,
     supersede_if_stale,
@@ -32,7 +35,7 @@ from scheduler.plans.state import ACTIVE_STATES, OPEN_STATES, TRANSITIONS, PlanS
 
 __all__ = [
     "ACTIVE_STATES", "KINDS", "OBJECTIVES", "OPEN_STATES", "SYSTEM", "TRANSITIONS", "Actor", "PlanState", "Refusal", "approvals_of",
-    "approvable_by", "approve", "auto_approve", "cancel", "document_for", "dry_run", "host_changes", "may_propose",
-    "pending_scopes", "plan_input", "propose", "reject", "required_approvals_for", "stale_reason",
+    "approvable_by", "approve", "auto_approve", "cancel", "document_for", "dry_run", "host_changes", "may_propose", "next_approvers",
+    "pause", "pending_scopes", "plan_input", "resume", "propose", "reject", "required_approvals_for", "stale_reason",
     "start_execution", "start_rollback", "supersede_if_stale", "transition", "visible_to",
 ]

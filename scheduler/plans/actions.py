@@ -6,6 +6,7 @@ resumed plan asks the adapter for what is possible now. `compensate` says what u
 a move is undone by the move back while its source is up; a placement cannot be undone through the
 adapter protocol (it has no removal), and a restart away from a host that is still down has nowhere
 to go back to. Those come back as `NoCompensation` with the reason, which the rollback reports.
+A freed host disabled by the plan is enabled again.
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ class Place:
     def execute(self, adapter: CloudAdapter) -> None:
         adapter.place(self.workload, self.to_host)
 
+    kind = "move"
+
     def compensate(self, is_up: IsUp) -> Migrate | NoCompensation:
         return NoCompensation(self.workload.id, f"{self.workload.id} stays on {self.to_host}: a placement has no "
                                                 "compensation, the adapter protocol cannot remove a workload")
@@ -53,6 +56,8 @@ class Migrate:
 
     def execute(self, adapter: CloudAdapter) -> None:
         adapter.migrate(self.workload, self.to_host)
+
+    kind = "move"
 
     def compensate(self, is_up: IsUp) -> Migrate | NoCompensation:
         if not is_up(self.source):
@@ -70,6 +75,8 @@ class Restart:
     def execute(self, adapter: CloudAdapter) -> None:
         adapter.restart_elsewhere(self.workload, self.to_host)
 
+    kind = "move"
+
     def compensate(self, is_up: IsUp) -> Migrate | NoCompensation:
         if not is_up(self.source):
             return NoCompensation(self.workload, f"{self.workload} stays on {self.to_host}: it was restarted away from "
@@ -77,7 +84,33 @@ class Restart:
         return Migrate(self.workload, self.to_host, self.source)
 
 
-Action = Place | Migrate | Restart
+@dataclass(frozen=True)
+class SwitchHost:
+    """A host disabled for new work (a freed host, the plan's last steps) or enabled again (its undo)."""
+
+    host: str
+    schedulable: bool
+    reason: str = ""
+
+    workload = ""  # the stored step's columns: no workload, the host is the target
+    source = None
+
+    @property
+    def to_host(self) -> str:
+        return self.host
+
+    @property
+    def kind(self) -> str:
+        return "enable-host" if self.schedulable else "disable-host"
+
+    def execute(self, adapter: CloudAdapter) -> None:
+        adapter.set_host_schedulable(self.host, self.schedulable, self.reason)
+
+    def compensate(self, is_up: IsUp) -> SwitchHost:
+        return SwitchHost(self.host, not self.schedulable, "" if not self.schedulable else self.reason)
+
+
+Action = Place | Migrate | Restart | SwitchHost
 
 
 def host_is_up(session: Session) -> IsUp:
@@ -101,6 +134,8 @@ def workload_info(w: Workload) -> WorkloadInfo:
 
 def action_of(session: Session, row: PlanAction) -> Action:
     """The action a stored step stands for, given the fleet as it is now."""
+    if row.kind in ("disable-host", "enable-host"):
+        return SwitchHost(row.to_host, row.kind == "enable-host", row.reason)
     if row.from_host is None:
         w = session.get(Workload, row.workload_id)
         if w is None:

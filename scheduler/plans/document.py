@@ -61,6 +61,16 @@ class PlanDocument:
             out["stayed"] = [s.to_json() for s in self.stayed]
         return out
 
+    def counts(self) -> dict[str, int]:
+        """The one count of moves the API, the console and the plans list all show: every step of the
+        plan is a move; of them, migrations (off a live host: the contract's `stats.migrations`), new
+        placements (from nowhere) and restarts (off a failed host); and the freed hosts disabled last."""
+        placements = sum(1 for m in self.moves if m.from_host is None)
+        migrations = int(self.stats.get("migrations", len(self.moves) - placements))
+        return {"moves": len(self.moves), "migrations": migrations, "placements": placements,
+                "restarts": len(self.moves) - placements - migrations,
+                "hosts_disabled": len(self.extra.get("disable_hosts") or [])}
+
     def touched_hosts(self) -> set[str]:
         """Every host a move leaves or enters."""
         return {m.to for m in self.moves} | {m.from_host for m in self.moves if m.from_host}

@@ -70,6 +70,12 @@ def run_action(action_id: int) -> Outcome:
         action.finished_at = utcnow()
         if error:
             action.state, action.error = "failed", error
+        elif action.kind != "move":  # a host switched off for new work, or on again
+            action.state = "done"
+            host = session.get(Host, action.to_host)
+            if host is not None:
+                host.schedulable = action.kind == "enable-host"
+                session.add(host)
         else:
             action.state = "done"
             w = session.get(Workload, action.workload_id)
@@ -80,7 +86,7 @@ def run_action(action_id: int) -> Outcome:
                 session.add(w)
         session.add(action)
         audit.record(session, ACTOR, f"plan.action.{action.state}", "plan", str(action.plan_id), None,
-                     {"phase": action.phase, "step": action.step, "workload": action.workload_id,
+                     {"phase": action.phase, "step": action.step, "kind": action.kind, "workload": action.workload_id or None,
                       "from": action.from_host, "to": action.to_host, "error": error or None})
         session.commit()  # written after the call
         telemetry.MOVES_EXECUTED.labels(action.phase, action.state).inc()
@@ -98,6 +104,8 @@ def _next_batch(session: Session, plan_id: int, phase: str, limits: Execution) -
     batch = Batch(cloud_of, dead, limits)
     out: list[PlanAction] = []
     for a in todo:
+        if a.kind != "move":  # a host switched on or off runs alone: a move back may need it enabled first
+            return out or [a]
         if not batch.admits(a.from_host, a.to_host):
             break
         batch.add(a.from_host, a.to_host)
@@ -119,7 +127,8 @@ def run_plan(plan_id: int) -> str:
                 done_state = PlanState.SUCCEEDED if phase == "forward" else PlanState.ROLLED_BACK
                 reconcile(session, plan_id)
                 leader.fence(session)  # last before the commit: the lease row stays locked only briefly
-                transition(session, plan, done_state, ACTOR, "every move done")
+                transition(session, plan, done_state, ACTOR, "every move done" if phase == "forward"
+                           else "rolled back: every compensating step done")
                 session.commit()
                 return done_state
         with ThreadPoolExecutor(max_workers=len(batch)) as pool:
@@ -131,8 +140,10 @@ def run_plan(plan_id: int) -> str:
                 step = session.get(PlanAction, failed[0].action_id)
                 reconcile(session, plan_id)
                 leader.fence(session)
+                what = (f"{step.workload_id} to {step.to_host}" if step.kind == "move"  # type: ignore[union-attr]
+                        else f"{step.kind} {step.to_host}")  # type: ignore[union-attr]
                 transition(session, plan, PlanState.FAILED, ACTOR,  # type: ignore[arg-type]
-                           f"{phase} step {step.step} ({step.workload_id} to {step.to_host}) failed: {failed[0].error}")  # type: ignore[union-attr]
+                           f"{phase} step {step.step} ({what}) failed: {failed[0].error}")  # type: ignore[union-attr]
                 session.commit()
             return PlanState.FAILED
 

@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 import optimizer
 from scheduler.core.models import Host
+from scheduler.core.policy import get_policy
 from scheduler.core.refusal import Refusal
 from scheduler.core.registry import get_adapters
 from scheduler.core.settings import get_settings
@@ -61,6 +62,9 @@ class _Optimized(PlanKind):
     def solve(self, session: Session, doc: dict[str, Any], req: PlanRequest) -> dict[str, Any]:
         limit = req.time_limit_s or get_settings().plan_time_limit_s
         doc["objective"] = {"mode": req.objective, "max_migrations": req.max_migrations, "time_limit_s": limit}
+        target = get_policy().placement.fill_targets()
+        if target:  # the contract's optional field: no host the plan moves workloads to ends above it
+            doc["objective"]["fill_target"] = target
         return optimizer.optimize(optimizer.parse_fleet(doc, get_adapters().isolated_clouds())).to_document()
 
 

@@ -22,16 +22,16 @@ from scheduler.core import audit, telemetry
 from scheduler.core.access import authorize, may
 from scheduler.core.accounts import ROLES, Actor
 from scheduler.core.db import utcnow
-from scheduler.core.models import Cloud
+from scheduler.core.models import Cloud, User
 from scheduler.core.policy import get_policy
 from scheduler.core.refusal import Refusal
 from scheduler.core.registry import get_adapters
-from scheduler.plans import actions, evidence, executor
+from scheduler.plans import actions, evidence, executor, freed
 from scheduler.plans.document import PlanDocument, document_of
 from scheduler.plans.inputs import fingerprint, plan_input, snapshot
 from scheduler.plans.kinds import PROPOSABLE, PlanKind, PlanRequest
 from scheduler.plans.models import Plan, PlanAction, PlanApproval
-from scheduler.plans.state import ACTIVE_STATES, OPEN_STATES, PlanState, transition
+from scheduler.plans.state import OPEN_STATES, UNDER_WAY, PlanState, transition
 
 KINDS = tuple(PROPOSABLE)
 OBJECTIVES = ("consolidate", "balance")
@@ -103,6 +103,10 @@ def propose(session: Session, actor: Actor, kind: str, scope: str, objective: st
                 fleet=doc, document=plan_doc, required_approvals=required_approvals_for(session, doc, plan_doc), notes=notes or None)
     session.add(plan)
     session.flush()
+    if kind in OPERATIONAL and freed.freed_hosts(doc, plan_doc):  # the plan's id names it in each host's reason
+        plan.document = {**plan_doc, freed.KEY: freed.disable_steps(plan.id, doc, plan_doc)}  # type: ignore[arg-type]
+        session.add(plan)
+        session.flush()
     audit.record(session, actor.username, "plan.proposed", "plan", str(plan.id), None,
                  {"kind": kind, "scope": scope, "objective": objective, "max_migrations": req.max_migrations,
                   "moves": len(plan_doc["moves"]), "stats": plan_doc["stats"], "notes": len(notes)})
@@ -154,6 +158,24 @@ def approvals_of(session: Session, plan: Plan) -> list[PlanApproval]:
 def pending_scopes(session: Session, plan: Plan) -> list[str]:
     done = {a.scope_key for a in approvals_of(session, plan)}
     return [r["key"] for r in plan.required_approvals if r["key"] not in done]
+
+
+def next_approvers(session: Session, plan: Plan) -> list[dict[str, Any]]:
+    """Who must approve next: each scope still missing, the role that holds it, and the active accounts
+    with that role and scope (the proposer left out when the policy does not count their approval)."""
+    pending = pending_scopes(session, plan)
+    if not pending or plan.state != PlanState.PROPOSED:
+        return []
+    policy = get_policy()
+    users = session.exec(select(User).where(col(User.disabled).is_(False)).order_by(User.username)).all()
+    own_counts = policy.separation_of_duties.proposer_may_approve_own_scope
+    out = []
+    for key in pending:
+        scope = approval_rules.ApprovalScope.parse(key)
+        out.append({"scope": key, "role": approval_rules.SCOPE_ROLES.get(scope.kind),
+                    "accounts": [u.username for u in users if approval_rules.can_approve(policy, u.role, u.scope, scope)
+                                 and (own_counts or u.username != plan.proposer)]})
+    return out
 
 
 def _scope_objects(plan: Plan) -> list[approval_rules.ApprovalScope]:
@@ -231,7 +253,7 @@ def busy_with(session: Session, plan: Plan) -> Plan | None:
     plans at once would each move workloads on a snapshot the other is changing."""
     if plan.kind not in OPERATIONAL:
         return None
-    q = select(Plan).where(col(Plan.state).in_(ACTIVE_STATES), col(Plan.kind).in_(OPERATIONAL), Plan.id != plan.id)
+    q = select(Plan).where(col(Plan.state).in_(UNDER_WAY), col(Plan.kind).in_(OPERATIONAL), Plan.id != plan.id)
     if plan.scope != "all":
         q = q.where(col(Plan.scope).in_((plan.scope, "all")))
     return session.exec(q.order_by(col(Plan.id))).first()
@@ -254,6 +276,7 @@ def start_execution(session: Session, actor: Actor, plan: Plan) -> Plan:
     for m in moves:
         session.add(PlanAction(plan_id=plan.id, phase="forward", step=m.step, workload_id=m.workload,
                                from_host=m.from_host, to_host=m.to, reason=m.reason))
+    freed.add_disable_actions(session, plan.id, plan.document, len(moves) + 1)  # type: ignore[arg-type]
     executor.queue(session, plan.id)  # type: ignore[arg-type]
     return plan
 
@@ -263,15 +286,16 @@ def start_rollback(session: Session, actor: Actor, plan: Plan) -> Plan:
     none (placements, restarts away from hosts still down) are named in the plan's reason."""
     if not _may_run(plan, actor):
         raise Refusal(403, "scope", f"{actor.username} may not roll back plan {plan.id}")
-    if plan.state not in (PlanState.SUCCEEDED, PlanState.FAILED):
-        raise Refusal(409, "state", f"plan {plan.id} is {plan.state}; only a succeeded or failed plan can be rolled back")
+    if plan.state not in (PlanState.SUCCEEDED, PlanState.FAILED, PlanState.PAUSED):
+        raise Refusal(409, "state", f"plan {plan.id} is {plan.state}; only a succeeded, failed or paused plan can be "
+                                    "rolled back")
     earlier = session.exec(select(PlanAction).where(PlanAction.plan_id == plan.id, PlanAction.phase == "rollback")
                            .order_by(col(PlanAction.step))).all()
     if earlier:  # a rollback that failed before: its steps not done are tried again, nothing is written twice
         retry = [a for a in earlier if a.state != "done"]
         transition(session, plan, PlanState.ROLLING_BACK, actor.username,
                    f"rollback resumed: {len(retry)} of {len(earlier)} compensating moves left",
-                   allowed_from=(PlanState.SUCCEEDED, PlanState.FAILED))
+                   allowed_from=(PlanState.SUCCEEDED, PlanState.FAILED, PlanState.PAUSED))
         for a in retry:
             a.state, a.error = "pending", ""
             session.add(a)
@@ -298,12 +322,45 @@ def start_rollback(session: Session, actor: Actor, plan: Plan) -> Plan:
         reason += f"; {len(kept)} steps have none: {'; '.join(kept[:3])}{more}"
     # the compare-and-set first: of two rollbacks at once one wins, the other is a 409 before it writes
     transition(session, plan, PlanState.ROLLING_BACK, actor.username, reason,
-               allowed_from=(PlanState.SUCCEEDED, PlanState.FAILED))
+               allowed_from=(PlanState.SUCCEEDED, PlanState.FAILED, PlanState.PAUSED))
     for step, (undone, undo) in enumerate(undos, start=1):
-        session.add(PlanAction(plan_id=plan.id, phase="rollback", step=step, workload_id=undo.workload,
+        session.add(PlanAction(plan_id=plan.id, phase="rollback", step=step, kind=undo.kind, workload_id=undo.workload,
                                from_host=undo.source, to_host=undo.to_host, reason=f"undoes step {undone}"))
     executor.queue(session, plan.id)  # type: ignore[arg-type]
     return plan
+
+
+def pause(session: Session, actor: Actor, plan: Plan) -> Plan:
+    """Stop an executing plan after the steps in flight; nothing more starts until it is resumed."""
+    if not _may_run(plan, actor):
+        raise Refusal(403, "scope", f"{actor.username} may not pause plan {plan.id}")
+    if plan.kind not in OPERATIONAL:
+        raise Refusal(409, "kind", f"plan {plan.id} is a {plan.kind} plan; disaster-recovery plans are not paused "
+                                   "(abort the drill instead)")
+    running = _in_flight(session, plan)
+    note = f"; {running} step(s) in flight finish first" if running else ""
+    transition(session, plan, PlanState.PAUSED, actor.username, f"paused by {actor.username}{note}",
+               allowed_from=(PlanState.EXECUTING,))
+    return plan
+
+
+def resume(session: Session, actor: Actor, plan: Plan) -> Plan:
+    """Carry on from the first step not done, on the ground as it is now."""
+    if not _may_run(plan, actor):
+        raise Refusal(403, "scope", f"{actor.username} may not resume plan {plan.id}")
+    if plan.state != PlanState.PAUSED:
+        raise Refusal(409, "state", f"plan {plan.id} is {plan.state}; only a paused plan can be resumed")
+    left = session.exec(select(PlanAction).where(PlanAction.plan_id == plan.id, PlanAction.phase == "forward",
+                                                 col(PlanAction.state).in_(("pending", "running")))).all()
+    transition(session, plan, PlanState.EXECUTING, actor.username,
+               f"resumed by {actor.username}: {len(left)} step(s) left", allowed_from=(PlanState.PAUSED,))
+    executor.queue(session, plan.id)  # type: ignore[arg-type]
+    return plan
+
+
+def _in_flight(session: Session, plan: Plan) -> int:
+    return len(session.exec(select(PlanAction).where(PlanAction.plan_id == plan.id,
+                                                     PlanAction.state == "running")).all())
 
 
 def dry_run(session: Session, plan: Plan) -> dict[str, Any]:

@@ -71,6 +71,8 @@ class PlanAction(SQLModel, table=True):
     plan_id: int = Field(foreign_key="plan.id", index=True)
     phase: str = "forward"  # forward | rollback
     step: int
+    # move: workload_id goes to to_host; disable-host / enable-host: to_host is the host (workload_id "")
+    kind: str = "move"
     workload_id: str
     from_host: str | None = None
     to_host: str

@@ -24,7 +24,8 @@ ACTOR = "system:executor"
 
 def reconcile(session: Session, plan_id: int) -> list[dict[str, str | None]]:
     """Correct the stored placement of every workload the plan moved to what its cloud reports."""
-    actions = session.exec(select(PlanAction).where(PlanAction.plan_id == plan_id, PlanAction.state == "done")).all()
+    actions = session.exec(select(PlanAction).where(PlanAction.plan_id == plan_id, PlanAction.state == "done",
+                                            PlanAction.kind == "move")).all()
     moved = {a.workload_id for a in actions}
     if not moved:
         return []

@@ -24,6 +24,7 @@ class PlanState(StrEnum):
     PROPOSED = "proposed"
     APPROVED = "approved"
     EXECUTING = "executing"
+    PAUSED = "paused"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
     ROLLING_BACK = "rolling back"
@@ -38,7 +39,9 @@ S = PlanState
 TRANSITIONS: dict[PlanState, frozenset[PlanState]] = {
     S.PROPOSED: frozenset({S.PROPOSED, S.APPROVED, S.REJECTED, S.CANCELLED, S.SUPERSEDED}),
     S.APPROVED: frozenset({S.EXECUTING, S.REJECTED, S.CANCELLED, S.SUPERSEDED}),
-    S.EXECUTING: frozenset({S.SUCCEEDED, S.FAILED}),
+    S.EXECUTING: frozenset({S.SUCCEEDED, S.FAILED, S.PAUSED}),
+    # paused: the move in flight finishes, nothing more starts; resumed where it stopped, or rolled back
+    S.PAUSED: frozenset({S.EXECUTING, S.ROLLING_BACK}),
     S.SUCCEEDED: frozenset({S.ROLLING_BACK}),
     S.FAILED: frozenset({S.ROLLING_BACK}),
     S.ROLLING_BACK: frozenset({S.ROLLED_BACK, S.FAILED}),
@@ -49,6 +52,7 @@ TRANSITIONS: dict[PlanState, frozenset[PlanState]] = {
 }
 OPEN_STATES = (S.PROPOSED, S.APPROVED)  # waiting for people
 ACTIVE_STATES = (S.EXECUTING, S.ROLLING_BACK)  # the executor is (or must be) at work
+UNDER_WAY = (*ACTIVE_STATES, S.PAUSED)  # begun on the clouds and not ended: the ground is taken
 FINAL_STATES = tuple(s for s, nxt in TRANSITIONS.items() if not nxt)
 
 

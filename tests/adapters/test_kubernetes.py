@@ -663,3 +663,21 @@ def test_the_registry_hands_a_cloud_to_its_cluster(service, api: FakeApi, tmp_pa
     assert hosts == ["gy/gy-node-1", "gy/gy-node-2", "gy/gy-node-3"]
     assert pods["gy/gzga-web/portal/0"] == "gy/gy-node-1"
     assert all(w.startswith("gy/") for w in pods)  # the simulator's gy workloads are gone from the database
+
+
+def test_a_freed_node_is_cordoned_and_uncordoned_by_the_rollback(adapter: KubernetesAdapter, api: FakeApi) -> None:
+    """A plan's freed host: spec.unschedulable set by a strategic-merge patch, then cleared; what runs
+    there stays (nothing is evicted)."""
+    api.on("PATCH", "/api/v1/nodes/gy-node-2", (200, node("gy-node-2", unschedulable=True)),
+           (200, node("gy-node-2")))
+    adapter.set_host_schedulable("gy/gy-node-2", False, "Qianyun plan 7: emptied by the plan")
+    adapter.set_host_schedulable("gy/gy-node-2", True)
+    assert [(r.method, r.path, r.body, r.content_type) for r in api.requests] == [
+        ("PATCH", "/api/v1/nodes/gy-node-2", {"spec": {"unschedulable": True}}, "application/strategic-merge-patch+json"),
+        ("PATCH", "/api/v1/nodes/gy-node-2", {"spec": {"unschedulable": False}}, "application/strategic-merge-patch+json")]
+    assert not api.sent("POST")  # no eviction: disabling is not draining
+
+
+def test_cordoning_an_unknown_node_names_the_host(adapter: KubernetesAdapter, api: FakeApi) -> None:
+    with pytest.raises(AdapterError, match="cannot cordon gy/gy-node-9: unknown node gy-node-9 in cloud gy"):
+        adapter.set_host_schedulable("gy/gy-node-9", False)

@@ -300,6 +300,28 @@ def test_failover_evacuates_from_a_host_declared_failed(adapter: OpenStackAdapte
     assert not svc.is_forced_down and svc.status == "enabled"
 
 
+def test_a_freed_host_is_disabled_with_the_reason_and_enabled_again(adapter: OpenStackAdapter, conn: Any,
+                                                                    boot: Any) -> None:
+    """A plan's freed host: nova-compute disabled with the plan's reason (nova schedules nothing there,
+    the server on it keeps running), then enabled by the rollback."""
+    s = boot("compute2")
+    reason = "Qianyun plan 7: emptied by the plan; disabled for new work"
+    adapter.set_host_schedulable("gy/compute2", False, reason)
+    try:
+        svc = next(conn.compute.services(binary="nova-compute", host="compute2"))
+        assert (svc.status, svc.disabled_reason, svc.is_forced_down) == ("disabled", reason, False)
+        assert not next(h for h in adapter.inventory(CLOUD).hosts if h.id == "gy/compute2").schedulable
+        assert conn.compute.get_server(s.id).status == "ACTIVE"
+        adapter.set_host_schedulable("gy/compute2", False, reason)  # again: the same answer
+    finally:
+        adapter.set_host_schedulable("gy/compute2", True)
+    svc = next(conn.compute.services(binary="nova-compute", host="compute2"))
+    assert svc.status == "enabled"
+    assert next(h for h in adapter.inventory(CLOUD).hosts if h.id == "gy/compute2").schedulable
+    with pytest.raises(AdapterError, match="no nova-compute service on compute9"):
+        adapter.set_host_schedulable("gy/compute9", False)
+
+
 def _recover_compute1(adapter: OpenStackAdapter, conn: Any, clouds_yaml: str) -> None:
     """Restart compute1's nova-compute (tests/servers/openstack.sh), then lift the failure once nova allows."""
     import subprocess

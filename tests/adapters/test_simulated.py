@@ -282,3 +282,25 @@ def test_utilisation_of_the_biggest_cloud(tmp_path: Path) -> None:
         rollups = sim.utilisation("gz-gov", end - timedelta(hours=1), end)
         assert time.perf_counter() - t0 < 2.0  # hang guard, ~40x the expected 0.05 s (one numpy pass)
         assert len(rollups) > 1000
+
+
+def test_a_host_disabled_for_new_work_keeps_what_runs_and_is_enabled_again(tmp_path: Path) -> None:
+    path = tmp_path / "sim.db"
+    sim = SimulatedAdapter(path, **SMALL)
+    doc = sim.fleet_document()
+    host = next(w["host"] for w in doc["workloads"] if w["host"] and w["host"].startswith("gy-"))
+    running = {w["id"] for w in doc["workloads"] if w["host"] == host}
+    sim.set_host_schedulable(host, False, "emptied by plan 3")
+    sim.set_host_schedulable(host, False, "emptied by plan 3")  # again: nothing to do
+    assert not next(h for h in sim.inventory("gy").hosts if h.id == host).schedulable
+    assert {w.id for w in sim.inventory("gy").workloads if w.host == host} == running
+    assert [(x["action"], x["to_host"]) for x in sim.host_history()] == [("disable", host)]
+    with pytest.raises(AdapterError, match="cannot disable gy-h9999: unknown host"):
+        sim.set_host_schedulable("gy-h9999", False)
+    sim.close()
+    with SimulatedAdapter(path) as reopened:  # every process sees it
+        assert not next(h for h in reopened.inventory("gy").hosts if h.id == host).schedulable
+        reopened.set_host_schedulable(host, True)
+        assert next(h for h in reopened.inventory("gy").hosts if h.id == host).schedulable
+        assert [x["action"] for x in reopened.host_history()] == ["disable", "enable"]
+        assert all(x["action"] not in ("disable", "enable") for x in reopened.history())

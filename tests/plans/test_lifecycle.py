@@ -43,7 +43,7 @@ def test_city_operator_proposes_approves_and_executes_a_rebalance(client, ops, s
     done = wait_state(client, ops["gy1"], plan["id"], ("succeeded", "failed"))
     assert done["state"] == "succeeded", done["state_reason"]
     assert all(m["state"] == "done" for m in done["moves"])
-    assert done["progress"]["forward_done"] == len(done["moves"])
+    assert done["progress"]["forward_done"] == len(done["moves"]) + len(done["host_actions"]) == done["progress"]["total"]
 
     truth = placements()
     with service.session() as session:
@@ -57,7 +57,10 @@ def test_city_operator_proposes_approves_and_executes_a_rebalance(client, ops, s
         actions = [e.action for e in session.exec(select(AuditEvent).where(AuditEvent.entity == "plan",
                                                                            AuditEvent.entity_id == str(plan["id"])).order_by(AuditEvent.id))]
     assert actions[:1] == ["plan.proposed"] and "plan.approved" in actions and "plan.executing" in actions
-    assert actions.count("plan.action.done") == len(doc["moves"]) and actions[-1] == "plan.succeeded"
+    freed = [x["host"] for x in doc["disable_hosts"]]  # emptied: disabled after the last move
+    assert freed and set(freed) <= {h["host"] for h in emptied}
+    assert [(x["action"], x["to_host"]) for x in get_adapters().simulated.host_history()] == [("disable", h) for h in freed]
+    assert actions.count("plan.action.done") == len(doc["moves"]) + len(freed) and actions[-1] == "plan.succeeded"
 
 
 def test_rollback_restores_the_original_placement(client, ops) -> None:
@@ -71,7 +74,10 @@ def test_rollback_restores_the_original_placement(client, ops) -> None:
     assert r.status_code == 202 and r.json()["state"] == "rolling back"
     back = wait_state(client, ops["gy1"], plan["id"], ("rolled back", "failed"))
     assert back["state"] == "rolled back", back["state_reason"]
-    assert len(back["rollback"]) == sum(1 for m in back["moves"] if m["from"]) and all(m["state"] == "done" for m in back["rollback"])
+    enabled = [m["to"] for m in back["rollback"] if m["kind"] == "enable-host"]
+    assert enabled == [m["to"] for m in reversed(back["host_actions"])]
+    assert len(back["rollback"]) == sum(1 for m in back["moves"] if m["from"]) + len(enabled)
+    assert all(m["state"] == "done" for m in back["rollback"])
     after = placements()
     assert {w: after[w] for w in before} == before
     assert client.post(f"/api/v1/plans/{plan['id']}/rollback", headers=ops["gy1"]).status_code == 409

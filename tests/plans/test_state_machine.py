@@ -37,7 +37,7 @@ def _plan(session: Session, state: PlanState) -> Plan:
 
 
 def test_the_values_are_the_stored_strings() -> None:
-    assert [str(s) for s in PlanState] == ["proposed", "approved", "executing", "succeeded", "failed", "rolling back",
+    assert [str(s) for s in PlanState] == ["proposed", "approved", "executing", "paused", "succeeded", "failed", "rolling back",
                                            "rolled back", "rejected", "cancelled", "superseded"]
     assert set(TRANSITIONS) == set(PlanState)
 

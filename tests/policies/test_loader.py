@@ -232,7 +232,22 @@ MALFORMED: list[tuple[str, str, int, str, str]] = [
     ("deny unknown key", "placement:\n  deny:\n    - {cloud: zy, reason: r, tier: county}\n", 3,
      "placement.deny[0].tier", "unknown key"),
     ("top level a list", "- approvals\n", 1, "", "must be a mapping of sections"),
+    ("fill target above 1", "placement:\n  fill_target: {vcpu: 1.2}\n", 2, "placement.fill_target.vcpu",
+     "must be at most 1 (a share), got 1.2"),
+    ("fill target zero", "placement:\n  fill_target:\n    memory_gib: 0\n", 3, "placement.fill_target.memory_gib",
+     "must be above 0"),
+    ("fill target not a number", "placement:\n  fill_target: {vcpu: most}\n", 2, "placement.fill_target.vcpu",
+     "must be a number"),
+    ("fill target of an unknown resource", "placement:\n  fill_target: {cpu: 0.8}\n", 2, "placement.fill_target.cpu",
+     "unknown key"),
 ]
+
+
+def test_fill_targets_default_and_a_site_replaces_only_what_it_names(tmp_path: Path) -> None:
+    assert load_policy().placement.fill_targets() == {"vcpu": 0.85, "memory_gib": 0.9}
+    p = load_policy(site(tmp_path, "placement:\n  fill_target: {vcpu: 0.75, gpu: 1}\n"))
+    assert p.placement.fill_targets() == {"vcpu": 0.75, "memory_gib": 0.9, "gpu": 1.0}
+    assert p.placement.to_dict()["fill_target"] == {"vcpu": 0.75, "memory_gib": 0.9, "gpu": 1.0}
 
 
 @pytest.mark.parametrize("case,text,line,field,words", MALFORMED, ids=[m[0] for m in MALFORMED])

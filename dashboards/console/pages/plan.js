@@ -1,8 +1,9 @@
-/* One plan (#/plans/{id}): its state, the buttons the user may press, progress (polled while it runs),
-   figures, approvals, moves and charts. */
+/* One plan (#/plans/{id}): its state, the buttons the user may press (each disabled while its request
+   is pending, with progress and the result shown), progress (polled while it runs), figures, who must
+   approve next, moves, the freed hosts it disables, and after a rollback the rollback as its own phase. */
 import { api } from '../core/api.js';
 import { badge, card, forbidden, h, main, pageHead, s, table } from '../core/dom.js';
-import { num, pct, when } from '../core/format.js';
+import { listOf, num, pct, when } from '../core/format.js';
 import { t } from '../core/i18n.js';
 import { approves, may } from '../core/roles.js';
 import { current, nav, paint } from '../core/router.js';
@@ -12,6 +13,8 @@ import { stateBadge } from '../widgets/badges.js';
 import { hostLink } from '../widgets/fleet.js';
 
 const LIVE_STATES = ['executing', 'rolling back'];
+const BACK_STATES = ['rolling back', 'rolled back'];
+const OPERATIONAL = ['rebalance', 'drain', 'place-pending'];
 
 function planActions(p) {
   if (!may.act()) return [];
@@ -25,7 +28,9 @@ function planActions(p) {
   if (p.state === 'proposed' && (p.pending_approvals.some(approves) || (!keys.length && mayRun))) out.push('approve');
   if (open && (mine || province)) out.push('reject');
   if (p.state === 'approved' && mayRun) out.push('execute');
-  if (['succeeded', 'failed'].includes(p.state) && mayRun) out.push('rollback');
+  if (p.state === 'executing' && mayRun && OPERATIONAL.includes(p.kind)) out.push('pause');
+  if (p.state === 'paused' && mayRun) out.push('resume');
+  if (['succeeded', 'failed', 'paused'].includes(p.state) && mayRun) out.push('rollback');
   if (open && (p.proposer === Q.me.username || province)) out.push('cancel');
   return out;
 }
@@ -39,6 +44,7 @@ export async function pagePlan(gen, _params, id) {
   try {
     const doc = await api(`/plans/${id}/document`);
     before = new Set(doc.fleet.workloads.filter((w) => w.host).map((w) => w.host)).size;
+    p.fill_target = (doc.fleet.objective || {}).fill_target || null;
   } catch (_) { /* the figure is optional */ }
   if (!current(gen)) return;
   const view = h('div', {});
@@ -46,19 +52,30 @@ export async function pagePlan(gen, _params, id) {
   drawPlan(gen, view, p, before);
 }
 
-function drawPlan(gen, view, p, before) {
-  const live = LIVE_STATES.includes(p.state);
+function drawPlan(gen, view, p, before, fill) {
+  if (fill !== undefined) p.fill_target = fill;
+  const inFlight = (p.progress || {}).forward_running || (p.progress || {}).rollback_running;
+  const live = LIVE_STATES.includes(p.state) || (p.state === 'paused' && inFlight);
+  const back = BACK_STATES.includes(p.state);
+  // the forward plan: its figures, moves and chart; after a rollback they are history, folded away
+  const forward = [
+    h('div', { class: 'two-col' }, statsCard(p, before), approvalsCard(p)),
+    p.dry_run ? dryRunCard(p.dry_run) : null,
+    movesCard(p),
+    p.host_actions.length ? hostActionsCard(p) : null,
+    p.hosts.length ? hostsChartCard(p.hosts) : null,
+  ].filter(Boolean);
   view.replaceChildren(...[
     pageHead(h('span', {}, t('plan.title', { id: p.id }), ' ', h('span', { 'data-testid': 'plan-state', 'data-state': p.state }, stateBadge(p.state))),
       p.state_reason || null, h('a', { href: '#/plans', class: 'back' }, t('back.plans'))),
     planMeta(p),
     actionBar(gen, view, p, before),
     p.progress && (p.progress.forward_done !== undefined || live || p.rollback.length || Object.keys(p.progress).length > 1) ? progressCard(p, live) : null,
-    h('div', { class: 'two-col' }, statsCard(p, before), approvalsCard(p)),
-    p.dry_run ? dryRunCard(p.dry_run) : null,
-    movesCard(p),
-    p.rollback.length ? card(t('rollback.title'), movesTable(p.rollback, true)) : null,
-    p.hosts.length ? hostsChartCard(p.hosts) : null,
+    p.state === 'paused' ? h('div', { class: 'alert', role: 'status', 'data-testid': 'paused-note' },
+      inFlight ? t('plan.paused.finishing', { n: num(inFlight) }) : t('plan.paused.note')) : null,
+    back || p.rollback.length ? rollbackCard(p) : null,
+    ...(back ? [h('details', { class: 'card forward-phase', 'data-testid': 'forward-phase' },
+      h('summary', {}, t('plan.forward.undone')), ...forward)] : forward),
     p.notes.length ? card(t('notes.title'), h('ul', {}, p.notes.map((n) => h('li', {}, n)))) : null,
     p.unplaced.length ? card(t('unplaced.title'), h('ul', {}, p.unplaced.map((u) => h('li', {}, `${u.workload || u.id || ''} ${u.reason || ''}`)))) : null,
   ].filter(Boolean));
@@ -67,7 +84,7 @@ function drawPlan(gen, view, p, before) {
       if (!current(gen)) return;
       try {
         const fresh = await api(`/plans/${p.id}`);
-        if (current(gen)) drawPlan(gen, view, fresh, before);
+        if (current(gen)) drawPlan(gen, view, fresh, before, p.fill_target);
       } catch (_) {
         if (current(gen)) drawPlan(gen, view, p, before);
       }
@@ -84,27 +101,48 @@ function planMeta(p) {
     item(t('plans.budget'), p.max_migrations === null ? t('plan.budget.none') : num(p.max_migrations)),
     item(t('col.proposer'), p.proposer),
     item(t('col.created'), when(p.created_at)),
+    p.fill_target ? item(t('plan.fill_target'), h('span', { 'data-testid': 'fill-target' },
+      listOf(Object.entries(p.fill_target).map(([r, v]) => `${t('res.' + r)} ${pct(v, 0)}`)))) : null,
     p.drain_hosts ? item(t('plans.hosts'), p.drain_hosts.join(', ')) : null));
 }
 
 function actionBar(gen, view, p, before) {
   const acts = planActions(p);
   if (!may.act()) return null;
-  const err = h('div', { class: 'alert alert-error', role: 'alert', hidden: true });
+  const err = h('div', { class: 'alert alert-error', role: 'alert', hidden: true, 'data-testid': 'action-error' });
+  let pending = false;  // one request at a time: a second click while one is pending does nothing
+  const buttons = () => [...bar.querySelectorAll('button'), ...rejectForm.querySelectorAll('button')];
   const run = async (act, path, body, confirmKey) => {
+    if (pending) return;
     if (confirmKey && !window.confirm(t(confirmKey, { id: p.id }))) return;
+    pending = true;
     err.hidden = true;
-    bar.querySelectorAll('button').forEach((b) => { b.disabled = true; });
+    buttons().forEach((b) => { b.disabled = true; });
+    const pressed = bar.querySelector(`[data-action=${act}]`) || rejectForm.querySelector('[data-action=reject-confirm]');
+    if (pressed) { pressed.setAttribute('aria-busy', 'true'); pressed.classList.add('busy'); }
+    const t0 = Date.now();
+    status.replaceChildren(h('span', { class: 'pulse', 'aria-hidden': 'true' }), ' ', t('act.pending.' + act));
+    status.dataset.state = 'pending';
+    const tick = setInterval(() => {  // a request that takes a while says so, second by second
+      const sec = Math.round((Date.now() - t0) / 1000);
+      if (sec >= 2) status.lastChild.textContent = ` ${t('act.pending.' + act)} ${t('act.elapsed', { s: sec })}`;
+    }, 1000);
     try {
       const fresh = await api(`/plans/${p.id}/${path}`, { method: 'POST', body });
+      clearInterval(tick);
       if (!current(gen)) return;
-      drawPlan(gen, view, fresh, before);
+      drawPlan(gen, view, fresh, before, p.fill_target);
       const st = view.querySelector('[data-testid=action-status]');
-      if (st) st.textContent = t('act.done.' + act);
+      if (st) { st.textContent = '✓ ' + t('act.done.' + act); st.dataset.state = 'done'; }
     } catch (e) {
+      clearInterval(tick);
+      pending = false;
+      status.textContent = '';
+      status.dataset.state = 'failed';
       err.textContent = e.detail || String(e);
       err.hidden = false;
-      bar.querySelectorAll('button').forEach((b) => { b.disabled = false; });
+      if (pressed) { pressed.removeAttribute('aria-busy'); pressed.classList.remove('busy'); }
+      buttons().forEach((b) => { b.disabled = false; });
     }
   };
   const rejectForm = h('form', { class: 'reject-form', hidden: true, 'data-testid': 'reject-form' },
@@ -124,12 +162,14 @@ function actionBar(gen, view, p, before) {
     approve: () => btn('approve', 'btn-primary', () => run('approve', 'approve')),
     reject: () => btn('reject', 'btn-danger-outline', () => { rejectForm.hidden = false; rejectForm.querySelector('textarea').focus(); }),
     execute: () => btn('execute', 'btn-primary', () => run('execute', 'execute', undefined, 'act.confirm.execute')),
+    pause: () => btn('pause', '', () => run('pause', 'pause', undefined, 'act.confirm.pause')),
+    resume: () => btn('resume', 'btn-primary', () => run('resume', 'resume')),
     rollback: () => btn('rollback', 'btn-danger-outline', () => run('rollback', 'rollback', undefined, 'act.confirm.rollback')),
     cancel: () => btn('cancel', '', () => run('cancel', 'cancel', undefined, 'act.confirm.cancel')),
   };
   const bar = h('div', { class: 'actions', 'data-testid': 'plan-actions' },
     acts.length ? acts.map((a) => handlers[a]()) : h('span', { class: 'muted' }, t('act.none')));
-  const status = h('span', { class: 'muted', role: 'status', 'data-testid': 'action-status' });
+  const status = h('span', { class: 'muted', role: 'status', 'aria-live': 'polite', 'data-testid': 'action-status' });
   return card(t('plan.actions'), bar, status, rejectForm, err);
 }
 
@@ -146,6 +186,7 @@ function progressCard(p, live) {
       h('div', { class: 'progress-line' },
         h('progress', { max: String(total || 1), value: String(total ? fwdDone : frac), 'aria-label': t('progress.title') }),
         h('span', {}, t('progress.forward', { done: num(fwdDone), total: num(total) }),
+          p.host_actions.length ? h('span', { class: 'muted small' }, ' ' + t('progress.hosts', { n: num(p.host_actions.length) })) : null,
           fwdFailed ? [' · ', h('strong', { class: 'text-danger' }, t('progress.failed', { n: fwdFailed }))] : null)),
       rbTotal ? h('div', { class: 'progress-line' },
         h('progress', { max: String(rbTotal), value: String(rbDone), 'aria-label': t('rollback.title') }),
@@ -176,16 +217,29 @@ function statsCard(p, before) {
   return card(t('stats.title'), h('div', { 'data-testid': 'plan-stats' }, svg,
     h('p', { class: 'small' }, gap > 0 ? t('stats.gap', { n: num(gap) }) : t('stats.optimal')),
     h('dl', { class: 'meta compact' },
-      item(t('stats.migrations'), num(st.migrations)),
+      item(t('stats.moves'), h('span', { 'data-testid': 'move-count', 'data-moves': String(p.move_counts.moves) },
+        t('stats.moves.value', { n: num(p.move_counts.moves), m: num(p.move_counts.migrations), p: num(p.move_counts.placements) }),
+        p.move_counts.restarts ? t('stats.moves.restarts', { n: num(p.move_counts.restarts) }) : '')),
+      p.move_counts.hosts_disabled ? item(t('stats.hosts_disabled'), num(p.move_counts.hosts_disabled)) : null,
       item(t('stats.peak'), pct(st.peak_utilisation, 1)),
       item(t('stats.solve'), `${num(st.solve_seconds, 2)} s`),
       item(t('stats.status'), st.status || '–'))));
 }
 
+function nextApprovers(p) {
+  if (!p.next_approvers || !p.next_approvers.length) return null;
+  return h('div', { class: 'next-approvers', 'data-testid': 'next-approvers' },
+    h('strong', {}, t('approvals.next')),
+    h('ul', {}, p.next_approvers.map((n) => h('li', { 'data-scope': n.scope },
+      approvalLabel(n.scope), ' · ', n.role ? t('role.' + n.role) : '–', ': ',
+      n.accounts.length ? h('span', { class: 'accounts' }, listOf(n.accounts)) : h('span', { class: 'muted' }, t('approvals.nobody'))))));
+}
+
 function approvalsCard(p) {
   if (!p.approvals.length) return card(t('approvals.title'), h('p', { class: 'muted' }, t('approvals.none')));
   return card(t('approvals.title'), h('p', { class: 'muted small' }, t('approvals.desc')),
-    table(t('approvals.title'), [t('col.approval_scope'), t('col.rules'), t('col.reason'), t('col.moves'), t('col.approved')],
+    nextApprovers(p),
+    table(t('approvals.title'), [t('col.approval_scope'), t('col.rules'), t('col.reason'), t('col.moves_of', { n: num(p.move_counts.moves) }), t('col.approved')],
       p.approvals.map((a) => h('tr', { 'data-testid': 'approval-row', 'data-key': a.key, 'data-approved': a.approved_by ? 'true' : 'false' },
         h('th', { scope: 'row' }, approvalLabel(a.key)),
         h('td', { class: 'small' }, a.rules.join(', ')),
@@ -198,15 +252,40 @@ function approvalsCard(p) {
 
 function movesTable(moves, rollback) {
   return table(t('moves.title'), [t('col.step'), t('col.workload'), t('col.from'), t('col.to'), t('col.reason'), t('col.move_state')],
-    moves.map((m) => h('tr', { 'data-testid': rollback ? 'rollback-row' : 'move-row', 'data-state': m.state || '' },
+    moves.map((m) => h('tr', { 'data-testid': rollback ? 'rollback-row' : 'move-row', 'data-state': m.state || '', 'data-kind': m.kind || 'move' },
       h('th', { scope: 'row', class: 'num' }, num(m.step)),
-      h('td', {}, h('a', { href: `#/why/${encodeURIComponent(m.workload)}` }, m.workload)),
-      h('td', {}, m.from ? hostLink(m.from) : h('span', { class: 'muted' }, t('moves.new'))),
+      h('td', {}, m.kind && m.kind !== 'move' ? h('strong', {}, t('hostAction.' + m.kind))
+        : h('a', { href: `#/why/${encodeURIComponent(m.workload)}` }, m.workload)),
+      h('td', {}, m.from ? hostLink(m.from) : h('span', { class: 'muted' }, m.kind && m.kind !== 'move' ? '–' : t('moves.new'))),
       h('td', {}, hostLink(m.to)),
       h('td', { class: 'small' }, m.reason),
       h('td', {}, m.state ? badge('move', m.state, t('move.' + m.state)) : '–',
         m.error ? h('div', { class: 'small text-danger' }, m.error) : null))),
     { class: 'data' });
+}
+
+function hostActionsCard(p) {
+  return card(t('hostActions.title'), h('p', { class: 'muted small' }, t('hostActions.desc')),
+    table(t('hostActions.title'), [t('col.step'), t('col.host'), t('col.reason'), t('col.move_state')],
+      p.host_actions.map((m) => h('tr', { 'data-testid': 'host-action-row', 'data-host': m.to, 'data-state': m.state || '' },
+        h('th', { scope: 'row', class: 'num' }, num(m.step)),
+        h('td', {}, hostLink(m.to)),
+        h('td', { class: 'small' }, m.reason),
+        h('td', {}, m.state ? badge('move', m.state, t('move.' + m.state)) : '–',
+          m.error ? h('div', { class: 'small muted' }, m.error) : null))),
+      { class: 'data' }));
+}
+
+// After a rollback the page leads with it: what it did, step by step, and what it cannot undo.
+function rollbackCard(p) {
+  const moves = p.rollback.filter((m) => m.kind === 'move').length;
+  const hosts = p.rollback.filter((m) => m.kind === 'enable-host').length;
+  const kept = p.move_counts.placements;
+  return card(t('rollback.phase'), h('div', { 'data-testid': 'rollback-phase' },
+    h('p', {}, t('rollback.explain')),
+    h('p', { class: 'small' }, t('rollback.summary', { m: num(moves), h: num(hosts) }),
+      kept ? [' ', h('strong', {}, t('rollback.kept', { n: num(kept) }))] : null),
+    p.rollback.length ? movesTable(p.rollback, true) : h('p', { class: 'muted' }, t('rollback.nothing'))));
 }
 
 function movesCard(p) {

@@ -9,7 +9,7 @@ import { cloudName, loadClouds, Q, role } from '../core/session.js';
 import { approvalLabel } from '../widgets/approvals.js';
 import { stateBadge } from '../widgets/badges.js';
 
-const STATES = ['proposed', 'approved', 'executing', 'succeeded', 'failed', 'rolling back', 'rolled back',
+const STATES = ['proposed', 'approved', 'executing', 'paused', 'succeeded', 'failed', 'rolling back', 'rolled back',
   'rejected', 'cancelled', 'superseded'];
 
 export async function pagePlans(gen, params) {
