@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Request, status
+from fastapi import APIRouter, Depends, Header, Request, Response, status
 from sqlmodel import col, select
 
 from api.deps import ActorDep, PageDep, RowId, SessionDep, only_params
@@ -45,6 +45,14 @@ def datasets(session: SessionDep, pg: PageDep, q: str | None = None, category: s
 @router.get("/datasets/{code}", responses=refusals(404), response_model=DatasetOut)
 def dataset(code: str, session: SessionDep) -> dict[str, Any]:
     return opendata.dataset(session, code)
+
+
+@router.get("/datasets/{code}/fields.csv", responses={**refusals(404), 200: {"content": {"text/csv": {}}, "description": "CSV"}},
+            response_class=Response)
+def dataset_dictionary(code: str, session: SessionDep) -> Response:
+    """A published data set's data dictionary (its fields and their sensitivity) as CSV; no login."""
+    return Response(opendata.dictionary_csv(session, code), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{code}-fields.csv"'})
 
 
 @router.get("/stats", response_model=StatsOut)
