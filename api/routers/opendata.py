@@ -10,7 +10,8 @@ from sqlmodel import col, select
 
 from api.deps import ActorDep, PageDep, RowId, SessionDep, only_params
 from api.errors import refusals
-from api.routers.catalog import page_of
+from api.routers.catalog import ENTRY_COLUMNS, page_of
+from api.sorting import Sort, sorting
 from api.schemas import PageOut
 from api.schemas.catalog import EntryOut, TenantOut
 from api.schemas.opendata import (
@@ -24,15 +25,19 @@ from api.schemas.opendata import (
 from scheduler.core.models import Department
 from scheduler.tenants import catalog, objections, opendata
 from scheduler.tenants import platform as data_tenants
+from scheduler.tenants.models import CatalogEntry
 
 router = APIRouter(prefix="/api/v1/opendata", tags=["opendata"])
+DATASET_SORTS = ("code", "name", "owner_department", "category", "update_frequency", "published_at")  # nothing unpublished
 
 
-@router.get("/datasets", responses=refusals(400, 422), response_model=PageOut[DatasetOut], dependencies=[Depends(only_params("q", "category", "department"))])
-def datasets(session: SessionDep, pg: PageDep, q: str | None = None, category: str | None = None,
+@router.get("/datasets", responses=refusals(400, 422), response_model=PageOut[DatasetOut],
+            dependencies=[Depends(only_params("q", "category", "department", "sort", "order"))])
+def datasets(session: SessionDep, pg: PageDep, sort: Annotated[Sort, Depends(sorting(DATASET_SORTS, "code"))], q: str | None = None, category: str | None = None,
              department: str | None = None) -> dict[str, Any]:
     """Published data sets; no login."""
-    stmt = catalog.search(session, q, department, category, published_only=True)
+    stmt = sort.apply(catalog.search(session, q, department, category, published_only=True), ENTRY_COLUMNS,
+                      col(CatalogEntry.id))
 
     def out(rows: Any) -> list[dict[str, Any]]:
         names = {d.id: d.name for d in session.exec(select(Department).where(
