@@ -12,7 +12,7 @@ export async function pageCatalog(gen, params) {
   const depts = await loadDepartments();
   const options = h('datalist', { id: 'cat-departments' }, depts.items.slice(0, 500).map((d) => h('option', { value: d.id }, deptLabel(d))));
   const list = await listTable({
-    path: '/catalog/entries', params, testid: 'catalog', caption: t('dp.catalog.title'), empty: t('dp.catalog.empty'),
+    path: '/catalog/entries', params, testid: 'catalog', defaultSort: 'id', caption: t('dp.catalog.title'), empty: t('dp.catalog.empty'),
     columns: [{ label: t('dp.code'), sort: 'code' }, { label: t('col.name'), sort: 'name' }, { label: t('dp.owner'), sort: 'owner_department' },
       { label: t('dp.category'), sort: 'category' }, { label: t('dp.grade'), sort: 'grade' }, { label: t('dp.share'), sort: 'share_attribute' },
       { label: t('dp.open'), sort: 'open_attribute' }, { label: t('dp.pending'), num: true }, { label: t('dp.overdue'), num: true },

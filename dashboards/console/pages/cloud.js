@@ -17,7 +17,7 @@ export async function pageCloud(gen, params, id) {
   let list;
   if (may.hosts()) {
     list = card(t('cloud.hosts'), await listTable({
-      path: '/hosts', fixed: { cloud: id }, params, testid: 'hosts', caption: t('cloud.hosts'),
+      path: '/hosts', fixed: { cloud: id }, params, testid: 'hosts', defaultSort: 'id', caption: t('cloud.hosts'),
       columns: [{ label: t('col.host'), sort: 'id' }, { label: t('col.model'), sort: 'model' }, { label: t('col.state'), sort: 'up' },
         { label: t('col.workloads'), sort: 'workloads', num: true }, { label: t('col.alloc_vcpu'), sort: 'allocated_vcpu' },
         { label: t('col.alloc_mem'), sort: 'allocated_memory_gib' }],

@@ -220,7 +220,7 @@ function movesCard(p) {
   if (!p.moves.length) return card(t('moves.title'), h('p', { class: 'muted' }, t('moves.empty')));
   const box = h('div', { 'data-testid': 'moves-box' }, lastMoves && lastMoves.id === p.id ? lastMoves.el : null);
   listTable({
-    path: `/plans/${p.id}/moves`, testid: 'moves', caption: t('moves.title'), prefix: 'm_',
+    path: `/plans/${p.id}/moves`, testid: 'moves', caption: t('moves.title'), prefix: 'm_', defaultSort: 'step',
     columns: [{ label: t('col.step'), sort: 'step', num: true }, { label: t('col.workload'), sort: 'workload' },
       { label: t('col.from'), sort: 'from_host' }, { label: t('col.to'), sort: 'to_host' }, { label: t('col.reason') },
       { label: t('col.move_state'), sort: 'state' }],

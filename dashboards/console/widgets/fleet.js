@@ -44,7 +44,7 @@ export function workloadTable(ws) {
 // The workloads of a cloud or host, sorted, filtered and paged by the API (GET /workloads).
 export function workloadList(fixed, params) {
   return listTable({
-    path: '/workloads', fixed, params, testid: 'workloads', caption: t('col.workload'),
+    path: '/workloads', fixed, params, testid: 'workloads', defaultSort: 'id', caption: t('col.workload'),
     columns: [{ label: t('col.workload'), sort: 'id' }, { label: t('col.name'), sort: 'name' }, { label: t('col.department'), sort: 'department' },
       { label: t('col.tier'), sort: 'tier' }, { label: t('col.classification'), sort: 'classification' },
       { label: t('col.demand'), sort: 'vcpu' }, { label: t('col.why') }],
