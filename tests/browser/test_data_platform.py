@@ -145,7 +145,7 @@ def test_catalog_sharing_and_publishing_through_the_console(page: Page, console:
     expect(row.locator("[data-testid=pending-changes]")).to_have_text("1")
     expect(row).to_contain_text("有条件共享")
     shot(page, console, "dp03-catalog-search")
-    page.select_option("#cat-share", "unconditional")
+    page.select_option("#catalog-share", "unconditional")
     page.click("[data-testid=catalog-filter] [data-action=filter]")
     expect(page.locator("[data-testid=table-empty]")).to_be_visible()
 
