@@ -157,7 +157,7 @@ def _attributes(values: dict[str, Any]) -> dict[str, Any]:
         raise Refusal(422, "share_attribute", "core data may not be shared unconditionally")
     if out["grade"] == "core" and out["open_attribute"] != "closed":
         raise Refusal(422, "open_attribute", "core data may not be opened")
-    sensitivity.refuse_unconditional_opening(out["fields"], out["open_attribute"], 422, "open_attribute open")
+    sensitivity.refuse_unconditional_opening(out["fields"], out["open_attribute"], 422, "the data set")
     return out
 
 

@@ -43,7 +43,7 @@ def publish(session: Session, actor: Actor, body: Any) -> CatalogEntry:
     if entry.state != "active":
         raise Refusal(409, "entry_id", f"{entry.code} is retired")
     # an entry written before fields had a sensitivity may still say "open" over personal information
-    sensitivity.refuse_unconditional_opening(entry.fields, entry.open_attribute, 409, f"{entry.code} is open unconditionally")
+    sensitivity.refuse_unconditional_opening(entry.fields, entry.open_attribute, 409, f"{entry.code} (marked open)")
     if entry.published_at is not None:
         return entry  # already published: publishing again changes nothing
     entry.published_at = utcnow()

@@ -57,8 +57,9 @@ def exposed(fields: list[dict[str, Any]]) -> list[tuple[int, dict[str, Any]]]:
     return [(i, f) for i, f in enumerate(fields) if level(f) != "none"]
 
 
-def refuse_unconditional_opening(fields: list[dict[str, Any]], open_attribute: str, status: int, code: str) -> None:
-    """Refuse (naming the first such field) an unconditional opening of personal information."""
+def refuse_unconditional_opening(fields: list[dict[str, Any]], open_attribute: str, status: int, whose: str) -> None:
+    """Refuse (naming the first such field) an unconditional opening of personal information; `whose`
+    says which data set would open it."""
     if open_attribute != "open":
         return
     found = exposed(fields)
@@ -68,6 +69,6 @@ def refuse_unconditional_opening(fields: list[dict[str, Any]], open_attribute: s
     what = "sensitive personal information (敏感个人信息)" if level(f) == "sensitive" else "personal information (个人信息)"
     others = ", ".join(str(x["name"]) for _, x in found[1:])
     raise Refusal(status, f"fields[{i}].sensitivity",
-                  f"{code}: field {f['name']!r} is {what}: under the Personal Information Protection Law it may not "
-                  "be opened unconditionally (无条件开放); open the data set conditionally (有条件开放), drop the field "
-                  f"or close it{'; also: ' + others if others else ''}")
+                  f"field {f['name']!r} is {what}: under the Personal Information Protection Law {whose} may not be "
+                  "opened unconditionally (无条件开放); open it conditionally (有条件开放), drop the field or close it"
+                  f"{'; also: ' + others if others else ''}")

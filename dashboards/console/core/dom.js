@@ -122,7 +122,7 @@ export function markInvalid(form, e) {
   const msg = String(e.detail || '').startsWith(e.field + ': ') ? String(e.detail).slice(e.field.length + 2) : String(e.detail || '');
   const id = 'err-' + Math.random().toString(36).slice(2, 8);
   const note = h('small', { class: 'field-error', id, 'data-testid': 'field-error', 'data-field': e.field }, msg);
-  target.insertAdjacentElement('afterend', note);
+  (target.closest('.field-row') || target).insertAdjacentElement('afterend', note);  // under a grid row, not in it
   target.setAttribute('aria-describedby', ((target.getAttribute('aria-describedby') || '') + ' ' + id).trim());
   target.focus();
 }
