@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 from sqlalchemy import func
-from sqlmodel import select
+from sqlmodel import col, select
 
 from api.deps import PageDep, ScopeDep, SessionDep, UserDep, only_params
 from api.errors import refusals
+from api.sorting import Sort, sorting
 from api.schemas import PageOut, UtcDatetime
 from scheduler.core import audit, audit_export
 from scheduler.core.access import require
 from scheduler.core.accounts import Scope
 from scheduler.core.models import AuditEvent
+from scheduler.core.refusal import Refusal
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 
@@ -48,29 +52,50 @@ class VerdictOut(BaseModel):
     reason: str
 
 
-@router.get("/events", responses=refusals(400, 403), response_model=PageOut[EventOut], dependencies=[Depends(only_params("action", "entity_id"))])
-def events(session: SessionDep, _: AuditorScope, pg: PageDep, action: str | None = None,
-           entity_id: str | None = None) -> PageOut[EventOut]:
+BEIJING = ZoneInfo("Asia/Shanghai")
+SORTS = ("id", "at", "actor", "action", "entity")
+_COLUMNS = {"id": col(AuditEvent.id), "at": col(AuditEvent.at), "actor": col(AuditEvent.actor),
+            "action": col(AuditEvent.action), "entity": col(AuditEvent.entity)}
+FILTERS = ("action", "entity", "entity_id", "actor", "since", "until")
+
+
+def _filtered(action: str | None, entity: str | None, entity_id: str | None, actor: str | None, since: date | None,
+              until: date | None) -> Any:
+    """Events matching every filter given; `since` and `until` are days in Beijing time, both included."""
+    if since is not None and until is not None and until < since:
+        raise Refusal(422, "until", f"{until} is before since ({since})")
     q = select(AuditEvent)
-    if action is not None:
-        q = q.where(AuditEvent.action == action)
-    if entity_id is not None:
-        q = q.where(AuditEvent.entity_id == entity_id)
+    for column, value in ((AuditEvent.action, action), (AuditEvent.entity, entity), (AuditEvent.entity_id, entity_id),
+                          (AuditEvent.actor, actor)):
+        if value is not None:
+            q = q.where(column == value)
+    if since is not None:
+        q = q.where(col(AuditEvent.at) >= datetime.combine(since, time(), BEIJING))
+    if until is not None:
+        q = q.where(col(AuditEvent.at) < datetime.combine(until + timedelta(days=1), time(), BEIJING))
+    return q
+
+
+Day = Annotated[date | None, Query(description="a day in Beijing time, YYYY-MM-DD")]
+
+
+@router.get("/events", responses=refusals(400, 403, 422), response_model=PageOut[EventOut],
+            dependencies=[Depends(only_params(*FILTERS, "sort", "order"))])
+def events(session: SessionDep, _: AuditorScope, pg: PageDep, sort: Annotated[Sort, Depends(sorting(SORTS, "id", "desc"))],
+           action: str | None = None, entity: str | None = None, entity_id: str | None = None,
+           actor: str | None = None, since: Day = None, until: Day = None) -> PageOut[EventOut]:
+    q = _filtered(action, entity, entity_id, actor, since, until)
     total = session.exec(select(func.count()).select_from(q.subquery())).one()
-    rows = session.exec(q.order_by(AuditEvent.id.desc()).offset(pg.offset).limit(pg.limit)).all()  # type: ignore[union-attr]
+    rows = session.exec(sort.apply(q, _COLUMNS, col(AuditEvent.id)).offset(pg.offset).limit(pg.limit)).all()
     return PageOut(items=[EventOut(**r.model_dump()) for r in rows], total=total, limit=pg.limit, offset=pg.offset)
 
 
 @router.get("/export", responses={**refusals(400, 403), 200: {"content": {"text/csv": {}}, "description": "CSV"}},
-            response_class=StreamingResponse, dependencies=[Depends(only_params("action", "entity_id"))])
-def export(session: SessionDep, who: AuditorScope, user: UserDep, action: str | None = None,
-           entity_id: str | None = None) -> StreamingResponse:
+            response_class=StreamingResponse, dependencies=[Depends(only_params(*FILTERS))])
+def export(session: SessionDep, who: AuditorScope, user: UserDep, action: str | None = None, entity: str | None = None,
+           entity_id: str | None = None, actor: str | None = None, since: Day = None, until: Day = None) -> StreamingResponse:
     """The chosen events as CSV, oldest first (at most 100,000); the export is itself an audit event."""
-    q = select(AuditEvent)
-    if action is not None:
-        q = q.where(AuditEvent.action == action)
-    if entity_id is not None:
-        q = q.where(AuditEvent.entity_id == entity_id)
+    q = _filtered(action, entity, entity_id, actor, since, until)
     rows = list(session.exec(q.order_by(AuditEvent.id).limit(100_000)).all())  # type: ignore[arg-type]
     body = "".join(audit_export.csv_rows(session, user.username, rows))
     session.commit()

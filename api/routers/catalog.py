@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from api.deps import MAX_ID, ActorDep, PageDep, RowId, SessionDep, only_params
 from api.errors import refusals
+from api.sorting import Sort, sorting
 from api.schemas import PageOut
 from api.schemas.catalog import (
     AnswerIn,
@@ -53,11 +54,19 @@ def entries_out(session: Session, rows: list[CatalogEntry]) -> list[dict[str, An
     return [catalog.entry_out(session, e, counts, names) for e in rows]
 
 
-@router.get("/entries", responses=refusals(400, 422), response_model=PageOut[EntryOut], dependencies=[Depends(only_params("q", "department", "category", "share", "open", "state"))])
-def list_entries(session: SessionDep, a: ActorDep, pg: PageDep, q: str | None = None, department: str | None = None,
-                 category: str | None = None, share: str | None = None, open: str | None = None,
-                 state: str | None = None) -> dict[str, Any]:
-    stmt = catalog.search(session, q, department, category, share, open, state)
+ENTRY_SORTS = ("id", "code", "name", "owner_department", "category", "grade", "update_frequency", "share_attribute",
+               "open_attribute", "published_at", "updated_at")
+ENTRY_COLUMNS = {k: col(getattr(CatalogEntry, "owner_department_id" if k == "owner_department" else k)) for k in ENTRY_SORTS}
+EntrySort = Annotated[Sort, Depends(sorting(ENTRY_SORTS, "id"))]
+
+
+@router.get("/entries", responses=refusals(400, 422), response_model=PageOut[EntryOut],
+            dependencies=[Depends(only_params("q", "department", "category", "share", "open", "state", "sort", "order"))])
+def list_entries(session: SessionDep, a: ActorDep, pg: PageDep, sort: EntrySort, q: str | None = None,
+                 department: str | None = None, category: str | None = None, share: str | None = None,
+                 open: str | None = None, state: str | None = None) -> dict[str, Any]:
+    stmt = sort.apply(catalog.search(session, q, department, category, share, open, state), ENTRY_COLUMNS,
+                      col(CatalogEntry.id))
     return page_of(session, stmt, pg, lambda rows: entries_out(session, list(rows)))
 
 

@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from api.deps import PageDep, SessionDep, only_params, operators_only
 from api.errors import refusals
+from api.sorting import Sort, contains, sorting
 from api.schemas import HostOut, PageOut, Resources, ResourceUseOut, UtilisationOut
 from scheduler.core.accounts import Scope
 from scheduler.core.models import RESOURCES, Cloud, Host, Utilisation, Workload
@@ -35,20 +36,41 @@ def _loads(session: Session, ids: list[str]) -> dict:
     return {r[0]: tuple(r[1:]) for r in rows}
 
 
-@router.get("", responses=refusals(400, 403), response_model=PageOut[HostOut], dependencies=[Depends(only_params("cloud", "city", "schedulable"))])
-def list_hosts(session: SessionDep, scope: OperatorScope, pg: PageDep, cloud: str | None = None,
-               city: str | None = None, schedulable: Annotated[bool | None, Query()] = None) -> PageOut[HostOut]:
+SORTS = ("id", "cloud", "model", "schedulable", "up", "vcpu", "memory_gib", "workloads", "allocated_vcpu",
+         "allocated_memory_gib")
+SortDep = Annotated[Sort, Depends(sorting(SORTS, "id"))]
+
+
+@router.get("", responses=refusals(400, 403, 422), response_model=PageOut[HostOut],
+            dependencies=[Depends(only_params("cloud", "city", "schedulable", "up", "q", "sort", "order"))])
+def list_hosts(session: SessionDep, scope: OperatorScope, pg: PageDep, sort: SortDep, cloud: str | None = None,
+               city: str | None = None, schedulable: Annotated[bool | None, Query()] = None,
+               up: Annotated[bool | None, Query()] = None,
+               q: Annotated[str | None, Query(max_length=100, description="part of the host's id or model")] = None) -> PageOut[HostOut]:
     if cloud is not None and scope.cloud is not None and cloud != scope.cloud:
         raise Refusal(403, "cloud", f"cloud {cloud} is outside your scope ({scope.describe()})")
-    q = select(Host).where(hosts_condition(scope))
+    load = (select(Workload.host_id.label("host_id"), func.count().label("workloads"),  # type: ignore[union-attr]
+                   func.sum(Workload.vcpu).label("vcpu"), func.sum(Workload.memory_gib).label("memory_gib"))
+            .group_by(Workload.host_id).subquery())
+    columns = {"id": col(Host.id), "cloud": col(Host.cloud_id), "model": col(Host.model), "schedulable": col(Host.schedulable),
+               "up": col(Host.up), "vcpu": col(Host.vcpu), "memory_gib": col(Host.memory_gib),
+               "workloads": func.coalesce(load.c.workloads, 0), "allocated_vcpu": func.coalesce(load.c.vcpu, 0),
+               "allocated_memory_gib": func.coalesce(load.c.memory_gib, 0)}
+    stmt = select(Host).where(hosts_condition(scope))
     if cloud is not None:
-        q = q.where(Host.cloud_id == cloud)
+        stmt = stmt.where(Host.cloud_id == cloud)
     if city is not None:
-        q = q.where(col(Host.cloud_id).in_(select(Cloud.id).where(Cloud.city == city)))
+        stmt = stmt.where(col(Host.cloud_id).in_(select(Cloud.id).where(Cloud.city == city)))
     if schedulable is not None:
-        q = q.where(Host.schedulable == schedulable)
-    total = session.exec(select(func.count()).select_from(q.subquery())).one()
-    rows = session.exec(q.order_by(Host.id).offset(pg.offset).limit(pg.limit)).all()
+        stmt = stmt.where(Host.schedulable == schedulable)
+    if up is not None:
+        stmt = stmt.where(Host.up == up)
+    if q:
+        stmt = stmt.where(contains(Host.id, q) | contains(Host.model, q))
+    total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
+    if sort.field in ("workloads", "allocated_vcpu", "allocated_memory_gib"):
+        stmt = stmt.outerjoin(load, load.c.host_id == Host.id)
+    rows = session.exec(sort.apply(stmt, columns, col(Host.id)).offset(pg.offset).limit(pg.limit)).all()
     loads = _loads(session, [h.id for h in rows])
     return PageOut(items=[_out(h, loads) for h in rows], total=total, limit=pg.limit, offset=pg.offset)
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Request, status
+from fastapi import APIRouter, Depends, Header, Request, Response, status
 from sqlmodel import col, select
 
 from api.deps import ActorDep, PageDep, RowId, SessionDep, only_params
 from api.errors import refusals
-from api.routers.catalog import page_of
+from api.routers.catalog import ENTRY_COLUMNS, page_of
+from api.sorting import Sort, sorting
 from api.schemas import PageOut
 from api.schemas.catalog import EntryOut, TenantOut
 from api.schemas.opendata import (
@@ -24,15 +25,19 @@ from api.schemas.opendata import (
 from scheduler.core.models import Department
 from scheduler.tenants import catalog, objections, opendata
 from scheduler.tenants import platform as data_tenants
+from scheduler.tenants.models import CatalogEntry
 
 router = APIRouter(prefix="/api/v1/opendata", tags=["opendata"])
+DATASET_SORTS = ("code", "name", "owner_department", "category", "update_frequency", "published_at")  # nothing unpublished
 
 
-@router.get("/datasets", responses=refusals(400, 422), response_model=PageOut[DatasetOut], dependencies=[Depends(only_params("q", "category", "department"))])
-def datasets(session: SessionDep, pg: PageDep, q: str | None = None, category: str | None = None,
+@router.get("/datasets", responses=refusals(400, 422), response_model=PageOut[DatasetOut],
+            dependencies=[Depends(only_params("q", "category", "department", "sort", "order"))])
+def datasets(session: SessionDep, pg: PageDep, sort: Annotated[Sort, Depends(sorting(DATASET_SORTS, "code"))], q: str | None = None, category: str | None = None,
              department: str | None = None) -> dict[str, Any]:
     """Published data sets; no login."""
-    stmt = catalog.search(session, q, department, category, published_only=True)
+    stmt = sort.apply(catalog.search(session, q, department, category, published_only=True), ENTRY_COLUMNS,
+                      col(CatalogEntry.id))
 
     def out(rows: Any) -> list[dict[str, Any]]:
         names = {d.id: d.name for d in session.exec(select(Department).where(
@@ -45,6 +50,14 @@ def datasets(session: SessionDep, pg: PageDep, q: str | None = None, category: s
 @router.get("/datasets/{code}", responses=refusals(404), response_model=DatasetOut)
 def dataset(code: str, session: SessionDep) -> dict[str, Any]:
     return opendata.dataset(session, code)
+
+
+@router.get("/datasets/{code}/fields.csv", responses={**refusals(404), 200: {"content": {"text/csv": {}}, "description": "CSV"}},
+            response_class=Response)
+def dataset_dictionary(code: str, session: SessionDep) -> Response:
+    """A published data set's data dictionary (its fields and their sensitivity) as CSV; no login."""
+    return Response(opendata.dictionary_csv(session, code), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{code}-fields.csv"'})
 
 
 @router.get("/stats", response_model=StatsOut)

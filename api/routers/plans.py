@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, status
+from sqlalchemy import func
 from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 from api.deps import ActorDep, PageDep, RowId, SessionDep, allow, only_params
 from api.errors import refusals
+from api.sorting import Sort, sorting
 from api.schemas import ApprovalNeedOut, HostChangeOut, MoveOut, PageOut, PlanCreate, PlanOut, PlanSummaryOut, RejectIn
 from api.schemas.plans import MoveCountsOut, NextApproverOut, PlanDocumentOut
 from scheduler import plans
@@ -19,6 +21,7 @@ from scheduler.plans import Actor
 from scheduler.plans.document import document_of
 from scheduler.plans.freed import KEY as DISABLE_KEY
 from scheduler.plans.models import Plan, PlanAction
+from scheduler.plans.visibility import plans_condition
 
 router = APIRouter(prefix="/api/v1/plans", tags=["plans"], dependencies=[Depends(allow("plans.read"))])
 
@@ -90,18 +93,44 @@ def propose(body: PlanCreate, session: SessionDep, a: ActorDep) -> PlanOut:
 def list_plans(session: SessionDep, a: ActorDep, pg: PageDep,
                state: Annotated[str | None, Query(pattern="^(" + "|".join(plans.PlanState) + ")$")] = None,
                scope: str | None = None, kind: Annotated[str | None, Query(pattern="^(rebalance|drain|place-pending)$")] = None) -> PageOut[PlanSummaryOut]:
-    q = select(Plan).options(defer(Plan.fleet), defer(Plan.document)).order_by(col(Plan.id).desc())  # type: ignore[arg-type]
+    q = select(Plan).where(plans_condition(a))
     for column, value in ((Plan.state, state), (Plan.scope, scope), (Plan.kind, kind)):
         if value is not None:
             q = q.where(column == value)
-    mine = [p for p in session.exec(q) if plans.visible_to(p, a)]
-    page = mine[pg.offset: pg.offset + pg.limit]
-    return PageOut(items=[summary(session, p) for p in page], total=len(mine), limit=pg.limit, offset=pg.offset)
+    total = session.exec(select(func.count()).select_from(q.subquery())).one()
+    page = session.exec(q.options(defer(Plan.fleet), defer(Plan.document))  # type: ignore[arg-type]
+                        .order_by(col(Plan.id).desc()).offset(pg.offset).limit(pg.limit)).all()
+    return PageOut(items=[summary(session, p) for p in page], total=total, limit=pg.limit, offset=pg.offset)
 
 
 @router.get("/{plan_id}", responses=refusals(403, 404), response_model=PlanOut)
 def get_plan(plan_id: RowId, session: SessionDep, a: ActorDep) -> PlanOut:
     return detail(session, load(session, a, plan_id))
+
+
+MOVE_SORTS = ("step", "workload", "from_host", "to_host", "state")
+MOVE_STATES = ("planned", "pending", "running", "done", "failed", "skipped")  # planned: not yet part of a run
+
+
+@router.get("/{plan_id}/moves", responses=refusals(400, 404, 422), response_model=PageOut[MoveOut],
+            dependencies=[Depends(only_params("q", "state", "sort", "order"))])
+def get_moves(plan_id: RowId, session: SessionDep, a: ActorDep, pg: PageDep,
+              sort: Annotated[Sort, Depends(sorting(MOVE_SORTS, "step"))],
+              q: Annotated[str | None, Query(max_length=100, description="part of the workload's or a host's id")] = None,
+              state: str | None = None) -> PageOut[MoveOut]:
+    """The plan's forward moves, filtered, sorted and a page at a time (a plan may move thousands)."""
+    plan = load(session, a, plan_id)
+    actions = session.exec(select(PlanAction).where(PlanAction.plan_id == plan.id, PlanAction.phase == "forward")).all()
+    moves = _moves([x for x in actions if x.kind == "move"], plan.document["moves"])
+    if state is not None:
+        if state not in MOVE_STATES:
+            raise Refusal(422, "state", f"{state!r} is not allowed; one of {', '.join(MOVE_STATES)}")
+        moves = [m for m in moves if (m.state or "planned") == state]
+    if q:
+        low = q.lower()
+        moves = [m for m in moves if any(low in (x or "").lower() for x in (m.workload, m.from_host, m.to_host))]
+    moves = sort.rows(moves, lambda m: getattr(m, sort.field))
+    return PageOut(items=moves[pg.offset: pg.offset + pg.limit], total=len(moves), limit=pg.limit, offset=pg.offset)
 
 
 @router.get("/{plan_id}/document", responses=refusals(403, 404), response_model=PlanDocumentOut)

@@ -11,6 +11,7 @@ from sqlmodel import col, select
 
 from api.deps import PageDep, ScopeDep, SessionDep, UserDep, only_params
 from api.errors import refusals
+from api.sorting import Sort, contains, sorting
 from api.schemas import DrOut, PageOut, Resources, ResourceUseOut, UtilisationOut, WorkloadOut
 from api.schemas.quotas import RegisteredOut
 from scheduler.core.models import RESOURCES, Host, Utilisation, Workload
@@ -29,31 +30,43 @@ def to_out(w: Workload) -> WorkloadOut:
                        dr=DrOut(protected=w.dr_protected, priority=w.dr_priority, rto_minutes=w.dr_rto_minutes))
 
 
-@router.get("", responses=refusals(400, 403), response_model=PageOut[WorkloadOut],
-            dependencies=[Depends(only_params("cloud", "city", "department", "tier", "host", "classification", "placed"))])
-def list_workloads(session: SessionDep, scope: ScopeDep, pg: PageDep, cloud: str | None = None,
+SORTS = ("id", "name", "department", "cloud", "host", "tier", "classification", "vcpu", "memory_gib", "gpu", "storage_gib")
+_COLUMNS = {"id": col(Workload.id), "name": col(Workload.name), "department": col(Workload.department_id),
+            "cloud": col(Workload.cloud_id), "host": col(Workload.host_id), "tier": col(Workload.tier),
+            "classification": col(Workload.classification), "vcpu": col(Workload.vcpu),
+            "memory_gib": col(Workload.memory_gib), "gpu": col(Workload.gpu), "storage_gib": col(Workload.storage_gib)}
+
+
+@router.get("", responses=refusals(400, 403, 422), response_model=PageOut[WorkloadOut],
+            dependencies=[Depends(only_params("cloud", "city", "department", "tier", "host", "classification", "placed",
+                                              "q", "sort", "order"))])
+def list_workloads(session: SessionDep, scope: ScopeDep, pg: PageDep,
+                   sort: Annotated[Sort, Depends(sorting(SORTS, "id"))], cloud: str | None = None,
                    city: str | None = None, department: str | None = None,
                    tier: Annotated[str | None, Query(pattern="^(province|city|county)$")] = None,
                    host: str | None = None,
                    classification: Annotated[str | None, Query(pattern="^(public|internal|sensitive|classified)$")] = None,
-                   placed: bool | None = None) -> PageOut[WorkloadOut]:
+                   placed: bool | None = None,
+                   q: Annotated[str | None, Query(max_length=100, description="part of the workload's id or name")] = None) -> PageOut[WorkloadOut]:
     if department is not None:
         allowed = department_ids(session, scope)
         if allowed is not None and department not in allowed and scope.department is not None:
             raise Refusal(403, "department", f"department {department} is outside your scope ({scope.describe()})")
     if cloud is not None and scope.cloud is not None and cloud != scope.cloud:
         raise Refusal(403, "cloud", f"cloud {cloud} is outside your scope ({scope.describe()})")
-    q = select(Workload).where(workloads_condition(session, scope))
+    stmt = select(Workload).where(workloads_condition(session, scope))
     if cloud is not None:
-        q = q.where(col(Workload.host_id).in_(select(Host.id).where(Host.cloud_id == cloud)) | (Workload.cloud_id == cloud))
+        stmt = stmt.where(col(Workload.host_id).in_(select(Host.id).where(Host.cloud_id == cloud)) | (Workload.cloud_id == cloud))
     for column, value in ((Workload.city, city), (Workload.department_id, department), (Workload.tier, tier),
                           (Workload.host_id, host), (Workload.classification, classification)):
         if value is not None:
-            q = q.where(column == value)
+            stmt = stmt.where(column == value)
     if placed is not None:
-        q = q.where(col(Workload.host_id).is_not(None) if placed else col(Workload.host_id).is_(None))
-    total = session.exec(select(func.count()).select_from(q.subquery())).one()
-    rows = session.exec(q.order_by(Workload.id).offset(pg.offset).limit(pg.limit)).all()
+        stmt = stmt.where(col(Workload.host_id).is_not(None) if placed else col(Workload.host_id).is_(None))
+    if q:
+        stmt = stmt.where(contains(Workload.id, q) | contains(Workload.name, q))
+    total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
+    rows = session.exec(sort.apply(stmt, _COLUMNS, col(Workload.id)).offset(pg.offset).limit(pg.limit)).all()
     return PageOut(items=[to_out(w) for w in rows], total=total, limit=pg.limit, offset=pg.offset)
 
 

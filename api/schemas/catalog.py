@@ -22,6 +22,9 @@ Frequency = Literal[catalog.FREQUENCIES]  # type: ignore[valid-type]
 Share = Literal[catalog.SHARE]  # type: ignore[valid-type]
 Open = Literal[catalog.OPEN]  # type: ignore[valid-type]
 FieldType = Literal[catalog.FIELD_TYPES]  # type: ignore[valid-type]
+Sensitivity = Literal[catalog.SENSITIVITY]  # type: ignore[valid-type]
+Licence = Literal[catalog.LICENCES]  # type: ignore[valid-type]
+DataFormat = Literal[catalog.DATA_FORMATS]  # type: ignore[valid-type]
 EntryState = Literal["active", "retired"]
 Resolution = Literal[objections.RESOLUTIONS]  # type: ignore[valid-type]
 
@@ -47,6 +50,9 @@ class FieldIn(In):
     name: FieldName
     type: FieldType
     description: str = Field("", max_length=500)
+    sensitivity: Sensitivity | None = Field(
+        None, description="none, personal (个人信息) or sensitive (敏感个人信息, PIPL art. 28); left out: "
+                          "the level the field's name suggests (身份证号 sensitive, 姓名 personal)")
 
 
 class EntryAttributes(In):
@@ -62,6 +68,8 @@ class EntryAttributes(In):
                                         description="required unless shared unconditionally: the condition or the legal basis")
     open_attribute: Open
     return_flow: StrictBool = False
+    licence: Licence | None = Field(None, description="the terms the data is opened under (default CC-BY-4.0)")
+    data_format: DataFormat | None = Field(None, description="the records' file format (default csv)")
 
 
 class EntryCreate(EntryAttributes):
@@ -83,6 +91,8 @@ class EntryUpdate(In):
     share_condition: str | None = Field(None, max_length=1000)
     open_attribute: Open | None = None
     return_flow: StrictBool | None = None
+    licence: Licence | None = None
+    data_format: DataFormat | None = None
     state: EntryState | None = None
 
 
@@ -112,6 +122,7 @@ class FieldOut(BaseModel):
     name: str
     type: str
     description: str = ""
+    sensitivity: str = Field(description="none, personal or sensitive")
 
 
 class EntryOut(BaseModel):
@@ -130,6 +141,8 @@ class EntryOut(BaseModel):
     share_condition: str
     open_attribute: str
     return_flow: bool
+    licence: str
+    data_format: str
     state: str
     published: bool
     published_at: UtcDatetime | None

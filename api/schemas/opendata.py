@@ -31,6 +31,11 @@ class DatasetOut(BaseModel):
     update_frequency: str
     fields: list[FieldOut]
     open_attribute: str
+    data_format: str = Field(description="the records' file format, as the owner declares it")
+    licence: str
+    licence_url: str | None
+    api: str = Field(description="this data set's address in the API")
+    download: str = Field(description="the data dictionary (the fields) as CSV")
     published_at: UtcDatetime | None
 
 

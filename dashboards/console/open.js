@@ -106,13 +106,20 @@ async function pageDataset(gen, code) {
     card(null, d.description ? h('p', {}, d.description) : null, dl(
       [t('pub.department'), d.department_name || d.department],
       [t('dp.category'), label('category', d.category)],
-      [t('dp.frequency'), label('frequency', d.update_frequency)],
+      [t('dp.frequency'), h('span', { 'data-testid': 'pub-frequency' }, label('frequency', d.update_frequency))],
+      [t('dp.format'), h('span', { 'data-testid': 'pub-format' }, label('format', d.data_format))],
+      [t('dp.licence'), d.licence_url ? h('a', { href: d.licence_url, rel: 'noopener license', target: '_blank', 'data-testid': 'pub-licence' }, label('licence', d.licence))
+        : h('span', { 'data-testid': 'pub-licence' }, label('licence', d.licence))],
+      [t('dp.api'), h('a', { href: d.api, target: '_blank', rel: 'noopener', 'data-testid': 'pub-api' }, h('code', {}, d.api))],
       [t('dp.open'), badge('open', d.open_attribute)],
-      [t('pub.published.col'), when(d.published_at)])),
+      [t('pub.published.col'), when(d.published_at)]),
+    h('p', { class: 'form-actions' }, h('a', { class: 'btn', href: d.download, download: `${d.code}-fields.csv`, 'data-testid': 'pub-download' }, t('dp.dictionary'))),
+    h('p', { class: 'muted small' }, t('dp.records.none'))),
     card(t('dp.fields'), (d.fields || []).length
       ? h('div', { class: 'table-wrap' }, h('table', { class: 'data', 'data-testid': 'pub-fields' },
-        h('thead', {}, h('tr', {}, [t('dp.field.name'), t('dp.field.type'), t('dp.field.description')].map((x) => h('th', { scope: 'col' }, x)))),
-        h('tbody', {}, d.fields.map((f) => h('tr', {}, h('th', { scope: 'row' }, h('code', {}, f.name)), h('td', {}, label('type', f.type)), h('td', { class: 'small' }, f.description || '–'))))))
+        h('thead', {}, h('tr', {}, [t('dp.field.name'), t('dp.field.type'), t('dp.field.description'), t('dp.field.sensitivity')].map((x) => h('th', { scope: 'col' }, x)))),
+        h('tbody', {}, d.fields.map((f) => h('tr', { 'data-sensitivity': f.sensitivity }, h('th', { scope: 'row' }, h('code', {}, f.name)), h('td', {}, label('type', f.type)),
+          h('td', { class: 'small' }, f.description || '–'), h('td', {}, badge('sensitivity', f.sensitivity)))))))
       : h('p', { class: 'muted' }, t('none'))),
     objectionForm(d));
 }

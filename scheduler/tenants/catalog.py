@@ -21,7 +21,7 @@ from scheduler.core.db import as_utc, utcnow
 from scheduler.core.models import Department
 from scheduler.core.refusal import Refusal
 from scheduler.core.visibility import department_ids
-from scheduler.tenants import workdays
+from scheduler.tenants import sensitivity, workdays
 from scheduler.tenants.models import CatalogChange, CatalogEntry, CatalogObjection, ComplianceScan
 
 REFLECT_WITHIN_WORKDAYS = 10
@@ -31,8 +31,12 @@ FREQUENCIES = ("realtime", "daily", "weekly", "monthly", "quarterly", "yearly", 
 SHARE = ("unconditional", "conditional", "none")
 OPEN = ("open", "conditional", "closed")
 FIELD_TYPES = ("string", "integer", "decimal", "date", "datetime", "boolean", "binary")
+SENSITIVITY = sensitivity.LEVELS
+LICENCES = ("CC-BY-4.0", "CC0-1.0", "ODC-BY-1.0")  # the terms an opened data set is offered under
+DATA_FORMATS = ("csv", "json", "xlsx", "xml")  # the file format its records are offered in
 EDITABLE = ("name", "description", "system", "fields", "category", "grade", "update_frequency", "share_attribute",
-            "share_condition", "open_attribute", "return_flow")
+            "share_condition", "open_attribute", "return_flow", "licence", "data_format")
+FIELD_KEYS = ("name", "type", "description", "sensitivity")
 _FIELD_NAME = re.compile(r"^[A-Za-z_\u4e00-\u9fff][A-Za-z0-9_\u4e00-\u9fff]{0,63}$")
 
 
@@ -82,8 +86,10 @@ def _text(body: dict[str, Any], key: str, required: bool, limit: int, default: s
     return v
 
 
-def _choice(body: dict[str, Any], key: str, allowed: tuple[str, ...]) -> str:
+def _choice(body: dict[str, Any], key: str, allowed: tuple[str, ...], default: str | None = None) -> str:
     v = body.get(key)
+    if v is None and default is not None:
+        return default
     if v is None:
         raise Refusal(422, key, f"required: one of {', '.join(allowed)}")
     if v not in allowed:
@@ -92,16 +98,17 @@ def _choice(body: dict[str, Any], key: str, allowed: tuple[str, ...]) -> str:
 
 
 def _fields(raw: Any) -> list[dict[str, str]]:
+    """The fields, each with its sensitivity: as given, or the level its name suggests."""
     if not isinstance(raw, list) or not raw:
-        raise Refusal(422, "fields", "required: a non-empty list of {name, type, description}")
+        raise Refusal(422, "fields", "required: a non-empty list of {name, type, description, sensitivity}")
     out, seen = [], set()
     for i, f in enumerate(raw):
         where = f"fields[{i}]"
         if not isinstance(f, dict):
             raise Refusal(422, where, "must be an object {name, type, description}")
-        unknown = set(f) - {"name", "type", "description"}
+        unknown = set(f) - set(FIELD_KEYS)
         if unknown:
-            raise Refusal(422, f"{where}.{sorted(unknown)[0]}", "unknown key; allowed: name, type, description")
+            raise Refusal(422, f"{where}.{sorted(unknown)[0]}", f"unknown key; allowed: {', '.join(FIELD_KEYS)}")
         name = f.get("name")
         if not isinstance(name, str) or not _FIELD_NAME.match(name):
             raise Refusal(422, f"{where}.name", "a letter or Chinese character, then letters, digits or _ "
@@ -114,7 +121,12 @@ def _fields(raw: Any) -> list[dict[str, str]]:
         desc = f.get("description", "")
         if not isinstance(desc, str) or len(desc) > 500:
             raise Refusal(422, f"{where}.description", "text of at most 500 characters")
-        out.append({"name": name, "type": f["type"], "description": desc})
+        level = f.get("sensitivity")
+        if level is None:
+            level = sensitivity.detect(name)
+        elif level not in SENSITIVITY:
+            raise Refusal(422, f"{where}.sensitivity", f"{level!r} is not allowed; one of {', '.join(SENSITIVITY)}")
+        out.append({"name": name, "type": f["type"], "description": desc, "sensitivity": level})
     return out
 
 
@@ -131,6 +143,8 @@ def _attributes(values: dict[str, Any]) -> dict[str, Any]:
         "share_attribute": _choice(values, "share_attribute", SHARE),
         "share_condition": _text(values, "share_condition", False, 1000),
         "open_attribute": _choice(values, "open_attribute", OPEN),
+        "licence": _choice(values, "licence", LICENCES, LICENCES[0]),
+        "data_format": _choice(values, "data_format", DATA_FORMATS, DATA_FORMATS[0]),
     }
     rf = values.get("return_flow", False)
     if not isinstance(rf, bool):
@@ -143,6 +157,7 @@ def _attributes(values: dict[str, Any]) -> dict[str, Any]:
         raise Refusal(422, "share_attribute", "core data may not be shared unconditionally")
     if out["grade"] == "core" and out["open_attribute"] != "closed":
         raise Refusal(422, "open_attribute", "core data may not be opened")
+    sensitivity.refuse_unconditional_opening(out["fields"], out["open_attribute"], 422, "the data set")
     return out
 
 
@@ -386,12 +401,18 @@ def entry_out(session: Session, e: CatalogEntry, counts: dict[int, tuple[int, in
     pending, overdue = counts.get(e.id or 0, (0, 0))
     return {"id": e.id, "code": e.code, "name": e.name, "description": e.description,
             "owner_department": e.owner_department_id, "owner_department_name": names.get(e.owner_department_id, ""),
-            "system": e.system, "fields": e.fields, "category": e.category, "grade": e.grade,
+            "system": e.system, "fields": fields_out(e.fields), "category": e.category, "grade": e.grade,
             "update_frequency": e.update_frequency, "share_attribute": e.share_attribute,
             "share_condition": e.share_condition, "open_attribute": e.open_attribute, "return_flow": e.return_flow,
+            "licence": e.licence, "data_format": e.data_format,
             "state": e.state, "published": e.published_at is not None, "published_at": as_utc(e.published_at),
             "version": e.version, "created_at": as_utc(e.created_at), "updated_at": as_utc(e.updated_at),
             "pending_changes": pending, "overdue_changes": overdue}
+
+
+def fields_out(fields: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Stored fields as answers give them: each with its sensitivity (detected for one stored without)."""
+    return [{**f, "sensitivity": sensitivity.level(f)} for f in fields or []]
 
 
 def change_counts(session: Session, entry_ids: list[int], today: date | None = None) -> dict[int, tuple[int, int]]:

@@ -6,6 +6,8 @@ from sqlmodel import Session, select
 
 from scheduler.core.db import utcnow
 from scheduler.core.models import Department
+from scheduler.tenants import sensitivity
+from scheduler.tenants.catalog import DATA_FORMATS
 from scheduler.tenants.models import CatalogEntry
 from scheduler.tenants.opendata import PUBLISHABLE
 
@@ -26,7 +28,10 @@ _ATTRS = (("unconditional", "open", "general"), ("conditional", "conditional", "
 
 
 def seed_demo_catalog(session: Session) -> int:
-    """A demo catalog (first start only): a few entries per province body and city bureau, some published."""
+    """A demo catalog (first start only): a few entries per province body and city bureau, some published.
+
+    Fields carry the sensitivity their names suggest, and a resource holding personal information is
+    opened conditionally at most (never 无条件开放), as the service itself would insist."""
     if session.exec(select(CatalogEntry.id)).first() is not None:
         return 0
     depts = session.exec(select(Department).where(Department.level != "county").order_by(Department.id)).all()
@@ -36,12 +41,15 @@ def seed_demo_catalog(session: Session) -> int:
         for k in range(3):
             name, system, fields = _RESOURCES[(i + k) % len(_RESOURCES)]
             share, open_, grade = _ATTRS[(i * 3 + k) % len(_ATTRS)]
+            rows = [{"name": f, "type": "string", "description": "", "sensitivity": sensitivity.detect(f)} for f in fields]
+            if open_ == "open" and sensitivity.exposed(rows):
+                open_ = "conditional"
             n += 1
             code = f"GZ-{d.id}-{n:05d}"
             session.add(CatalogEntry(
                 search_text=f"{code} {d.name}{name} {d.name_en}: {name} {system} {' '.join(fields)}".lower(),
                 code=code, name=f"{d.name}{name}", description=f"{d.name_en}: {name}", owner_department_id=d.id,
-                system=system, fields=[{"name": f, "type": "string", "description": ""} for f in fields],
+                system=system, fields=rows, data_format=DATA_FORMATS[(i + k) % len(DATA_FORMATS)],
                 category=("base", "theme", "department")[k], grade=grade, update_frequency=freqs[(i + k) % len(freqs)],
                 share_attribute=share, share_condition="" if share == "unconditional" else "依申请共享，限履职使用",
                 open_attribute=open_, return_flow=k == 0,

@@ -23,7 +23,7 @@ class CatalogEntry(SQLModel, table=True):
     description: str = ""
     owner_department_id: str = Field(foreign_key="department.id", index=True)
     system: str
-    fields: Any = Field(default=None, sa_column=Column(JSON, nullable=False))  # [{name, type, description}]
+    fields: Any = Field(default=None, sa_column=Column(JSON, nullable=False))  # [{name, type, description, sensitivity}]
     category: str = Field(index=True)  # base | theme | department
     grade: str  # general | important | core
     update_frequency: str
@@ -31,6 +31,8 @@ class CatalogEntry(SQLModel, table=True):
     share_condition: str = ""
     open_attribute: str = Field(index=True)  # open | conditional | closed
     return_flow: bool = False
+    licence: str = "CC-BY-4.0"  # CC-BY-4.0 | CC0-1.0 | ODC-BY-1.0: the terms it is opened under
+    data_format: str = "csv"  # csv | json | xlsx | xml: the records' file format
     state: str = Field(default="active", index=True)  # active | retired
     search_text: str = ""  # lower-cased name, description, code, system and field names, for search
     published_at: datetime | None = timestamp_field(default=None, nullable=True, index=True)

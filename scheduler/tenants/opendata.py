@@ -17,12 +17,16 @@ from scheduler.core.accounts import Actor
 from scheduler.core.db import as_utc, utcnow
 from scheduler.core.models import Department
 from scheduler.core.refusal import Refusal
-from scheduler.tenants.catalog import get, require_maintainer
+from scheduler.tenants import sensitivity
+from scheduler.tenants.catalog import fields_out, get, require_maintainer
 from scheduler.tenants.models import CatalogEntry
 
 # The province's targets for data sets open to society (at least this many by the deadline).
 TARGETS: tuple[tuple[int, int, date], ...] = ((2024, 20000, date(2024, 12, 31)), (2025, 25000, date(2025, 12, 31)))
 PUBLISHABLE = ("open", "conditional")
+LICENCE_URLS = {"CC-BY-4.0": "https://creativecommons.org/licenses/by/4.0/",
+                "CC0-1.0": "https://creativecommons.org/publicdomain/zero/1.0/",
+                "ODC-BY-1.0": "https://opendatacommons.org/licenses/by/1-0/"}
 
 
 def _entry_id(body: Any) -> int:
@@ -38,6 +42,8 @@ def publish(session: Session, actor: Actor, body: Any) -> CatalogEntry:
         raise Refusal(409, "entry_id", f"{entry.code} may not be opened (open attribute {entry.open_attribute})")
     if entry.state != "active":
         raise Refusal(409, "entry_id", f"{entry.code} is retired")
+    # an entry written before fields had a sensitivity may still say "open" over personal information
+    sensitivity.refuse_unconditional_opening(entry.fields, entry.open_attribute, 409, f"{entry.code} (marked open)")
     if entry.published_at is not None:
         return entry  # already published: publishing again changes nothing
     entry.published_at = utcnow()
@@ -62,10 +68,31 @@ def unpublish(session: Session, actor: Actor, body: Any) -> CatalogEntry:
 
 
 def dataset_out(e: CatalogEntry, names: dict[str, str]) -> dict[str, Any]:
+    """A published data set as the public reads it. Qianyun keeps the catalog, not the records (they stay
+    in the owner's system), so `download` is the data dictionary (the fields, as CSV) and `api` this data
+    set's own address; the records' format and licence are the owner's declaration."""
+    base = f"/api/v1/opendata/datasets/{e.code}"
     return {"code": e.code, "name": e.name, "description": e.description, "department": e.owner_department_id,
             "department_name": names.get(e.owner_department_id, ""), "category": e.category,
-            "update_frequency": e.update_frequency, "fields": e.fields, "open_attribute": e.open_attribute,
-            "published_at": as_utc(e.published_at)}
+            "update_frequency": e.update_frequency, "fields": fields_out(e.fields), "open_attribute": e.open_attribute,
+            "data_format": e.data_format, "licence": e.licence, "licence_url": LICENCE_URLS.get(e.licence),
+            "api": base, "download": f"{base}/fields.csv", "published_at": as_utc(e.published_at)}
+
+
+def dictionary_csv(session: Session, code: str) -> str:
+    """The published data set's fields as CSV (name, type, description, sensitivity), UTF-8 with a BOM for
+    spreadsheets; a description a spreadsheet would read as a formula is quoted."""
+    import csv
+    import io
+
+    d = dataset(session, code)
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow(["name", "type", "description", "sensitivity"])
+    for f in d["fields"]:
+        desc = f.get("description", "")
+        w.writerow([f["name"], f["type"], "'" + desc if desc[:1] in ("=", "+", "-", "@") else desc, f["sensitivity"]])
+    return "\ufeff" + buf.getvalue()
 
 
 def dataset(session: Session, code: str) -> dict[str, Any]:

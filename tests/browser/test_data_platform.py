@@ -138,16 +138,16 @@ def test_catalog_sharing_and_publishing_through_the_console(page: Page, console:
     # Listed and searchable: the word finds it, a filter that excludes it does not.
     page.goto(f"{console.url}/#/catalog")
     page.fill("#cat-q", word)
-    page.click("[data-testid=catalog-filter] [data-action=search]")
+    page.click("[data-testid=catalog-filter] [data-action=filter]")
     row = page.locator(f"[data-testid=entry-row][data-id='{entry_id}']")
     expect(row).to_be_visible()
     expect(page.locator("[data-testid=entry-row]")).to_have_count(1)
     expect(row.locator("[data-testid=pending-changes]")).to_have_text("1")
     expect(row).to_contain_text("有条件共享")
     shot(page, console, "dp03-catalog-search")
-    page.select_option("#cat-share", "unconditional")
-    page.click("[data-testid=catalog-filter] [data-action=search]")
-    expect(page.locator("[data-testid=catalog-empty]")).to_be_visible()
+    page.select_option("#catalog-share", "unconditional")
+    page.click("[data-testid=catalog-filter] [data-action=filter]")
+    expect(page.locator("[data-testid=table-empty]")).to_be_visible()
 
     # ---- another department's admin disputes a field and asks to share the entry
     _switch(page, people.requester, console)

@@ -107,9 +107,22 @@ export const statusLine = () => h('span', { class: 'muted', role: 'status', 'ari
 export const selectOf = (id, name, values, labelOf, value, extra) => h('select', { id, name, ...(extra || {}) },
   values.map((v) => h('option', { value: v, selected: v === value }, labelOf(v))));
 
-// The input an API error names (its `field`) marked invalid and focused; earlier marks cleared.
+// The input an API error names (its `field`) marked invalid and focused, the API's message written under it
+// (and read with it: aria-describedby); earlier marks and messages cleared.
 export function markInvalid(form, e) {
   form.querySelectorAll('[aria-invalid]').forEach((x) => x.removeAttribute('aria-invalid'));
-  const target = e && e.field ? form.querySelector(`[name="${CSS.escape(e.field)}"]`) : null;
-  if (target) { target.setAttribute('aria-invalid', 'true'); target.focus(); }
+  form.querySelectorAll('.field-error').forEach((x) => {
+    const owner = form.querySelector(`[aria-describedby~="${x.id}"]`);
+    if (owner) owner.setAttribute('aria-describedby', owner.getAttribute('aria-describedby').replace(x.id, '').trim() || '');
+    x.remove();
+  });
+  const target = e && e.field ? (form.querySelector(`[name="${CSS.escape(e.field)}"]`) || form.querySelector(`#${CSS.escape(e.field)}`)) : null;
+  if (!target) return;
+  target.setAttribute('aria-invalid', 'true');
+  const msg = String(e.detail || '').startsWith(e.field + ': ') ? String(e.detail).slice(e.field.length + 2) : String(e.detail || '');
+  const id = 'err-' + Math.random().toString(36).slice(2, 8);
+  const note = h('small', { class: 'field-error', id, 'data-testid': 'field-error', 'data-field': e.field }, msg);
+  (target.closest('.field-row') || target).insertAdjacentElement('afterend', note);  // under a grid row, not in it
+  target.setAttribute('aria-describedby', ((target.getAttribute('aria-describedby') || '') + ' ' + id).trim());
+  target.focus();
 }

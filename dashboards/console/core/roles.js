@@ -27,3 +27,12 @@ export function approves(key) {
 
 export const isAuthority = () => role() === 'data-authority';
 export const isDeptAdmin = () => role() === 'department-admin';
+
+// Whether the user may open a job set of this department on this cloud (as the API decides: jobsets.visible);
+// a link the reader could not follow is not shown.
+export function mayOpenJobSet(department, cloud) {
+  if (role() === 'province-operator') return true;
+  if (role() === 'city-operator' || role() === 'industry-operator') return !!cloud && cloud === Q.me.scope;
+  if (role() === 'department-admin') return !!department && department === Q.me.scope;
+  return false;
+}

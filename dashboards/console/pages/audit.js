@@ -1,52 +1,62 @@
-/* The audit log (#/audit): the hash chain's verdict and the events, 50 a page. */
+/* The audit log (#/audit): the hash chain's verdict and the events, filtered by actor, action, entity and
+   day, sorted and paged by the API (widgets/table.js); each change shown as a diff of before and after. */
 import { api } from '../core/api.js';
-import { card, forbidden, h, pageHead, table } from '../core/dom.js';
+import { card, forbidden, h, pageHead } from '../core/dom.js';
 import { num, when } from '../core/format.js';
 import { t } from '../core/i18n.js';
 import { may } from '../core/roles.js';
 import { paint } from '../core/router.js';
+import { listTable } from '../widgets/table.js';
+
+const show = (v) => (v === undefined ? '' : typeof v === 'string' ? v : JSON.stringify(v));
+const cut = (text, n) => (text.length > n ? h('span', { title: text }, text.slice(0, n) + '…') : text);
+
+// before -> after as the keys that changed: removed (before only), added (after only), changed (both);
+// a value that is not an object is one line. Long values are cut on screen, whole in the tooltip.
+export function changeDiff(before, after) {
+  const isObj = (o) => o && typeof o === 'object' && !Array.isArray(o);
+  if (!isObj(before) && !isObj(after)) {
+    return h('div', { class: 'diff' }, before !== null && before !== undefined ? h('div', { class: 'diff-del' }, '− ', cut(show(before), 160)) : null,
+      after !== null && after !== undefined ? h('div', { class: 'diff-add' }, '+ ', cut(show(after), 160)) : null);
+  }
+  const b = isObj(before) ? before : {};
+  const a = isObj(after) ? after : {};
+  const keys = [...new Set([...Object.keys(b), ...Object.keys(a)])];
+  const lines = keys.map((k) => {
+    const had = k in b, has = k in a;
+    if (had && has && JSON.stringify(b[k]) === JSON.stringify(a[k])) return null;
+    const kind = had && has ? 'chg' : has ? 'add' : 'del';
+    return h('li', { class: 'diff-' + kind, 'data-key': k, 'data-kind': kind },
+      h('code', { class: 'diff-key' }, k), ': ',
+      had ? h('span', { class: 'diff-old' }, cut(show(b[k]), 80)) : null,
+      had && has ? ' → ' : null,
+      has ? h('span', { class: 'diff-new' }, cut(show(a[k]), 80)) : null);
+  }).filter(Boolean);
+  return h('ul', { class: 'diff', 'data-testid': 'audit-diff' }, lines.length ? lines : h('li', { class: 'muted' }, t('audit.nochange')));
+}
 
 export async function pageAudit(gen, params) {
   if (!may.audit()) { paint(gen, forbidden(t('forbidden.audit'))); return; }
-  const size = 50;
-  const offset = Math.max(0, Number(params.get('offset')) || 0);
-  const action = params.get('action') || '';
-  const q = `/audit/events?limit=${size}&offset=${offset}` + (action ? `&action=${encodeURIComponent(action)}` : '');
-  const [v, page] = await Promise.all([api('/audit/verify'), api(q)]);
+  const [v, list] = await Promise.all([api('/audit/verify'), listTable({
+    path: '/audit/events', params, testid: 'audit', caption: t('audit.title'), defaultSort: 'id', defaultOrder: 'desc',
+    columns: [{ label: t('col.id'), sort: 'id', num: true }, { label: t('col.at'), sort: 'at' }, { label: t('col.actor'), sort: 'actor' },
+      { label: t('col.action'), sort: 'action' }, { label: t('col.entity'), sort: 'entity' }, { label: t('col.change') }, { label: t('col.hash') }],
+    filters: [{ name: 'actor', label: t('col.actor'), type: 'text', placeholder: 'province' },
+      { name: 'action', label: t('col.action'), type: 'text', placeholder: 'plan.approved' },
+      { name: 'entity_id', label: t('audit.entity_id'), type: 'text' },
+      { name: 'since', label: t('audit.since'), type: 'date' }, { name: 'until', label: t('audit.until'), type: 'date' }],
+    row: (e) => h('tr', { 'data-testid': 'audit-row', 'data-actor': e.actor, 'data-action': e.action },
+      h('th', { scope: 'row', class: 'num' }, num(e.id)),
+      h('td', { class: 'small nowrap' }, when(e.at)),
+      h('td', {}, e.actor),
+      h('td', {}, h('code', {}, e.action)),
+      h('td', { class: 'small' }, `${e.entity} ${e.entity_id}`),
+      h('td', { class: 'small change' }, changeDiff(e.before, e.after)),
+      h('td', { class: 'small mono', title: e.hash }, e.hash.slice(0, 12) + '…')),
+  })]);
   const verdict = h('div', {
     class: 'alert ' + (v.intact ? 'alert-ok' : 'alert-error'), role: v.intact ? 'status' : 'alert',
     'data-testid': 'audit-verdict', 'data-intact': String(v.intact),
   }, h('strong', {}, v.intact ? '✓ ' + t('audit.intact', { n: num(v.events) }) : '✗ ' + t('audit.broken', { id: v.broken_at, reason: v.reason })));
-  const input = h('input', { id: 'audit-action', value: action, placeholder: 'plan.approved' });
-  const form = h('form', { class: 'inline-form', role: 'search' },
-    h('label', { for: 'audit-action' }, t('audit.filter')), input,
-    h('button', { type: 'submit', class: 'btn' }, t('audit.apply')));
-  form.addEventListener('submit', (ev) => {
-    ev.preventDefault();
-    location.hash = '#/audit' + (input.value.trim() ? `?action=${encodeURIComponent(input.value.trim())}` : '');
-  });
-  // Long changes (an inventory sync lists ids) are cut on screen; the whole JSON is in the tooltip.
-  const compact = (o) => {
-    const full = o === null || o === undefined ? '' : JSON.stringify(o);
-    return full.length > 160 ? h('span', { title: full }, full.slice(0, 160) + '…') : full;
-  };
-  const rows = page.items.map((e) => h('tr', { 'data-testid': 'audit-row' },
-    h('th', { scope: 'row', class: 'num' }, num(e.id)),
-    h('td', { class: 'small nowrap' }, when(e.at)),
-    h('td', {}, e.actor),
-    h('td', {}, h('code', {}, e.action)),
-    h('td', { class: 'small' }, `${e.entity} ${e.entity_id}`),
-    h('td', { class: 'small change' }, e.before !== null ? h('div', { class: 'muted' }, compact(e.before)) : null, compact(e.after)),
-    h('td', { class: 'small mono', title: e.hash }, e.hash.slice(0, 12) + '…')));
-  const nav = (label, off, disabled) => h('a', {
-    class: 'btn' + (disabled ? ' disabled' : ''), 'aria-disabled': disabled ? 'true' : null,
-    href: disabled ? null : `#/audit?offset=${off}` + (action ? `&action=${encodeURIComponent(action)}` : ''),
-  }, label);
-  paint(gen, pageHead(t('audit.title')), verdict, card(null, form,
-    table(t('audit.title'), [t('col.id'), t('col.at'), t('col.actor'), t('col.action'), t('col.entity'), t('col.change'), t('col.hash')],
-      rows, { class: 'data', 'data-testid': 'audit-table' }),
-    h('div', { class: 'pager' },
-      nav(t('audit.prev'), Math.max(0, offset - size), offset === 0),
-      h('span', { class: 'muted small' }, t('audit.page', { from: num(page.total ? offset + 1 : 0), to: num(offset + page.items.length), total: num(page.total) })),
-      nav(t('audit.next'), offset + size, offset + size >= page.total))));
+  paint(gen, pageHead(t('audit.title')), verdict, card(null, list));
 }

@@ -1,6 +1,6 @@
 /* DR drills (#/drills, docs/drills.md): the form to start one and the history. */
 import { api } from '../core/api.js';
-import { card, forbidden, h, pageHead, table } from '../core/dom.js';
+import { card, forbidden, h, markInvalid, pageHead, table } from '../core/dom.js';
 import { listOf, when } from '../core/format.js';
 import { t } from '../core/i18n.js';
 import { DRILL_ROLES } from '../core/roles.js';
@@ -59,6 +59,7 @@ function drillForm() {
       location.hash = `#/drills/${d.id}`;
     } catch (e) {
       err.textContent = e.detail || String(e); err.hidden = false; status.textContent = ''; submit.disabled = false;
+      markInvalid(form, e);
     }
   });
   return card(t('drill.form.title'), h('p', { class: 'muted' }, t('drill.form.desc')), form);

@@ -15,9 +15,10 @@ export async function pageEntry(gen, _params, id) {
   if (!current(gen)) return;
   const mine = ownsEntry(e);
   const fieldsTable = (e.fields || []).length
-    ? table(t('dp.fields'), [t('dp.field.name'), t('dp.field.type'), t('dp.field.description')],
-      e.fields.map((f) => h('tr', { 'data-testid': 'field-item' }, h('th', { scope: 'row' }, h('code', {}, f.name)),
-        h('td', {}, dpLabel('type', f.type)), h('td', { class: 'small' }, f.description || '–'))), { class: 'data' })
+    ? table(t('dp.fields'), [t('dp.field.name'), t('dp.field.type'), t('dp.field.description'), t('dp.field.sensitivity')],
+      e.fields.map((f) => h('tr', { 'data-testid': 'field-item', 'data-sensitivity': f.sensitivity }, h('th', { scope: 'row' }, h('code', {}, f.name)),
+        h('td', {}, dpLabel('type', f.type)), h('td', { class: 'small' }, f.description || '–'),
+        h('td', {}, dpBadge('sensitivity', f.sensitivity)))), { class: 'data' })
     : h('p', { class: 'muted' }, t('none'));
   const flash = h('div', { class: 'alert alert-ok', role: 'status', hidden: !Q.dpFlash, 'data-testid': 'entry-flash' }, Q.dpFlash || '');
   Q.dpFlash = null;
@@ -32,6 +33,11 @@ export async function pageEntry(gen, _params, id) {
       [t('dp.category'), dpLabel('category', e.category)],
       [t('dp.grade'), dpBadge('grade', e.grade)],
       [t('dp.frequency'), dpLabel('frequency', e.update_frequency)],
+      [t('dp.format'), h('span', { 'data-testid': 'entry-format' }, dpLabel('format', e.data_format))],
+      [t('dp.licence'), h('span', { 'data-testid': 'entry-licence' }, dpLabel('licence', e.licence))],
+      e.published ? [t('dp.api'), h('span', {}, h('a', { href: `/api/v1/opendata/datasets/${encodeURIComponent(e.code)}`, 'data-testid': 'entry-api', target: '_blank', rel: 'noopener' },
+        `/api/v1/opendata/datasets/${e.code}`), ' · ',
+        h('a', { href: `/api/v1/opendata/datasets/${encodeURIComponent(e.code)}/fields.csv`, download: `${e.code}-fields.csv`, 'data-testid': 'entry-download' }, t('dp.dictionary')))] : null,
       [t('dp.return_flow'), e.return_flow ? t('dp.yes') : t('dp.no')],
       [t('dp.share'), h('span', {}, dpBadge('share', e.share_attribute), e.share_condition ? h('div', { class: 'small' }, e.share_condition) : null)],
       [t('dp.open'), h('span', {}, dpBadge('open', e.open_attribute), ' ',

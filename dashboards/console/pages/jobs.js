@@ -1,6 +1,6 @@
 /* Data-zone jobs (#/jobs, docs/jobs.md): the job sets in scope and the form to submit one. */
 import { api } from '../core/api.js';
-import { card, field, forbidden, h, pageHead, table } from '../core/dom.js';
+import { card, field, forbidden, h, markInvalid, pageHead, table } from '../core/dom.js';
 import { listOf, mins, num, when } from '../core/format.js';
 import { t } from '../core/i18n.js';
 import { JOB_ROLES } from '../core/roles.js';
@@ -80,6 +80,7 @@ function jobForm() {
       location.hash = `#/jobs/${js.id}`;
     } catch (e) {
       err.textContent = e.detail || String(e); err.hidden = false; status.textContent = ''; submit.disabled = false;
+      markInvalid(form, e);
     }
   });
   return card(t('jobs.form.title'), h('p', { class: 'muted' }, t('jobs.form.desc')), form);

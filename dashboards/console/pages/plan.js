@@ -2,7 +2,7 @@
    is pending, with progress and the result shown), progress (polled while it runs), figures, who must
    approve next, moves, the freed hosts it disables, and after a rollback the rollback as its own phase. */
 import { api } from '../core/api.js';
-import { badge, card, forbidden, h, main, pageHead, s, table } from '../core/dom.js';
+import { badge, card, errorBox, forbidden, h, main, pageHead, s, table } from '../core/dom.js';
 import { listOf, num, pct, when } from '../core/format.js';
 import { t } from '../core/i18n.js';
 import { approves, may } from '../core/roles.js';
@@ -11,6 +11,7 @@ import { cloudName, loadClouds, Q, role } from '../core/session.js';
 import { approvalLabel } from '../widgets/approvals.js';
 import { stateBadge } from '../widgets/badges.js';
 import { hostLink } from '../widgets/fleet.js';
+import { listTable } from '../widgets/table.js';
 
 const LIVE_STATES = ['executing', 'rolling back'];
 const BACK_STATES = ['rolling back', 'rolled back'];
@@ -252,7 +253,11 @@ function approvalsCard(p) {
 
 function movesTable(moves, rollback) {
   return table(t('moves.title'), [t('col.step'), t('col.workload'), t('col.from'), t('col.to'), t('col.reason'), t('col.move_state')],
-    moves.map((m) => h('tr', { 'data-testid': rollback ? 'rollback-row' : 'move-row', 'data-state': m.state || '', 'data-kind': m.kind || 'move' },
+    moves.map((m) => moveRow(m, rollback)), { class: 'data' });
+}
+
+function moveRow(m, rollback) {
+  return (h('tr', { 'data-testid': rollback ? 'rollback-row' : 'move-row', 'data-state': m.state || '', 'data-kind': m.kind || 'move' },
       h('th', { scope: 'row', class: 'num' }, num(m.step)),
       h('td', {}, m.kind && m.kind !== 'move' ? h('strong', {}, t('hostAction.' + m.kind))
         : h('a', { href: `#/why/${encodeURIComponent(m.workload)}` }, m.workload)),
@@ -260,8 +265,7 @@ function movesTable(moves, rollback) {
       h('td', {}, hostLink(m.to)),
       h('td', { class: 'small' }, m.reason),
       h('td', {}, m.state ? badge('move', m.state, t('move.' + m.state)) : '–',
-        m.error ? h('div', { class: 'small text-danger' }, m.error) : null))),
-    { class: 'data' });
+        m.error ? h('div', { class: 'small text-danger' }, m.error) : null)));
 }
 
 function hostActionsCard(p) {
@@ -288,8 +292,24 @@ function rollbackCard(p) {
     p.rollback.length ? movesTable(p.rollback, true) : h('p', { class: 'muted' }, t('rollback.nothing'))));
 }
 
+// The forward moves through the shared table widget (sorted, filtered and paged by GET /plans/{id}/moves);
+// while the page polls, the last table stays on screen until the new one is read.
+let lastMoves = null;
 function movesCard(p) {
-  return card(t('moves.title'), p.moves.length ? movesTable(p.moves, false) : h('p', { class: 'muted' }, t('moves.empty')));
+  if (!p.moves.length) return card(t('moves.title'), h('p', { class: 'muted' }, t('moves.empty')));
+  const box = h('div', { 'data-testid': 'moves-box' }, lastMoves && lastMoves.id === p.id ? lastMoves.el : null);
+  listTable({
+    path: `/plans/${p.id}/moves`, testid: 'moves', caption: t('moves.title'), prefix: 'm_', defaultSort: 'step',
+    columns: [{ label: t('col.step'), sort: 'step', num: true }, { label: t('col.workload'), sort: 'workload' },
+      { label: t('col.from'), sort: 'from_host' }, { label: t('col.to'), sort: 'to_host' }, { label: t('col.reason') },
+      { label: t('col.move_state'), sort: 'state' }],
+    filters: [{ name: 'q', label: t('table.search'), type: 'search', placeholder: t('table.search.move') },
+      { name: 'state', label: t('col.move_state'), type: 'select', values: ['planned', 'pending', 'running', 'done', 'failed', 'skipped'],
+        labelOf: (v) => t('move.' + v) }],
+    row: (m) => moveRow(m, false),
+  }).then((el) => { lastMoves = { id: p.id, el }; box.replaceChildren(el); })
+    .catch((x) => box.replaceChildren(errorBox(x)));
+  return card(t('moves.title'), box);
 }
 
 function dryRunCard(d) {

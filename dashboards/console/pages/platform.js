@@ -3,9 +3,9 @@ import { api } from '../core/api.js';
 import { badge, bar, card, errorBox, h, pageHead, table } from '../core/dom.js';
 import { num, withUnit } from '../core/format.js';
 import { lang, t, tx } from '../core/i18n.js';
-import { JOB_ROLES } from '../core/roles.js';
+import { mayOpenJobSet } from '../core/roles.js';
 import { paint } from '../core/router.js';
-import { cloudName, loadClouds, role } from '../core/session.js';
+import { cloudName, loadClouds } from '../core/session.js';
 import { subnav } from '../widgets/data.js';
 import { hostLink } from '../widgets/fleet.js';
 import { QUOTA_RES } from '../widgets/quotas.js';
@@ -36,7 +36,7 @@ function tenantCard(tn) {
       h('div', {}, h('h3', {}, t('dp.tenant.jobsets', { n: num(js.length) })),
         js.length ? table(t('dp.tenant.jobsets', { n: js.length }), [t('jobs.col.set'), t('jobs.recurrence'), t('jobs.col.run')],
           js.map((j) => h('tr', { 'data-testid': 'tenant-jobset', 'data-jobset': j.id },
-            h('th', { scope: 'row', class: 'small' }, JOB_ROLES.includes(role()) ? h('a', { href: `#/jobs/${j.id}` }, `#${j.id}`) : `#${j.id}`, j.name ? ` · ${j.name}` : ''),
+            h('th', { scope: 'row', class: 'small' }, mayOpenJobSet(tn.department, tn.cloud) ? h('a', { href: `#/jobs/${j.id}`, 'data-testid': 'jobset-link' }, `#${j.id}`) : `#${j.id}`, j.name ? ` · ${j.name}` : ''),
             h('td', { class: 'small' }, j.recurrence ? h('code', {}, j.recurrence) : t('jobs.once')),
             h('td', {}, j.run_state ? badge('run', j.run_state, tx('run.state.' + j.run_state, j.run_state)) : '–'))), { class: 'data' })
           : h('p', { class: 'muted' }, t('none'))))));

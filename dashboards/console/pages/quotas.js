@@ -1,6 +1,6 @@
 /* Quotas (#/quotas): a department's quotas, usage and requests, and the form to ask for more (docs/quotas.md). */
 import { API, api } from '../core/api.js';
-import { card, h, pageHead, qfield, table } from '../core/dom.js';
+import { card, h, markInvalid, pageHead, qfield, table } from '../core/dom.js';
 import { UNITS, when } from '../core/format.js';
 import { t } from '../core/i18n.js';
 import { paint, route } from '../core/router.js';
@@ -52,10 +52,13 @@ function requestForm(depts) {
     if (expires.value) body.expires_at = expires.value + 'T00:00:00+08:00';
     submit.disabled = true; err.hidden = true; status.textContent = t('quota.checking');
     try {
-      await api('/quota-requests', { body });
+      const sent = await api('/quota-requests', { body });
+      const f = sent.feasibility;
+      Q.quotaFlash = t('quota.sent', { id: sent.id, verdict: f ? t('quota.verdict.' + f.verdict, { n: f.migrations }) : '–' });
       route();
     } catch (e) {
       err.textContent = e.detail || String(e); err.hidden = false; status.textContent = ''; submit.disabled = false;
+      markInvalid(form, e.field && e.field.startsWith('amount.') ? { ...e, field: 'q-' + e.field.slice(7) } : { ...e, field: e.field ? 'q-' + e.field : null });
     }
   });
   return card(t('quota.form.title'), h('p', { class: 'muted' }, t('quota.form.desc')), form);
@@ -69,8 +72,11 @@ export async function pageQuotas(gen) {
     h('th', { scope: 'row' }, i.department, i.parent ? h('div', { class: 'muted small' }, t('quota.under', { p: i.parent })) : null),
     h('td', {}, cloudName(i.cloud)),
     h('td', {}, quotaBars(i))));
+  const flash = Q.quotaFlash ? h('div', { class: 'alert alert-ok', role: 'status', 'data-testid': 'form-success' }, Q.quotaFlash) : null;
+  Q.quotaFlash = null;
   paint(gen,
     pageHead(t('quota.title'), t('quota.desc')),
+    flash,
     card(t('quota.usage'), h('div', { class: 'form-actions' }, h('button', { type: 'button', class: 'btn', 'data-action': 'csv', onclick: downloadCsv }, t('quota.csv'))),
       rows.length ? table(t('quota.usage'), [t('col.department'), t('col.cloud'), t('quota.usage.col')], rows, { class: 'data', 'data-testid': 'quota-table' })
         : h('p', { class: 'muted' }, t('quota.none'))),

@@ -3,7 +3,7 @@ import { api, qs } from '../core/api.js';
 import { badge, card, errBox, forbidden, h, pageHead, qfield, statusLine, table } from '../core/dom.js';
 import { listOf, num, when } from '../core/format.js';
 import { dpLabel, t, tx } from '../core/i18n.js';
-import { isAuthority, isDeptAdmin, JOB_ROLES, SHARE_ROLES } from '../core/roles.js';
+import { isAuthority, isDeptAdmin, mayOpenJobSet, SHARE_ROLES } from '../core/roles.js';
 import { current, paint, route } from '../core/router.js';
 import { Q, role } from '../core/session.js';
 import { dpBadge } from '../widgets/badges.js';
@@ -58,7 +58,7 @@ function shareRow(r) {
       h('button', { type: 'button', class: 'btn btn-danger-outline', 'data-action': 'reject', onclick: () => act('reject') }, t('quota.reject'))), err);
   }
   const d = r.delivery;
-  const jobLink = r.jobset_id ? (JOB_ROLES.includes(role()) ? h('a', { href: `#/jobs/${r.jobset_id}`, 'data-testid': 'jobset-link' }, t('dp.share.jobset', { id: r.jobset_id }))
+  const jobLink = r.jobset_id ? (mayOpenJobSet('dp-sharing', null) ? h('a', { href: `#/jobs/${r.jobset_id}`, 'data-testid': 'jobset-link' }, t('dp.share.jobset', { id: r.jobset_id }))
     : h('span', { 'data-testid': 'jobset-link' }, t('dp.share.jobset', { id: r.jobset_id }))) : null;
   return h('tr', { 'data-testid': 'share-row', 'data-id': r.id, 'data-state': r.state, 'data-entry': r.entry_id },
     h('th', { scope: 'row' }, `#${r.id}`, h('div', { class: 'muted small nowrap' }, when(r.created_at))),

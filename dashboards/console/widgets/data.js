@@ -15,6 +15,9 @@ export const DP = {
   share: ['unconditional', 'conditional', 'none'],
   open: ['open', 'conditional', 'closed'],
   types: ['string', 'integer', 'decimal', 'date', 'datetime', 'boolean', 'binary'],
+  sensitivity: ['none', 'personal', 'sensitive'],
+  licences: ['CC-BY-4.0', 'CC0-1.0', 'ODC-BY-1.0'],
+  formats: ['csv', 'json', 'xlsx', 'xml'],
   requestStates: ['pending-owner', 'pending-authority', 'approved', 'rejected'],
   targets: [{ year: 2024, target: 20000 }, { year: 2025, target: 25000 }],
 };

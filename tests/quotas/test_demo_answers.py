@@ -1,0 +1,56 @@
+"""The demo fleet (`qianyun serve --demo`: 300 hosts, 3,000 workloads) answers a quota request each way
+a department meets: feasible, and short with the cloud that could take it instead."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SMALL_FLEET, _reset_caches
+
+ASK = {"vcpu": 0.0, "memory_gib": 0.0, "gpu": 0.0, "storage_gib": 0.0}
+
+
+@pytest.fixture
+def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The demo's fleet, as `serve --demo` syncs it (the simulator's default size), on SQLite."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("QIANYUN_DATABASE_URL", f"sqlite:///{tmp_path / 'demo.db'}")
+    monkeypatch.setenv("QIANYUN_SIM_STATE_PATH", str(tmp_path / "sim.db"))
+    monkeypatch.setenv("QIANYUN_SCHEDULER_ENABLED", "false")
+    monkeypatch.setenv("QIANYUN_SECRET_KEY", "test-key-" + uuid.uuid4().hex)
+    for k in SMALL_FLEET:
+        monkeypatch.delenv(k, raising=False)
+    _reset_caches()
+    from scheduler.core.migrate import upgrade
+    from scheduler.core.registry import get_adapters
+    from scheduler.core.sync import sync_all
+
+    upgrade()
+    sync_all(get_adapters().all())
+    yield
+    _reset_caches()
+
+
+def test_the_demo_fleet_answers_feasible_and_short_with_the_alternative(demo) -> None:
+    from sqlalchemy import func
+    from sqlmodel import select
+
+    from scheduler.core.db import session_scope
+    from scheduler.core.models import Department, Host
+    from scheduler.quotas import grantable
+    from scheduler.quotas.feasibility import feasibility
+
+    with session_scope() as s:
+        assert s.exec(select(func.count()).select_from(Host)).one() >= 300, "the demo's fleet, not the tests' small one"
+        dept = s.get(Department, "gy-bigdata-bureau")
+        assert dept is not None
+        ok = feasibility(s, dept, "gy", {**ASK, "vcpu": 16.0, "memory_gib": 64.0})
+        assert (ok["verdict"], ok["checked"], ok["migrations"]) == ("feasible", "packed", 0), ok
+        room = grantable(s, "gy")["vcpu"]
+        short = feasibility(s, dept, "gy", {**ASK, "vcpu": room + 50})
+        assert short["verdict"] == "short" and short["alternatives"] == ["gz-gov"], short
+        assert short["short"]["vcpu"] == pytest.approx(50, abs=1) and "the province cloud could take it" in short["message"]
