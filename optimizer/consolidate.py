@@ -16,6 +16,7 @@ import numpy as np
 
 from optimizer.greedy import choose_host, workload_sizes
 from optimizer.lns import lns
+from optimizer.moves import trade_hosts
 from optimizer.rules import Status
 from optimizer.state import State
 from optimizer.strategy import Context, undo_unneeded
@@ -272,13 +273,18 @@ class Consolidate:
         budget = math.isfinite(ctx.max_migrations)
         if budget:
             spend_reserve(ctx)
+        # the last share of the time trades kept hosts for freed ones that held more (fewer moves)
+        trade_time = 0.08 * (ctx.deadline - time.monotonic())
         if ctx.time_left() > 0.5 and ctx.state.active() > ctx.lower_bound:
             deadline = ctx.deadline
             if budget:  # keep time to spend what returning workloads home saves
                 ctx.deadline -= 0.15 * (ctx.deadline - time.monotonic())
+            ctx.deadline -= trade_time
             lns(ctx)
             ctx.deadline = deadline
             empty_hosts(ctx, passes=1)
+        undo_unneeded(ctx)
+        trade_hosts(ctx, max(ctx.deadline, time.monotonic() + 0.1))
         undo_unneeded(ctx)
         if budget and spend_reserve(ctx):
             undo_unneeded(ctx)
