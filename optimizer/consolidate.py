@@ -189,6 +189,7 @@ def absorb_into_big(ctx: Context, max_victims: int = 40, max_open: int = 4) -> i
     hsize = (f.cap / cmax).sum(axis=1)
     lp = (ctx.host_bound[0].lp_hosts if ctx.host_bound is not None else None) or {}
     shape_of = [(f.host_cloud[h], tuple(f.cap[h])) for h in range(len(f.hosts))]
+    lack = np.any(f.cap <= 0, axis=0)
     gained = 0
     tried_shapes: set[tuple] = set()
     while time.monotonic() < ctx.deadline and ctx.budget_left() >= 2:
@@ -213,7 +214,12 @@ def absorb_into_big(ctx: Context, max_victims: int = 40, max_open: int = 4) -> i
                    and (hsize[a] < hsize[b0] or shape_of[a] in over_used) and shape_of[a] != shape
                    and (f.host_cloud[a] == cloud or cloud == rules.province)]
         load = (st.load[victims] / cmax).sum(axis=1) if victims else np.zeros(0)
-        victims = [victims[i] for i in np.argsort(load)][:max_victims]
+        # opening hosts of a scarce resource (GPUs): over-used hosts that have it are the victims
+        # worth emptying first (their scarce workloads need such a host; nothing else frees them)
+        rare = lack & (f.cap[b0] > 0)
+        first = np.array([bool(rare.any() and shape_of[a] in over_used and np.any(f.cap[a][rare] > 0))
+                          for a in victims], dtype=bool)
+        victims = [victims[i] for i in np.lexsort((load, ~first))][:max_victims] if victims else []
         won = False
         for k in range(1, min(max_open, len(empty_by_shape[shape])) + 1):
             batch = empty_by_shape[shape][:k]
@@ -225,9 +231,16 @@ def absorb_into_big(ctx: Context, max_victims: int = 40, max_open: int = 4) -> i
                 ok = True
                 for w in ws:
                     st.remove(w)
-                    h = _best_among(st, w, batch)
-                    if h < 0:
+                    if rare.any() and not np.any(f.dem[w][rare] > 0):
+                        # a workload without the scarce resource keeps off the new scarce hosts
+                        # while room elsewhere exists: their scarce units need room beside them
                         h = choose_host(st, w, "consolidate", exclude=a, active_only=True)
+                        if h < 0 or h in batch:
+                            h = _best_among(st, w, batch) if h < 0 else h
+                    else:
+                        h = _best_among(st, w, batch)
+                        if h < 0:
+                            h = choose_host(st, w, "consolidate", exclude=a, active_only=True)
                     if h < 0:
                         st.place(w, a)
                         ok = False
