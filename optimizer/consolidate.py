@@ -36,7 +36,7 @@ def _best_active(st: State, w: int, exclude: tuple[int, ...], active_only: bool 
 
 
 def _eject(st: State, w: int, victim: int, movable: np.ndarray, journal: list[tuple[int, int, int]],
-           max_targets: int = 24, max_each: int = 6, active_only: bool = True) -> bool:
+           max_targets: int = 12, max_each: int = 4, active_only: bool = True) -> bool:
     """Place `w` by a relocation chain of length two: on an active host t where it does not fit,
     move one workload u of t to a third active host so that it does; `w` then takes u's room.
 
@@ -283,6 +283,10 @@ class Consolidate:
                 ctx.report("absorbing small hosts into big ones")
                 empty_hosts(ctx)
             empty_hosts(ctx, chains=True)
+            # chains change which hosts have room: absorbing again may now open fewer than it frees
+            if absorb_into_big(ctx):
+                ctx.report("absorbing again")
+                empty_hosts(ctx, chains=True)
         budget = math.isfinite(ctx.max_migrations)
         if budget:
             spend_reserve(ctx)
