@@ -79,3 +79,24 @@ def test_a_freed_host_that_held_more_is_kept_instead() -> None:
     assert trade_hosts(ctx, time.monotonic() + 600) == 2
     assert (st.active(), st.migrations()) == (1, 1)
     assert st.assign.tolist() == [0, 0, 0, 0]
+
+
+@settings(deadline=None, max_examples=60, suppress_health_check=[HealthCheck.too_slow])
+@given(fleets(max_hosts=8, max_workloads=20))
+def test_relieving_a_hot_host_never_raises_the_peak_nor_breaks_a_rule(doc: dict) -> None:
+    """Balance's CP-SAT re-pack of one hot host (optimizer/lns.py relieve): kept only when the
+    neighbourhood's peak falls, so the fleet's peak never rises; every rule still holds."""
+    from optimizer.lns import relieve
+
+    ctx = _context(doc)
+    ctx.mode = "balance"
+    st = ctx.state
+    live = np.flatnonzero(ctx.rules.host_live & (st.count > 0))
+    if live.size == 0:
+        return
+    hot = int(live[int(np.argmax(st.utilisation(live)))])
+    peak, placed = st.peak(), st.assign >= 0
+    relieve(ctx, hot, limit=2.0)
+    assert st.peak() <= peak + 1e-9
+    assert np.array_equal(st.assign >= 0, placed)
+    assert _valid(ctx)
