@@ -300,8 +300,7 @@ class Consolidate:
             lns(ctx)
             ctx.deadline = deadline
             empty_hosts(ctx, passes=1)
-        undo_unneeded(ctx)
-        trade_hosts(ctx, max(ctx.deadline, time.monotonic() + 0.1))
+        trade_hosts(ctx, max(ctx.deadline, time.monotonic() + 0.1))  # in the time kept back from the LNS
         undo_unneeded(ctx)
         if budget and spend_reserve(ctx):
             undo_unneeded(ctx)
