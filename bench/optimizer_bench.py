@@ -76,13 +76,16 @@ def active_counts(doc: dict) -> dict[str, int]:
 
 
 def fewest_moves(doc: dict, final_active: int) -> int:
-    """Going from A to B active hosts: the workload counts of the A - B least-loaded hosts summed
-    (hosts holding a pinned workload cannot be freed and are left out)."""
+    """Going from A to B active hosts: the workload counts of the A - B hosts cheapest to free
+    summed. Hosts holding a pinned workload cannot be freed and are left out; unschedulable hosts
+    must be freed by every plan (their workloads drain), so they come first, whatever they hold."""
     pinned = {w["host"] for w in doc["workloads"] if w.get("pinned") and w.get("host")}
+    closed = {h["id"] for h in doc["hosts"] if not h.get("schedulable", True)}
     every = active_counts(doc)
-    counts = sorted(n for h, n in every.items() if h not in pinned)
-    freed = max(0, len(every) - final_active)
-    return sum(counts[:freed])
+    counts = sorted(n for h, n in every.items() if h not in pinned and h not in closed)
+    forced = [n for h, n in every.items() if h in closed and h not in pinned]
+    freed = max(0, len(every) - final_active - len(forced))
+    return sum(forced) + sum(counts[:freed])
 
 
 def maintenance(doc: dict, share: float = 0.05, seed: int = 1) -> dict:

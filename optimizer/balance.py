@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from optimizer.lns import lns
+from optimizer.lns import lns, relieve
 from optimizer.rules import Status
 from optimizer.state import EPS
 from optimizer.strategy import Context, undo_unneeded
@@ -30,6 +30,7 @@ def peak_descent(ctx: Context) -> int:
     moves = 0
     live = np.flatnonzero(rules.host_live)
     stuck: set[int] = set()
+    tried: set[int] = set()
     while ctx.time_left() > 0:
         util = st.utilisation(live)
         if util.size == 0:
@@ -42,11 +43,12 @@ def peak_descent(ctx: Context) -> int:
         if peak <= ctx.peak_bound + 1e-6:
             break
         best: tuple[float, int, int] | None = None
+        budget = ctx.budget_left()  # counting migrations is O(workloads): once per move, not per candidate
         for w in np.flatnonzero((st.assign == h) & ~pinned):
             w = int(w)
             o = int(rules.orig[w])
             cost = int(o == h and bool(rules.host_live[o]))  # leaving its original host is a migration
-            if cost > ctx.budget_left():
+            if cost > budget:
                 continue
             hosts = rules.eligible_hosts(w)
             hosts = hosts[hosts != h]
@@ -60,6 +62,11 @@ def peak_descent(ctx: Context) -> int:
             if val < peak - EPS and (best is None or val < best[0]):
                 best = (val, w, int(cand[j]))
         if best is None:
+            # no single move relieves it: re-pack it with the hosts that have the most room in its
+            # hottest resource (CP-SAT) before setting it aside
+            if h not in tried and ctx.time_left() > 1.0 and relieve(ctx, h):
+                continue
+            tried.add(h)
             stuck.add(h)
             continue
         st.move(best[1], best[2])

@@ -16,6 +16,7 @@ import numpy as np
 
 from optimizer.greedy import choose_host, workload_sizes
 from optimizer.lns import lns
+from optimizer.moves import trade_hosts
 from optimizer.rules import Status
 from optimizer.state import State
 from optimizer.strategy import Context, undo_unneeded
@@ -35,7 +36,7 @@ def _best_active(st: State, w: int, exclude: tuple[int, ...], active_only: bool 
 
 
 def _eject(st: State, w: int, victim: int, movable: np.ndarray, journal: list[tuple[int, int, int]],
-           max_targets: int = 24, max_each: int = 6, active_only: bool = True) -> bool:
+           max_targets: int = 12, max_each: int = 4, active_only: bool = True) -> bool:
     """Place `w` by a relocation chain of length two: on an active host t where it does not fit,
     move one workload u of t to a third active host so that it does; `w` then takes u's room.
 
@@ -123,6 +124,10 @@ def empty_hosts(ctx: Context, passes: int = 3, chains: bool = False) -> int:
         gained = 0
         active = [int(h) for h in np.flatnonzero((st.count > 0) & rules.host_open) if int(h) not in fixed_hosts]
         util = st.utilisation(np.array(active, dtype=np.int64)) if active else np.zeros(0)
+        # chains are costly: wide on a medium fleet, narrower at large where they would take the
+        # whole search time and leave none to the LNS (measured: medium 208-209 hosts wide vs 210
+        # narrow; large the same hosts narrow, with 20 s left for the LNS)
+        breadth = (24, 6) if len(active) < 600 else (12, 4)
         # under a budget the cheapest hosts first (hosts freed per move); else the LP's over-used types
         over = _over_used(ctx) if math.isinf(ctx.max_migrations) else set()
         order = sorted(range(len(active)), key=lambda i: (active[i] not in over, int(st.count[active[i]]), float(util[i])))
@@ -144,7 +149,7 @@ def empty_hosts(ctx: Context, passes: int = 3, chains: bool = False) -> int:
                     st.place(w, h)
                     journal.append((w, a, h))
                     continue
-                if not (chains and _eject(st, w, a, movable, journal)):
+                if not (chains and _eject(st, w, a, movable, journal, *breadth)):
                     ok = False
                     break
             if ok and ctx.budget_left() >= 0:  # the moves are applied, so this is the budget after them
@@ -188,6 +193,7 @@ def absorb_into_big(ctx: Context, max_victims: int = 40, max_open: int = 4) -> i
     hsize = (f.cap / cmax).sum(axis=1)
     lp = (ctx.host_bound[0].lp_hosts if ctx.host_bound is not None else None) or {}
     shape_of = [(f.host_cloud[h], tuple(f.cap[h])) for h in range(len(f.hosts))]
+    lack = np.any(f.cap <= 0, axis=0)
     gained = 0
     tried_shapes: set[tuple] = set()
     while time.monotonic() < ctx.deadline and ctx.budget_left() >= 2:
@@ -212,7 +218,12 @@ def absorb_into_big(ctx: Context, max_victims: int = 40, max_open: int = 4) -> i
                    and (hsize[a] < hsize[b0] or shape_of[a] in over_used) and shape_of[a] != shape
                    and (f.host_cloud[a] == cloud or cloud == rules.province)]
         load = (st.load[victims] / cmax).sum(axis=1) if victims else np.zeros(0)
-        victims = [victims[i] for i in np.argsort(load)][:max_victims]
+        # opening hosts of a scarce resource (GPUs): over-used hosts that have it are the victims
+        # worth emptying first (their scarce workloads need such a host; nothing else frees them)
+        rare = lack & (f.cap[b0] > 0)
+        first = np.array([bool(rare.any() and shape_of[a] in over_used and np.any(f.cap[a][rare] > 0))
+                          for a in victims], dtype=bool)
+        victims = [victims[i] for i in np.lexsort((load, ~first))][:max_victims] if victims else []
         won = False
         for k in range(1, min(max_open, len(empty_by_shape[shape])) + 1):
             batch = empty_by_shape[shape][:k]
@@ -224,9 +235,16 @@ def absorb_into_big(ctx: Context, max_victims: int = 40, max_open: int = 4) -> i
                 ok = True
                 for w in ws:
                     st.remove(w)
-                    h = _best_among(st, w, batch)
-                    if h < 0:
+                    if rare.any() and not np.any(f.dem[w][rare] > 0):
+                        # a workload without the scarce resource keeps off the new scarce hosts
+                        # while room elsewhere exists: their scarce units need room beside them
                         h = choose_host(st, w, "consolidate", exclude=a, active_only=True)
+                        if h < 0 or h in batch:
+                            h = _best_among(st, w, batch) if h < 0 else h
+                    else:
+                        h = _best_among(st, w, batch)
+                        if h < 0:
+                            h = choose_host(st, w, "consolidate", exclude=a, active_only=True)
                     if h < 0:
                         st.place(w, a)
                         ok = False
@@ -269,16 +287,24 @@ class Consolidate:
                 ctx.report("absorbing small hosts into big ones")
                 empty_hosts(ctx)
             empty_hosts(ctx, chains=True)
+            # chains change which hosts have room: absorbing again may now open fewer than it frees
+            if absorb_into_big(ctx):
+                ctx.report("absorbing again")
+                empty_hosts(ctx, chains=True)
         budget = math.isfinite(ctx.max_migrations)
         if budget:
             spend_reserve(ctx)
+        # the last share of the time trades kept hosts for freed ones that held more (fewer moves)
+        trade_time = 0.08 * (ctx.deadline - time.monotonic())
         if ctx.time_left() > 0.5 and ctx.state.active() > ctx.lower_bound:
             deadline = ctx.deadline
             if budget:  # keep time to spend what returning workloads home saves
                 ctx.deadline -= 0.15 * (ctx.deadline - time.monotonic())
+            ctx.deadline -= trade_time
             lns(ctx)
             ctx.deadline = deadline
             empty_hosts(ctx, passes=1)
+        trade_hosts(ctx, max(ctx.deadline, time.monotonic() + 0.1))  # in the time kept back from the LNS
         undo_unneeded(ctx)
         if budget and spend_reserve(ctx):
             undo_unneeded(ctx)

@@ -29,7 +29,21 @@ def _objective(ctx: Context, hosts: list[int], ws: list[int]) -> tuple[float, in
     return float(np.count_nonzero(st.count[hosts] > 0)), mig
 
 
-def _hot_neighbourhood(ctx: Context, size: int) -> list[int]:
+def relieve(ctx: Context, host: int, size: int = 12, limit: float = 1.5) -> bool:
+    """Balance: one CP-SAT re-pack of `host` with the hosts that have the most room in its hottest
+    resource; kept only if the neighbourhood's peak falls. Returns whether it did."""
+    hosts = _hot_neighbourhood(ctx, size, host)
+    if len(hosts) < 2:
+        return False
+    pinned = np.array([s is Status.PINNED for s in ctx.rules.status], dtype=bool)
+    ws = [int(w) for w in np.flatnonzero(np.isin(ctx.state.assign, np.array(hosts)) & ~pinned)]
+    if not ws:
+        return False
+    _, improved = _try(ctx, hosts, ws, min(limit, ctx.time_left()), max(1, os.cpu_count() or 1), host)
+    return improved
+
+
+def _hot_neighbourhood(ctx: Context, size: int, host: int = -1) -> list[int]:
     """Balance: one of the hottest hosts and the hosts with the most room in its hottest resource
     across every cloud its workloads may use. A full GPU host is only relieved by re-packing the
     other GPU hosts, which a neighbourhood of random hosts of one cloud almost never contains."""
@@ -42,7 +56,7 @@ def _hot_neighbourhood(ctx: Context, size: int) -> list[int]:
     util = st.load[open_hosts] / capsafe
     peaks = util.max(axis=1)
     hot = open_hosts[peaks >= peaks.max() - 0.02]
-    h0 = int(hot[rng.randrange(len(hot))])
+    h0 = host if host >= 0 else int(hot[rng.randrange(len(hot))])
     r = int(np.argmax(st.load[h0] / np.where(f.cap[h0] > 0, f.cap[h0], np.inf)))
     clouds = {c for w in np.flatnonzero(st.assign == h0) for c in rules.elig_key[int(w)]}
     pool = np.array([h for h in np.flatnonzero(rules.host_open) if h != h0 and f.host_cloud[h] in clouds
