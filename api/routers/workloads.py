@@ -13,6 +13,7 @@ from api.deps import PageDep, ScopeDep, SessionDep, UserDep, only_params
 from api.errors import refusals
 from api.schemas import DrOut, PageOut, Resources, ResourceUseOut, UtilisationOut, WorkloadOut
 from api.schemas.quotas import RegisteredOut
+from scheduler.core import names
 from scheduler.core.models import RESOURCES, Host, Utilisation, Workload
 from scheduler.core.refusal import Refusal
 from scheduler.core.visibility import department_ids, workloads_condition
@@ -26,7 +27,8 @@ def to_out(w: Workload) -> WorkloadOut:
                        tier=w.tier, city=w.city, industry=w.industry, classification=w.classification,
                        mlps_level=w.mlps_level, demand=Resources(**{r: getattr(w, r) for r in RESOURCES}),
                        spread_group=w.spread_group, pinned=w.pinned, role=w.role,
-                       dr=DrOut(protected=w.dr_protected, priority=w.dr_priority, rto_minutes=w.dr_rto_minutes))
+                       dr=DrOut(protected=w.dr_protected, priority=w.dr_priority, rto_minutes=w.dr_rto_minutes),
+                       department_name=names.name_of("department", w.department_id))
 
 
 @router.get("", responses=refusals(400, 403), response_model=PageOut[WorkloadOut],

@@ -50,7 +50,7 @@ function drawPlan(gen, view, p, before) {
   const live = LIVE_STATES.includes(p.state);
   view.replaceChildren(...[
     pageHead(h('span', {}, t('plan.title', { id: p.id }), ' ', h('span', { 'data-testid': 'plan-state', 'data-state': p.state }, stateBadge(p.state))),
-      p.state_reason || null, h('a', { href: '#/plans', class: 'back' }, t('back.plans'))),
+      p.state_text || p.state_reason || null, h('a', { href: '#/plans', class: 'back' }, t('back.plans'))),
     planMeta(p),
     actionBar(gen, view, p, before),
     p.progress && (p.progress.forward_done !== undefined || live || p.rollback.length || Object.keys(p.progress).length > 1) ? progressCard(p, live) : null,
@@ -60,7 +60,8 @@ function drawPlan(gen, view, p, before) {
     p.rollback.length ? card(t('rollback.title'), movesTable(p.rollback, true)) : null,
     p.hosts.length ? hostsChartCard(p.hosts) : null,
     p.notes.length ? card(t('notes.title'), h('ul', {}, p.notes.map((n) => h('li', {}, n)))) : null,
-    p.unplaced.length ? card(t('unplaced.title'), h('ul', {}, p.unplaced.map((u) => h('li', {}, `${u.workload || u.id || ''} ${u.reason || ''}`)))) : null,
+    p.unplaced.length ? card(t('unplaced.title'), h('ul', {}, p.unplaced.map((u) => h('li', { 'data-testid': 'unplaced-row' },
+      h('a', { href: `#/why/${encodeURIComponent(u.workload || u.id || '')}` }, u.workload || u.id || ''), ' ', u.text || u.reason || '')))) : null,
   ].filter(Boolean));
   if (live) {  // poll while the executor works; stops when the page changes or the plan settles
     nav.timers.push(setTimeout(async () => {
@@ -179,7 +180,7 @@ function statsCard(p, before) {
       item(t('stats.migrations'), num(st.migrations)),
       item(t('stats.peak'), pct(st.peak_utilisation, 1)),
       item(t('stats.solve'), `${num(st.solve_seconds, 2)} s`),
-      item(t('stats.status'), st.status || '–'))));
+      item(t('stats.status'), st.status_text || st.status || '–'))));
 }
 
 function approvalsCard(p) {
@@ -188,8 +189,8 @@ function approvalsCard(p) {
     table(t('approvals.title'), [t('col.approval_scope'), t('col.rules'), t('col.reason'), t('col.moves'), t('col.approved')],
       p.approvals.map((a) => h('tr', { 'data-testid': 'approval-row', 'data-key': a.key, 'data-approved': a.approved_by ? 'true' : 'false' },
         h('th', { scope: 'row' }, approvalLabel(a.key)),
-        h('td', { class: 'small' }, a.rules.join(', ')),
-        h('td', { class: 'small' }, a.reasons.join('; ')),
+        h('td', { class: 'small' }, (a.rule_names && a.rule_names.length ? a.rule_names : a.rules).join(t('list.sep'))),
+        h('td', { class: 'small' }, (a.said && a.said.length ? a.said.map((x) => x.text) : a.reasons).join(t('list.clauses'))),
         h('td', { class: 'num' }, num(a.moves)),
         h('td', {}, a.approved_by ? badge('approval', 'done', t('approval.done', { user: a.approved_by, t: when(a.approved_at) }))
           : badge('approval', 'pending', t('approval.pending'))))),
@@ -203,7 +204,7 @@ function movesTable(moves, rollback) {
       h('td', {}, h('a', { href: `#/why/${encodeURIComponent(m.workload)}` }, m.workload)),
       h('td', {}, m.from ? hostLink(m.from) : h('span', { class: 'muted' }, t('moves.new'))),
       h('td', {}, hostLink(m.to)),
-      h('td', { class: 'small' }, m.reason),
+      h('td', { class: 'small', 'data-code': m.code || '' }, m.text || m.reason),
       h('td', {}, m.state ? badge('move', m.state, t('move.' + m.state)) : '–',
         m.error ? h('div', { class: 'small text-danger' }, m.error) : null))),
     { class: 'data' });
