@@ -49,7 +49,7 @@ SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 def current_user(session: SessionDep, token: Annotated[str | None, Depends(oauth2)]) -> User:
     challenge = {"WWW-Authenticate": "Bearer"}
     if not token:
-        raise Refusal(401, "Authorization", "bearer token required; get one from POST /api/v1/auth/token", headers=challenge)
+        raise Refusal(401, "Authorization", msg("request.bearer_token_required_get"), headers=challenge)
     try:
         return read_token(session, token)
     except TokenError as exc:

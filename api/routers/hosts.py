@@ -13,6 +13,7 @@ from api.errors import refusals
 from api.schemas import HostOut, PageOut, Resources, ResourceUseOut, UtilisationOut
 from scheduler.core.accounts import Scope
 from scheduler.core.models import RESOURCES, Cloud, Host, Utilisation, Workload
+from scheduler.core.messages import msg
 from scheduler.core.refusal import Refusal
 from scheduler.core.utilisation import host_usage
 from scheduler.core.visibility import hosts_condition
@@ -39,7 +40,7 @@ def _loads(session: Session, ids: list[str]) -> dict:
 def list_hosts(session: SessionDep, scope: OperatorScope, pg: PageDep, cloud: str | None = None,
                city: str | None = None, schedulable: Annotated[bool | None, Query()] = None) -> PageOut[HostOut]:
     if cloud is not None and scope.cloud is not None and cloud != scope.cloud:
-        raise Refusal(403, "cloud", f"cloud {cloud} is outside your scope ({scope.describe()})")
+        raise Refusal(403, "cloud", msg("host.cloud_outside_your_scope", cloud=cloud, scope=scope.describe()))
     q = select(Host).where(hosts_condition(scope))
     if cloud is not None:
         q = q.where(Host.cloud_id == cloud)
@@ -56,7 +57,7 @@ def list_hosts(session: SessionDep, scope: OperatorScope, pg: PageDep, cloud: st
 def visible_host(session: Session, scope: Scope, host_id: str) -> Host:
     host = session.get(Host, host_id)
     if host is None or (scope.cloud is not None and host.cloud_id != scope.cloud):
-        raise Refusal(404, "host_id", f"no host {host_id!r} in scope {scope.describe()}")
+        raise Refusal(404, "host_id", msg("host.host_scope", host_id=host_id, scope=scope.describe()))
     return host
 
 

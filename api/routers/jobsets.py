@@ -19,6 +19,7 @@ from scheduler import jobs
 from scheduler.core.access import require
 from scheduler.core.accounts import Scope
 from scheduler.core.db import as_utc
+from scheduler.core.messages import msg
 from scheduler.core.refusal import Refusal
 from scheduler.core.registry import get_adapters
 from scheduler.core.settings import get_settings
@@ -36,9 +37,9 @@ def _allowed(scope: Scope) -> Scope:
 def _load(session: Any, scope: Scope, jobset_id: int) -> JobSet:
     js = session.get(JobSet, jobset_id)
     if js is None:
-        raise Refusal(404, "jobset_id", f"no job set {jobset_id}")
+        raise Refusal(404, "jobset_id", msg("jobs.job_set", jobset_id=jobset_id))
     if not jobs.visible(scope, js):
-        raise Refusal(404, "jobset_id", f"no job set {jobset_id}")  # out of scope is as if it did not exist
+        raise Refusal(404, "jobset_id", msg("jobs.job_set", jobset_id=jobset_id))  # out of scope is as if it did not exist
     return js
 
 
@@ -101,5 +102,5 @@ def get_schedule(session: SessionDep, scope: ScopeDep, jobset_id: RowId) -> dict
     _load(session, scope, jobset_id)
     run = jobs.latest_run(session, jobset_id)
     if run is None:
-        raise Refusal(404, "jobset_id", f"job set {jobset_id} has no schedule yet")
+        raise Refusal(404, "jobset_id", msg("jobs.job_set_has_schedule", jobset_id=jobset_id))
     return {k: run.schedule[k] for k in ("starts", "makespan", "status", "lower_bound")}

@@ -138,6 +138,8 @@ def _named(key: str, value: Any, lang: str) -> Any:
     """An id by its display name; a value of a closed set (tier, classification, city) in words."""
     if isinstance(value, str) and f"value.{key}.{value}" in catalog(lang):
         return catalog(lang)[f"value.{key}.{value}"]
+    if key == "amounts" and isinstance(value, dict):
+        return amounts(value, lang)
     if key == "scopes" and isinstance(value, str):  # "province, city:gy": who approves, in words
         return SEPARATORS[lang][0].join(scope_label(k, lang) for k in value.split(", "))
     kind = NAMED.get(key)
@@ -148,6 +150,28 @@ def _named(key: str, value: Any, lang: str) -> Any:
     if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
         return [_namer(kind, v, lang) or v for v in value]
     return value
+
+
+AMOUNT_ORDER = ("vcpu", "memory_gib", "gpu", "storage_gib")
+
+
+def amounts(a: Mapping[str, float], lang: str | None = None) -> str:
+    """{"vcpu": 212, "memory_gib": 1126} as '212 vCPU and 1.1 TiB memory' (or '212 vCPU、1.1 TiB 内存')."""
+    lang = lang or current()
+    parts = []
+    for r in AMOUNT_ORDER:
+        v = float(a.get(r, 0) or 0)
+        if v <= 1e-9:
+            continue
+        if r in ("memory_gib", "storage_gib") and v >= 1024:
+            parts.append(text(f"amount.{r.replace('_gib', '_tib')}", {"n": f"{v / 1024:.1f}"}, lang))
+        else:
+            parts.append(text(f"amount.{r}", {"n": f"{v:,.4g}" if v < 1000 else f"{v:,.0f}"}, lang))
+    if not parts:
+        return text("amount.nothing", {}, lang)
+    if len(parts) == 1:
+        return parts[0]
+    return text("amount.last", {"first": SEPARATORS[lang][0].join(parts[:-1]), "last": parts[-1]}, lang)
 
 
 def scope_label(key: str, lang: str | None = None) -> str:

@@ -44,5 +44,16 @@ class Refusal(Exception):
     def body(self, lang: str | None = None) -> dict[str, Any]:
         out: dict[str, Any] = {"detail": self.detail_in(lang), "field": self.field, **self.extra}
         if self.said is not None:
-            out.update(code=self.said.code, params=self.said.to_json()["params"])
+            out.update(code=self.said.code, params=_plain(self.said.to_json()["params"]))
         return out
+
+
+def _plain(v: Any) -> Any:
+    """Parameters as JSON has them: an exception or an enum member becomes its text."""
+    if isinstance(v, dict):
+        return {str(k): _plain(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple, set)):
+        return [_plain(x) for x in v]
+    if v is None or isinstance(v, (bool, int, float)) or type(v) is str:
+        return v
+    return str(v)
