@@ -60,7 +60,8 @@ def _validate(session: Session, actor: Actor, kind: str, req: PlanRequest) -> Pl
     if req.scope != "all" and session.get(Cloud, req.scope) is None:
         raise Refusal(422, "scope", msg("plan.must_cloud_id_all", scope=req.scope))
     if not may_propose(actor, req.scope):
-        raise Refusal(403, "scope", f"{actor.role} {actor.scope or ''} may not propose plans for scope {req.scope!r}".replace("  ", " "))
+        raise Refusal(403, "scope", msg("plan.may_not_propose", role=actor.role, own=actor.scope, scope=req.scope)
+                      if actor.scope else msg("plan.role_may_not_propose", role=actor.role, scope=req.scope))
     if req.max_migrations is not None and req.max_migrations < 0:
         raise Refusal(422, "max_migrations", msg("plan.must_got", max_migrations=req.max_migrations))
     plan_kind.validate(session, req)
@@ -181,8 +182,9 @@ def approve(session: Session, actor: Actor, plan: Plan) -> Plan:
         raise Refusal(409, "state", msg("plan.plan_already_approved_someone", plan=plan.id, could=', '.join(could)))
     if not mine:
         needed = ", ".join(pending_scopes(session, plan)) or "none"
-        raise Refusal(403, "scope", f"{actor.username} ({actor.role} {actor.scope or ''}) may approve none of the "
-                                      f"scopes this plan still needs: {needed}".replace("  ", " "))
+        raise Refusal(403, "scope", msg("plan.approves_none", username=actor.username, role=actor.role,
+                                        own=actor.scope, scopes=needed) if actor.scope else
+                      msg("plan.role_approves_none", username=actor.username, role=actor.role, scopes=needed))
     supersede_if_stale(session, plan, actor.username)
     for key in mine:
         session.add(PlanApproval(plan_id=plan.id, scope_key=key, username=actor.username, role=actor.role))
