@@ -15,6 +15,7 @@ from api.deps import PageDep, RowId, ScopeDep, SessionDep, UserDep, only_params
 from api.errors import refusals
 from api.schemas import PageOut
 from api.schemas.jobs import JobSetCreate, JobSetCreatedOut, JobSetDetailOut, JobSetOut, ScheduleOut
+from scheduler.core import messages, names
 from scheduler import jobs
 from scheduler.core.access import require
 from scheduler.core.accounts import Scope
@@ -46,6 +47,9 @@ def _load(session: Any, scope: Scope, jobset_id: int) -> JobSet:
 def _summary(session: Any, js: JobSet) -> dict[str, Any]:
     run = jobs.latest_run(session, js.id)  # type: ignore[arg-type]
     return {"id": js.id, "name": js.name, "cloud": js.cloud_id, "clouds": js.clouds, "department": js.department_id,
+            # a job set the service made itself (the data platform's) by its name in the caller's language
+            "name_text": messages.words(js.name, "jobset.name."),
+            "department_name": names.name_of("department", js.department_id) if js.department_id else None,
             "recurrence": js.recurrence, "objective": js.objective, "owner": js.owner, "active": js.active,
             "jobs": len(js.document["jobs"]), "created_at": js.created_at,
             "run": None if run is None else {"id": run.id, "anchor": run.anchor, "state": run.state,

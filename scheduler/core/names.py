@@ -38,8 +38,9 @@ def name_of(kind: str, id_: str, lang: str | None = None) -> str:
         except Exception:  # no database (yet): ids stay ids
             return id_
     names = _cache.get(f"{kind}:{id_}")
-    if names is None:
-        return id_
+    if names is None:  # the service's own accounts (system:data-platform) are named in the catalogs
+        said = messages.catalog(lang or messages.current()).get(f"value.{kind}.{id_}")
+        return said or id_
     zh, en = names
     return (zh if (lang or messages.current()) == "zh-CN" else en) or id_
 

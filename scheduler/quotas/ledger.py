@@ -157,9 +157,12 @@ def check_cloud_for(session: Session, dept: Department, cloud_id: str, field_nam
         raise Refusal(422, field_name, msg("quota.backup_node_kept_disaster", cloud_id=cloud_id))
     allowed = allowed_clouds(session, dept)
     if cloud_id not in allowed:
-        whose = (f"another city's cloud ({cloud.city})" if cloud.kind == "city"
-                 else f"another industry's cloud ({cloud.industry})" if cloud.kind == "industry" else "not its cloud")
-        raise Refusal(422, field_name, msg("quota.use_use", dept=dept.id, cloud_id=cloud_id, whose=whose, allowed=' or '.join(allowed) or 'no cloud'))
+        whose = (msg("quota.whose_city", city=cloud.city) if cloud.kind == "city"
+                 else msg("quota.whose_industry", industry=cloud.industry) if cloud.kind == "industry"
+                 else msg("quota.whose_none"))
+        raise Refusal(422, field_name, msg("quota.use_use", department=dept.id, cloud=cloud_id, whose=whose,
+                                           clouds=list(allowed)) if allowed else
+                      msg("quota.use_none", department=dept.id, cloud=cloud_id, whose=whose))
     return cloud
 
 

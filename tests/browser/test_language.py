@@ -20,14 +20,16 @@ from tests.browser.conftest import PASSWORD, Console
 from tests.browser.test_console import shot
 
 # Visible text, element by element: [tag of the parent, text]. Form fields the user types into and
-# <code> (ids, formulas) are not prose; <script>/<style> never show.
+# <code> (ids, field names) are not prose; what the page marks translate="no" (HTML's own mark for a
+# proper name: the brand, a system's name as its owner gave it) is not translated; <script>/<style>
+# never show.
 VISIBLE_TEXT = """() => {
   const out = [];
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   for (let n = walker.nextNode(); n; n = walker.nextNode()) {
     const el = n.parentElement;
     const text = n.textContent.trim();
-    if (!text || !el || el.closest('script, style, textarea, code, [hidden]')) continue;
+    if (!text || !el || el.closest('script, style, textarea, code, [hidden], [translate=no]')) continue;
     if (!el.getClientRects().length) continue;
     const st = getComputedStyle(el);
     if (st.visibility === 'hidden' || st.display === 'none') continue;
@@ -40,21 +42,23 @@ VISIBLE_TEXT = """() => {
   return out;
 }"""
 
-# A word: letters not joined to digits, hyphens, dots or underscores (those make ids: w-000123,
-# gy-h0037, gz-backup, GZ-…-0001, qianyun.lang).
-WORD = re.compile(r"(?<![A-Za-z0-9_.\-/@])[A-Za-z]{4,}(?![A-Za-z0-9_\-/@]|\.[A-Za-z0-9])")
-# units and proper names that stay as they are in Chinese text (kept small on purpose)
-ENGLISH_ALLOWED = {"vCPU", "JSON", "Qianyun", "PSPLIB", "Gantt"}
+# A word: letters not joined to digits, hyphens, dots, colons or underscores (those make ids: w-000123,
+# gy-h0037, gz-backup, GZ-…-0001, city:gy, system:data-platform, qianyun.lang).
+WORD = re.compile(r"(?<![A-Za-z0-9_.:\-/@])[A-Za-z]{4,}(?![A-Za-z0-9_\-/@]|[.:][A-Za-z0-9])")
+# units, formats and proper names that stay as they are in Chinese text (kept small on purpose): the
+# language switch says "English" in English, as the English page's says "中文"
+ENGLISH_ALLOWED = {"vCPU", "JSON", "HTML", "cron", "English"}
 CHINESE = re.compile(r"[\u3400-\u9fff]+")
 # proper names that stay Chinese in English text: the service's own name, and the language switch
 CHINESE_ALLOWED = {"黔云", "中文"}
 
 
-def english_words(texts: list[list[str]], usernames: set[str]) -> list[str]:
+def english_words(texts: list[list[str]], ids: set[str]) -> list[str]:
+    """Words of four letters or more that are neither allowed nor an id (a cloud such as `health`, a user)."""
     found = []
     for _, text in texts:
         for w in WORD.findall(text):
-            if w not in ENGLISH_ALLOWED and w not in usernames:
+            if w not in ENGLISH_ALLOWED and w not in ids:
                 found.append(f"{w!r} in {text[:120]!r}")
     return found
 
@@ -82,14 +86,17 @@ def made(console: Console) -> Iterator[dict[str, object]]:
         plan = http.post("/plans", json={"kind": "rebalance", "scope": "gy", "objective": "consolidate",
                                          "max_migrations": 6})
         assert plan.status_code == 201, plan.text
-        dept = http.get("/departments?city=guiyang&limit=1").json()["items"][0]["id"]
+        dept = next(d["id"] for d in http.get("/departments?city=guiyang&limit=200").json()["items"]
+                    if d["industry"] is None)
         req = http.post("/quota-requests", json={"department": dept, "cloud": "gy", "amount": {"vcpu": 4, "memory_gib": 8},
                                                 "justification": "浏览器语言测试用的配额申请"})
         assert req.status_code in (200, 201), req.text
         drill = http.post("/drills", json={"clouds": ["as"], "mode": "tabletop"})
         assert drill.status_code in (200, 201, 202), drill.text
         workload = http.get("/workloads?cloud=gy&limit=1").json()["items"][0]["id"]
-        yield {"plan": plan.json()["id"], "drill": drill.json()["id"], "workload": workload}
+        clouds = {c["id"] for c in http.get("/clouds?limit=100").json()["items"]}
+        yield {"plan": plan.json()["id"], "drill": drill.json()["id"], "workload": workload,
+               "ids": clouds | set(console.users)}
 
 
 def pages(made: dict[str, object]) -> list[tuple[str, str, str]]:
@@ -126,7 +133,7 @@ def read(page: Page, console: Console, address: str, ready: str) -> list[list[st
 
 def test_every_page_in_chinese_holds_no_english(open_page, console: Console, made: dict[str, object]) -> None:  # type: ignore[no-untyped-def]
     page = open_as_province(open_page, console, "zh")
-    users = set(console.users)
+    users: set[str] = made["ids"]  # type: ignore[assignment]
     found: dict[str, list[str]] = {}
     for name, address, ready in pages(made):
         texts = read(page, console, address, ready)

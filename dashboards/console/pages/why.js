@@ -49,7 +49,7 @@ function whyResult(w, ex) {
         h('ul', { class: 'checks' }, c.checks.map((k) => h('li', { class: k.passed ? 'text-ok' : 'text-danger' },
           `${k.passed ? '✓' : '✗'} `, ruleName(k), ` ${k.text || k.message}`)))))));
   return h('div', { 'data-testid': 'why-result' },
-    card(`${w.id} · ${w.name}`, h('dl', { class: 'meta' },
+    card([`${w.id} · `, h('span', { translate: 'no', class: 'proper-name' }, w.name)], h('dl', { class: 'meta' },
       item(t('col.department'), w.department_name && w.department_name !== w.department
         ? [w.department_name, h('span', { class: 'muted small' }, ` (${w.department})`)] : w.department),
       item(t('col.tier'), [tx('tier.' + w.tier, w.tier), w.city ? tx('city.' + w.city, w.city) : null,
