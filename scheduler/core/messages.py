@@ -15,6 +15,7 @@ disagree on its parameters. Parameters that name a cloud or a department are sho
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -189,7 +190,14 @@ def text(code: str, params: Mapping[str, Any] | None = None, lang: str | None = 
     """The message in `lang` (the current language by default)."""
     lang = lang or current()
     templates = _Names(catalog(lang), lang)
-    return render(code, _with_names(dict(params or {}), lang), templates, SEPARATORS[lang])
+    out = render(code, _with_names(dict(params or {}), lang), templates, SEPARATORS[lang])
+    # the catalog's Chinese sets a space around each parameter (an id reads apart from the words);
+    # where the parameter itself is Chinese, the spaces go, as Chinese has none between words
+    return _CJK_GAP.sub("", out) if lang == "zh-CN" else out
+
+
+_CJK = "\u3000-\u303f\u4e00-\u9fff\uff00-\uffef"
+_CJK_GAP = re.compile(f"(?<=[{_CJK}]) +(?=[{_CJK}])")
 
 
 def _with_names(params: dict[str, Any], lang: str) -> dict[str, Any]:
@@ -272,7 +280,6 @@ def of(value: Any) -> Msg | None:
 
 @cache
 def _patterns(prefix: str) -> list[tuple[str, Any]]:
-    import re
 
     out = []
     for code, template in catalog("en").items():

@@ -86,7 +86,7 @@ def test_nested_reasons_and_lists_render_in_each_language() -> None:
         "fits on no eligible host: gy: no host with room on 3 hosts, short of vCPU (needs 8, at most 2 free), "
         "memory (GiB) (needs 32, at most 4 free); gz-gov has failed")
     assert messages.text("unplaced.no_room", why, "zh-CN") == (
-        "所有符合条件的主机都放不下：gy：3 台主机都没有空间，vCPU（需要 8，最多只有 2 空闲）、内存（GiB）（需要 32，最多只有 4 空闲） 不足；"
+        "所有符合条件的主机都放不下：gy：3 台主机都没有空间，vCPU（需要 8，最多只有 2 空闲）、内存（GiB）（需要 32，最多只有 4 空闲）不足；"
         "gz-gov 已故障")
 
 
@@ -105,5 +105,5 @@ def test_the_callers_language() -> None:
 
 def test_a_stored_english_state_reason_reads_in_chinese() -> None:
     said = messages.words("approved for city:gy; waiting for approval from province", "state.", "zh-CN")
-    assert said == "已为 gy运维 批准；等待 省调度中心 审批"
+    assert said == "已为 gy运维批准；等待省调度中心审批"
     assert messages.words("a reason nobody templated", "state.", "zh-CN") == "a reason nobody templated"
