@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException
 
 from api import invalid
 from api.language import of_request
+from scheduler.core import messages
 from api.schemas import ErrorOut
 from scheduler.core.refusal import Refusal
 
@@ -50,10 +51,11 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = invalid.errors_of(request, list(exc.errors()), exc.body)
-        first = errors[0] if errors else {"field": None, "message": "invalid request"}
-        return JSONResponse({"detail": f"{first['field']}: {first['message']}", "field": first["field"], "errors": errors},
-                            status_code=422)
+        with messages.speaking(of_request(request)):
+            errors = invalid.errors_of(request, list(exc.errors()), exc.body)
+            first = errors[0] if errors else {"field": None, "message": messages.text("invalid.request")}
+            detail = messages.text("refusal.field", {"field": first["field"], "message": first["message"]})
+        return JSONResponse({"detail": detail, "field": first["field"], "errors": errors}, status_code=422)
 
     @app.exception_handler(PoolTimeout)
     async def _busy(_: Request, exc: PoolTimeout) -> JSONResponse:

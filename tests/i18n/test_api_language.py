@@ -40,6 +40,12 @@ def test_invalid_input_is_refused_in_chinese_naming_the_field(client) -> None:  
     assert r.json()["detail"].startswith("kind：只能是") and "teleport" in r.json()["detail"]
     r = client.post("/api/v1/plans", json={"kind": "rebalance", "scope": "gy", "max_migrations": -1}, headers={**h, **ZH})
     assert r.status_code == 422 and r.json()["field"] == "max_migrations" and "不能小于 0" in r.json()["detail"]
+    r = client.post("/api/v1/plans", json={"kind": 5, "scope": "gy", "colour": "blue"}, headers={**h, **ZH})
+    assert r.status_code == 422 and {e["field"] for e in r.json()["errors"]} == {"kind", "colour"}
+    said = {e["field"]: e["message"] for e in r.json()["errors"]}
+    assert said["kind"] == "必须是文本，收到数字" and said["colour"].startswith("未知的字段；允许的字段：")
+    en = client.post("/api/v1/plans", json={"kind": 5, "scope": "gy"}, headers={**h, **EN}).json()
+    assert en["detail"] == "kind: must be text, got a number" and en["field"] == "kind"
     r = client.get("/api/v1/plans?colour=blue", headers={**h, **ZH})
     assert r.status_code == 400 and r.json()["field"] == "colour" and "未知的查询参数" in r.json()["detail"]
     r = client.get("/api/v1/plans", headers=ZH)  # no token
