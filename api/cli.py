@@ -158,7 +158,7 @@ def users_add(username: str,
         with session_scope() as session:
             add_user(session, username, role, scope, password)
     except AccountError as exc:
-        fail(str(exc))
+        fail(exc)
     out.print(f"user {username} added ({role}{', ' + scope if scope else ''})")
 
 

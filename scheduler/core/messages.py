@@ -246,6 +246,9 @@ class Msg(Reason):
 def say(what: Any, lang: str | None = None) -> str:
     """Words for anything that may carry a message: a Msg (or Reason), an exception raised with
     one, or plain text (shown as written)."""
+    said, field = getattr(what, "said", None), getattr(what, "field", None)
+    if isinstance(what, BaseException) and isinstance(said, Msg) and isinstance(field, str):
+        return text("refusal.field", {"field": field, "message": said.render(lang)}, lang)  # "role：未知的角色"
     if isinstance(what, BaseException) and what.args and of(what.args[0]) is not None:
         what = what.args[0]
     m = of(what)

@@ -26,7 +26,7 @@ def create(session: Session, actor: Actor, username: str, role: str, scope: str 
     try:
         return add_user(session, username, role, scope, password, actor=actor.username)
     except AccountError as exc:
-        raise Refusal(409 if "already exists" in exc.message else 422, exc.field, exc.message) from exc
+        raise Refusal(409 if "already exists" in exc.message else 422, exc.field, exc.said or exc.message) from exc
 
 
 def change(session: Session, actor: Actor, username: str, values: dict[str, Any]) -> User:

@@ -88,3 +88,12 @@ def test_audit_verify_speaks_chinese(service) -> None:  # type: ignore[no-untype
     assert r.stdout.startswith("审计链完整"), r.stdout
     r = run("C.UTF-8", "audit", "verify")
     assert r.returncode == 0 and r.stdout.startswith("audit chain intact"), r.stdout
+
+
+def test_a_refused_account_names_its_field_in_chinese(service) -> None:  # type: ignore[no-untyped-def]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LC_")}
+    env["LANG"] = "zh_CN.UTF-8"
+    r = subprocess.run([QIANYUN, "users", "add", "newbie", "--role", "emperor", "--password-stdin"], input="a-long-pass-9\n",
+                       capture_output=True, text=True, timeout=300, env=env)
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert r.stderr.startswith("错误：role：未知的角色 'emperor'"), r.stderr
