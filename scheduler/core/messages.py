@@ -8,8 +8,9 @@ the API's caller (`Accept-Language`, or `?lang=`; Chinese by default), the comma
 run time with Babel, so a translator edits one file and nothing is compiled.
 
 A new sentence is a new code in both catalogs; tests/i18n fails if one language lacks it or the two
-disagree on its parameters. Parameters that name a cloud or a department are shown by display name
-(see `set_namer`); nested messages and lists render in place (optimizer.reason.render).
+disagree on its parameters. In Chinese, parameters that name a cloud or a department are shown by
+display name with the id beside it (see `set_namer`); nested messages and lists render in place
+(optimizer.reason.render).
 """
 
 from __future__ import annotations
@@ -144,7 +145,7 @@ def _named(key: str, value: Any, lang: str) -> Any:
     if key == "scopes" and isinstance(value, str):  # "province, city:gy": who approves, in words
         return SEPARATORS[lang][0].join(scope_label(k, lang) for k in value.split(", "))
     kind = NAMED.get(key)
-    if kind is None or _namer is None:
+    if kind is None or _namer is None or lang != "zh-CN":  # English keeps the ids it always showed
         return value
     if isinstance(value, str):
         return _namer(kind, value, lang) or value
