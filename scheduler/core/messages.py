@@ -190,8 +190,7 @@ def scope_label(key: str, lang: str | None = None) -> str:
 def text(code: str, params: Mapping[str, Any] | None = None, lang: str | None = None) -> str:
     """The message in `lang` (the current language by default)."""
     lang = lang or current()
-    templates = _Names(catalog(lang), lang)
-    out = render(code, _with_names(dict(params or {}), lang), templates, SEPARATORS[lang])
+    out = render(code, _with_names(dict(params or {}), lang), _templates(lang), SEPARATORS[lang])
     # the catalog's Chinese sets a space around each parameter (an id reads apart from the words);
     # where the parameter itself is Chinese, the spaces go, as Chinese has none between words
     return _CJK_GAP.sub("", out) if lang == "zh-CN" else out
@@ -214,15 +213,16 @@ def _with_names(params: dict[str, Any], lang: str) -> dict[str, Any]:
     return out
 
 
-class _Names(dict):  # type: ignore[type-arg]
+class _Templates(dict):  # type: ignore[type-arg]
     """A catalog that names the missing code instead of failing a page over one gap."""
-
-    def __init__(self, templates: dict[str, str], lang: str) -> None:
-        super().__init__(templates)
-        self.lang = lang
 
     def __missing__(self, code: str) -> str:
         return code
+
+
+@cache
+def _templates(lang: str) -> _Templates:
+    return _Templates(catalog(lang))
 
 
 @dataclass(frozen=True)
