@@ -23,7 +23,9 @@ export async function pageJobs(gen) {
   await loadClouds();
   const page = await api('/jobsets?limit=200');
   const rows = page.items.map((js) => h('tr', { 'data-testid': 'jobset-row', 'data-jobset': js.id },
-    h('th', { scope: 'row' }, h('a', { href: `#/jobs/${js.id}` }, `#${js.id}${js.name ? ' · ' + (js.name_text || js.name) : ''}`)),
+    h('th', { scope: 'row' }, h('a', { href: `#/jobs/${js.id}` }, `#${js.id}`, js.name ? ' · ' : '',
+      // a name its owner gave is a proper name; the service's own job sets come in the reader's language
+      js.name ? h('span', { translate: js.name_text && js.name_text !== js.name ? null : 'no' }, js.name_text || js.name) : null)),
     h('td', {}, cloudName(js.cloud), js.clouds.length > 1 ? h('div', { class: 'muted small' }, t('jobs.fallback', { c: listOf(js.clouds.slice(1).map(cloudName)) })) : null),
     h('td', { class: 'small' }, js.department ? [js.department_name || js.department,
       js.department_name && js.department_name !== js.department ? h('span', { class: 'muted small id' }, ` ${js.department}`) : null] : '–'),
