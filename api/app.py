@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 from api import errors
 from api.guard import InputGuard
 from api.headers import SecurityHeaders
+from api.language import Language
 from api.routers import (
     audit,
     auth,
@@ -37,7 +38,7 @@ from api.routers import (
 from api.schemas import HealthOut
 from dashboards import console_dir
 from scheduler import loop
-from scheduler.core import leader, telemetry
+from scheduler.core import leader, names, telemetry
 from scheduler.core.db import get_engine
 from scheduler.core.migrate import at_head
 from scheduler.core.models import Cloud
@@ -62,7 +63,9 @@ def create_app() -> FastAPI:
     app = FastAPI(title="Qianyun (黔云)", version="0.1.0", lifespan=lifespan,
                   description="Unified scheduling and tiered control for Guizhou's integrated public cloud.")
     errors.install(app)
+    names.install()  # clouds and departments by display name in every sentence
     app.add_middleware(InputGuard)
+    app.add_middleware(Language)  # the caller's language for every sentence of the answer
     app.add_middleware(SecurityHeaders)  # outermost: every answer carries them, refusals included
     for module in (auth, clouds, hosts, workloads, departments, plans, policy, audit, drills, jobsets, quotas,
                    catalog, sharing, opendata, system, users):

@@ -10,6 +10,8 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 
+from scheduler.core.messages import msg
+
 app = typer.Typer(no_args_is_help=True, add_completion=False,
                   help="Qianyun (黔云): unified scheduling and tiered control for Guizhou's public cloud.")
 db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
@@ -26,9 +28,20 @@ err = Console(stderr=True)
 out = Console()
 
 
-def fail(message: str) -> None:
+@app.callback()
+def _language() -> None:
+    """Every command speaks the user's language: LC_ALL, LC_MESSAGES or LANG (zh_CN.UTF-8: Chinese)."""
+    from scheduler.core import messages
+
+    messages.set_language(messages.from_environment())
+
+
+def fail(message: object) -> None:
     """One clear line on stderr and exit 2: a refused input, never a traceback."""
-    err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+    from scheduler.core import messages
+
+    line = messages.text("cli.error", {"message": messages.say(message)})
+    err.print(line, style=None, highlight=False, soft_wrap=True, markup=False)
     raise typer.Exit(2)
 
 
@@ -44,14 +57,17 @@ def prepare() -> None:
     from scheduler.core.policy import PolicyError, get_policy
     from scheduler.core.registry import AdapterError, get_adapters
 
+    from scheduler.core import names
+
     try:
         get_policy()
     except PolicyError as exc:
-        fail(f"policy refused: {exc}")
+        fail(msg("cli.policy_refused", error=str(exc)))
     try:
         get_adapters()
     except (CloudsFileError, AdapterError) as exc:
-        fail(f"clouds registry refused: {exc}")
+        fail(msg("cli.clouds_refused", error=str(exc)))
+    names.install()  # clouds and departments by display name in what commands print
     upgrade()
     with exclusive("first-sync"):  # replicas starting together: one makes the first sync, the others see it
         with session_scope() as session:
@@ -85,14 +101,14 @@ def serve(demo: Annotated[bool, typer.Option("--demo", help="seed the simulated 
     from scheduler.core.settings import get_settings
 
     if (certfile is None) != (keyfile is None):
-        fail("certfile, keyfile: give both to serve HTTPS, or neither")
+        fail(msg("cli.tls_pair"))
     if keyfile is not None:
         if not keyfile.is_file() or not certfile.is_file():  # type: ignore[union-attr]
-            fail(f"keyfile: no file {keyfile if not keyfile.is_file() else certfile}")
+            fail(msg("cli.no_file", field="keyfile", path=str(keyfile if not keyfile.is_file() else certfile)))
         import stat as _stat
 
         if _stat.S_IMODE(keyfile.stat().st_mode) & 0o077:
-            fail(f"keyfile: {keyfile} is readable by others; chmod 600 it")
+            fail(msg("cli.key_readable", path=str(keyfile)))
     prepare()
     from scheduler.core.migrate import exclusive
     from scheduler.tenants import platform as data_tenants
@@ -135,14 +151,14 @@ def users_add(username: str,
     elif password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
-        fail("password: give --password-stdin and the password on standard input")
+        fail(msg("cli.password_stdin"))
         return
     prepare()
     try:
         with session_scope() as session:
             add_user(session, username, role, scope, password)
     except AccountError as exc:
-        fail(str(exc))
+        fail(exc)
     out.print(f"user {username} added ({role}{', ' + scope if scope else ''})")
 
 
@@ -153,7 +169,7 @@ def _user(session, username: str):  # type: ignore[no-untyped-def]
 
     user = session.exec(select(User).where(User.username == username)).first()
     if user is None:
-        fail(f"username: no user {username!r}")
+        fail(msg("cli.no_user", username=username))
     return user
 
 
@@ -211,10 +227,14 @@ def audit_verify() -> None:
     upgrade()
     with session_scope() as session:
         verdict = audit.verify(session)
+    from scheduler.core import messages
+
     if verdict.intact:
-        out.print(f"audit chain intact: {verdict.events} events")
+        out.print(messages.text("cli.audit.intact", {"events": verdict.events}))
         return
-    err.print(f"audit chain BROKEN at event {verdict.broken_at}: {verdict.reason} ({verdict.events} events verified before it)")
+    err.print(messages.text("cli.audit.broken", {"event": verdict.broken_at, "events": verdict.events,
+                                                 "why": messages.words(verdict.reason or "", "audit.verify.")}),
+              markup=False, highlight=False)
     raise typer.Exit(1)
 
 
@@ -241,7 +261,7 @@ def audit_verify_export(archive: Path) -> None:
     from scheduler.core import audit_export as export
 
     if not archive.is_file():
-        fail(f"archive: no file {archive}")
+        fail(msg("cli.no_file", field="archive", path=str(archive)))
     verdict = export.verify_archive(archive)
     if verdict.intact:
         out.print(f"archive intact: {verdict.events} events, signed with this chain's key")

@@ -16,6 +16,7 @@ from scheduler.core.access import require
 from scheduler.core.accounts import Actor, Scope, TokenError, read_token
 from scheduler.core.db import get_engine
 from scheduler.core.models import User
+from scheduler.core.messages import msg
 from scheduler.core.refusal import Refusal
 from scheduler.core.settings import get_settings
 
@@ -48,7 +49,7 @@ SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 def current_user(session: SessionDep, token: Annotated[str | None, Depends(oauth2)]) -> User:
     challenge = {"WWW-Authenticate": "Bearer"}
     if not token:
-        raise Refusal(401, "Authorization", "bearer token required; get one from POST /api/v1/auth/token", headers=challenge)
+        raise Refusal(401, "Authorization", msg("request.bearer_token_required_get"), headers=challenge)
     try:
         return read_token(session, token)
     except TokenError as exc:
@@ -72,12 +73,12 @@ def operators_only(scope: ScopeDep) -> Scope:
 
 def only_params(*allowed: str) -> Callable[[Request], None]:
     """Refuse unknown query parameters: a misspelt filter must not silently return everything."""
-    names = set(allowed) | {"limit", "offset"}
+    names = set(allowed) | {"limit", "offset", "lang"}  # lang: api.language
 
     def check(request: Request) -> None:
         for key in request.query_params.keys():
             if key not in names:
-                raise Refusal(400, key, f"unknown query parameter; allowed: {', '.join(sorted(names))}")
+                raise Refusal(400, key, msg("query.unknown", allowed=sorted(names)))
 
     return check
 
@@ -92,7 +93,7 @@ def page(limit: Annotated[int, Query(ge=1, description="page size")] = 100,
          offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0) -> Page:
     maximum = get_settings().page_size_max
     if limit > maximum:
-        raise Refusal(422, "limit", f"must be <= {maximum}, got {limit}")
+        raise Refusal(422, "limit", msg("limit.too_large", maximum=maximum, got=limit))
     return Page(limit, offset)
 
 

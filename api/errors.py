@@ -17,6 +17,8 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 
 from api import invalid
+from api.language import of_request
+from scheduler.core import messages
 from api.schemas import ErrorOut
 from scheduler.core.refusal import Refusal
 
@@ -44,15 +46,16 @@ def refusals(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 def install(app: FastAPI) -> None:
     @app.exception_handler(Refusal)
-    async def _refused(_: Request, exc: Refusal) -> JSONResponse:
-        return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers)
+    async def _refused(request: Request, exc: Refusal) -> JSONResponse:
+        return JSONResponse(exc.body(of_request(request)), status_code=exc.status, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = invalid.errors_of(request, list(exc.errors()), exc.body)
-        first = errors[0] if errors else {"field": None, "message": "invalid request"}
-        return JSONResponse({"detail": f"{first['field']}: {first['message']}", "field": first["field"], "errors": errors},
-                            status_code=422)
+        with messages.speaking(of_request(request)):
+            errors = invalid.errors_of(request, list(exc.errors()), exc.body)
+            first = errors[0] if errors else {"field": None, "message": messages.text("invalid.request")}
+            detail = messages.text("refusal.field", {"field": first["field"], "message": first["message"]})
+        return JSONResponse({"detail": detail, "field": first["field"], "errors": errors}, status_code=422)
 
     @app.exception_handler(PoolTimeout)
     async def _busy(_: Request, exc: PoolTimeout) -> JSONResponse:

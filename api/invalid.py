@@ -14,6 +14,8 @@ from fastapi import Request
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
+from scheduler.core.messages import Msg, msg
+
 PLACES = ("body", "query", "path", "header", "form", "cookie")
 
 
@@ -67,54 +69,58 @@ def _bounds(info: FieldInfo | None) -> tuple[int | None, int | None]:
     return lo, hi
 
 
-def _json_type(v: Any) -> str:
-    return {type(None): "null", bool: "true or false", int: "a number", float: "a number", str: "text",
-            list: "a list", dict: "an object"}.get(type(v), type(v).__name__)
+def _json_type(v: Any) -> Msg:
+    kind = {type(None): "null", bool: "bool", int: "number", float: "number", str: "text", list: "list",
+            dict: "object"}.get(type(v))
+    return msg(f"json.{kind}") if kind else msg("json.other", kind=type(v).__name__)
 
 
-def message(error: dict[str, Any], body_model: Any) -> str:
+def message(error: dict[str, Any], body_model: Any) -> Msg:
+    """What is wrong with one field, as a message (rendered in the caller's language)."""
     kind, ctx, got = error.get("type", ""), error.get("ctx") or {}, error.get("input")
     loc = [p for p in error.get("loc", ()) if p not in PLACES]
+    shown = repr(got)
     if kind == "missing":
-        return "required"
+        return msg("invalid.required")
     if kind == "extra_forbidden":
         model, _ = _model_at(body_model, loc[:-1]) if body_model is not None else (None, None)
-        return f"unknown field; allowed: {', '.join(model.model_fields)}" if model else "unknown field"
+        return msg("invalid.unknown_field_allowed", allowed=list(model.model_fields)) if model else msg("invalid.unknown_field")
     if kind == "literal_error":
         allowed = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
-        return f"{got!r} is not allowed; one of {', '.join(allowed)}"
+        return msg("invalid.not_allowed", got=shown, allowed=allowed)
     if kind in ("string_too_short", "string_too_long"):
         lo, hi = _bounds(_model_at(body_model, loc)[1]) if body_model is not None else (None, None)
         lo = ctx.get("min_length", lo)
         hi = ctx.get("max_length", hi)
         n = len(got) if isinstance(got, str) else 0
         if kind == "string_too_short" and lo == 1:
-            return "must not be empty"
+            return msg("invalid.empty")
         if kind == "string_too_short" and hi:
-            return f"{lo} to {hi:,} characters, got {n}"
-        return f"at least {lo} characters, got {n}" if kind == "string_too_short" else f"at most {hi} characters, got {n}"
+            return msg("invalid.length_between", lo=lo, hi=f"{hi:,}", n=n)
+        return (msg("invalid.length_at_least", lo=lo, n=n) if kind == "string_too_short"
+                else msg("invalid.length_at_most", hi=hi, n=n))
     if kind == "too_short":
-        return "required: a non-empty list" if ctx.get("min_length") == 1 else f"at least {ctx.get('min_length')} items"
+        return (msg("invalid.nonempty_list") if ctx.get("min_length") == 1
+                else msg("invalid.items_at_least", n=ctx.get("min_length")))
     if kind == "too_long":
-        return f"at most {ctx.get('max_length')} items"
+        return msg("invalid.items_at_most", n=ctx.get("max_length"))
     if kind == "bool_type":
-        return f"must be true or false, got {got!r}"
+        return msg("invalid.bool", got=shown)
     if kind in ("int_type", "int_parsing", "int_from_float"):
-        return f"must be a whole number, got {got!r}"
+        return msg("invalid.whole_number", got=shown)
     if kind in ("float_type", "float_parsing", "finite_number"):
-        return f"must be a number, got {got!r}"
+        return msg("invalid.number", got=shown)
     if kind == "string_type":
-        return f"must be text, got {_json_type(got)}"
+        return msg("invalid.text", got=_json_type(got))
     if kind in ("dict_type", "model_type", "model_attributes_type"):
-        return f"must be an object, got {_json_type(got)}"
+        return msg("invalid.object", got=_json_type(got))
     if kind == "list_type":
-        return f"must be a list, got {_json_type(got)}"
+        return msg("invalid.list", got=_json_type(got))
     for name, op in (("greater_than_equal", ">="), ("greater_than", ">"), ("less_than_equal", "<="), ("less_than", "<")):
         if kind == name:
             bound = next(iter(ctx.values()), "?")
-            return f"must be {op} {bound}, got {got!r}"
-    text = str(error.get("msg", "invalid"))
-    return text.removeprefix("Value error, ")
+            return msg("invalid.bound", op=op, bound=bound, got=shown)
+    return msg("invalid.other", text=str(error.get("msg", "invalid")).removeprefix("Value error, "))
 
 
 def body_model(request: Request) -> Any:
@@ -126,9 +132,9 @@ def body_model(request: Request) -> Any:
 
 def errors_of(request: Request, raw: list[dict[str, Any]], body: Any) -> list[dict[str, str]]:
     model = body_model(request)
-    out: dict[str, str] = {}
+    out: dict[str, Msg] = {}
     for e in raw:  # one message a field: the last branch of a union says most (a number, then its bound)
         loc = tuple(e.get("loc", ()))
         field = where(loc, body if loc[:1] == ("body",) else None)
         out[field] = message(e, model if loc[:1] == ("body",) else None)
-    return [{"field": f, "message": m} for f, m in out.items()]
+    return [{"field": f, "message": m.render(), "code": m.code} for f, m in out.items()]

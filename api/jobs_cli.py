@@ -13,14 +13,16 @@ from typing import Any, Optional
 
 import typer
 
-from scheduler.core import offline
+from scheduler.core import messages, offline
+from scheduler.core.messages import msg, say
 
 jobs_app = typer.Typer(help="Data-zone jobs: schedule pipelines in time (optimizer-contract.md).",
                        no_args_is_help=True)
 
 
-def _fail(msg: str) -> None:
-    typer.echo(f"error: {msg}", err=True)
+def _fail(what: Any) -> None:
+    """One line on stderr in the user's language (LANG / LC_MESSAGES), exit 2."""
+    typer.echo(messages.text("cli.error", {"message": say(what)}), err=True)
     raise typer.Exit(code=2)
 
 
@@ -28,7 +30,7 @@ def _load(path: Path) -> dict[str, Any]:
     try:
         return offline.read_jobs_document(path)
     except offline.DocumentError as e:
-        _fail(str(e))
+        _fail(e)
     raise AssertionError("unreachable")
 
 
@@ -41,19 +43,21 @@ def solve_cmd(
 ) -> None:
     """Schedule the jobs: start times, makespan, status and a proven lower bound."""
     if objective is not None and objective not in offline.JOB_OBJECTIVES:
-        _fail(f"--objective: must be makespan or tardiness, got {objective!r}")
+        _fail(msg("cli.objective_invalid", got=objective))
     doc = _load(instance)
     try:
         sched = offline.solve_jobs(doc, objective=objective, time_limit_s=time_limit)
     except offline.JobSetError as e:
-        _fail(str(e))
+        _fail(e)
     try:
         output.write_text(json.dumps(sched.to_document(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     except OSError as e:
-        _fail(f"{output}: cannot write: {e.strerror or e}")
+        _fail(msg("document.cannot_write", path=str(output), error=str(e.strerror or e)))
     if sys.stderr.isatty():
-        typer.echo(f"{len(sched.starts)} jobs, makespan {sched.makespan}, lower bound {sched.lower_bound}, "
-                   f"{sched.status}, {sched.solve_seconds:.1f} s -> {output}", err=True)
+        typer.echo(messages.text("cli.jobs.summary", {
+            "jobs": len(sched.starts), "makespan": sched.makespan, "bound": sched.lower_bound,
+            "status": messages.text(f"solver.{sched.status}"), "seconds": round(sched.solve_seconds, 1),
+            "path": str(output)}), err=True)
 
 
 def register(app: typer.Typer) -> None:

@@ -14,11 +14,13 @@ from typing import Any, Optional
 
 import typer
 
-from scheduler.core import offline
+from scheduler.core import messages, offline
+from scheduler.core.messages import msg, say
 
 
-def _fail(msg: str) -> None:
-    typer.echo(f"error: {msg}", err=True)
+def _fail(what: Any) -> None:
+    """One line on stderr in the user's language (LANG / LC_MESSAGES), exit 2."""
+    typer.echo(messages.text("cli.error", {"message": say(what)}), err=True)
     raise typer.Exit(code=2)
 
 
@@ -26,7 +28,7 @@ def _load(path: Path) -> dict[str, Any]:
     try:
         return offline.read_document(path)
     except offline.DocumentError as e:
-        _fail(str(e))
+        _fail(e)
     raise AssertionError("unreachable")
 
 
@@ -49,21 +51,31 @@ def _run(solve: Any, out: Path) -> None:
         else:
             plan = solve(None)
     except offline.FleetError as e:
-        _fail(str(e))
+        _fail(e)
     doc = plan.to_document()
     try:
         out.write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     except OSError as e:
-        _fail(f"{out}: cannot write: {e.strerror or e}")
+        _fail(msg("document.cannot_write", path=str(out), error=str(e.strerror or e)))
     if tty:
-        s = plan.stats
-        t = Table(title="plan", show_header=False)
-        for k, v in (("active hosts", s.active_hosts), ("lower bound (hosts)", s.lower_bound_hosts),
-                     ("migrations", s.migrations), ("moves", len(plan.moves)), ("unplaced", len(plan.unplaced)),
-                     ("peak utilisation", f"{s.peak_utilisation:.1%}"), ("status", s.status),
-                     ("solve seconds", f"{s.solve_seconds:.1f}"), ("written to", str(out))):
-            t.add_row(k, str(v))
+        t = Table(title=messages.text("cli.plan.title"), show_header=False)
+        for k, v in summary(plan, out):
+            t.add_row(k, v)
         console.print(t)
+
+
+def summary(plan: Any, out: Path) -> list[tuple[str, str]]:
+    """The plan's figures and its first reasons, in the user's language (the file keeps the contract's English)."""
+    s = plan.stats
+    rows = [(messages.text(f"cli.plan.{k}"), str(v)) for k, v in (
+        ("active_hosts", s.active_hosts), ("lower_bound", s.lower_bound_hosts), ("migrations", s.migrations),
+        ("moves", len(plan.moves)), ("unplaced", len(plan.unplaced)), ("peak", f"{s.peak_utilisation:.1%}"),
+        ("status", messages.text(f"solver.{s.status}")), ("seconds", f"{s.solve_seconds:.1f}"), ("written", str(out)))]
+    for m in plan.moves[:5]:
+        rows.append((messages.text("cli.plan.move", {"step": m.step, "workload": m.workload}), say(m.why)))
+    for u in plan.unplaced[:5]:
+        rows.append((messages.text("cli.plan.unplaced_one", {"workload": u.workload}), say(u.why)))
+    return rows
 
 
 def register(app: typer.Typer) -> None:
@@ -80,7 +92,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Plan placement, then consolidate or balance, as an ordered list of safe moves."""
         if mode is not None and mode not in ("consolidate", "balance"):
-            _fail(f"--mode: must be consolidate or balance, got {mode!r}")
+            _fail(msg("cli.mode_invalid", got=mode))
         doc = _load(fleet)
         mm = offline.FROM_FLEET if max_migrations is None else max_migrations
         _run(lambda p: offline.optimize(doc, mode=mode, max_migrations=mm, time_limit_s=time_limit, progress=p),
@@ -96,6 +108,6 @@ def register(app: typer.Typer) -> None:
         """Restart the protected workloads of failed clouds elsewhere, by DR priority."""
         clouds = [c.strip() for c in failed.split(",") if c.strip()]
         if not clouds:
-            _fail("--failed: name at least one cloud")
+            _fail(msg("cli.failed_none"))
         doc = _load(fleet)
         _run(lambda p: offline.failover(doc, clouds, time_limit_s=time_limit, progress=p), output)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from optimizer.fragmentation import gpu_ratio, stranded
+from optimizer.reason import Reason, reason
 from optimizer.rules import MUST_PLACE, Rules, Status, priority_key
 from optimizer.state import EPS, State
 
@@ -20,8 +21,8 @@ class Start:
 
     state: State
     pending: list[int]
-    unplaced: dict[int, str] = field(default_factory=dict)
-    evicted: dict[int, str] = field(default_factory=dict)  # why a running workload had to move
+    unplaced: dict[int, Reason] = field(default_factory=dict)
+    evicted: dict[int, Reason] = field(default_factory=dict)  # why a running workload had to move
 
 
 def workload_sizes(rules: Rules) -> np.ndarray:
@@ -41,9 +42,9 @@ def initial_state(rules: Rules) -> Start:
     start = Start(st, [])
     for w, status in enumerate(rules.status):
         if status is Status.CLASSIFIED:
-            start.unplaced[w] = "classified systems are out of scope"
+            start.unplaced[w] = reason("unplaced.classified")
         elif status is Status.LOST:
-            start.unplaced[w] = f"not DR-protected: its cloud {f.host_cloud[rules.orig[w]]} failed"
+            start.unplaced[w] = reason("unplaced.not_dr_protected", cloud=f.host_cloud[rules.orig[w]])
         elif status in (Status.PINNED, Status.RUNNING):
             st.place(w, int(rules.orig[w]))
         else:
@@ -58,7 +59,7 @@ def initial_state(rules: Rules) -> Start:
                 break
             st.remove(w)
             start.pending.append(int(w))
-            start.evicted[int(w)] = f"host {f.hosts[h].id} is over capacity"
+            start.evicted[int(w)] = reason("evicted.over_capacity", host=f.hosts[h].id)
     for g, hosts in list(st.group_hosts.items()):
         for h, n in list(hosts.items()):
             if n < 2:
@@ -69,7 +70,7 @@ def initial_state(rules: Rules) -> Start:
                 if len(keep) and w not in keep and rules.status[w] is Status.RUNNING:
                     st.remove(w)
                     start.pending.append(w)
-                    start.evicted[w] = f"shares host {f.hosts[h].id} with another workload of spread group {st.group_names[g]}"
+                    start.evicted[w] = reason("evicted.spread_group", host=f.hosts[h].id, group=st.group_names[g])
     start.pending.sort(key=lambda w: (priority_key(rules, w), -sizes[w], w))
     return start
 

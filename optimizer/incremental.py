@@ -15,6 +15,7 @@ import numpy as np
 
 from optimizer.fragmentation import gpu_ratio, stranded
 from optimizer.fleet import Fleet, FleetError, Workload, parse_fleet
+from optimizer.reason import Reason, reason
 from optimizer.rules import Rules, Status
 from optimizer.state import EPS
 
@@ -23,7 +24,11 @@ from optimizer.state import EPS
 class Placement:
     workload: str
     host: str | None  # None: refused, see reason
-    reason: str
+    why: Reason
+
+    @property
+    def reason(self) -> str:
+        return self.why.text
 
 
 STRANDED_WEIGHT = 30.0  # per stranded unit of a scarce resource, against the tight-fit score
@@ -81,12 +86,13 @@ class IncrementalPlacer:
         if w.id in self.placed:
             raise FleetError(f"workloads[{w.id}].id: duplicate id {w.id!r}")
         if w.classification == "classified":
-            return Placement(w.id, None, "classified systems are out of scope")
+            return Placement(w.id, None, reason("unplaced.classified"))
         key = self.rules.eligible_for(w)
         hosts = self.rules.hosts_for_key(key)
         if hosts.size == 0:
-            return Placement(w.id, None, f"no eligible cloud with a schedulable host (allowed: "
-                                         f"{', '.join(self.rules.allowed_for(w)) or 'none'})")
+            allowed = list(self.rules.allowed_for(w))
+            return Placement(w.id, None, reason("placement.no_schedulable_cloud", clouds=allowed) if allowed
+                             else reason("placement.no_schedulable_cloud_none"))
         d = np.array([w.demand.get(r, 0.0) for r in self.fleet.resources])
         free = self.free[hosts]
         ok = np.all(free + EPS >= d, axis=1)
@@ -94,8 +100,8 @@ class IncrementalPlacer:
             ok &= ~np.isin(hosts, np.fromiter(self.groups[w.spread_group], dtype=np.int64))
         if not ok.any():
             short = [r for i, r in enumerate(self.fleet.resources) if not np.any(free[:, i] + EPS >= d[i])]
-            why = f"short of {', '.join(short)}" if short else "no host has room on every resource at once"
-            return Placement(w.id, None, f"fits on no eligible host in {', '.join(key)}: {why}")
+            return Placement(w.id, None, reason("placement.short", clouds=list(key), resources=short) if short
+                             else reason("placement.no_room", clouds=list(key)))
         cand, fr = hosts[ok], free[ok]
         slack = ((fr - d) * self._norm).sum(axis=1)
         need = self._lack & (d > 0)
@@ -116,4 +122,4 @@ class IncrementalPlacer:
         h = int(cand[int(np.argmin(slack))])
         if commit:
             self._commit(w.id, h, d, w.spread_group)
-        return Placement(w.id, self.fleet.hosts[h].id, "best fit among eligible hosts")
+        return Placement(w.id, self.fleet.hosts[h].id, reason("placement.best_fit"))

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from optimizer.reason import Reason
+
 
 @dataclass(frozen=True)
 class Move:
@@ -12,13 +14,22 @@ class Move:
     workload: str
     from_host: str | None
     to_host: str
-    reason: str
+    why: Reason
+
+    @property
+    def reason(self) -> str:
+        """The contract's readable English."""
+        return self.why.text
 
 
 @dataclass(frozen=True)
 class Unplaced:
     workload: str
-    reason: str
+    why: Reason
+
+    @property
+    def reason(self) -> str:
+        return self.why.text
 
 
 @dataclass
@@ -52,9 +63,11 @@ class Plan:
         s = self.stats
         return {
             "assignments": dict(self.assignments),
-            "unplaced": [{"workload": u.workload, "reason": u.reason} for u in self.unplaced],
+            # `code` and `params` beside the contract's `reason`: the same reason as data, for rendering
+            "unplaced": [{"workload": u.workload, "reason": u.reason, **u.why.to_json()} for u in self.unplaced],
             "moves": [
-                {"step": m.step, "workload": m.workload, "from": m.from_host, "to": m.to_host, "reason": m.reason}
+                {"step": m.step, "workload": m.workload, "from": m.from_host, "to": m.to_host, "reason": m.reason,
+                 **m.why.to_json()}
                 for m in self.moves
             ],
             "stats": {

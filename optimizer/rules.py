@@ -13,6 +13,7 @@ from enum import Enum
 import numpy as np
 
 from optimizer.fleet import Fleet, Workload
+from optimizer.reason import Reason, reason
 
 
 class Status(str, Enum):
@@ -164,24 +165,25 @@ class Rules:
             return Status.INVALID
         return Status.RUNNING
 
-    def why_ineligible(self, wi: int, hi: int) -> str:
+    def why_ineligible(self, wi: int, hi: int) -> Reason:
         """Which rule keeps workload `wi` off host `hi` (for reasons)."""
         f = self.fleet
         w, h = f.workloads[wi], f.hosts[hi]
         c = f.cloud_by_id[h.cloud]
         if h.cloud in self.failed:
-            return f"cloud {h.cloud} has failed"
+            return reason("ineligible.cloud_failed", cloud=h.cloud)
         if not h.schedulable:
-            return f"host {h.id} is unschedulable"
+            return reason("ineligible.unschedulable", host=h.id)
         current = self.current_cloud(w)
         if h.cloud != current and (h.cloud in f.isolated_clouds or current in f.isolated_clouds):
-            iso = h.cloud if h.cloud in f.isolated_clouds else current
-            return f"cloud {iso} is served by its own system; workloads do not cross into or out of it"
+            return reason("ineligible.isolated", cloud=h.cloud if h.cloud in f.isolated_clouds else current)
         if h.cloud not in self.allowed_clouds(wi):
-            return f"cloud {h.cloud} is not among its eligible clouds ({', '.join(self.allowed_clouds(wi)) or 'none'})"
+            allowed = list(self.allowed_clouds(wi))
+            return (reason("ineligible.not_eligible", cloud=h.cloud, clouds=allowed) if allowed
+                    else reason("ineligible.no_eligible", cloud=h.cloud))
         if c.mlps_level < w.mlps_level:
-            return f"cloud {h.cloud} has MLPS level {c.mlps_level} < {w.mlps_level}"
-        return "eligible"
+            return reason("ineligible.mlps_below", cloud=h.cloud, level=c.mlps_level, required=w.mlps_level)
+        return reason("ineligible.eligible")
 
 
 def priority_key(rules: Rules, wi: int) -> tuple[int, int]:

@@ -13,10 +13,80 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from optimizer.fleet import Cloud, Fleet, Workload, parse_fleet
+from optimizer.reason import EN, Reason, render
 from optimizer.rules import Rules
 from policies.model import Policy
 
 DENY_RULE = "deny"
+
+# The English of every explanation (scheduler/core/catalogs/*.po carry it in each language, under the
+# same codes; tests/i18n checks that en.po says exactly this).
+EXPLAIN_EN: dict[str, str] = {
+    "explain.desc": "{workload} (tier {tier})",
+    "explain.desc_city": "{workload} (tier {tier}, {city})",
+    "explain.desc_industry": "{workload} (tier {tier}, industry {industry})",
+    "explain.desc_city_industry": "{workload} (tier {tier}, {city}, industry {industry})",
+    "explain.allowed": "{workload} may run on {cloud}",
+    "explain.denied": "{workload} may not run on {cloud}: {refusals}",
+    "explain.refusal": "{rule}: {message}",
+    "classified.yes": "{workload} is a classified system; classified systems are never placed on these clouds",
+    "classified.no": "{workload} is {classification}, not classified",
+    "home.no_home_industry": "{desc} has no home cloud in this fleet (no cloud for industry {industry}); "
+                             "it may run only on the province cloud {province}",
+    "home.no_home_industry_no_province": "{desc} has no home cloud in this fleet (no cloud for industry {industry}) "
+                                         "and there is no province cloud",
+    "home.no_home_city": "{desc} has no home cloud in this fleet (no cloud for city {city}); "
+                         "it may run only on the province cloud {province}",
+    "home.no_home_city_no_province": "{desc} has no home cloud in this fleet (no cloud for city {city}) "
+                                     "and there is no province cloud",
+    "home.home_is_province": "{desc} may run on its home cloud, the province cloud {province}",
+    "home.only_home": "{desc} may run only on its home cloud {home} (this fleet has no province cloud)",
+    "home.home_or_province": "{desc} may run on its home cloud {home} or the province cloud {province}",
+    "home.is_home": "{lead}; {cloud} is its home cloud",
+    "home.is_province": "{lead}; {cloud} is the province cloud (upward overflow)",
+    "home.is_backup": "{lead}; {cloud} is the backup node, decided by backup-only-dr",
+    "home.city_not_industry": "{lead}; {cloud} is a city cloud ({city}), not its industry's cloud",
+    "home.other_city": "{lead}; {cloud} is another city's cloud ({city})",
+    "home.other_industry": "{lead}; {cloud} is another industry's cloud ({industry})",
+    "home.industry_cloud": "{lead}; {cloud} is an industry cloud ({industry}) and {workload} belongs to no industry",
+    "backup.not_backup": "{cloud} is not the backup node",
+    "backup.replica": "{workload} is a dr-replica; replicas may run on the backup node {cloud}",
+    "backup.restart": "{workload} is DR-protected and its cloud {current} has failed; "
+                      "it may restart on the backup node {cloud}",
+    "backup.restart_assumed": "{workload} is DR-protected and its cloud {current} has failed (assumed for this "
+                              "failover question); it may restart on the backup node {cloud}",
+    "backup.failed_unprotected": "the backup node {cloud} takes only dr-replica workloads and, in failover, the "
+                                 "DR-protected workloads of failed clouds; {workload}'s cloud {current} has failed "
+                                 "but {workload} is not DR-protected",
+    "backup.primary_no_host": "the backup node {cloud} takes only dr-replica workloads and, in failover, the "
+                              "DR-protected workloads of failed clouds; {workload} is a primary that has no host yet",
+    "backup.primary_running": "the backup node {cloud} takes only dr-replica workloads and, in failover, the "
+                              "DR-protected workloads of failed clouds; {workload} is a primary that runs on "
+                              "{current}, which has not failed",
+    "mlps.ok": "{cloud} has MLPS level {level}, at least {workload}'s level {required}",
+    "mlps.below": "{cloud} has MLPS level {level}, below {workload}'s required level {required}",
+    "failed.cloud": "{cloud} has failed; its hosts are gone",
+    "failed.cloud_assumed": "{cloud} has failed (assumed for this failover question); its hosts are gone",
+    "failed.unprotected": "{workload}'s cloud {current} has failed and {workload} is not DR-protected, "
+                          "so it is not restarted anywhere",
+    "failed.unprotected_assumed": "{workload}'s cloud {current} has failed (assumed for this failover question) and "
+                                  "{workload} is not DR-protected, so it is not restarted anywhere",
+    "failed.ok": "{cloud} has not failed",
+    "pinned.no": "{workload} is not pinned",
+    "pinned.no_host": "{workload} is pinned but has no host, so the pin does not hold",
+    "pinned.failed": "{workload} is pinned to {host}, but {current} has failed, so the pin does not hold",
+    "pinned.here": "{workload} is pinned to host {host} on {cloud}",
+    "pinned.elsewhere": "{workload} is pinned to host {host} on {current}; it stays there",
+    "deny.none": "no site deny entry covers {workload} on {cloud}",
+    "deny.hit": "the site denies {what}: {reason}",
+}
+TEMPLATES = {**EN, **EXPLAIN_EN}
+
+
+def said(code: str, **params: Any) -> Reason:
+    if code not in TEMPLATES:
+        raise KeyError(f"no English text for explanation code {code!r}")
+    return Reason(code, params)
 
 
 class ExplainError(LookupError):
@@ -32,10 +102,15 @@ class Check:
 
     rule: str  # a placement rule id of the policy, or "deny" for the site's deny entries
     passed: bool
-    message: str
+    said: Reason  # the verdict as a code with parameters; the service renders it in the reader's language
+
+    @property
+    def message(self) -> str:
+        """In English."""
+        return render(self.said.code, self.said.params, TEMPLATES, (", ", "; "))
 
     def to_dict(self) -> dict[str, Any]:
-        return {"rule": self.rule, "passed": self.passed, "message": self.message}
+        return {"rule": self.rule, "passed": self.passed, "message": self.message, **self.said.to_json()}
 
 
 @dataclass(frozen=True)
@@ -52,24 +127,30 @@ class Explanation:
         return [c for c in self.checks if not c.passed]
 
     @property
-    def summary(self) -> str:
+    def summary_said(self) -> Reason:
         if self.allowed:
-            return f"{self.workload} may run on {self.cloud}"
-        return f"{self.workload} may not run on {self.cloud}: " + "; ".join(
-            f"{c.rule}: {c.message}" for c in self.refusals)
+            return said("explain.allowed", workload=self.workload, cloud=self.cloud)
+        return said("explain.denied", workload=self.workload, cloud=self.cloud,
+                    refusals=[said("explain.refusal", rule=c.rule, message=c.said) for c in self.refusals])
+
+    @property
+    def summary(self) -> str:
+        s = self.summary_said
+        return render(s.code, s.params, TEMPLATES, (", ", "; "))
 
     def to_dict(self) -> dict[str, Any]:
         return {"workload": self.workload, "cloud": self.cloud, "failover": self.failover,
                 "allowed": self.allowed, "summary": self.summary, "checks": [c.to_dict() for c in self.checks]}
 
 
-def _desc(w: Workload) -> str:
-    parts = [f"tier {w.tier}"]
+def _desc(w: Workload) -> Reason:
+    if w.city is not None and w.industry is not None:
+        return said("explain.desc_city_industry", workload=w.id, tier=w.tier, city=w.city, industry=w.industry)
     if w.city is not None:
-        parts.append(w.city)
+        return said("explain.desc_city", workload=w.id, tier=w.tier, city=w.city)
     if w.industry is not None:
-        parts.append(f"industry {w.industry}")
-    return f"{w.id} ({', '.join(parts)})"
+        return said("explain.desc_industry", workload=w.id, tier=w.tier, industry=w.industry)
+    return said("explain.desc", workload=w.id, tier=w.tier)
 
 
 @dataclass
@@ -159,86 +240,85 @@ class Explainer:
 
     def _classified(self, w: Workload) -> Check:
         if w.classification == "classified":
-            return Check("classified", False,
-                         f"{w.id} is a classified system; classified systems are never placed on these clouds")
-        return Check("classified", True, f"{w.id} is {w.classification}, not classified")
+            return Check("classified", False, said("classified.yes", workload=w.id))
+        return Check("classified", True, said("classified.no", workload=w.id, classification=w.classification))
 
     def _home(self, rules: Rules, w: Workload, c: Cloud) -> Check:
         home, prov = rules.home(w), rules.province
+        desc = _desc(w)
         if home is None:
-            gap = f"no cloud for industry {w.industry}" if w.industry is not None else f"no cloud for city {w.city}"
-            lead = f"{_desc(w)} has no home cloud in this fleet ({gap})"
-            lead += f"; it may run only on the province cloud {prov}" if prov else " and there is no province cloud"
+            gap = "industry" if w.industry is not None else "city"
+            code = f"home.no_home_{gap}" + ("" if prov else "_no_province")
+            lead = said(code, desc=desc, **({"industry": w.industry} if gap == "industry" else {"city": w.city}),
+                        **({"province": prov} if prov else {}))
         elif home == prov:
-            lead = f"{_desc(w)} may run on its home cloud, the province cloud {prov}"
+            lead = said("home.home_is_province", desc=desc, province=prov)
         elif prov is None:
-            lead = f"{_desc(w)} may run only on its home cloud {home} (this fleet has no province cloud)"
+            lead = said("home.only_home", desc=desc, home=home)
         else:
-            lead = f"{_desc(w)} may run on its home cloud {home} or the province cloud {prov}"
+            lead = said("home.home_or_province", desc=desc, home=home, province=prov)
+        rule = "home-or-province"
         if c.id == home:
-            return Check("home-or-province", True, f"{lead}; {c.id} is its home cloud")
+            return Check(rule, True, said("home.is_home", lead=lead, cloud=c.id))
         if c.id == prov:
-            return Check("home-or-province", True, f"{lead}; {c.id} is the province cloud (upward overflow)")
+            return Check(rule, True, said("home.is_province", lead=lead, cloud=c.id))
         if c.kind == "backup":
-            return Check("home-or-province", True, f"{lead}; {c.id} is the backup node, decided by backup-only-dr")
+            return Check(rule, True, said("home.is_backup", lead=lead, cloud=c.id))
         if c.kind == "city":
-            why = (f"{c.id} is a city cloud ({c.city}), not its industry's cloud" if w.industry is not None
-                   else f"{c.id} is another city's cloud ({c.city})")
+            why = (said("home.city_not_industry", lead=lead, cloud=c.id, city=c.city) if w.industry is not None
+                   else said("home.other_city", lead=lead, cloud=c.id, city=c.city))
         else:
-            why = (f"{c.id} is another industry's cloud ({c.industry})" if w.industry is not None
-                   else f"{c.id} is an industry cloud ({c.industry}) and {w.id} belongs to no industry")
-        return Check("home-or-province", False, f"{lead}; {why}")
+            why = (said("home.other_industry", lead=lead, cloud=c.id, industry=c.industry) if w.industry is not None
+                   else said("home.industry_cloud", lead=lead, cloud=c.id, industry=c.industry, workload=w.id))
+        return Check(rule, False, why)
 
     def _backup(self, rules: Rules, w: Workload, c: Cloud, cur: str | None, on_failed: bool, restart: bool) -> Check:
         rule = "backup-only-dr"
         if c.kind != "backup":
-            return Check(rule, True, f"{c.id} is not the backup node")
+            return Check(rule, True, said("backup.not_backup", cloud=c.id))
         if w.role == "dr-replica":
-            return Check(rule, True, f"{w.id} is a dr-replica; replicas may run on the backup node {c.id}")
+            return Check(rule, True, said("backup.replica", workload=w.id, cloud=c.id))
         if restart:
-            assumed = " (assumed for this failover question)" if self.failover and cur not in self._fleet_failed() else ""
-            return Check(rule, True, f"{w.id} is DR-protected and its cloud {cur} has failed{assumed}; "
-                                     f"it may restart on the backup node {c.id}")
-        lead = f"the backup node {c.id} takes only dr-replica workloads and, in failover, the DR-protected workloads of failed clouds"
+            assumed = self.failover and cur not in self._fleet_failed()
+            return Check(rule, True, said("backup.restart_assumed" if assumed else "backup.restart",
+                                          workload=w.id, current=cur, cloud=c.id))
         if on_failed:
-            return Check(rule, False, f"{lead}; {w.id}'s cloud {cur} has failed but {w.id} is not DR-protected")
+            return Check(rule, False, said("backup.failed_unprotected", cloud=c.id, workload=w.id, current=cur))
         if cur is None:
-            where = "has no host yet"
-        else:
-            where = f"runs on {cur}, which has not failed"
-        return Check(rule, False, f"{lead}; {w.id} is a primary that {where}")
+            return Check(rule, False, said("backup.primary_no_host", cloud=c.id, workload=w.id))
+        return Check(rule, False, said("backup.primary_running", cloud=c.id, workload=w.id, current=cur))
 
     def _mlps(self, w: Workload, c: Cloud) -> Check:
-        if c.mlps_level >= w.mlps_level:
-            return Check("mlps", True, f"{c.id} has MLPS level {c.mlps_level}, at least {w.id}'s level {w.mlps_level}")
-        return Check("mlps", False, f"{c.id} has MLPS level {c.mlps_level}, below {w.id}'s required level {w.mlps_level}")
+        ok = c.mlps_level >= w.mlps_level
+        return Check("mlps", ok, said("mlps.ok" if ok else "mlps.below", cloud=c.id, level=c.mlps_level,
+                                      workload=w.id, required=w.mlps_level))
 
     def _failed(self, w: Workload, c: Cloud, cur: str | None, rules: Rules, on_failed: bool) -> Check:
-        assumed = " (assumed for this failover question)" if c.id not in self._fleet_failed() else ""
         if c.id in rules.failed:
-            return Check("failed-cloud", False, f"{c.id} has failed{assumed}; its hosts are gone")
+            assumed = c.id not in self._fleet_failed()
+            return Check("failed-cloud", False, said("failed.cloud_assumed" if assumed else "failed.cloud", cloud=c.id))
         if on_failed and not w.dr.protected:
-            assumed = " (assumed for this failover question)" if cur not in self._fleet_failed() else ""
-            return Check("failed-cloud", False, f"{w.id}'s cloud {cur} has failed{assumed} and {w.id} is not DR-protected, "
-                                                "so it is not restarted anywhere")
-        return Check("failed-cloud", True, f"{c.id} has not failed")
+            assumed = cur not in self._fleet_failed()
+            return Check("failed-cloud", False, said("failed.unprotected_assumed" if assumed else "failed.unprotected",
+                                                     workload=w.id, current=cur))
+        return Check("failed-cloud", True, said("failed.ok", cloud=c.id))
 
     def _pinned(self, w: Workload, c: Cloud, cur: str | None, on_failed: bool) -> Check:
         if not w.pinned:
-            return Check("pinned", True, f"{w.id} is not pinned")
+            return Check("pinned", True, said("pinned.no", workload=w.id))
         if cur is None:
-            return Check("pinned", True, f"{w.id} is pinned but has no host, so the pin does not hold")
+            return Check("pinned", True, said("pinned.no_host", workload=w.id))
         if on_failed:
-            return Check("pinned", True, f"{w.id} is pinned to {w.host}, but {cur} has failed, so the pin does not hold")
+            return Check("pinned", True, said("pinned.failed", workload=w.id, host=w.host, current=cur))
         if cur == c.id:
-            return Check("pinned", True, f"{w.id} is pinned to host {w.host} on {c.id}")
-        return Check("pinned", False, f"{w.id} is pinned to host {w.host} on {cur}; it stays there")
+            return Check("pinned", True, said("pinned.here", workload=w.id, host=w.host, cloud=c.id))
+        return Check("pinned", False, said("pinned.elsewhere", workload=w.id, host=w.host, current=cur))
 
     def _deny(self, w: Workload, c: Cloud) -> list[Check]:
         hits = [d for d in self.policy.placement.deny if d.covers(w.id, w.department, c.id)]
         if not hits:
-            return [Check(DENY_RULE, True, f"no site deny entry covers {w.id} on {c.id}")]
-        return [Check(DENY_RULE, False, f"the site denies {d.describe()}: {d.reason}") for d in hits]
+            return [Check(DENY_RULE, True, said("deny.none", workload=w.id, cloud=c.id))]
+        return [Check(DENY_RULE, False, said("deny.hit", what=d.describe(), reason=d.reason)) for d in hits]
 
 
 def explain(policy: Policy, fleet: Fleet | Mapping[str, Any], workload_id: str, cloud_id: str,

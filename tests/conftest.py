@@ -33,8 +33,9 @@ def _reset_caches() -> None:
     from scheduler.core.registry import _adapters_for
     from scheduler.core.settings import get_settings
 
-    from scheduler.core import site_policy
+    from scheduler.core import names, site_policy
 
+    names.forget()
     get_settings.cache_clear()
     _adapters_for.cache_clear()
     site_policy.forget()
@@ -103,5 +104,6 @@ def client(service: Service):  # type: ignore[no-untyped-def]
 
     from api.app import create_app
 
-    with TestClient(create_app()) as c:
+    # the tests read the service's sentences in English (Chinese is the default: tests/i18n reads that)
+    with TestClient(create_app(), headers={"Accept-Language": "en"}) as c:
         yield c

@@ -16,6 +16,7 @@ from api.deps import PageDep, ScopeDep, SessionDep, UserDep, only_params
 from api.errors import refusals
 from api.sorting import Sort, sorting
 from api.schemas import PageOut, UtcDatetime
+from scheduler.core import messages
 from scheduler.core import audit, audit_export
 from scheduler.core.access import require
 from scheduler.core.accounts import Scope
@@ -43,6 +44,7 @@ class EventOut(BaseModel):
     before: Any
     after: Any
     hash: str
+    summary: str = ""  # who did what to which, in the caller's language
 
 
 class VerdictOut(BaseModel):
@@ -50,6 +52,13 @@ class VerdictOut(BaseModel):
     events: int
     broken_at: int | None
     reason: str
+    reason_text: str = ""  # the reason in the caller's language
+
+
+def summary(e: AuditEvent) -> str:
+    """One line an auditor reads: the action and the entity by name where the catalog has one."""
+    return messages.text("audit.summary", {"actor": e.actor, "action": e.action, "entity": e.entity,
+                                           "entity_id": e.entity_id})
 
 
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -87,7 +96,8 @@ def events(session: SessionDep, _: AuditorScope, pg: PageDep, sort: Annotated[So
     q = _filtered(action, entity, entity_id, actor, since, until)
     total = session.exec(select(func.count()).select_from(q.subquery())).one()
     rows = session.exec(sort.apply(q, _COLUMNS, col(AuditEvent.id)).offset(pg.offset).limit(pg.limit)).all()
-    return PageOut(items=[EventOut(**r.model_dump()) for r in rows], total=total, limit=pg.limit, offset=pg.offset)
+    return PageOut(items=[EventOut(**r.model_dump(), summary=summary(r)) for r in rows], total=total, limit=pg.limit,
+                   offset=pg.offset)
 
 
 @router.get("/export", responses={**refusals(400, 403), 200: {"content": {"text/csv": {}}, "description": "CSV"}},
@@ -106,4 +116,5 @@ def export(session: SessionDep, who: AuditorScope, user: UserDep, action: str | 
 @router.get("/verify", responses=refusals(403), response_model=VerdictOut)
 def verify(session: SessionDep, _: AuditorScope) -> VerdictOut:
     v = audit.verify(session)
-    return VerdictOut(intact=v.intact, events=v.events, broken_at=v.broken_at, reason=v.reason)
+    return VerdictOut(intact=v.intact, events=v.events, broken_at=v.broken_at, reason=v.reason,
+                      reason_text=messages.words(v.reason or "", "audit.verify."))

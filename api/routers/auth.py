@@ -23,6 +23,7 @@ from api.schemas.auth import (
 from scheduler.core import audit, lockout, second_factor, sessions, telemetry
 from scheduler.core.accounts import AccountError, TokenError, authenticate, password_expired, read_token, set_password
 from scheduler.core.models import User
+from scheduler.core.messages import Msg, msg
 from scheduler.core.refusal import Refusal
 
 router = APIRouter(prefix="/api/v1", tags=["auth"])
@@ -52,11 +53,11 @@ def _refuse_if_locked(session: Session, names: list[str], username: str) -> None
     audit.record(session, "anonymous", "auth.refused", "user", username[:64] or "(empty)", None,
                  {"reason": "locked", "lock": lock.subject.split(":", 1)[0], "retry_after_s": wait})
     session.commit()
-    raise Refusal(429, "username", f"too many failed logins; try again in {wait} s", {"retry_after_s": wait},
+    raise Refusal(429, "username", msg("auth.too_many_failures", wait=wait), {"retry_after_s": wait},
                   headers={"Retry-After": str(wait)})
 
 
-def _fail(session: Session, names: list[str], username: str, field: str, message: str, reason: str) -> Refusal:
+def _fail(session: Session, names: list[str], username: str, field: str, message: str | Msg, reason: str) -> Refusal:
     """Audit and count a failed login (the audit append takes the write lock the counters need)."""
     telemetry.LOGINS_REFUSED.inc()
     # the name someone typed is what was tried, not who acted: recorded as the entity, by "anonymous",
@@ -73,12 +74,12 @@ def _verified(session: Session, request: Request, username: str, password: str, 
     _refuse_if_locked(session, names, username)
     user = authenticate(session, username, password)
     if user is None:
-        raise _fail(session, names, username, "password", "wrong username or password", "password")
+        raise _fail(session, names, username, "password", msg("auth.wrong_password"), "password")
     if user.totp_enabled:
         if otp is None:  # the password was right: not a failure, the client asks for the code
-            raise Refusal(401, "otp", "this account needs a one-time code (form field otp)", headers=CHALLENGE)
+            raise Refusal(401, "otp", msg("auth.needs_otp"), headers=CHALLENGE)
         if not second_factor.check(session, user, otp):
-            raise _fail(session, names, username, "otp", "wrong or already used one-time code", "otp")
+            raise _fail(session, names, username, "otp", msg("auth.wrong_otp"), "otp")
     return user
 
 
@@ -88,7 +89,7 @@ def login(session: SessionDep, request: Request, form: Annotated[LoginForm, Depe
     `otp`. A role that needs a second factor but has none enrolled gets a token that may only enrol one."""
     user = _verified(session, request, form.username, form.password, form.otp)
     if password_expired(user):
-        raise Refusal(401, "password", "the password expired; set a new one (POST /api/v1/auth/password)",
+        raise Refusal(401, "password", msg("auth.password_expired"),
                       headers=CHALLENGE)
     purpose = "enrol" if second_factor.required(user) and not user.totp_enabled else "access"
     tokens = sessions.start(session, user, purpose)
@@ -120,7 +121,7 @@ def _sid(token: str | None) -> str:
 def enrolling_user(session: SessionDep, token: Annotated[str | None, Depends(oauth2)]) -> User:
     """The user of a full or an enrolment-only token."""
     if not token:
-        raise Refusal(401, "Authorization", "bearer token required; get one from POST /api/v1/auth/token", headers=CHALLENGE)
+        raise Refusal(401, "Authorization", msg("request.bearer_token_required_get"), headers=CHALLENGE)
     try:
         return read_token(session, token, purpose="any")
     except TokenError as exc:

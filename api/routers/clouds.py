@@ -12,6 +12,7 @@ from api.deps import PageDep, ScopeDep, SessionDep, only_params
 from api.errors import refusals
 from api.schemas import CloudOut, PageOut, Resources, ResourceUseOut, UtilisationOut
 from scheduler.core.models import RESOURCES, Cloud, Host, Utilisation, Workload
+from scheduler.core.messages import msg
 from scheduler.core.refusal import Refusal
 from scheduler.core.utilisation import cloud_usage
 from scheduler.core.visibility import cloud_ids, clouds_condition
@@ -59,7 +60,7 @@ def visible_cloud(session: Session, scope: ScopeDep, cloud_id: str) -> Cloud:
     cloud = session.get(Cloud, cloud_id)
     ids = cloud_ids(session, scope)
     if cloud is None or (ids is not None and cloud_id not in ids):
-        raise Refusal(404, "cloud_id", f"no cloud {cloud_id!r} in scope {scope.describe()}")
+        raise Refusal(404, "cloud_id", msg("cloud.cloud_scope", cloud_id=cloud_id, scope=scope.describe()))
     return cloud
 
 

@@ -12,6 +12,7 @@ from api.deps import PageDep, ScopeDep, SessionDep, only_params
 from api.errors import refusals
 from api.schemas import DepartmentOut, PageOut
 from scheduler.core.models import Department
+from scheduler.core.messages import msg
 from scheduler.core.refusal import Refusal
 from scheduler.core.visibility import departments_condition
 
@@ -41,5 +42,5 @@ def list_departments(session: SessionDep, scope: ScopeDep, pg: PageDep,
 def get_department(department_id: str, session: SessionDep, scope: ScopeDep) -> DepartmentOut:
     d = session.exec(select(Department).where(Department.id == department_id, departments_condition(session, scope))).first()
     if d is None:
-        raise Refusal(404, "department_id", f"no department {department_id!r} in scope {scope.describe()}")
+        raise Refusal(404, "department_id", msg("department.department_scope", department_id=department_id, scope=scope.describe()))
     return _out(d)

@@ -18,7 +18,9 @@ from api.errors import refusals
 from api.routers.plans import detail as plan_detail
 from api.schemas import PageOut, PlanOut, UtcDatetime
 from api.schemas.drills import DrillReportOut
+from scheduler.core import messages
 from scheduler.core.access import may
+from scheduler.core.messages import msg
 from scheduler.core.refusal import Refusal
 from scheduler.dr import drills
 from scheduler.dr import report as drill_report
@@ -46,6 +48,7 @@ class DrillOut(BaseModel):
     clouds: list[str]
     state: str
     state_reason: str
+    state_text: str = ""  # state_reason in the caller's language
     starter: str
     schedule: str | None
     progress: dict[str, Any]
@@ -60,6 +63,7 @@ class DrillOut(BaseModel):
 
 def _out(session: Session, d: Drill) -> DrillOut:
     return DrillOut(id=d.id, mode=d.mode, clouds=d.clouds, state=d.state, state_reason=d.state_reason,  # type: ignore[arg-type]
+                    state_text=messages.words(d.state_reason, "drill."),
                     starter=d.starter, schedule=d.schedule, progress=drills.progress(session, d),
                     failover_plan=d.failover_plan_id, failback_plan=d.failback_plan_id, created_at=d.created_at,
                     started_at=d.started_at, failed_over_at=d.failed_over_at, closed_at=d.closed_at,
@@ -73,7 +77,7 @@ def _visible(d: Drill, a: Actor) -> bool:
 def _load(session: Session, a: Actor, drill_id: int) -> Drill:
     d = session.get(Drill, drill_id)
     if d is None or not _visible(d, a):
-        raise Refusal(404, "drill_id", f"no drill {drill_id}")
+        raise Refusal(404, "drill_id", msg("drill.drill", drill_id=drill_id))
     session.refresh(d)
     return d
 
@@ -146,7 +150,7 @@ def approve_failover(plan_id: RowId, session: SessionDep, a: ActorDep) -> PlanOu
     """Approve a real failover or failback under the DR policy (dr-coordinator or province centre) and run it."""
     plan = session.get(Plan, plan_id)
     if plan is None:
-        raise Refusal(404, "plan_id", f"no plan {plan_id}")
+        raise Refusal(404, "plan_id", msg("drill.plan", plan_id=plan_id))
     drills.approve_real(session, a, plan)
     session.commit()
     return plan_detail(session, plan)

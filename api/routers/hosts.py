@@ -14,6 +14,7 @@ from api.sorting import Sort, contains, sorting
 from api.schemas import HostOut, PageOut, Resources, ResourceUseOut, UtilisationOut
 from scheduler.core.accounts import Scope
 from scheduler.core.models import RESOURCES, Cloud, Host, Utilisation, Workload
+from scheduler.core.messages import msg
 from scheduler.core.refusal import Refusal
 from scheduler.core.utilisation import host_usage
 from scheduler.core.visibility import hosts_condition
@@ -48,7 +49,7 @@ def list_hosts(session: SessionDep, scope: OperatorScope, pg: PageDep, sort: Sor
                up: Annotated[bool | None, Query()] = None,
                q: Annotated[str | None, Query(max_length=100, description="part of the host's id or model")] = None) -> PageOut[HostOut]:
     if cloud is not None and scope.cloud is not None and cloud != scope.cloud:
-        raise Refusal(403, "cloud", f"cloud {cloud} is outside your scope ({scope.describe()})")
+        raise Refusal(403, "cloud", msg("host.cloud_outside_your_scope", cloud=cloud, scope=scope.describe()))
     load = (select(Workload.host_id.label("host_id"), func.count().label("workloads"),  # type: ignore[union-attr]
                    func.sum(Workload.vcpu).label("vcpu"), func.sum(Workload.memory_gib).label("memory_gib"))
             .group_by(Workload.host_id).subquery())
@@ -78,7 +79,7 @@ def list_hosts(session: SessionDep, scope: OperatorScope, pg: PageDep, sort: Sor
 def visible_host(session: Session, scope: Scope, host_id: str) -> Host:
     host = session.get(Host, host_id)
     if host is None or (scope.cloud is not None and host.cloud_id != scope.cloud):
-        raise Refusal(404, "host_id", f"no host {host_id!r} in scope {scope.describe()}")
+        raise Refusal(404, "host_id", msg("host.host_scope", host_id=host_id, scope=scope.describe()))
     return host
 
 

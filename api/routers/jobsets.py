@@ -15,10 +15,12 @@ from api.deps import PageDep, RowId, ScopeDep, SessionDep, UserDep, only_params
 from api.errors import refusals
 from api.schemas import PageOut
 from api.schemas.jobs import JobSetCreate, JobSetCreatedOut, JobSetDetailOut, JobSetOut, ScheduleOut
+from scheduler.core import messages, names
 from scheduler import jobs
 from scheduler.core.access import require
 from scheduler.core.accounts import Scope
 from scheduler.core.db import as_utc
+from scheduler.core.messages import msg
 from scheduler.core.refusal import Refusal
 from scheduler.core.registry import get_adapters
 from scheduler.core.settings import get_settings
@@ -36,15 +38,18 @@ def _allowed(scope: Scope) -> Scope:
 def _load(session: Any, scope: Scope, jobset_id: int) -> JobSet:
     js = session.get(JobSet, jobset_id)
     if js is None:
-        raise Refusal(404, "jobset_id", f"no job set {jobset_id}")
+        raise Refusal(404, "jobset_id", msg("jobs.job_set", jobset_id=jobset_id))
     if not jobs.visible(scope, js):
-        raise Refusal(404, "jobset_id", f"no job set {jobset_id}")  # out of scope is as if it did not exist
+        raise Refusal(404, "jobset_id", msg("jobs.job_set", jobset_id=jobset_id))  # out of scope is as if it did not exist
     return js
 
 
 def _summary(session: Any, js: JobSet) -> dict[str, Any]:
     run = jobs.latest_run(session, js.id)  # type: ignore[arg-type]
     return {"id": js.id, "name": js.name, "cloud": js.cloud_id, "clouds": js.clouds, "department": js.department_id,
+            # a job set the service made itself (the data platform's) by its name in the caller's language
+            "name_text": messages.words(js.name, "jobset.name."),
+            "department_name": names.name_of("department", js.department_id) if js.department_id else None,
             "recurrence": js.recurrence, "objective": js.objective, "owner": js.owner, "active": js.active,
             "jobs": len(js.document["jobs"]), "created_at": js.created_at,
             "run": None if run is None else {"id": run.id, "anchor": run.anchor, "state": run.state,
@@ -101,5 +106,5 @@ def get_schedule(session: SessionDep, scope: ScopeDep, jobset_id: RowId) -> dict
     _load(session, scope, jobset_id)
     run = jobs.latest_run(session, jobset_id)
     if run is None:
-        raise Refusal(404, "jobset_id", f"job set {jobset_id} has no schedule yet")
+        raise Refusal(404, "jobset_id", msg("jobs.job_set_has_schedule", jobset_id=jobset_id))
     return {k: run.schedule[k] for k in ("starts", "makespan", "status", "lower_bound")}

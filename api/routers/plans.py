@@ -15,6 +15,7 @@ from api.sorting import Sort, sorting
 from api.schemas import ApprovalNeedOut, HostChangeOut, MoveOut, PageOut, PlanCreate, PlanOut, PlanSummaryOut, RejectIn
 from api.schemas.plans import MoveCountsOut, NextApproverOut, PlanDocumentOut
 from scheduler import plans
+from scheduler.core import messages
 from scheduler.core.access import require
 from scheduler.core.refusal import Refusal
 from scheduler.plans import Actor
@@ -29,23 +30,55 @@ router = APIRouter(prefix="/api/v1/plans", tags=["plans"], dependencies=[Depends
 def load(session: Session, a: Actor, plan_id: int) -> Plan:
     plan = session.get(Plan, plan_id)
     if plan is None:
-        raise Refusal(404, "plan_id", f"no plan {plan_id}")
+        raise Refusal(404, "plan_id", messages.msg("plan.none", plan=plan_id))
     if not plans.visible_to(plan, a):
-        raise Refusal(404, "plan_id", f"no plan {plan_id}")  # out of scope is as if it did not exist
+        raise Refusal(404, "plan_id", messages.msg("plan.none", plan=plan_id))  # out of scope is as if it did not exist
     return plan
+
+
+def _text(item: dict[str, Any], prefix: str = "move.") -> str:
+    """A document's reason in the caller's language: from its code, else from its English words."""
+    if isinstance(item.get("code"), str):
+        return messages.text(item["code"], item.get("params"))
+    return messages.words(item.get("reason", ""), prefix)
 
 
 def _moves(rows: list[PlanAction] | None, doc_moves: list[dict[str, Any]]) -> list[MoveOut]:
     by_step = {a.step: a for a in rows or []}
     return [MoveOut(step=m["step"], workload=m["workload"], from_host=m["from"], to_host=m["to"], reason=m["reason"],
+                    code=m.get("code"), params=m.get("params"), text=_text(m),
                     state=by_step[m["step"]].state if m["step"] in by_step else None,
                     error=by_step[m["step"]].error or None if m["step"] in by_step else None) for m in doc_moves]
 
 
+def _stats(stats: dict[str, Any] | None) -> dict[str, Any]:
+    out = dict(stats or {})
+    if isinstance(out.get("status"), str) and f"solver.{out['status']}" in messages.catalog("en"):
+        out["status_text"] = messages.text(f"solver.{out['status']}")
+    return out
+
+
+def _approval(r: dict[str, Any], approvals: dict[str, Any]) -> ApprovalNeedOut:
+    """Who approves and why, in the caller's language: the default policy's reasons by their code; a
+    site's own reason text as the site wrote it."""
+    en = messages.catalog("en")
+    said = [messages.said(f"approval.{rule}", {}) if en.get(f"approval.{rule}") == reason
+            else {"code": "approval.site", "params": {"reason": reason}, "text": reason}
+            for rule, reason in zip(r["rules"], r["reasons"])]
+    kind, _, cloud = r["key"].partition(":")
+    return ApprovalNeedOut(key=r["key"], rules=r["rules"], reasons=r["reasons"], moves=r["moves"],
+                           label=messages.text(f"scope.{kind}", {"cloud": cloud} if cloud else {}),
+                           rule_names=[messages.text(f"rule.{x}") if f"rule.{x}" in en else x for x in r["rules"]],
+                           said=said,
+                           approved_by=approvals[r["key"]].username if r["key"] in approvals else None,
+                           approved_at=approvals[r["key"]].at if r["key"] in approvals else None)
+
+
 def summary(session: Session, p: Plan) -> PlanSummaryOut:
     return PlanSummaryOut(id=p.id, kind=p.kind, scope=p.scope, objective=p.objective, max_migrations=p.max_migrations,
-                          state=p.state, state_reason=p.state_reason, proposer=p.proposer, created_at=p.created_at,
-                          updated_at=p.updated_at, moves=p.move_count, stats=p.stats or {},
+                          state=p.state, state_reason=p.state_reason, state_text=messages.words(p.state_reason, "state."),
+                          proposer=p.proposer, created_at=p.created_at,
+                          updated_at=p.updated_at, moves=p.move_count, stats=_stats(p.stats),
                           pending_approvals=plans.pending_scopes(session, p))
 
 
@@ -55,10 +88,7 @@ def detail(session: Session, p: Plan) -> PlanOut:
     forward = [a for a in actions if a.phase == "forward"]
     back = [a for a in actions if a.phase == "rollback"]
     approvals = {a.scope_key: a for a in plans.approvals_of(session, p)}
-    needs = [ApprovalNeedOut(key=r["key"], rules=r["rules"], reasons=r["reasons"], moves=r["moves"],
-                             approved_by=approvals[r["key"]].username if r["key"] in approvals else None,
-                             approved_at=approvals[r["key"]].at if r["key"] in approvals else None)
-             for r in p.required_approvals]
+    needs = [_approval(r, approvals) for r in p.required_approvals]
     counts: dict[str, int] = {}
     for a in actions:
         counts[f"{a.phase}_{a.state}"] = counts.get(f"{a.phase}_{a.state}", 0) + 1
@@ -71,10 +101,11 @@ def detail(session: Session, p: Plan) -> PlanOut:
                             error=(switched[x["host"]].error or None) if x["host"] in switched else None)
                     for i, x in enumerate(listed)]
     return PlanOut(**base, drain_hosts=p.drain_hosts, moves=_moves([a for a in forward if a.kind == "move"], p.document["moves"]),
-                   unplaced=p.document["unplaced"], approvals=needs,
+                   unplaced=[{**u, "text": _text(u, "unplaced.")} for u in p.document["unplaced"]], approvals=needs,
                    hosts=[HostChangeOut(**h) for h in plans.host_changes(p)], host_actions=host_actions,
                    rollback=[MoveOut(step=a.step, kind=a.kind, workload=a.workload_id, from_host=a.from_host,
-                                     to_host=a.to_host, reason=a.reason, state=a.state, error=a.error or None)
+                                     to_host=a.to_host, reason=a.reason, text=messages.words(a.reason, "rollback."),
+                                     state=a.state, error=a.error or None)
                              for a in back],
                    move_counts=MoveCountsOut(**document_of(p).counts()),
                    next_approvers=[NextApproverOut(**x) for x in plans.next_approvers(session, p)],

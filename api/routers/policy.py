@@ -11,6 +11,7 @@ from api.deps import ActorDep, ScopeDep, SessionDep, UserDep, only_params
 from api.errors import refusals
 from api.routers.workloads import visible_workload
 from api.schemas.policy import EligibilityOut, ExplanationOut, PolicyOut, SitePolicyIn, SitePolicyOut
+from scheduler.core import messages
 from scheduler.core import site_policy as site
 from scheduler.core.access import require
 from scheduler.core.models import Cloud
@@ -18,6 +19,17 @@ from scheduler.core.policy import ExplainError, explainer, get_policy
 from scheduler.core.refusal import Refusal
 
 router = APIRouter(prefix="/api/v1/policy", tags=["policy"])
+
+
+def _in_words(ex: Any) -> dict[str, Any]:
+    """An explanation with each verdict, the summary and the rules' names in the caller's language."""
+    out = ex.to_dict()
+    for check, c in zip(out["checks"], ex.checks):
+        check["text"] = messages.text(c.said.code, c.said.params)
+        check["rule_name"] = messages.text(f"rule.{c.rule}") if f"rule.{c.rule}" in messages.catalog("en") else c.rule
+    s = ex.summary_said
+    out["summary_text"] = messages.text(s.code, s.params)
+    return out
 
 
 @router.get("", response_model=PolicyOut)
@@ -48,13 +60,13 @@ def explain(workload: str, session: SessionDep, scope: ScopeDep, cloud: str | No
             failover: bool = False) -> dict[str, Any]:
     w = visible_workload(session, scope, workload)
     if cloud is not None and session.get(Cloud, cloud) is None:
-        raise Refusal(422, "cloud", f"unknown cloud {cloud!r}")
+        raise Refusal(422, "cloud", messages.msg("cloud.unknown", cloud=cloud))
     rules = explainer(session, failover)
     try:
         if cloud is not None:
-            return rules.explain(w.id, cloud).to_dict()
+            return _in_words(rules.explain(w.id, cloud))
         clouds = list(session.exec(select(Cloud.id).order_by(Cloud.id)))
         return {"workload": w.id, "eligible": rules.eligible_clouds(w.id),
-                "clouds": [rules.explain(w.id, c).to_dict() for c in clouds]}
+                "clouds": [_in_words(rules.explain(w.id, c)) for c in clouds]}
     except ExplainError as exc:
         raise Refusal(422, "workload", str(exc)) from exc

@@ -22,9 +22,11 @@ from api.errors import refusals
 from api.schemas import PageOut
 from api.schemas.quotas import QuotaRequestOut, QuotasOut, ReclaimListOut, ReclaimOut, UsageListOut
 from scheduler import quotas
+from scheduler.core import messages
 from scheduler.core.access import may
 from scheduler.core.accounts import Scope
 from scheduler.core.models import RESOURCES, Cloud, Department
+from scheduler.core.messages import msg
 from scheduler.core.refusal import Refusal
 from scheduler.core.visibility import department_ids
 from scheduler.quotas import Actor
@@ -62,16 +64,17 @@ def _scope_filters(session: Session, a: Actor, department: str | None, cloud: st
     """The departments (None: all) and clouds this actor may read, narrowed by the filters."""
     scope: Scope = a.scope_obj()
     if cloud is not None and session.get(Cloud, cloud) is None:
-        raise Refusal(422, "cloud", f"unknown cloud {cloud!r}")
+        raise Refusal(422, "cloud", messages.msg("cloud.unknown", cloud=cloud))
     if department is not None and session.get(Department, department) is None:
-        raise Refusal(422, "department", f"unknown department {department!r}")
+        raise Refusal(422, "department", messages.msg("department.unknown", department=department))
     depts = department_ids(session, scope) if scope.department is not None else None
     if department is not None:
         if depts is not None and department not in depts:
-            raise Refusal(403, "department", f"department {department} is outside your scope ({scope.describe()})")
+            raise Refusal(403, "department", messages.msg("department.outside_scope", department=department,
+                                                          scope=scope.describe()))
         depts = {department}
     if scope.cloud is not None and cloud is not None and cloud != scope.cloud:
-        raise Refusal(403, "cloud", f"cloud {cloud} is outside your scope ({scope.describe()})")
+        raise Refusal(403, "cloud", messages.msg("cloud.outside_scope", cloud=cloud, scope=scope.describe()))
     all_clouds = [c.id for c in session.exec(select(Cloud).where(Cloud.kind != "backup").order_by(Cloud.id))]
     clouds = [cloud] if cloud else [scope.cloud] if scope.cloud else all_clouds
     return depts, clouds
@@ -140,7 +143,7 @@ def reclaim(body: ReclaimIn, session: SessionDep, a: ActorDep) -> Any:
     dept = quotas.department(session, body.department)
     quotas.check_cloud_for(session, dept, body.cloud)
     if not quotas.may_act_for(session, a, dept, body.cloud):
-        raise Refusal(403, "department", f"{a.username} may not reclaim quota for {dept.id} on {body.cloud}")
+        raise Refusal(403, "department", msg("quota.reclaim_quota", username=a.username, dept=dept.id, cloud=body.cloud))
     need = quotas.check_amount(session, body.amount, body.cloud) if body.amount is not None else None
     quotas.lock_cloud(session, body.cloud)
     rc = quotas.reclaim(session, a.username, dept.id, body.cloud, need)
@@ -167,6 +170,15 @@ def list_reclaims(session: SessionDep, a: ActorDep, department: str | None = Non
 # ------------------------------------------------------------------------------------------ requests
 
 
+def feasibility_in_words(f: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The optimizer's answer with its `text` in the caller's language (`message` stays English)."""
+    if not f:
+        return f
+    if isinstance(f.get("code"), str):
+        return {**f, "text": messages.text(f["code"], f.get("params"))}
+    return {**f, "text": messages.words(f.get("message", ""), "quota.")}
+
+
 def request_out(session: Session, req: QuotaRequest, a: Actor) -> dict[str, Any]:
     pending = quota_requests.pending_keys(req) if req.state == "pending" else []
     return {
@@ -177,7 +189,7 @@ def request_out(session: Session, req: QuotaRequest, a: Actor) -> dict[str, Any]
                                for r in req.required_approvals],
         "pending_approvals": pending, "approvals": req.approvals or [],
         "decided_by": req.decided_by, "decided_at": req.decided_at, "decision_reason": req.decision_reason,
-        "feasibility": req.feasibility,
+        "feasibility": feasibility_in_words(req.feasibility),
         "may_decide": bool(pending) and any(quota_requests.can_decide(a, k) for k in pending),
     }
 
@@ -185,7 +197,7 @@ def request_out(session: Session, req: QuotaRequest, a: Actor) -> dict[str, Any]
 def load(session: Session, a: Actor, request_id: int) -> QuotaRequest:
     req = session.get(QuotaRequest, request_id)
     if req is None or not quota_requests.visible_to(session, req, a):
-        raise Refusal(404, "request_id", f"no quota request {request_id} in your scope")
+        raise Refusal(404, "request_id", messages.msg("quota.request_none", request=request_id))
     return req
 
 

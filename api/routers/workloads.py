@@ -14,7 +14,9 @@ from api.errors import refusals
 from api.sorting import Sort, contains, sorting
 from api.schemas import DrOut, PageOut, Resources, ResourceUseOut, UtilisationOut, WorkloadOut
 from api.schemas.quotas import RegisteredOut
+from scheduler.core import names
 from scheduler.core.models import RESOURCES, Host, Utilisation, Workload
+from scheduler.core.messages import msg
 from scheduler.core.refusal import Refusal
 from scheduler.core.visibility import department_ids, workloads_condition
 from scheduler.quotas import Actor, register
@@ -27,7 +29,8 @@ def to_out(w: Workload) -> WorkloadOut:
                        tier=w.tier, city=w.city, industry=w.industry, classification=w.classification,
                        mlps_level=w.mlps_level, demand=Resources(**{r: getattr(w, r) for r in RESOURCES}),
                        spread_group=w.spread_group, pinned=w.pinned, role=w.role,
-                       dr=DrOut(protected=w.dr_protected, priority=w.dr_priority, rto_minutes=w.dr_rto_minutes))
+                       dr=DrOut(protected=w.dr_protected, priority=w.dr_priority, rto_minutes=w.dr_rto_minutes),
+                       department_name=names.name_of("department", w.department_id))
 
 
 SORTS = ("id", "name", "department", "cloud", "host", "tier", "classification", "vcpu", "memory_gib", "gpu", "storage_gib")
@@ -51,9 +54,9 @@ def list_workloads(session: SessionDep, scope: ScopeDep, pg: PageDep,
     if department is not None:
         allowed = department_ids(session, scope)
         if allowed is not None and department not in allowed and scope.department is not None:
-            raise Refusal(403, "department", f"department {department} is outside your scope ({scope.describe()})")
+            raise Refusal(403, "department", msg("workload.department_outside_your_scope", department=department, scope=scope.describe()))
     if cloud is not None and scope.cloud is not None and cloud != scope.cloud:
-        raise Refusal(403, "cloud", f"cloud {cloud} is outside your scope ({scope.describe()})")
+        raise Refusal(403, "cloud", msg("workload.cloud_outside_your_scope", cloud=cloud, scope=scope.describe()))
     stmt = select(Workload).where(workloads_condition(session, scope))
     if cloud is not None:
         stmt = stmt.where(col(Workload.host_id).in_(select(Host.id).where(Host.cloud_id == cloud)) | (Workload.cloud_id == cloud))
@@ -73,7 +76,7 @@ def list_workloads(session: SessionDep, scope: ScopeDep, pg: PageDep,
 def visible_workload(session: SessionDep, scope: ScopeDep, workload_id: str) -> Workload:
     w = session.exec(select(Workload).where(Workload.id == workload_id, workloads_condition(session, scope))).first()
     if w is None:
-        raise Refusal(404, "workload_id", f"no workload {workload_id!r} in scope {scope.describe()}")
+        raise Refusal(404, "workload_id", msg("workload.workload_scope", workload_id=workload_id, scope=scope.describe()))
     return w
 
 

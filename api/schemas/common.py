@@ -54,13 +54,25 @@ class FieldErrorOut(BaseModel):
 
 
 class ErrorOut(BaseModel):
-    """Every refusal and every invalid request: what is wrong, the field at fault; a 422 lists each
-    invalid field in `errors`; a refusal may add named facts (a quota refusal's numbers)."""
+    """Every refusal and every invalid request: what is wrong (in the caller's language), the field at
+    fault; a 422 lists each invalid field in `errors`; a refusal may add named facts (a quota
+    refusal's numbers). `code` and `params` are the message as data (scheduler/core/catalogs)."""
 
     model_config = ConfigDict(extra="allow")
     detail: str
     field: str | None
     errors: list[FieldErrorOut] | None = None
+    code: str | None = None
+    params: dict[str, Any] | None = None
+
+
+class SaidOut(BaseModel):
+    """A sentence of the service as data and as words: the message code, its parameters, and the
+    text rendered in the caller's language (Accept-Language or ?lang=)."""
+
+    code: str
+    params: dict[str, Any]
+    text: str
 
 
 class PageOut(BaseModel, Generic[T]):

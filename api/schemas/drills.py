@@ -15,6 +15,7 @@ class ReportDrillOut(BaseModel):
     clouds: list[str]
     state: str
     state_reason: str
+    state_text: str = ""  # state_reason in the caller's language
     starter: str
     schedule: str | None
     failover_plan: int | None
@@ -62,12 +63,14 @@ class DidNotFitOut(BaseModel):
     priority: int
     rto_minutes: int
     reason: str | None
+    text: str | None = None  # the reason in the caller's language
 
 
 class NotProtectedOut(BaseModel):
     count: int
     workloads: list[str]
     reason: str | None
+    text: str | None = None  # the reason in the caller's language
 
 
 class HeadlineSharesOut(BaseModel):

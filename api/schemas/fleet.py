@@ -71,6 +71,7 @@ class WorkloadOut(BaseModel):
     pinned: bool
     role: str
     dr: DrOut
+    department_name: str = ""  # in the caller's language
 
 
 class DepartmentOut(BaseModel):

@@ -70,6 +70,8 @@ class RunOut(BaseModel):
 class JobSetOut(BaseModel):
     id: int
     name: str
+    name_text: str = ""  # the name in the caller's language, for the job sets the service made itself
+    department_name: str | None = None  # the department's display name in the caller's language
     cloud: str
     clouds: list[str] | None
     department: str | None

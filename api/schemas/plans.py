@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from api.schemas.common import UtcDatetime
+from api.schemas.common import SaidOut, UtcDatetime
 
 
 class PlanCreate(BaseModel):
@@ -31,7 +31,10 @@ class MoveOut(BaseModel):
     workload: str
     from_host: str | None = Field(alias="from")
     to_host: str = Field(alias="to")
-    reason: str
+    reason: str = Field(description="the optimizer contract's English reason")
+    code: str | None = Field(default=None, description="the reason as a message code (with params)")
+    params: dict[str, Any] | None = None
+    text: str = Field(default="", description="the reason in the caller's language")
     state: str | None = Field(default=None, description="pending, running, done, failed (once executing)")
     error: str | None = None
 
@@ -43,6 +46,9 @@ class ApprovalNeedOut(BaseModel):
     rules: list[str]
     reasons: list[str]
     moves: int
+    label: str = Field(default="", description="who approves, in the caller's language")
+    rule_names: list[str] = Field(default_factory=list, description="the rules, in the caller's language")
+    said: list[SaidOut] = Field(default_factory=list, description="the reasons as messages, in the caller's language")
     approved_by: str | None
     approved_at: UtcDatetime | None
 
@@ -78,6 +84,7 @@ class PlanSummaryOut(BaseModel):
     max_migrations: int | None
     state: str
     state_reason: str
+    state_text: str = Field(default="", description="state_reason in the caller's language")
     proposer: str
     created_at: UtcDatetime
     updated_at: UtcDatetime

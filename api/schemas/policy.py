@@ -24,7 +24,11 @@ class PolicyOut(BaseModel):
 class CheckOut(BaseModel):
     rule: str
     passed: bool
-    message: str
+    message: str = Field(description="in English")
+    code: str | None = Field(default=None, description="the verdict as a message code (with params)")
+    params: dict[str, Any] | None = None
+    text: str = Field(default="", description="the verdict in the caller's language")
+    rule_name: str = Field(default="", description="the rule in the caller's language (分级管控, 等保等级, ...)")
 
 
 class ExplanationOut(BaseModel):
@@ -33,6 +37,7 @@ class ExplanationOut(BaseModel):
     failover: bool
     allowed: bool
     summary: str
+    summary_text: str = ""
     checks: list[CheckOut]
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -116,6 +116,9 @@ class FeasibilityOut(BaseModel):
     migrations: int
     alternatives: list[str]
     checked_at: UtcDatetime | None = None
+    code: str | None = None  # the answer as a message code, with params
+    params: dict[str, Any] | None = None
+    text: str = ""  # the answer in the caller's language
 
 
 class QuotaRequestOut(BaseModel):

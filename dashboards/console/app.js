@@ -70,7 +70,7 @@ function renderShell() {
   }, t('nav.' + key));
   bar.append(
     h('div', { class: 'brand' },
-      h('span', { class: 'brand-mark', 'aria-hidden': 'true' }, '黔'),
+      h('span', { class: 'brand-mark', 'aria-hidden': 'true', translate: 'no' }, '黔'),
       h('span', { class: 'brand-text' }, h('strong', {}, t('app.name')), h('small', {}, t('app.subtitle')))),
     Q.me ? h('nav', { 'aria-label': 'main' },
       link('overview', '#/overview'),

@@ -43,7 +43,7 @@ function shell() {
   const link = (key, href, active) => h('a', { href, 'data-nav': key, 'aria-current': active ? 'page' : null }, t('pub.nav.' + key));
   document.getElementById('topbar').replaceChildren(
     h('div', { class: 'brand' },
-      h('span', { class: 'brand-mark', 'aria-hidden': 'true' }, '黔'),
+      h('span', { class: 'brand-mark', 'aria-hidden': 'true', translate: 'no' }, '黔'),
       h('span', { class: 'brand-text' }, h('strong', {}, t('pub.brand')), h('small', {}, t('pub.subtitle')))),
     h('nav', { 'aria-label': 'main' },
       link('search', '#/', !path.startsWith('#/check')),

@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 from scheduler.core import audit
 from scheduler.core.access import may
 from scheduler.core.db import as_utc, utcnow
+from scheduler.core.messages import Msg, msg
 from scheduler.core.keyfile import KeyFileError, key_from_file
 from scheduler.core.models import Cloud, Department, PasswordHistory, User
 from scheduler.core.policy import get_policy
@@ -44,10 +45,12 @@ _hasher = PasswordHash.recommended()
 class AccountError(ValueError):
     """A refused account request; `field` names what was wrong."""
 
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
+    def __init__(self, field: str, message: str | Msg) -> None:
+        self.said = message if isinstance(message, Msg) else None  # rendered in the reader's language
+        english = message.text if isinstance(message, Msg) else message
+        super().__init__(f"{field}: {english}")
         self.field = field
-        self.message = message
+        self.message = english
 
 
 def hash_password(password: str) -> str:
@@ -63,21 +66,22 @@ def check_password(password: str, password_hash: str) -> bool:
 
 def validate_scope(session: Session, role: str, scope: str | None) -> str | None:
     if role not in ROLES:
-        raise AccountError("role", f"unknown role {role!r}; one of {', '.join(ROLES)}")
+        raise AccountError("role", msg("account.unknown_role", role=role, roles=", ".join(ROLES)))
     kind = ROLES[role]
     if kind is None:
         if scope:
-            raise AccountError("scope", f"role {role} is province-wide and takes no scope")
+            raise AccountError("scope", msg("account.no_scope", role=role))
         return None
     if not scope:
-        raise AccountError("scope", f"role {role} needs a {kind} scope")
+        raise AccountError("scope", msg("account.needs_scope", role=role, kind=kind))
     if kind in ("city", "industry"):
         cloud = session.get(Cloud, scope)
         if cloud is None or cloud.kind != kind:
             known = sorted(c.id for c in session.exec(select(Cloud).where(Cloud.kind == kind)))
-            raise AccountError("scope", f"{scope!r} is not a {kind} cloud; one of {', '.join(known) or '(none synced yet)'}")
+            raise AccountError("scope", msg("account.not_cloud_of_kind", scope=scope, kind=kind, known=", ".join(known))
+                               if known else msg("account.no_clouds_yet", scope=scope, kind=kind))
     elif session.get(Department, scope) is None:
-        raise AccountError("scope", f"{scope!r} is not a known department")
+        raise AccountError("scope", msg("account.unknown_department", scope=scope))
     return scope
 
 
@@ -123,11 +127,11 @@ def set_password(session: Session, user: User, password: str, actor: str, field:
 
 def add_user(session: Session, username: str, role: str, scope: str | None, password: str, actor: str = "cli") -> User:
     if not username or set(username) - USERNAME_CHARS or len(username) > 64:
-        raise AccountError("username", "use 1-64 lowercase letters, digits, '-', '_' or '.'")
+        raise AccountError("username", msg("account.username_form"))
     check_password_rules(password)
     scope = validate_scope(session, role, scope)
     if session.exec(select(User).where(User.username == username)).first() is not None:
-        raise AccountError("username", f"user {username!r} already exists")
+        raise AccountError("username", msg("account.exists", username=username))
     user = User(username=username, role=role, scope=scope, password_hash=hash_password(password),
                 password_changed_at=utcnow())
     session.add(user)

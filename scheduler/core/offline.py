@@ -17,13 +17,15 @@ from optimizer.jobs import OBJECTIVES as JOB_OBJECTIVES
 from optimizer.jobs import JobSetError
 from optimizer.jobs import solve as solve_jobs
 from optimizer.psplib import parse_psplib
+from scheduler.core.messages import msg
 
 __all__ = ["FROM_FLEET", "JOB_OBJECTIVES", "DocumentError", "FleetError", "JobSetError", "Plan", "failover",
            "optimize", "read_document", "read_jobs_document", "solve_jobs"]
 
 
 class DocumentError(Exception):
-    """A document file that cannot be read as the contract's JSON; the message is the one line to print."""
+    """A document file that cannot be read as the contract's JSON; the message (a messages.Msg, English
+    as str()) is the one line to print."""
 
 
 def _no_constant(name: str) -> Any:
@@ -34,20 +36,21 @@ def _text(path: Path) -> str:
     try:
         return path.read_bytes().decode("utf-8")
     except OSError as e:
-        raise DocumentError(f"{path}: cannot read: {e.strerror or e}") from e
+        raise DocumentError(msg("document.cannot_read", path=str(path), error=str(e.strerror or e))) from e
     except UnicodeDecodeError as e:
-        raise DocumentError(f"{path}: not UTF-8 text (byte {e.start} cannot be decoded)") from e
+        raise DocumentError(msg("document.not_utf8", path=str(path), byte=e.start)) from e
 
 
 def _json(path: Path, text: str) -> dict[str, Any]:
     try:
         doc = json.loads(text, parse_constant=_no_constant)
     except json.JSONDecodeError as e:
-        raise DocumentError(f"{path}: not valid JSON: {e.msg} at line {e.lineno} column {e.colno}") from e
+        raise DocumentError(msg("document.not_json_at", path=str(path), error=e.msg, line=e.lineno,
+                                column=e.colno)) from e
     except ValueError as e:
-        raise DocumentError(f"{path}: not valid JSON: {e}") from e
+        raise DocumentError(msg("document.not_json", path=str(path), error=str(e))) from e
     if not isinstance(doc, dict):
-        raise DocumentError(f"{path}: the document must be a JSON object, not {type(doc).__name__}")
+        raise DocumentError(msg("document.not_object", path=str(path), kind=type(doc).__name__))
     return doc
 
 
@@ -63,5 +66,5 @@ def read_jobs_document(path: Path) -> dict[str, Any]:
         try:
             return parse_psplib(text)
         except JobSetError as e:
-            raise DocumentError(f"{path}: {e}") from e
+            raise DocumentError(msg("document.refused", path=str(path), error=str(e))) from e
     return _json(path, text)

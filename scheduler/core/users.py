@@ -11,6 +11,7 @@ from policies.authorize import POWERS
 from scheduler.core import audit
 from scheduler.core.accounts import AccountError, Actor, add_user, validate_scope
 from scheduler.core.models import User
+from scheduler.core.messages import msg
 from scheduler.core.refusal import Refusal
 
 
@@ -25,17 +26,17 @@ def create(session: Session, actor: Actor, username: str, role: str, scope: str 
     try:
         return add_user(session, username, role, scope, password, actor=actor.username)
     except AccountError as exc:
-        raise Refusal(409 if "already exists" in exc.message else 422, exc.field, exc.message) from exc
+        raise Refusal(409 if "already exists" in exc.message else 422, exc.field, exc.said or exc.message) from exc
 
 
 def change(session: Session, actor: Actor, username: str, values: dict[str, Any]) -> User:
     """Role, scope or disabled; the user's tokens stop working at once (their claims are re-checked)."""
     user = session.exec(select(User).where(User.username == username)).first()
     if user is None:
-        raise Refusal(404, "username", f"no user {username!r}")
+        raise Refusal(404, "username", msg("user.none", username=username))
     _refuse_power(user.role, "may not change an account of role")
     if user.username == actor.username:
-        raise Refusal(403, "username", "nobody changes their own account")
+        raise Refusal(403, "username", msg("user.not_own"))
     role = values.get("role", user.role)
     _refuse_power(role, "may not grant the role")
     before = {"role": user.role, "scope": user.scope, "disabled": user.disabled}

@@ -30,6 +30,7 @@ from scheduler.core.background import Runner, after_commit
 from scheduler.core.db import get_background_engine, session_scope, utcnow
 from scheduler.core.models import Cloud, Workload
 from scheduler.core.policy import get_policy
+from scheduler.core.messages import msg
 from scheduler.core.refusal import Refusal
 from scheduler.core.registry import get_adapters
 from scheduler.core.sync import sync_cloud
@@ -56,20 +57,19 @@ POLL_S = 0.2
 
 def _check_clouds(session: Session, clouds: list[str], live: bool) -> list[str]:
     if not clouds:
-        raise Refusal(422, "clouds", "give at least one cloud to fail")
+        raise Refusal(422, "clouds", msg("drill.give_least_one_cloud"))
     known = {c.id: c for c in session.exec(select(Cloud))}
     seen: list[str] = []
     for i, cid in enumerate(clouds):
         cloud = known.get(cid)
         if cloud is None:
-            raise Refusal(422, "clouds", f"clouds[{i}]: unknown cloud {cid!r}; known: {', '.join(sorted(known))}")
+            raise Refusal(422, "clouds", msg("drill.clouds_unknown_cloud_known", i=i, cid=cid, known=', '.join(sorted(known))))
         if cloud.kind == "backup":
-            raise Refusal(422, "clouds", f"clouds[{i}]: {cid} is the backup node, where a failover goes; "
-                                            "it cannot be drilled")
+            raise Refusal(422, "clouds", msg("drill.clouds_backup_node_where", i=i, cid=cid))
         if cid in seen:
-            raise Refusal(422, "clouds", f"clouds[{i}]: {cid} is given twice")
+            raise Refusal(422, "clouds", msg("drill.clouds_given_twice", i=i, cid=cid))
         if live and cloud.status == "failed":
-            raise Refusal(409, "clouds", f"clouds[{i}]: {cid} has already failed; a live drill fails healthy clouds")
+            raise Refusal(409, "clouds", msg("drill.clouds_has_already_failed", i=i, cid=cid))
         seen.append(cid)
     return seen
 
@@ -81,15 +81,14 @@ def may_start(actor: Actor, mode: str) -> bool:
 
 def _validate(session: Session, actor: Actor, clouds: list[str], mode: str) -> list[str]:
     if mode not in MODES:
-        raise Refusal(422, "mode", f"must be one of {', '.join(MODES)}, got {mode!r}")
+        raise Refusal(422, "mode", msg("drill.must_one_got", MODES=', '.join(MODES), mode=mode))
     if not may_start(actor, mode):
-        raise Refusal(403, "role", f"{actor.role} may not start a {mode} drill; the drill runbook allows "
-                                      f"{', '.join(get_policy().dr.drill_runbook.live_roles if mode == 'live' else get_policy().dr.drill_runbook.tabletop_roles)}")
+        raise Refusal(403, "role", msg("drill.start_drill_drill_runbook", role=actor.role, mode=mode, value=', '.join(get_policy().dr.drill_runbook.live_roles if mode == 'live' else get_policy().dr.drill_runbook.tabletop_roles)))
     seen = _check_clouds(session, clouds, mode == "live")
     if mode == "live":
         busy = session.exec(select(Drill).where(Drill.mode == "live", col(Drill.state).in_(ACTIVE))).first()
         if busy is not None:
-            raise Refusal(409, "mode", f"live drill {busy.id} is still {busy.state}; one live drill at a time")
+            raise Refusal(409, "mode", msg("drill.live_drill_still_one", busy=busy.id, state=busy.state))
     return seen
 
 
@@ -141,13 +140,12 @@ def runbook_approve(session: Session, plan: Plan, drill_id: int) -> None:
 def approve_real(session: Session, actor: Actor, plan: Plan) -> Plan:
     """A real failover or failback approved by someone the DR policy names, and set running at once."""
     if plan.kind not in ("failover", "failback"):
-        raise Refusal(422, "plan_id", f"plan {plan.id} is a {plan.kind} plan, not a failover or failback")
+        raise Refusal(422, "plan_id", msg("drill.plan_plan_failover_failback", plan=plan.id, kind=plan.kind))
     roles = get_policy().dr.real_failover.approve_roles
     if actor.role not in roles:
-        raise Refusal(403, "role", f"{actor.role} may not approve a real {plan.kind}; the DR policy allows "
-                                      f"{', '.join(roles)}")
+        raise Refusal(403, "role", msg("drill.approve_real_dr_policy", role=actor.role, kind=plan.kind, roles=', '.join(roles)))
     if plan.state != PlanState.PROPOSED:
-        raise Refusal(409, "state", f"plan {plan.id} is {plan.state}; only a proposed plan can be approved")
+        raise Refusal(409, "state", msg("drill.plan_only_proposed_plan", plan=plan.id, state=plan.state))
     plans.supersede_if_stale(session, plan, actor.username)
     for key in plans.pending_scopes(session, plan):
         session.add(PlanApproval(plan_id=plan.id, scope_key=key, username=actor.username, role=actor.role))
@@ -169,7 +167,7 @@ def _transition(session: Session, drill: Drill, to: str, actor: str, reason: str
                              .values(state=to, state_reason=reason, version=drill.version + 1, updated_at=utcnow(),
                                      **values))
     if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise Refusal(409, "state", f"drill {drill.id} was changed by someone else; reload it")
+        raise Refusal(409, "state", msg("drill.drill_was_changed_someone", drill=drill.id))
     session.expire(drill)
     audit.record(session, actor, f"drill.{to}", "drill", str(drill.id), {"state": before},
                  {"state": to, "reason": reason, **{k: v.isoformat() if isinstance(v, datetime) else v
@@ -482,22 +480,20 @@ def declare(session: Session, actor: Actor, cloud_id: str, down: bool, reason: s
     """
     roles = get_policy().dr.real_failover.declare_roles
     if actor.role not in roles:
-        raise Refusal(403, "role", f"{actor.role} may not declare a cloud {'down' if down else 'up'}; "
-                                      f"the DR policy allows {', '.join(roles)}")
+        raise Refusal(403, "role", msg("drill.declare_cloud_dr_policy", role=actor.role, value='down' if down else 'up', roles=', '.join(roles)))
     cloud = session.get(Cloud, cloud_id)
     if cloud is None:
-        raise Refusal(404, "cloud_id", f"no cloud {cloud_id!r}")
+        raise Refusal(404, "cloud_id", msg("drill.cloud", cloud_id=cloud_id))
     if cloud.kind == "backup":
-        raise Refusal(422, "cloud_id", f"{cloud_id} is the backup node, where a failover goes; it has no "
-                                          "failover of its own")
+        raise Refusal(422, "cloud_id", msg("drill.backup_node_where_failover", cloud_id=cloud_id))
     if down and cloud.status == "failed":
-        raise Refusal(409, "cloud_id", f"{cloud_id} is already failed")
+        raise Refusal(409, "cloud_id", msg("drill.already_failed", cloud_id=cloud_id))
     if not down and cloud.status != "failed":
-        raise Refusal(409, "cloud_id", f"{cloud_id} is {cloud.status}, not failed; nothing to declare up")
+        raise Refusal(409, "cloud_id", msg("drill.failed_nothing_declare_up", cloud_id=cloud_id, status=cloud.status))
     live = session.exec(select(Drill).where(Drill.mode == "live", col(Drill.state).in_(ACTIVE))).all()
     for d in live:
         if cloud_id in d.clouds:
-            raise Refusal(409, "cloud_id", f"{cloud_id} is failed by live drill {d.id}; the drill restores it")
+            raise Refusal(409, "cloud_id", msg("drill.failed_live_drill_drill", cloud_id=cloud_id, d=d.id))
     adapter = get_adapters().for_cloud(cloud_id)
     detail = f"declared {'down' if down else 'up'} by {actor.username}" + (f": {reason}" if reason else "")
     try:

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlmodel import Session, select
 
+from scheduler.core import messages
 from scheduler.core.policy import get_policy
 from scheduler.dr import recovery
 from scheduler.dr.models import Drill, DrillRecovery
@@ -52,6 +53,7 @@ def _failback(session: Session, drill: Drill) -> dict[str, Any] | None:
     for a in session.exec(select(PlanAction).where(PlanAction.plan_id == plan.id, PlanAction.phase == "forward")):
         counts[a.state] = counts.get(a.state, 0) + 1
     return {"plan": plan.id, "state": plan.state, "state_reason": plan.state_reason,
+            "state_text": messages.words(plan.state_reason, "state."),
             "moves": len(plan.document["moves"]), "done": counts.get("done", 0), "failed": counts.get("failed", 0),
             "stayed": plan.document.get("stayed", [])}
 
@@ -79,6 +81,7 @@ def build(session: Session, drill: Drill) -> dict[str, Any]:
         fp = session.get(Plan, drill.failover_plan_id)
         plan_doc = fp.document if fp else {}
     not_protected = [u for u in plan_doc.get("unplaced", []) if "not DR-protected" in u["reason"]]
+    unplaced = {u["workload"]: u for u in plan_doc.get("unplaced", [])}
     back = [r for r in rows if r[key] is not None]
     slowest = sorted(back, key=lambda r: -r[key])[:SLOWEST]
     within = [r for r in back if r[key] <= r["rto_minutes"]]
@@ -86,7 +89,8 @@ def build(session: Session, drill: Drill) -> dict[str, Any]:
         "headline": headline(len(within), len(back) - len(within), sum(1 for r in rows if r["to_host"] is None),
                              len(not_protected)),
         "drill": {"id": drill.id, "mode": drill.mode, "clouds": drill.clouds, "state": drill.state,
-                  "state_reason": drill.state_reason, "starter": drill.starter, "schedule": drill.schedule,
+                  "state_reason": drill.state_reason, "state_text": messages.words(drill.state_reason, "drill."),
+                  "starter": drill.starter, "schedule": drill.schedule,
                   "failover_plan": drill.failover_plan_id, "failback_plan": drill.failback_plan_id,
                   "created_at": _iso(drill.created_at), "started_at": _iso(drill.started_at),
                   "failed_over_at": _iso(drill.failed_over_at), "closed_at": _iso(drill.closed_at)},
@@ -108,10 +112,12 @@ def build(session: Session, drill: Drill) -> dict[str, Any]:
                         "measured": recovery.summarise(rows, "measured_minutes") if live else None},
         "slowest": slowest,
         "did_not_fit": [{"workload": r["workload"], "cloud": r["cloud"], "priority": r["priority"],
-                         "rto_minutes": r["rto_minutes"], "reason": r["unplaced_reason"]}
+                         "rto_minutes": r["rto_minutes"], "reason": r["unplaced_reason"],
+                         "text": _said(unplaced.get(r["workload"]), r["unplaced_reason"])}
                         for r in rows if r["to_host"] is None],
         "not_protected": {"count": len(not_protected), "workloads": [u["workload"] for u in not_protected[:200]],
-                          "reason": not_protected[0]["reason"] if not_protected else None},
+                          "reason": not_protected[0]["reason"] if not_protected else None,
+                          "text": _said(not_protected[0], None) if not_protected else None},
         "capacity": stored.get("capacity"),
         "failback": _failback(session, drill),
         "systems": rows,
@@ -148,6 +154,13 @@ def _amount(key: str, v: float) -> str:
 STATES = {"planned": "已计划 planned", "failing-over": "切换中 failing over", "failed-over": "已切换 failed over",
           "failing-back": "回切中 failing back", "closed": "已结束 closed", "aborted": "已中止 aborted"}
 _KEY = r"\b(vcpu|memory_gib|gpu|storage_gib)\b"
+
+
+def _said(unplaced: dict[str, Any] | None, english: str | None) -> str | None:
+    """An unplaced reason in the reader's language: from the plan document's code, else as stored."""
+    if unplaced and isinstance(unplaced.get("code"), str):
+        return messages.text(unplaced["code"], unplaced.get("params"))
+    return english
 
 
 def _reason(text: str | None) -> str:

@@ -25,6 +25,7 @@ from scheduler.core.access import may
 from scheduler.core.accounts import Scope
 from scheduler.core.db import as_utc, utcnow
 from scheduler.core.models import Cloud, Department, Host
+from scheduler.core.messages import msg
 from scheduler.core.refusal import Refusal
 from scheduler.core.settings import get_settings
 from scheduler.jobs.models import DataJob, HourlyLoad, JobRun, JobSet
@@ -138,30 +139,30 @@ class NewJobSet:
 def read_request(session: Session, scope: Scope, body: Any) -> NewJobSet:
     """Validate a POST body: the contract's job-set JSON plus `cloud` and `recurrence` (422 naming the field)."""
     if not isinstance(body, dict):
-        raise Refusal(422, None, "the body must be a JSON object (a job set)")
+        raise Refusal(422, None, msg("jobs.body_must_json_object"))
     cloud = body.get("cloud")
     clouds = [cloud] if isinstance(cloud, str) else cloud
     if not clouds or not isinstance(clouds, list) or not all(isinstance(c, str) and c for c in clouds):
-        raise Refusal(422, "cloud", "required: a cloud id, or a list of them (the first is where it is planned)")
+        raise Refusal(422, "cloud", msg("jobs.required_cloud_id_list"))
     for c in clouds:
         if session.get(Cloud, c) is None:
-            raise Refusal(422, "cloud", f"unknown cloud {c!r}")
+            raise Refusal(422, "cloud", msg("jobs.unknown_cloud", c=c))
     recurrence = body.get("recurrence")
     if recurrence is not None:
         if not isinstance(recurrence, str):
-            raise Refusal(422, "recurrence", "must be a cron expression (5 fields) or null")
+            raise Refusal(422, "recurrence", msg("jobs.must_cron_expression_fields"))
         try:
             CronTrigger.from_crontab(recurrence, timezone=LOCAL_TZ)
         except ValueError as exc:
-            raise Refusal(422, "recurrence", f"not a valid cron expression: {exc}") from exc
+            raise Refusal(422, "recurrence", msg("jobs.valid_cron_expression", exc=exc)) from exc
     doc = {k: body[k] for k in CONTRACT_KEYS if k in body}
     for k in ("resources", "jobs"):
         if k not in doc:
-            raise Refusal(422, k, "required")
+            raise Refusal(422, k, msg("jobs.required"))
     if isinstance(doc.get("resources"), dict):
         for r in doc["resources"]:
             if r not in CLOUD_RESOURCES:
-                raise Refusal(422, f"resources.{r}", f"unknown resource; one of {', '.join(CLOUD_RESOURCES)}")
+                raise Refusal(422, f"resources.{r}", msg("jobs.unknown_resource_one", CLOUD_RESOURCES=', '.join(CLOUD_RESOURCES)))
     try:
         parse_jobset(doc)
     except JobSetError as exc:
@@ -169,17 +170,17 @@ def read_request(session: Session, scope: Scope, body: Any) -> NewJobSet:
     department = body.get("department")
     if scope.department is not None:  # a department admin
         if department not in (None, scope.department):
-            raise Refusal(403, "department", f"a department admin creates job sets for {scope.department} only")
+            raise Refusal(403, "department", msg("jobs.department_admin_creates_job", department=scope.department))
         department = scope.department
     elif department is not None and session.get(Department, department) is None:
-        raise Refusal(422, "department", f"unknown department {department!r}")
+        raise Refusal(422, "department", msg("jobs.unknown_department", department=department))
     if scope.cloud is not None and clouds[0] != scope.cloud:
-        raise Refusal(403, "cloud", f"{scope.role} of {scope.cloud} may not plan jobs on {clouds[0]}")
+        raise Refusal(403, "cloud", msg("jobs.plan_jobs", role=scope.role, cloud=scope.cloud, clouds=clouds[0]))
     if not may(scope, "jobs.create"):
-        raise Refusal(403, "role", f"{scope.role} may not create job sets")
+        raise Refusal(403, "role", msg("jobs.create_job_sets", role=scope.role))
     name = body.get("name") or ""
     if not isinstance(name, str):
-        raise Refusal(422, "name", "must be a string")
+        raise Refusal(422, "name", msg("jobs.must_string"))
     return NewJobSet(doc, clouds, recurrence, name, department)
 
 

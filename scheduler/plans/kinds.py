@@ -17,6 +17,7 @@ from sqlmodel import Session
 import optimizer
 from scheduler.core.models import Host
 from scheduler.core.policy import get_policy
+from scheduler.core.messages import msg
 from scheduler.core.refusal import Refusal
 from scheduler.core.registry import get_adapters
 from scheduler.core.settings import get_settings
@@ -42,7 +43,7 @@ class PlanKind(ABC):
     def validate(self, session: Session, req: PlanRequest) -> None:
         """Refuse a request this kind cannot take (the common fields are checked by `propose`)."""
         if req.hosts:
-            raise Refusal(422, "hosts", f"only a drain takes hosts, not a {self.name}")
+            raise Refusal(422, "hosts", msg("plan.only_drain_takes_hosts", name=self.name))
 
     def solver_input(self, session: Session, req: PlanRequest) -> tuple[dict[str, Any], str, list[str]]:
         """The fleet document the plan is solved on, its fingerprint, and notes on what policy held back."""
@@ -79,13 +80,13 @@ class Drain(_Optimized):
 
     def validate(self, session: Session, req: PlanRequest) -> None:
         if not req.hosts:
-            raise Refusal(422, "hosts", "a drain needs the hosts to drain")
+            raise Refusal(422, "hosts", msg("plan.drain_needs_hosts_drain"))
         for h in req.hosts:
             host = session.get(Host, h)
             if host is None:
-                raise Refusal(422, "hosts", f"unknown host {h!r}")
+                raise Refusal(422, "hosts", msg("plan.unknown_host", h=h))
             if req.scope != "all" and host.cloud_id != req.scope:
-                raise Refusal(422, "hosts", f"host {h} is on {host.cloud_id}, outside the plan's scope {req.scope}")
+                raise Refusal(422, "hosts", msg("plan.host_outside_plan_s", h=h, cloud_id=host.cloud_id, scope=req.scope))
 
     def solver_input(self, session: Session, req: PlanRequest) -> tuple[dict[str, Any], str, list[str]]:
         return plan_input(session, req.scope, req.hosts)

@@ -24,6 +24,7 @@ from scheduler.core.accounts import ROLES, Actor
 from scheduler.core.db import utcnow
 from scheduler.core.models import Cloud, User
 from scheduler.core.policy import get_policy
+from scheduler.core.messages import msg
 from scheduler.core.refusal import Refusal
 from scheduler.core.registry import get_adapters
 from scheduler.plans import actions, evidence, executor, freed
@@ -53,15 +54,16 @@ def _validate(session: Session, actor: Actor, kind: str, req: PlanRequest) -> Pl
     """The common fields, then what the kind itself accepts; the kind that will build the plan."""
     plan_kind = PROPOSABLE.get(kind)
     if plan_kind is None:
-        raise Refusal(422, "kind", f"must be one of {', '.join(KINDS)}, got {kind!r}")
+        raise Refusal(422, "kind", msg("plan.must_one_got", KINDS=', '.join(KINDS), kind=kind))
     if req.objective not in OBJECTIVES:
-        raise Refusal(422, "objective", f"must be one of {', '.join(OBJECTIVES)}, got {req.objective!r}")
+        raise Refusal(422, "objective", msg("plan.must_one_got_2", OBJECTIVES=', '.join(OBJECTIVES), objective=req.objective))
     if req.scope != "all" and session.get(Cloud, req.scope) is None:
-        raise Refusal(422, "scope", f"must be a cloud id or 'all', got {req.scope!r}")
+        raise Refusal(422, "scope", msg("plan.must_cloud_id_all", scope=req.scope))
     if not may_propose(actor, req.scope):
-        raise Refusal(403, "scope", f"{actor.role} {actor.scope or ''} may not propose plans for scope {req.scope!r}".replace("  ", " "))
+        raise Refusal(403, "scope", msg("plan.may_not_propose", role=actor.role, own=actor.scope, scope=req.scope)
+                      if actor.scope else msg("plan.role_may_not_propose", role=actor.role, scope=req.scope))
     if req.max_migrations is not None and req.max_migrations < 0:
-        raise Refusal(422, "max_migrations", f"must be >= 0, got {req.max_migrations}")
+        raise Refusal(422, "max_migrations", msg("plan.must_got", max_migrations=req.max_migrations))
     plan_kind.validate(session, req)
     return plan_kind
 
@@ -148,7 +150,7 @@ def supersede_if_stale(session: Session, plan: Plan, actor: str) -> None:
     if reason is not None:
         transition(session, plan, PlanState.SUPERSEDED, actor, f"snapshot changed: {reason}; propose again")
         session.commit()
-        raise Refusal(409, "state", f"plan {plan.id} is superseded: snapshot changed ({reason}); propose again")
+        raise Refusal(409, "state", msg("plan.plan_superseded_snapshot_changed", plan=plan.id, reason=reason))
 
 
 def approvals_of(session: Session, plan: Plan) -> list[PlanApproval]:
@@ -189,21 +191,22 @@ def approvable_by(plan: Plan, actor: Actor) -> list[str]:
 
 def approve(session: Session, actor: Actor, plan: Plan) -> Plan:
     if plan.state != PlanState.PROPOSED:
-        raise Refusal(409, "state", f"plan {plan.id} is {plan.state}; only a proposed plan can be approved")
+        raise Refusal(409, "state", msg("plan.plan_only_proposed_plan", plan=plan.id, state=plan.state))
     if not plan.required_approvals:  # no moves: nothing any scope must consent to
         if not _may_run(plan, actor):
-            raise Refusal(403, "scope", f"{actor.username} may not approve plan {plan.id}")
+            raise Refusal(403, "scope", msg("plan.approve_plan", username=actor.username, plan=plan.id))
         supersede_if_stale(session, plan, actor.username)
         transition(session, plan, PlanState.APPROVED, actor.username, "no moves; nothing to consent to")
         return plan
     could = approvable_by(plan, actor)
     mine = [k for k in could if k in pending_scopes(session, plan)]
     if could and not mine:  # someone else approved this scope first (or just now)
-        raise Refusal(409, "state", f"plan {plan.id}: {', '.join(could)} already approved by someone else; reload it")
+        raise Refusal(409, "state", msg("plan.plan_already_approved_someone", plan=plan.id, could=', '.join(could)))
     if not mine:
         needed = ", ".join(pending_scopes(session, plan)) or "none"
-        raise Refusal(403, "scope", f"{actor.username} ({actor.role} {actor.scope or ''}) may approve none of the "
-                                      f"scopes this plan still needs: {needed}".replace("  ", " "))
+        raise Refusal(403, "scope", msg("plan.approves_none", username=actor.username, role=actor.role,
+                                        own=actor.scope, scopes=needed) if actor.scope else
+                      msg("plan.role_approves_none", username=actor.username, role=actor.role, scopes=needed))
     supersede_if_stale(session, plan, actor.username)
     for key in mine:
         session.add(PlanApproval(plan_id=plan.id, scope_key=key, username=actor.username, role=actor.role))
@@ -211,7 +214,7 @@ def approve(session: Session, actor: Actor, plan: Plan) -> Plan:
         session.flush()
     except (IntegrityError, OperationalError) as exc:
         session.rollback()
-        raise Refusal(409, "state", f"plan {plan.id} was approved by someone else at the same time; reload it") from exc
+        raise Refusal(409, "state", msg("plan.plan_was_approved_someone", plan=plan.id)) from exc
     for key in mine:  # after the flush that may lose the race, so a loser's 409 is not an audit error
         evidence.record_approval(session, plan.id, key, actor.username, actor.role)  # type: ignore[arg-type]
     approvals = [(a.username, a.role, approval_rules.ApprovalScope.parse(a.scope_key).cloud)
@@ -226,16 +229,16 @@ def approve(session: Session, actor: Actor, plan: Plan) -> Plan:
 
 def reject(session: Session, actor: Actor, plan: Plan, reason: str) -> Plan:
     if not reason.strip():
-        raise Refusal(422, "reason", "say why the plan is rejected")
+        raise Refusal(422, "reason", msg("plan.say_why_plan_rejected"))
     if not approvable_by(plan, actor) and not may(actor, "plans.decide_any"):
-        raise Refusal(403, "scope", f"{actor.username} may not decide on plan {plan.id}")
+        raise Refusal(403, "scope", msg("plan.decide_plan", username=actor.username, plan=plan.id))
     transition(session, plan, PlanState.REJECTED, actor.username, reason.strip(), allowed_from=OPEN_STATES)
     return plan
 
 
 def cancel(session: Session, actor: Actor, plan: Plan) -> Plan:
     if actor.username != plan.proposer and not may(actor, "plans.decide_any"):
-        raise Refusal(403, "proposer", "only the proposer or the province centre may cancel a plan")
+        raise Refusal(403, "proposer", msg("plan.only_proposer_province_centre"))
     transition(session, plan, PlanState.CANCELLED, actor.username, f"cancelled by {actor.username}", allowed_from=OPEN_STATES)
     return plan
 
@@ -262,13 +265,12 @@ def busy_with(session: Session, plan: Plan) -> Plan | None:
 def start_execution(session: Session, actor: Actor, plan: Plan) -> Plan:
     """Write every move as a pending action; the executor starts on them once the caller commits."""
     if not _may_run(plan, actor):
-        raise Refusal(403, "scope", f"{actor.username} may not execute plan {plan.id}")
+        raise Refusal(403, "scope", msg("plan.execute_plan", username=actor.username, plan=plan.id))
     if plan.state != PlanState.APPROVED:
-        raise Refusal(409, "state", f"plan {plan.id} is {plan.state}; only an approved plan can be executed")
+        raise Refusal(409, "state", msg("plan.plan_only_approved_plan", plan=plan.id, state=plan.state))
     busy = busy_with(session, plan)
     if busy is not None:
-        raise Refusal(409, "scope", f"plan {busy.id} ({busy.kind}, {busy.scope}) is {busy.state} on the same ground; "
-                                    f"execute plan {plan.id} after it ends (it is then checked against the new state)")
+        raise Refusal(409, "scope", msg("plan.plan_same_ground_execute", busy=busy.id, kind=busy.kind, scope=busy.scope, state=busy.state, plan=plan.id))
     supersede_if_stale(session, plan, actor.username)
     moves = document_of(plan).moves
     # the compare-and-set first: of two executes at once one wins, the other is a 409 before it writes
@@ -285,10 +287,9 @@ def start_rollback(session: Session, actor: Actor, plan: Plan) -> Plan:
     """The compensation of every step that was done (or in flight), newest first; the steps that have
     none (placements, restarts away from hosts still down) are named in the plan's reason."""
     if not _may_run(plan, actor):
-        raise Refusal(403, "scope", f"{actor.username} may not roll back plan {plan.id}")
+        raise Refusal(403, "scope", msg("plan.roll_back_plan", username=actor.username, plan=plan.id))
     if plan.state not in (PlanState.SUCCEEDED, PlanState.FAILED, PlanState.PAUSED):
-        raise Refusal(409, "state", f"plan {plan.id} is {plan.state}; only a succeeded, failed or paused plan can be "
-                                    "rolled back")
+        raise Refusal(409, "state", msg("plan.plan_only_succeeded_failed", plan=plan.id, state=plan.state))
     earlier = session.exec(select(PlanAction).where(PlanAction.plan_id == plan.id, PlanAction.phase == "rollback")
                            .order_by(col(PlanAction.step))).all()
     if earlier:  # a rollback that failed before: its steps not done are tried again, nothing is written twice

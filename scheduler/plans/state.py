@@ -16,6 +16,7 @@ from sqlmodel import Session, col
 
 from scheduler.core import audit
 from scheduler.core.db import utcnow
+from scheduler.core.messages import msg
 from scheduler.core.refusal import Refusal
 from scheduler.plans.models import Plan
 
@@ -65,17 +66,17 @@ def transition(session: Session, plan: Plan, to: PlanState, actor: str, reason: 
     """Move the plan along the table by compare-and-set; a move off the table or a lost race is a 409."""
     before = PlanState(plan.state)
     if allowed_from and before not in allowed_from:
-        raise Refusal(409, "state", f"plan {plan.id} is {before}; this needs it {' or '.join(allowed_from)}")
+        raise Refusal(409, "state", msg("plan.plan_needs", plan=plan.id, before=before, allowed_from=' or '.join(allowed_from)))
     if not allowed(before, to):
-        raise Refusal(409, "state", f"plan {plan.id} is {before}; a {before} plan cannot become {PlanState(to)}")
+        raise Refusal(409, "state", msg("plan.plan_plan_cannot_become", plan=plan.id, before=before, to=PlanState(to)))
     try:
         result = session.execute(update(Plan).where(col(Plan.id) == plan.id, col(Plan.version) == plan.version)
                                  .values(state=str(to), state_reason=reason, version=plan.version + 1,
                                          updated_at=utcnow()))
     except OperationalError as exc:  # SQLite: another writer got there first
-        raise Refusal(409, "state", f"plan {plan.id} is being changed by someone else; reload it") from exc
+        raise Refusal(409, "state", msg("plan.plan_being_changed_someone", plan=plan.id)) from exc
     if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise Refusal(409, "state", f"plan {plan.id} was changed by someone else; reload it")
+        raise Refusal(409, "state", msg("plan.plan_was_changed_someone", plan=plan.id))
     session.expire(plan)
     audit.record(session, actor, f"plan.{str(to).replace(' ', '-')}", "plan", str(plan.id), {"state": str(before)},
                  {"state": str(to), "reason": reason})

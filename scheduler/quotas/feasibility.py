@@ -151,6 +151,8 @@ def feasibility(session: Session, dept: Department, cloud_id: str, amount: Amoun
     if not any(v > EPS for v in c.short.values()):
         out["verdict"] = "feasible" if c.migrations == 0 else "feasible-after-migrations"
         out["message"] = "feasible" if c.migrations == 0 else f"feasible after {c.migrations} migrations"
+        out.update(code="quota.feasible" if c.migrations == 0 else "quota.feasible_after",
+                   params={} if c.migrations == 0 else {"n": c.migrations})
         return out
     out["verdict"] = "short"
     alts = [other for other in allowed_clouds(session, dept)
@@ -160,4 +162,7 @@ def feasibility(session: Session, dept: Department, cloud_id: str, amount: Amoun
     tail = ("; " + " or ".join("the province cloud" if names[a].kind == "province" else a for a in alts)
             + " could take it") if alts else "; no other cloud it may use could take it either"
     out["message"] = f"short {describe(c.short)} on {cloud_id}{tail}"
+    # the same answer as data, rendered in the reader's language by the API
+    out.update(code="quota.short_alternatives" if alts else "quota.short_nowhere",
+               params={"amounts": rounded(c.short), "cloud": cloud_id, **({"clouds": alts} if alts else {})})
     return out

@@ -28,6 +28,7 @@ from scheduler.core.accounts import Actor
 from scheduler.core.db import utcnow
 from scheduler.core.models import RESOURCES, Cloud, Department, Host, ServiceSetting, Workload
 from scheduler.core.policy import get_policy
+from scheduler.core.messages import msg
 from scheduler.core.refusal import Refusal
 from scheduler.core.visibility import department_ids
 from scheduler.quotas.models import Quota, QuotaReclaim
@@ -90,35 +91,34 @@ def check_amount(session: Session, raw: Any, cloud_id: str | None, field: str = 
                  allow_zero: bool = False) -> Amounts:
     """Known resources, numbers, not negative, not all zero, not more than the whole cloud."""
     if not isinstance(raw, dict):
-        raise Refusal(422, field, f"must be an object of {', '.join(RESOURCES)}")
+        raise Refusal(422, field, msg("quota.must_object", RESOURCES=', '.join(RESOURCES)))
     out = zero()
     for k, v in raw.items():
         if k not in RESOURCES:
-            raise Refusal(422, f"{field}.{k}", f"unknown resource; one of {', '.join(RESOURCES)}")
+            raise Refusal(422, f"{field}.{k}", msg("quota.unknown_resource_one", RESOURCES=', '.join(RESOURCES)))
         if v is None:
             continue
         if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-            raise Refusal(422, f"{field}.{k}", f"must be a number, got {v!r}")
+            raise Refusal(422, f"{field}.{k}", msg("quota.must_number_got", v=v))
         if v < 0:
-            raise Refusal(422, f"{field}.{k}", f"must not be negative, got {v:g}")
+            raise Refusal(422, f"{field}.{k}", msg("quota.must_negative_got", v=v))
         out[k] = float(v)
     if not allow_zero and not any(v > 0 for v in out.values()):
-        raise Refusal(422, field, f"asks for nothing; give at least one of {', '.join(RESOURCES)} above zero")
+        raise Refusal(422, field, msg("quota.asks_nothing_give_least", RESOURCES=', '.join(RESOURCES)))
     if cloud_id is not None:
         cap = cloud_capacity(session, cloud_id)
         for r in RESOURCES:
             if out[r] > cap[r] + EPS:
-                raise Refusal(422, f"{field}.{r}", f"{out[r]:,.6g} is more than {cloud_id}'s whole capacity "
-                                                      f"({cap[r]:,.6g} {UNITS[r]})")
+                raise Refusal(422, f"{field}.{r}", msg("quota.more_than_s_whole", out=out[r], cloud_id=cloud_id, cap=cap[r], UNITS=UNITS[r]))
     return out
 
 
 def department(session: Session, dept_id: Any) -> Department:
     if not isinstance(dept_id, str) or not dept_id:
-        raise Refusal(422, "department", "must be a department id")
+        raise Refusal(422, "department", msg("quota.must_department_id"))
     dept = session.get(Department, dept_id)
     if dept is None:
-        raise Refusal(422, "department", f"unknown department {dept_id!r}")
+        raise Refusal(422, "department", msg("quota.unknown_department", dept_id=dept_id))
     return dept
 
 
@@ -152,16 +152,17 @@ def check_cloud_for(session: Session, dept: Department, cloud_id: str, field_nam
     cloud = session.get(Cloud, cloud_id)
     if cloud is None:
         known = ", ".join(sorted(session.exec(select(Cloud.id))))
-        raise Refusal(422, field_name, f"unknown cloud {cloud_id!r}; one of {known}")
+        raise Refusal(422, field_name, msg("quota.unknown_cloud_one", cloud_id=cloud_id, known=known))
     if cloud.kind == "backup":
-        raise Refusal(422, field_name, f"{cloud_id} is the backup node: it is kept for disaster recovery and takes "
-                                          "no department quotas or registrations")
+        raise Refusal(422, field_name, msg("quota.backup_node_kept_disaster", cloud_id=cloud_id))
     allowed = allowed_clouds(session, dept)
     if cloud_id not in allowed:
-        whose = (f"another city's cloud ({cloud.city})" if cloud.kind == "city"
-                 else f"another industry's cloud ({cloud.industry})" if cloud.kind == "industry" else "not its cloud")
-        raise Refusal(422, field_name, f"{dept.id} may not use {cloud_id}: it is {whose}; "
-                                          f"{dept.id} may use {' or '.join(allowed) or 'no cloud'}")
+        whose = (msg("quota.whose_city", city=cloud.city) if cloud.kind == "city"
+                 else msg("quota.whose_industry", industry=cloud.industry) if cloud.kind == "industry"
+                 else msg("quota.whose_none"))
+        raise Refusal(422, field_name, msg("quota.use_use", department=dept.id, cloud=cloud_id, whose=whose,
+                                           clouds=list(allowed)) if allowed else
+                      msg("quota.use_none", department=dept.id, cloud=cloud_id, whose=whose))
     return cloud
 
 
@@ -335,7 +336,7 @@ def grant(session: Session, actor: str, department: str, cloud_id: str, delta: A
     result = session.execute(update(Quota).where(col(Quota.id) == row.id, col(Quota.version) == row.version)
                              .values(**after, version=row.version + 1, updated_at=utcnow()))
     if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise Refusal(409, "quota", f"the quota of {department} on {cloud_id} was changed by someone else; retry")
+        raise Refusal(409, "quota", msg("quota.quota_was_changed_someone", department=department, cloud_id=cloud_id))
     session.expire(row)
     audit.record(session, actor, "quota.changed", "quota", f"{department}@{cloud_id}", rounded(before),
                  {**rounded(after), "why": why})

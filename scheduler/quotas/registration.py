@@ -17,6 +17,7 @@ from scheduler.core.accounts import Actor
 from scheduler.core.db import utcnow
 from scheduler.core.fleet import fleet_document
 from scheduler.core.models import Workload
+from scheduler.core.messages import msg
 from scheduler.core.refusal import Refusal
 from scheduler.quotas.ledger import (
     Standing,
@@ -52,27 +53,27 @@ def register(session: Session, actor: Actor, body: dict[str, Any],
     dept = department(session, body.get("department"))
     cloud_id = body.get("cloud")
     if not isinstance(cloud_id, str) or not cloud_id:
-        raise Refusal(422, "cloud", "must be a cloud id")
+        raise Refusal(422, "cloud", msg("quota.must_cloud_id"))
     cloud = check_cloud_for(session, dept, cloud_id)
     if not may_act_for(session, actor, dept, cloud_id):
         raise Refusal(403, "department", f"{actor.username} ({actor.role} {actor.scope or ''}) may not register "
                                             f"workloads for {dept.id} on {cloud_id}".replace("  ", " "))
     name = body.get("name")
     if not isinstance(name, str) or not name.strip() or len(name) > 120:
-        raise Refusal(422, "name", "must be 1-120 characters")
+        raise Refusal(422, "name", msg("quota.must_characters"))
     classification = body.get("classification", "internal")
     if classification not in CLASSIFICATIONS:
-        raise Refusal(422, "classification", f"must be one of {', '.join(CLASSIFICATIONS)}")
+        raise Refusal(422, "classification", msg("quota.must_one", CLASSIFICATIONS=', '.join(CLASSIFICATIONS)))
     if classification == "classified":
-        raise Refusal(422, "classification", "classified systems are never placed on these clouds")
+        raise Refusal(422, "classification", msg("quota.classified_systems_never_placed"))
     mlps = body.get("mlps_level", 2)
     if isinstance(mlps, bool) or not isinstance(mlps, int) or not 1 <= mlps <= 4:
-        raise Refusal(422, "mlps_level", f"must be an integer 1-4, got {mlps!r}")
+        raise Refusal(422, "mlps_level", msg("quota.must_integer_got", mlps=mlps))
     if mlps > cloud.mlps_level:
-        raise Refusal(422, "mlps_level", f"{cloud_id} has MLPS level {cloud.mlps_level}, below the workload's {mlps}")
+        raise Refusal(422, "mlps_level", msg("quota.has_mlps_level_below", cloud_id=cloud_id, mlps_level=cloud.mlps_level, mlps=mlps))
     demand = check_amount(session, body.get("demand"), cloud_id, field="demand")
     if demand["vcpu"] <= 0 or demand["memory_gib"] <= 0:
-        raise Refusal(422, "demand", "a workload needs some vcpu and memory_gib")
+        raise Refusal(422, "demand", msg("quota.workload_needs_some_vcpu"))
     dr = body.get("dr") or {}
     profile = DrProfile(bool(dr.get("protected", False)), int(dr.get("priority", 3)), int(dr.get("rto_minutes", 240)),
                         int(dr.get("rpo_minutes", 60)))
@@ -100,7 +101,7 @@ def register(session: Session, actor: Actor, body: dict[str, Any],
     except FleetError as exc:
         raise Refusal(422, "demand", str(exc)) from exc
     if placed.host is None:
-        raise Refusal(409, "demand", f"within quota, but no host on {cloud_id} can take it now: {placed.reason}")
+        raise Refusal(409, "demand", msg("quota.within_quota_but_host", cloud_id=cloud_id, reason=placed.reason))
     info = WorkloadInfo(id=wid, name=name.strip(), department=dept.id, tier=tier, city=dept.city,  # type: ignore[arg-type]
                         industry=dept.industry, classification=classification, mlps_level=mlps, demand=demand,
                         host=None, spread_group=spread, dr=profile)
@@ -109,7 +110,7 @@ def register(session: Session, actor: Actor, body: dict[str, Any],
     try:
         get_adapters().for_cloud(cloud_id).place(info, placed.host)
     except AdapterError as exc:
-        raise Refusal(502, "cloud", f"{cloud_id} refused the placement on {placed.host}: {exc}") from exc
+        raise Refusal(502, "cloud", msg("quota.refused_placement", cloud_id=cloud_id, host=placed.host, exc=exc)) from exc
     w = Workload(id=wid, name=name.strip(), department_id=dept.id, cloud_id=cloud_id, host_id=placed.host, tier=tier,
                  city=dept.city, industry=dept.industry, classification=classification, mlps_level=mlps, **demand,
                  spread_group=spread, dr_protected=profile.protected, dr_priority=profile.priority,

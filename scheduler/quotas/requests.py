@@ -26,6 +26,7 @@ from scheduler.core.access import may
 from scheduler.core.db import as_utc, utcnow
 from scheduler.core.models import RESOURCES, Cloud, Department
 from scheduler.core.policy import get_policy
+from scheduler.core.messages import msg
 from scheduler.core.refusal import Refusal
 from scheduler.core.visibility import department_ids
 from scheduler.quotas import ledger as quotas
@@ -88,24 +89,24 @@ def create(session: Session, actor: Actor, department: Any, cloud_id: Any, amoun
            expires_at: datetime | None) -> QuotaRequest:
     dept = _department(session, department)
     if not isinstance(cloud_id, str) or not cloud_id:
-        raise Refusal(422, "cloud", "must be a cloud id")
+        raise Refusal(422, "cloud", msg("quota.must_cloud_id"))
     cloud = quotas.check_cloud_for(session, dept, cloud_id)
     if not may_act_for(session, actor, dept, cloud_id):
         raise Refusal(403, "department", f"{actor.username} ({actor.role} {actor.scope or ''}) may not ask for "
                                             f"quota for {dept.id} on {cloud_id}".replace("  ", " "))
     amt = check_amount(session, amount, cloud_id)
     if not isinstance(justification, str) or len(justification.strip()) < 10:
-        raise Refusal(422, "justification", "say in a sentence (at least 10 characters) what the quota is for")
+        raise Refusal(422, "justification", msg("quota.say_sentence_least_characters"))
     if len(justification) > MAX_JUSTIFICATION:
-        raise Refusal(422, "justification", f"at most {MAX_JUSTIFICATION} characters")
+        raise Refusal(422, "justification", msg("quota.most_characters", MAX_JUSTIFICATION=MAX_JUSTIFICATION))
     if expires_at is not None:
         expires_at = as_utc(expires_at if expires_at.tzinfo else expires_at.replace(tzinfo=timezone.utc))
         now = utcnow()
         if expires_at <= now:  # type: ignore[operator]
-            raise Refusal(422, "expires_at", "must be in the future")
+            raise Refusal(422, "expires_at", msg("quota.must_future"))
         limit = get_policy().quotas.max_expiry_days
         if expires_at > now + timedelta(days=limit):  # type: ignore[operator]
-            raise Refusal(422, "expires_at", f"at most {limit} days ahead")
+            raise Refusal(422, "expires_at", msg("quota.most_days_ahead", limit=limit))
     req = QuotaRequest(department_id=dept.id, cloud_id=cloud.id, **amt, justification=justification.strip(),
                        expires_at=expires_at, requester=actor.username, required_approvals=route(cloud, amt),
                        approvals=[], feasibility=feasibility(session, dept, cloud.id, amt))
@@ -125,9 +126,9 @@ def _cas(session: Session, req: QuotaRequest, actor: str, action: str, values: d
                                                             col(QuotaRequest.version) == req.version)
                                  .values(**values, version=req.version + 1, updated_at=utcnow()))
     except OperationalError as exc:
-        raise Refusal(409, "state", f"quota request {req.id} is being decided by someone else; reload it") from exc
+        raise Refusal(409, "state", msg("quota.quota_request_being_decided", req=req.id)) from exc
     if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise Refusal(409, "state", f"quota request {req.id} was decided by someone else; reload it")
+        raise Refusal(409, "state", msg("quota.quota_request_was_decided", req=req.id))
     session.expire(req)
     audit.record(session, actor, action, "quota_request", str(req.id), before, after)
 
@@ -135,7 +136,7 @@ def _cas(session: Session, req: QuotaRequest, actor: str, action: str, values: d
 def _must_be_pending(req: QuotaRequest) -> None:
     if req.state != "pending":
         by = f" by {req.decided_by}" if req.decided_by else ""
-        raise Refusal(409, "state", f"quota request {req.id} is already {req.state}{by}; it can be decided only once")
+        raise Refusal(409, "state", msg("quota.quota_request_already_can", req=req.id, state=req.state, by=by))
 
 
 def approve(session: Session, actor: Actor, req: QuotaRequest, reason: str = "") -> QuotaRequest:
@@ -146,8 +147,7 @@ def approve(session: Session, actor: Actor, req: QuotaRequest, reason: str = "")
                                        f"scopes this request still needs: {', '.join(pending_keys(req))}"
                          .replace("  ", " "))
     if actor.username == req.requester:
-        raise Refusal(403, "requester", f"{actor.username} asked for quota request {req.id}; nobody approves "
-                                           "their own request")
+        raise Refusal(403, "requester", msg("quota.asked_quota_request_nobody", username=actor.username, req=req.id))
     reason = (reason or "").strip() or "approved"
     approvals = [*(req.approvals or []), *({"key": k, "username": actor.username, "at": utcnow().isoformat(),
                                              "reason": reason} for k in mine)]
@@ -160,7 +160,7 @@ def approve(session: Session, actor: Actor, req: QuotaRequest, reason: str = "")
         assert dept is not None
         check = feasibility(session, dept, req.cloud_id, amount)
         if check["verdict"] == "short":
-            raise Refusal(409, "feasibility", f"cannot grant now: {check['message']}", {"feasibility": check})
+            raise Refusal(409, "feasibility", msg("quota.cannot_grant_now", check=check['message']), {"feasibility": check})
         values.update(state="approved", decided_by=actor.username, decided_at=utcnow(), decision_reason=reason,
                       feasibility=check)
     _cas(session, req, actor.username, "quota_request.approved" if complete else "quota_request.approval", values,
@@ -172,7 +172,7 @@ def approve(session: Session, actor: Actor, req: QuotaRequest, reason: str = "")
 
 def reject(session: Session, actor: Actor, req: QuotaRequest, reason: str) -> QuotaRequest:
     if not isinstance(reason, str) or not reason.strip():
-        raise Refusal(422, "reason", "say why the request is rejected")
+        raise Refusal(422, "reason", msg("quota.say_why_request_rejected"))
     _must_be_pending(req)
     if not any(can_decide(actor, a["key"]) for a in req.required_approvals):
         needed = ", ".join(a["key"] for a in req.required_approvals)

@@ -211,5 +211,10 @@ def test_unknown_ids(policy: Policy, fleet: Fleet) -> None:
 def test_to_dict_is_json_ready(policy: Policy, fleet: Fleet) -> None:
     d = json.loads(json.dumps(explain(policy, fleet, "w-000017", "zy").to_dict()))
     assert d["allowed"] is False and d["workload"] == "w-000017" and d["cloud"] == "zy"
-    assert d["checks"][1] == {"rule": "home-or-province", "passed": False, "message": d["checks"][1]["message"]}
+    check = d["checks"][1]
+    assert {k: check[k] for k in ("rule", "passed")} == {"rule": "home-or-province", "passed": False}
+    # the verdict as data beside its English: the service renders the code in the reader's language
+    assert check["code"] == "home.other_city" and check["params"]["cloud"] == "zy"
+    assert check["params"]["lead"]["code"] == "home.home_or_province"
+    assert check["message"].endswith("zy is another city's cloud (zunyi)")
     assert d["summary"].startswith("w-000017 may not run on zy")

@@ -1,6 +1,6 @@
 /* The JSON API client (/api/v1), shared by the console and the public open-data page. The console hands it
    the login token (authorize); the open-data page never does, so it never sends one. */
-import { t } from './i18n.js';
+import { lang, t } from './i18n.js';
 
 export const API = '/api/v1';
 
@@ -38,7 +38,8 @@ export function authorize(getToken, expired, refresh) {
 export async function api(path, opts) {
   opts = opts || {};
   const token = tokenOf();
-  const headers = Object.assign({ Accept: 'application/json' }, opts.headers || {});
+  // the server's sentences (reasons, explanations, refusals) come back in the language the user chose
+  const headers = Object.assign({ Accept: 'application/json', 'Accept-Language': lang() === 'en' ? 'en' : 'zh-CN' }, opts.headers || {});
   if (token) headers.Authorization = 'Bearer ' + token;
   let body = opts.body;
   if (body !== undefined && !(body instanceof URLSearchParams)) {

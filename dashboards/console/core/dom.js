@@ -101,6 +101,10 @@ export const field = (id, label, control, hint) => h('div', { class: 'field' },
   h('label', { for: id }, label), control, hint ? h('small', { class: 'muted', id: id + '-hint' }, hint) : null);
 export const qfield = (id, label, control, hint) => h('div', { class: 'field' },
   h('label', { for: id }, label), control, hint ? h('small', { class: 'muted' }, hint) : null);
+// A sentence that names a document's fields: each field name (an ASCII identifier) set as <code>, so it
+// reads as the name it is, in either language.
+export const withCode = (text) => String(text).split(/([A-Za-z_][A-Za-z0-9_]*)/)
+  .map((part, i) => (i % 2 ? h('code', {}, part) : part)).filter((x) => x !== '');
 export const dl = (...items) => h('dl', { class: 'meta' }, items.filter(Boolean).map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
 export const errBox = () => h('div', { class: 'alert alert-error', role: 'alert', hidden: true, 'data-testid': 'form-error' });
 export const statusLine = () => h('span', { class: 'muted', role: 'status', 'aria-live': 'polite' });

@@ -9,6 +9,7 @@ export const Q = {
   me: JSON.parse(sessionStorage.getItem('qianyun.me') || 'null'),
   clouds: null,    // cloud id -> cloud, for names
   depts: null,     // the departments the user may speak for (widgets/data.js)
+  deptNames: null, // department id -> department, for names
   flash: null,     // a message for the login page (why the user was sent there)
   dpFlash: null,   // a message for the next data-platform page (what the last action did)
 };
@@ -27,7 +28,7 @@ export function logout(message) {
     fetch(API + '/auth/logout', { method: 'POST', headers: { Authorization: 'Bearer ' + Q.token }, keepalive: true })
       .catch(() => {});
   }
-  Q.token = null; Q.me = null; Q.clouds = null; Q.depts = null;
+  Q.token = null; Q.me = null; Q.clouds = null; Q.depts = null; Q.deptNames = null;
   sessionStorage.removeItem('qianyun.token');
   sessionStorage.removeItem('qianyun.refresh');
   sessionStorage.removeItem('qianyun.me');
@@ -55,6 +56,24 @@ export async function loadClouds() {
     Q.clouds = Object.fromEntries(items.map((c) => [c.id, c]));
   }
   return Q.clouds;
+}
+
+/** The departments the user may see, by id, for their names (a page that fails to load them shows ids). */
+export async function loadDeptNames() {
+  if (!Q.deptNames) {
+    try {
+      const items = await all('/departments');
+      Q.deptNames = Object.fromEntries(items.map((d) => [d.id, d]));
+    } catch (_) { Q.deptNames = {}; }
+  }
+  return Q.deptNames;
+}
+
+/** A department's display name in the chosen language; its id when the name is not known. */
+export function deptName(id) {
+  const d = Q.deptNames && Q.deptNames[id];
+  if (!d) return id;
+  return (lang() === 'en' ? d.name_en : d.name) || id;
 }
 
 export function cloudName(id) {

@@ -49,7 +49,7 @@ export async function pageAudit(gen, params) {
       h('th', { scope: 'row', class: 'num' }, num(e.id)),
       h('td', { class: 'small nowrap' }, when(e.at)),
       h('td', {}, e.actor),
-      h('td', {}, h('code', {}, e.action)),
+      h('td', {}, e.summary ? h('div', { class: 'small' }, e.summary) : null, h('code', {}, e.action)),
       h('td', { class: 'small' }, `${e.entity} ${e.entity_id}`),
       h('td', { class: 'small change' }, changeDiff(e.before, e.after)),
       h('td', { class: 'small mono', title: e.hash }, e.hash.slice(0, 12) + '…')),
@@ -57,6 +57,6 @@ export async function pageAudit(gen, params) {
   const verdict = h('div', {
     class: 'alert ' + (v.intact ? 'alert-ok' : 'alert-error'), role: v.intact ? 'status' : 'alert',
     'data-testid': 'audit-verdict', 'data-intact': String(v.intact),
-  }, h('strong', {}, v.intact ? '✓ ' + t('audit.intact', { n: num(v.events) }) : '✗ ' + t('audit.broken', { id: v.broken_at, reason: v.reason })));
+  }, h('strong', {}, v.intact ? '✓ ' + t('audit.intact', { n: num(v.events) }) : '✗ ' + t('audit.broken', { id: v.broken_at, reason: v.reason_text || v.reason })));
   paint(gen, pageHead(t('audit.title')), verdict, card(null, list));
 }

@@ -31,7 +31,7 @@ async function drawDrill(gen, view, d) {
   view.replaceChildren(...[
     pageHead(h('span', {}, t('drill.title', { id: d.id }), ' ',
       h('span', { 'data-testid': 'drill-state', 'data-state': d.state }, drillBadge(d.state))),
-    d.state_reason || null, h('a', { href: '#/drills', class: 'back' }, t('back.drills'))),
+    d.state_text || d.state_reason || null, h('a', { href: '#/drills', class: 'back' }, t('back.drills'))),
     card(null, dl(
       [t('drill.mode'), t('drill.mode.' + d.mode)],
       [t('drill.clouds'), listOf(d.clouds.map((c) => `${cloudName(c)} (${c})`))],
@@ -231,10 +231,10 @@ function didNotFitCard(r) {
       items.map((x) => h('tr', {},
         h('th', { scope: 'row' }, x.workload, h('div', { class: 'muted small' }, cloudName(x.cloud))),
         h('td', { class: 'num' }, `P${x.priority}`), h('td', { class: 'num' }, mins(x.rto_minutes, 0)),
-        h('td', { class: 'small' }, x.reason || '–'))), { class: 'data' })
+        h('td', { class: 'small' }, x.text || x.reason || '–'))), { class: 'data' })
       : h('p', { class: 'text-ok' }, '✓ ' + t('drill.didnotfit.none')),
     r.not_protected && r.not_protected.count
-      ? h('p', { class: 'muted small' }, t('drill.notprotected', { n: num(r.not_protected.count) }), r.not_protected.reason ? ` (${r.not_protected.reason})` : '') : null));
+      ? h('p', { class: 'muted small' }, t('drill.notprotected', { n: num(r.not_protected.count) }), r.not_protected.reason ? ` (${r.not_protected.text || r.not_protected.reason})` : '') : null));
 }
 
 function capacityCard(r) {
@@ -259,7 +259,7 @@ function failbackCard(d, r) {
   return card(t('drill.failback'), h('div', { 'data-testid': 'drill-failback', 'data-state': f.state },
     h('p', {}, stateBadge(f.state), ' ', t('drill.failback.moves', { done: num(f.done), total: num(f.moves) }),
       f.failed ? [' · ', h('strong', { class: 'text-danger' }, t('progress.failed', { n: f.failed }))] : null),
-    f.state_reason ? h('p', { class: 'muted small' }, f.state_reason) : null,
+    f.state_reason ? h('p', { class: 'muted small' }, f.state_text || f.state_reason) : null,
     f.stayed && f.stayed.length
       ? [h('h3', {}, t('drill.failback.stayed')), h('ul', { class: 'small' }, f.stayed.map((x) => h('li', {}, typeof x === 'string' ? x : `${x.workload || ''} ${x.reason || ''}`)))]
       : h('p', { class: 'text-ok small' }, '✓ ' + t('drill.failback.home')),

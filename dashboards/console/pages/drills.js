@@ -16,7 +16,7 @@ export async function pageDrills(gen) {
     h('th', { scope: 'row' }, h('a', { href: `#/drills/${d.id}` }, `#${d.id}`)),
     h('td', {}, t('drill.mode.' + d.mode)),
     h('td', {}, listOf(d.clouds.map(cloudName))),
-    h('td', {}, drillBadge(d.state), d.state_reason ? h('div', { class: 'muted small' }, d.state_reason) : null),
+    h('td', {}, drillBadge(d.state), d.state_reason ? h('div', { class: 'muted small' }, d.state_text || d.state_reason) : null),
     h('td', {}, d.starter),
     h('td', { class: 'small nowrap' }, when(d.created_at)),
     h('td', { class: 'small nowrap' }, when(d.closed_at))));

@@ -1,6 +1,6 @@
 /* Data-zone jobs (#/jobs, docs/jobs.md): the job sets in scope and the form to submit one. */
 import { api } from '../core/api.js';
-import { card, field, forbidden, h, markInvalid, pageHead, table } from '../core/dom.js';
+import { card, field, forbidden, h, markInvalid, pageHead, table, withCode } from '../core/dom.js';
 import { listOf, mins, num, when } from '../core/format.js';
 import { t } from '../core/i18n.js';
 import { JOB_ROLES } from '../core/roles.js';
@@ -23,9 +23,12 @@ export async function pageJobs(gen) {
   await loadClouds();
   const page = await api('/jobsets?limit=200');
   const rows = page.items.map((js) => h('tr', { 'data-testid': 'jobset-row', 'data-jobset': js.id },
-    h('th', { scope: 'row' }, h('a', { href: `#/jobs/${js.id}` }, `#${js.id}${js.name ? ' · ' + js.name : ''}`)),
+    h('th', { scope: 'row' }, h('a', { href: `#/jobs/${js.id}` }, `#${js.id}`, js.name ? ' · ' : '',
+      // a name its owner gave is a proper name; the service's own job sets come in the reader's language
+      js.name ? h('span', { translate: js.name_text && js.name_text !== js.name ? null : 'no' }, js.name_text || js.name) : null)),
     h('td', {}, cloudName(js.cloud), js.clouds.length > 1 ? h('div', { class: 'muted small' }, t('jobs.fallback', { c: listOf(js.clouds.slice(1).map(cloudName)) })) : null),
-    h('td', { class: 'small' }, js.department || '–'),
+    h('td', { class: 'small' }, js.department ? [js.department_name || js.department,
+      js.department_name && js.department_name !== js.department ? h('span', { class: 'muted small id' }, ` ${js.department}`) : null] : '–'),
     h('td', { class: 'small' }, js.recurrence ? h('code', {}, js.recurrence) : t('jobs.once')),
     h('td', { class: 'num' }, num(js.jobs)),
     h('td', {}, js.run ? runBadge(js.run.state) : '–'),
@@ -59,7 +62,7 @@ function jobForm() {
       field('j-cloud', t('col.cloud'), cloud),
       field('j-recurrence', t('jobs.recurrence'), rec, t('jobs.recurrence.hint')),
       dept ? field('j-department', t('jobs.department'), dept) : null),
-    field('j-document', t('jobs.document'), doc, t('jobs.document.hint')),
+    field('j-document', t('jobs.document'), doc, withCode(t('jobs.document.hint'))),
     h('div', { class: 'form-actions' }, submit, status), err);
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();

@@ -23,7 +23,7 @@ function drawJobSet(gen, view, js) {
   const sc = js.schedule || {};
   const states = js.job_states || [];
   view.replaceChildren(...[
-    pageHead(h('span', {}, t('jobs.set.title', { id: js.id }), js.name ? ` · ${js.name}` : ''),
+    pageHead(h('span', {}, t('jobs.set.title', { id: js.id }), js.name ? ` · ${js.name_text || js.name}` : ''),
       `${cloudName(js.cloud)} · ${js.recurrence ? t('jobs.every', { cron: js.recurrence }) : t('jobs.once')} · ${t('jobs.objective.' + js.objective)}`,
       h('a', { href: '#/jobs', class: 'back' }, t('back.jobs'))),
     h('div', { class: 'tiles', 'data-testid': 'jobset-tiles' },

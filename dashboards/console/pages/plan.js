@@ -68,7 +68,7 @@ function drawPlan(gen, view, p, before, fill) {
   ].filter(Boolean);
   view.replaceChildren(...[
     pageHead(h('span', {}, t('plan.title', { id: p.id }), ' ', h('span', { 'data-testid': 'plan-state', 'data-state': p.state }, stateBadge(p.state))),
-      p.state_reason || null, h('a', { href: '#/plans', class: 'back' }, t('back.plans'))),
+      p.state_text || p.state_reason || null, h('a', { href: '#/plans', class: 'back' }, t('back.plans'))),
     planMeta(p),
     actionBar(gen, view, p, before),
     p.progress && (p.progress.forward_done !== undefined || live || p.rollback.length || Object.keys(p.progress).length > 1) ? progressCard(p, live) : null,
@@ -78,7 +78,8 @@ function drawPlan(gen, view, p, before, fill) {
     ...(back ? [h('details', { class: 'card forward-phase', 'data-testid': 'forward-phase' },
       h('summary', {}, t('plan.forward.undone')), ...forward)] : forward),
     p.notes.length ? card(t('notes.title'), h('ul', {}, p.notes.map((n) => h('li', {}, n)))) : null,
-    p.unplaced.length ? card(t('unplaced.title'), h('ul', {}, p.unplaced.map((u) => h('li', {}, `${u.workload || u.id || ''} ${u.reason || ''}`)))) : null,
+    p.unplaced.length ? card(t('unplaced.title'), h('ul', {}, p.unplaced.map((u) => h('li', { 'data-testid': 'unplaced-row' },
+      h('a', { href: `#/why/${encodeURIComponent(u.workload || u.id || '')}` }, u.workload || u.id || ''), ' ', u.text || u.reason || '')))) : null,
   ].filter(Boolean));
   if (live) {  // poll while the executor works; stops when the page changes or the plan settles
     nav.timers.push(setTimeout(async () => {
@@ -224,7 +225,7 @@ function statsCard(p, before) {
       p.move_counts.hosts_disabled ? item(t('stats.hosts_disabled'), num(p.move_counts.hosts_disabled)) : null,
       item(t('stats.peak'), pct(st.peak_utilisation, 1)),
       item(t('stats.solve'), `${num(st.solve_seconds, 2)} s`),
-      item(t('stats.status'), st.status || '–'))));
+      item(t('stats.status'), st.status_text || st.status || '–'))));
 }
 
 function nextApprovers(p) {
@@ -243,8 +244,8 @@ function approvalsCard(p) {
     table(t('approvals.title'), [t('col.approval_scope'), t('col.rules'), t('col.reason'), t('col.moves_of', { n: num(p.move_counts.moves) }), t('col.approved')],
       p.approvals.map((a) => h('tr', { 'data-testid': 'approval-row', 'data-key': a.key, 'data-approved': a.approved_by ? 'true' : 'false' },
         h('th', { scope: 'row' }, approvalLabel(a.key)),
-        h('td', { class: 'small' }, a.rules.join(', ')),
-        h('td', { class: 'small' }, a.reasons.join('; ')),
+        h('td', { class: 'small' }, (a.rule_names && a.rule_names.length ? a.rule_names : a.rules).join(t('list.sep'))),
+        h('td', { class: 'small' }, (a.said && a.said.length ? a.said.map((x) => x.text) : a.reasons).join(t('list.clauses'))),
         h('td', { class: 'num' }, num(a.moves)),
         h('td', {}, a.approved_by ? badge('approval', 'done', t('approval.done', { user: a.approved_by, t: when(a.approved_at) }))
           : badge('approval', 'pending', t('approval.pending'))))),
@@ -263,7 +264,7 @@ function moveRow(m, rollback) {
         : h('a', { href: `#/why/${encodeURIComponent(m.workload)}` }, m.workload)),
       h('td', {}, m.from ? hostLink(m.from) : h('span', { class: 'muted' }, m.kind && m.kind !== 'move' ? '–' : t('moves.new'))),
       h('td', {}, hostLink(m.to)),
-      h('td', { class: 'small' }, m.reason),
+      h('td', { class: 'small', 'data-code': m.code || '' }, m.text || m.reason),
       h('td', {}, m.state ? badge('move', m.state, t('move.' + m.state)) : '–',
         m.error ? h('div', { class: 'small text-danger' }, m.error) : null)));
 }

@@ -4,15 +4,16 @@ import { card, h, markInvalid, pageHead, qfield, table } from '../core/dom.js';
 import { UNITS, when } from '../core/format.js';
 import { t } from '../core/i18n.js';
 import { paint, route } from '../core/router.js';
-import { cloudName, loadClouds, Q, role } from '../core/session.js';
+import { cloudName, deptName, loadClouds, loadDeptNames, Q, role } from '../core/session.js';
 import { approvalLabel } from '../widgets/approvals.js';
 import { stateBadge } from '../widgets/badges.js';
+import { deptLabel } from '../widgets/fleet.js';
 import { amountText, QUOTA_RES, quotaBars, verdictBadge } from '../widgets/quotas.js';
 
 function requestRows(items) {
   return items.map((q) => h('tr', { 'data-testid': 'request-row', 'data-id': q.id, 'data-state': q.state },
     h('th', { scope: 'row' }, `#${q.id}`),
-    h('td', {}, q.department, h('div', { class: 'muted small' }, cloudName(q.cloud))),
+    h('td', {}, deptLabel(q.department), h('div', { class: 'muted small' }, cloudName(q.cloud))),
     h('td', { class: 'small' }, amountText(q.amount)),
     h('td', {}, stateBadge(q.state)),
     h('td', {}, verdictBadge(q.feasibility)),
@@ -30,7 +31,7 @@ async function downloadCsv() {
 
 function requestForm(depts) {
   const cloudIds = Object.values(Q.clouds).filter((c) => c.kind !== 'backup').map((c) => c.id);
-  const dept = h('select', { id: 'q-department' }, depts.map((d) => h('option', { value: d }, d)));
+  const dept = h('select', { id: 'q-department' }, depts.map((d) => h('option', { value: d }, deptName(d) !== d ? `${deptName(d)} (${d})` : d)));
   const cloud = h('select', { id: 'q-cloud' }, cloudIds.map((c) => h('option', { value: c }, `${cloudName(c)} (${c})`)));
   const inputs = Object.fromEntries(QUOTA_RES.map((r) => [r, h('input', { id: 'q-' + r, type: 'number', min: '0', step: 'any', value: '0', inputmode: 'decimal' })]));
   const why = h('textarea', { id: 'q-justification', rows: '2' });
@@ -65,11 +66,11 @@ function requestForm(depts) {
 }
 
 export async function pageQuotas(gen) {
-  await loadClouds();
+  await Promise.all([loadClouds(), loadDeptNames()]);
   const [usage, reqs] = await Promise.all([api('/quotas/usage'), api('/quota-requests?limit=100')]);
   const depts = [...new Set([...(Q.me.scope && role() === 'department-admin' ? [Q.me.scope] : []), ...usage.items.map((i) => i.department)])];
   const rows = usage.items.map((i) => h('tr', { 'data-testid': 'quota-row', 'data-department': i.department, 'data-cloud': i.cloud, 'data-over': String(i.over_quota) },
-    h('th', { scope: 'row' }, i.department, i.parent ? h('div', { class: 'muted small' }, t('quota.under', { p: i.parent })) : null),
+    h('th', { scope: 'row' }, deptLabel(i.department), i.parent ? h('div', { class: 'muted small' }, t('quota.under', { p: deptName(i.parent) })) : null),
     h('td', {}, cloudName(i.cloud)),
     h('td', {}, quotaBars(i))));
   const flash = Q.quotaFlash ? h('div', { class: 'alert alert-ok', role: 'status', 'data-testid': 'form-success' }, Q.quotaFlash) : null;

@@ -4,6 +4,12 @@ import { pct, when, withUnit } from '../core/format.js';
 import { t } from '../core/i18n.js';
 import { may } from '../core/roles.js';
 import { listTable } from './table.js';
+import { deptName } from '../core/session.js';
+
+/** A department as people know it: its name, with the id beside it for whoever needs the id. */
+export const deptLabel = (id) => (deptName(id) !== id
+  ? h('span', { class: 'dept', 'data-department': id }, deptName(id), ' ', h('span', { class: 'muted small id' }, id))
+  : h('span', { class: 'dept', 'data-department': id }, id));
 
 export const hostFill = (hst) => Math.max(
   hst.capacity.vcpu ? hst.allocated.vcpu / hst.capacity.vcpu : 0,

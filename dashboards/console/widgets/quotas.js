@@ -7,7 +7,7 @@ export const QUOTA_RES = ['vcpu', 'memory_gib', 'gpu', 'storage_gib'];
 export const amountText = (a) => QUOTA_RES.filter((r) => a[r] > 0).map((r) => withUnit(a[r], r, 1) + (r === 'memory_gib' ? ' ' + t('res.memory_gib') : r === 'storage_gib' ? ' ' + t('res.storage_gib') : '')).join(' · ') || '–';
 export const verdictBadge = (f) => (f ? h('div', { 'data-testid': 'feasibility', 'data-verdict': f.verdict },
   badge('verdict', f.verdict === 'short' ? 'no' : 'yes', (f.verdict === 'short' ? '✗ ' : '✓ ') + t('quota.verdict.' + f.verdict, { n: f.migrations })),
-  h('div', { class: 'small' }, f.message)) : '–');
+  h('div', { class: 'small' }, f.text || f.message)) : '–');
 
 export function quotaBars(item) {
   return h('div', { class: 'quota-bars' }, QUOTA_RES.filter((r) => item.resources[r].quota > 0 || item.resources[r].used > 0).map((r) => {

@@ -321,4 +321,14 @@ export default {
   'audit.since': "From (day)",
   'audit.until': "To (day)",
   'audit.nochange': "no field changed",
+  // server-side words the console shows beside the server's own sentences
+  'why.mlps': 'MLPS level {n}',
+  'list.sep': ', ',
+  'list.clauses': '; ',
+  'tier.province': 'province', 'tier.city': 'city', 'tier.county': 'county',
+  'classification.public': 'public', 'classification.internal': 'internal', 'classification.sensitive': 'sensitive',
+  'classification.classified': 'classified',
+  'industry.education': 'education', 'industry.health': 'health', 'industry.transport': 'transport',
+  'city.guiyang': 'Guiyang', 'city.zunyi': 'Zunyi', 'city.liupanshui': 'Liupanshui', 'city.anshun': 'Anshun', 'city.bijie': 'Bijie',
+  'city.tongren': 'Tongren', 'city.qiandongnan': 'Qiandongnan', 'city.qiannan': 'Qiannan', 'city.qianxinan': 'Qianxinan',
 };

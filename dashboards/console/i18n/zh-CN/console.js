@@ -321,4 +321,14 @@ export default {
   'audit.since': "起始日期",
   'audit.until': "截止日期",
   'audit.nochange': "无字段变化",
+  // server-side words the console shows beside the server's own sentences
+  'why.mlps': '等保 {n} 级',
+  'list.sep': '、',
+  'list.clauses': '；',
+  'tier.province': '省级', 'tier.city': '市级', 'tier.county': '县级',
+  'classification.public': '公开', 'classification.internal': '内部', 'classification.sensitive': '敏感',
+  'classification.classified': '涉密',
+  'industry.education': '教育', 'industry.health': '卫生健康', 'industry.transport': '交通运输',
+  'city.guiyang': '贵阳', 'city.zunyi': '遵义', 'city.liupanshui': '六盘水', 'city.anshun': '安顺', 'city.bijie': '毕节',
+  'city.tongren': '铜仁', 'city.qiandongnan': '黔东南州', 'city.qiannan': '黔南州', 'city.qianxinan': '黔西南州',
 };
