@@ -89,12 +89,13 @@ def run_quota_expiry() -> None:
 
 
 def run_watchdog() -> list[int]:
-    """Every plan executing or rolling back, and every live drill in progress, has a runner: one whose
+    """Every plan executing or rolling back, every live drill in progress and every pending scenario has a runner: one whose
     thread gave up (or never started) is started again; a running one is left alone."""
+    from scheduler import whatif
     from scheduler.dr import drills
     from scheduler.plans import executor
 
-    return [*executor.resume_all(), *drills.resume_all()]
+    return [*executor.resume_all(), *drills.resume_all(), *whatif.resume_all()]
 
 
 def _leader_only(job_id: str, func: Callable[..., Any]) -> Callable[..., Any]:
