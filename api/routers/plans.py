@@ -13,6 +13,7 @@ from api.errors import refusals
 from api.schemas import ApprovalNeedOut, HostChangeOut, MoveOut, PageOut, PlanCreate, PlanOut, PlanSummaryOut, RejectIn
 from api.schemas.plans import PlanDocumentOut
 from scheduler import plans
+from scheduler.core import energy
 from scheduler.core.access import require
 from scheduler.core.refusal import Refusal
 from scheduler.plans import Actor
@@ -63,7 +64,8 @@ def detail(session: Session, p: Plan) -> PlanOut:
                    hosts=[HostChangeOut(**h) for h in plans.host_changes(p)],
                    rollback=[MoveOut(step=a.step, workload=a.workload_id, from_host=a.from_host, to_host=a.to_host,
                                      reason=a.reason, state=a.state, error=a.error or None) for a in back],
-                   dry_run=p.dry_run, notes=p.notes or [], progress={"total": len(p.document["moves"]), **counts})
+                   dry_run=p.dry_run, notes=p.notes or [], progress={"total": len(p.document["moves"]), **counts},
+                   energy=energy.of_plan(session, p.fleet, p.document))
 
 
 @router.post("", responses=refusals(403, 404, 409, 422), response_model=PlanOut, status_code=status.HTTP_201_CREATED)

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlmodel import Session, select
 
+from scheduler.core import energy
 from scheduler.core.policy import get_policy
 from scheduler.dr import recovery
 from scheduler.dr.models import Drill, DrillRecovery
@@ -75,9 +76,12 @@ def build(session: Session, drill: Drill) -> dict[str, Any]:
     live = drill.mode == "live"
     key = "measured_minutes" if live and any(r["measured_minutes"] is not None for r in rows) else "predicted_minutes"
     plan_doc: dict[str, Any] = stored.get("plan") or {}
+    power = stored.get("energy")
     if drill.failover_plan_id is not None:
         fp = session.get(Plan, drill.failover_plan_id)
         plan_doc = fp.document if fp else {}
+        if fp is not None and power is None:
+            power = energy.of_plan(session, fp.fleet, fp.document)
     not_protected = [u for u in plan_doc.get("unplaced", []) if "not DR-protected" in u["reason"]]
     back = [r for r in rows if r[key] is not None]
     slowest = sorted(back, key=lambda r: -r[key])[:SLOWEST]
@@ -114,6 +118,7 @@ def build(session: Session, drill: Drill) -> dict[str, Any]:
                           "reason": not_protected[0]["reason"] if not_protected else None},
         "capacity": stored.get("capacity"),
         "failback": _failback(session, drill),
+        "energy": power,
         "systems": rows,
     }
 

@@ -15,6 +15,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 import optimizer
+from scheduler.core.energy import energy
 from scheduler.core.models import RESOURCES
 from scheduler.core.registry import get_adapters
 from scheduler.core.settings import get_settings
@@ -207,14 +208,15 @@ def drill(ch: Changed, clouds: list[str]) -> dict[str, Any]:
         "late": [{"workload": r["workload"], "priority": r["priority"], "rto_minutes": r["rto_minutes"],
                   "predicted_minutes": r["predicted_minutes"]} for r in back if not r["within_rto"]][:LISTED],
         "moves": len(plan["moves"]), "seconds": round(time.monotonic() - t0, 3),
+        "energy": energy(pol.power, ch.doc, doc, plan, ch.host_models),
     }
 
 
 # ------------------------------------------------------------------------------------------ the answer
 
 
-def answer(session: Session, ch: Changed, scope: str, drill_clouds: list[str]) -> dict[str, Any]:
-    """The whole answer of one scenario on its changed fleet."""
+def answer(session: Session, base: dict[str, Any], ch: Changed, scope: str, drill_clouds: list[str]) -> dict[str, Any]:
+    """The whole answer of one scenario on its changed fleet (`base`: today's fleet, for power before)."""
     t0 = time.monotonic()
     doc = copy.deepcopy(ch.doc)
     doc["objective"] = {"mode": "consolidate", "max_migrations": None, "time_limit_s": time_limit()}
@@ -236,6 +238,7 @@ def answer(session: Session, ch: Changed, scope: str, drill_clouds: list[str]) -
         "quota_requests": request_verdicts(session, ch, plan, quota),
         "plan": {"moves": len(plan["moves"]), "migrations": plan["stats"]["migrations"],
                  "status": plan["stats"]["status"], "seconds": round(plan_s, 3)},
+        "energy": energy(ch.policy.power, base, ch.doc, plan, ch.host_models),
         "drill": None,
         "drill_note": None,
     }

@@ -109,7 +109,7 @@ def evaluate_in(session: Session, s: Scenario) -> dict[str, Any]:
     parsed = changes_mod.parse(session, _as_raw(s.changes), s.scope, policy)
     base, _fp, notes = plan_input(session, s.scope, None)
     ch = changes_mod.apply(session, base, parsed, policy)
-    result = evaluate.answer(session, ch, s.scope, list(s.drill_clouds or []))
+    result = evaluate.answer(session, base, ch, s.scope, list(s.drill_clouds or []))
     result["policy_notes"] = notes
     return result
 
@@ -190,7 +190,8 @@ def headline(s: Scenario) -> dict[str, Any] | None:
             "clouds_short": [q["cloud"] for q in r["quota"] if any(v > 0 for v in q["short"].values())],
             "priority1_within_rto": None if d is None else d["priority1"]["within_rto"],
             "priority1_systems": None if d is None else d["priority1"]["systems"],
-            "energy": r.get("energy", {}).get("summary") if r.get("energy") else None}
+            "kw_before": r["energy"]["before"]["kw"] if r.get("energy") else None,
+            "kw_after": r["energy"]["after"]["kw"] if r.get("energy") else None}
 
 
 def compare(session: Session, actor: Actor, ids: list[int]) -> dict[str, Any]:
