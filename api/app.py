@@ -29,6 +29,7 @@ from api.routers import (
     plans,
     policy,
     quotas,
+    runway,
     scenarios,
     sharing,
     system,
@@ -66,7 +67,7 @@ def create_app() -> FastAPI:
     app.add_middleware(InputGuard)
     app.add_middleware(SecurityHeaders)  # outermost: every answer carries them, refusals included
     for module in (auth, clouds, hosts, workloads, departments, plans, policy, audit, drills, jobsets, quotas,
-                   catalog, sharing, opendata, system, users, scenarios):
+                   catalog, sharing, opendata, system, users, scenarios, runway):
         app.include_router(module.router)
     errors.document(app)
 

@@ -55,6 +55,14 @@ def run_metrics() -> None:
     with session_scope(background=True) as session:
         clouds = [c.id for c in session.exec(select(Cloud)) if c.status != "failed"]
     rollup_all({c: adapters.metrics_for(c) for c in clouds}, get_settings().metrics_window_s)
+    from scheduler.core.policy import get_policy
+    from scheduler.whatif import runway
+
+    with session_scope(background=True) as session:
+        first_today = runway.record_today(session) > 0  # the day's busiest p95, for the capacity runway
+    if first_today:  # the forecast once a day, on the leader: its gauges on /metrics
+        with session_scope(background=True) as session:
+            runway.runway(session, get_policy())
 
 
 def run_scheduled_proposal(spec: dict[str, Any]) -> int | None:

@@ -1,11 +1,11 @@
-"""The scenarios table: a what-if question (today's fleet plus changes) and its stored answer."""
+"""The what-if tables: scenarios (a question and its stored answer) and the daily utilisation history."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column
+from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from scheduler.core.db import utcnow
@@ -33,3 +33,19 @@ class Scenario(SQLModel, table=True):
     version: int = 1
     created_at: datetime = timestamp_field(default_factory=utcnow)
     updated_at: datetime = timestamp_field(default_factory=utcnow)
+
+
+class UtilisationDay(SQLModel, table=True):
+    """One cloud's busiest p95 share of one resource on one day: the history the runway forecasts from.
+
+    The metrics rollup keeps only the latest window per host; this keeps, per day, the highest
+    capacity-weighted p95 the rollups saw (capacity is planned for the busy hours, not the average).
+    """
+
+    __tablename__ = "utilisation_day"
+    __table_args__ = (UniqueConstraint("cloud_id", "resource", "day"),)
+    id: int | None = Field(default=None, primary_key=True)
+    cloud_id: str = Field(foreign_key="cloud.id", index=True, max_length=64)
+    resource: str = Field(max_length=32)
+    day: date
+    p95: float

@@ -1,4 +1,5 @@
-"""what-if scenarios: today's fleet plus changes, and the stored answer
+"""what-if scenarios (today's fleet plus changes, and the stored answer) and the daily utilisation
+history the capacity runway forecasts from
 
 Revision ID: 0016
 Revises: 0013
@@ -35,9 +36,25 @@ def upgrade() -> None:
     with op.batch_alter_table("scenario", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_scenario_scope"), ["scope"], unique=False)
         batch_op.create_index(batch_op.f("ix_scenario_state"), ["state"], unique=False)
+    op.create_table(
+        "utilisation_day",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("cloud_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("resource", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("p95", sa.Float(), nullable=False),
+        sa.ForeignKeyConstraint(["cloud_id"], ["cloud.id"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("cloud_id", "resource", "day"),
+    )
+    with op.batch_alter_table("utilisation_day", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_utilisation_day_cloud_id"), ["cloud_id"], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("utilisation_day", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_utilisation_day_cloud_id"))
+    op.drop_table("utilisation_day")
     with op.batch_alter_table("scenario", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_scenario_state"))
         batch_op.drop_index(batch_op.f("ix_scenario_scope"))
