@@ -16,26 +16,31 @@ import typer
 TOP_KEYS = ("name", "scope", "changes", "drill_clouds")
 
 
-def read_scenario(path: Path) -> dict[str, Any]:
-    """The scenario file as a mapping; ValueError with a line naming what is wrong."""
+def parse_text(text: str, name: str) -> dict[str, Any]:
+    """A scenario written in YAML (safe loading) as a mapping; ValueError with one line naming what is wrong."""
     import yaml
 
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ValueError(f"{path}: cannot read: {exc}") from None
     try:
         raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark is not None else ""
-        raise ValueError(f"{path}{where}: not YAML: {getattr(exc, 'problem', None) or exc}") from None
+        raise ValueError(f"{name}{where}: not YAML: {getattr(exc, 'problem', None) or exc}") from None
     if not isinstance(raw, dict):
-        raise ValueError(f"{path}: must be a mapping with {', '.join(TOP_KEYS)}")
+        raise ValueError(f"{name}: must be a mapping with {', '.join(TOP_KEYS)}")
     for k in raw:
         if k not in TOP_KEYS:
-            raise ValueError(f"{path}: {k}: unknown field; one of {', '.join(TOP_KEYS)}")
+            raise ValueError(f"{name}: {k}: unknown field; one of {', '.join(TOP_KEYS)}")
     return raw
+
+
+def read_scenario(path: Path) -> dict[str, Any]:
+    """The scenario file as a mapping; ValueError with a line naming what is wrong."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{path}: cannot read: {exc}") from None
+    return parse_text(text, str(path))
 
 
 def register(app: typer.Typer) -> None:

@@ -9,7 +9,8 @@ from fastapi import APIRouter, Depends, Query, status
 from api.deps import ActorDep, PageDep, RowId, SessionDep, allow, only_params
 from api.errors import refusals
 from api.schemas import PageOut
-from api.schemas.scenarios import CompareOut, ScenarioCreate, ScenarioOut, ScenarioSummaryOut
+from api.schemas.scenarios import CompareOut, ScenarioCreate, ScenarioOut, ScenarioSummaryOut, ScenarioYamlIn
+from api.whatif_cli import parse_text
 from scheduler import whatif
 from scheduler.core.refusal import Refusal
 from scheduler.whatif.models import Scenario
@@ -32,6 +33,20 @@ def detail(s: Scenario) -> ScenarioOut:
 def create(body: ScenarioCreate, session: SessionDep, a: ActorDep) -> ScenarioOut:
     """Stored pending and answered by the leader in the background: poll until `state` is done or failed."""
     s = whatif.create(session, a, body.name, body.scope, body.changes, body.drill_clouds)
+    session.commit()
+    return detail(s)
+
+
+@router.post("/yaml", responses=refusals(403, 422), response_model=ScenarioOut, status_code=status.HTTP_202_ACCEPTED)
+def create_from_yaml(body: ScenarioYamlIn, session: SessionDep, a: ActorDep) -> ScenarioOut:
+    """A scenario written in YAML (read with YAML's safe loader); refused as the JSON form is."""
+    try:
+        raw = parse_text(body.yaml, "yaml")
+    except ValueError as exc:
+        raise Refusal(422, "yaml", str(exc).removeprefix("yaml: ")) from None
+    if not isinstance(raw.get("name"), str):
+        raise Refusal(422, "name", "must be a non-empty string")
+    s = whatif.create(session, a, raw["name"], raw.get("scope", "all"), raw.get("changes") or {}, raw.get("drill_clouds"))
     session.commit()
     return detail(s)
 

@@ -20,6 +20,12 @@ class ScenarioCreate(In):
     drill_clouds: list[str] | None = None
 
 
+class ScenarioYamlIn(In):
+    """The same scenario written in YAML (name, scope, changes, drill_clouds), as `qianyun whatif` reads it."""
+
+    yaml: str = Field(min_length=1, max_length=100_000)
+
+
 class ScenarioSummaryOut(BaseModel):
     id: int
     name: str
