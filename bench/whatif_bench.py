@@ -34,6 +34,7 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="qy-whatif-bench-"))
     os.environ.update({"QIANYUN_DATABASE_URL": f"sqlite:///{tmp / 'q.db'}", "QIANYUN_SIM_STATE_PATH": str(tmp / "sim.db"),
                        "QIANYUN_SCHEDULER_ENABLED": "false", "QIANYUN_SECRET_KEY": "bench-" + "k" * 32,
+                       "QIANYUN_AUDIT_KEY_FILE": str(tmp / "audit.key"),
                        "QIANYUN_SIM_HOSTS": str(args.hosts), "QIANYUN_SIM_WORKLOADS": str(args.workloads),
                        "QIANYUN_PLAN_TIME_LIMIT_S": str(args.time_limit)})
     from sqlmodel import select

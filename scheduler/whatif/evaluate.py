@@ -222,7 +222,7 @@ def answer(session: Session, base: dict[str, Any], ch: Changed, scope: str, dril
     doc["objective"] = {"mode": "consolidate", "max_migrations": None, "time_limit_s": time_limit()}
     plan = optimizer.optimize(optimizer.parse_fleet(doc, get_adapters().isolated_clouds())).to_document()
     plan_s = time.monotonic() - t0
-    hosts = hosts_per_cloud(ch.doc, plan)
+    hosts = [h for h in hosts_per_cloud(ch.doc, plan) if scope == "all" or h["cloud"] == scope]
     quota = quota_headroom(session, ch, scope)
     out: dict[str, Any] = {
         "applied": ch.applied,

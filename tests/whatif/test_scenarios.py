@@ -112,6 +112,7 @@ def test_scope_like_plans(client, who) -> None:
     mine = scenario(client, who["gy"], name="gy grows", scope="gy",
                     changes={"grow_clouds": [{"cloud": "gy", "share": 0.1}], "add_hosts": [{"cloud": "gy", "type": t, "count": 1}]})
     assert [q["cloud"] for q in mine["result"]["quota"]] == ["gy"]
+    assert [h["cloud"] for h in mine["result"]["hosts"]["clouds"]] == ["gy"]
     assert mine["result"]["drill"] is None and "scope 'all'" in mine["result"]["drill_note"]
     # a city operator changes only its own cloud
     r = client.post("/api/v1/scenarios", headers=who["gy"], json={"name": "x", "scope": "gy",
