@@ -30,6 +30,8 @@ from api.routers import (
     plans,
     policy,
     quotas,
+    runway,
+    scenarios,
     sharing,
     system,
     users,
@@ -68,7 +70,7 @@ def create_app() -> FastAPI:
     app.add_middleware(Language)  # the caller's language for every sentence of the answer
     app.add_middleware(SecurityHeaders)  # outermost: every answer carries them, refusals included
     for module in (auth, clouds, hosts, workloads, departments, plans, policy, audit, drills, jobsets, quotas,
-                   catalog, sharing, opendata, system, users):
+                   catalog, sharing, opendata, system, users, scenarios, runway):
         app.include_router(module.router)
     errors.document(app)
 

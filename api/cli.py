@@ -303,6 +303,9 @@ optimize_cli.register(app)
 from api import jobs_cli  # noqa: E402  (registers `jobs solve`)
 
 jobs_cli.register(app)
+from api import whatif_cli  # noqa: E402  (registers `whatif`)
+
+whatif_cli.register(app)
 
 if __name__ == "__main__":
     app()

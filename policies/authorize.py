@@ -50,6 +50,9 @@ ACTIONS: dict[str, frozenset[str]] = {
     "sharing.request": frozenset({"department-admin"}),
     "sharing.approve_owner": frozenset({"department-admin"}),
     "sharing.approve_authority": frozenset({"data-authority"}),
+    "scenarios.read": OPERATORS | {"dr-coordinator", "auditor"},
+    "scenarios.create": OPERATORS | {"dr-coordinator", "system"},  # a city or industry operator within its own cloud
+    "scenarios.read_all": frozenset({"province-operator", "dr-coordinator", "auditor"}),
 }
 """Each action and the roles that may attempt it."""
 
@@ -88,6 +91,9 @@ DENIED: dict[str, str] = {
     "sharing.request": "may not request data; a department admin does, for its department",
     "sharing.approve_owner": "may not approve for the owning department; its admin does",
     "sharing.approve_authority": "may not approve for the data authority",
+    "scenarios.read": "has no access to scenarios; operators, DR coordinators and auditors only",
+    "scenarios.create": "may not create scenarios",
+    "scenarios.read_all": "reads the scenarios of its own cloud only",
 }
 
 POWERS = frozenset({"system-admin", "security-admin", "auditor"})

@@ -44,10 +44,12 @@ from policies.model import (
     Quotas,
     SeparationOfDuties,
 )
+from policies.power import POWER_FIELDS, WATTS_FIELDS, Power, Watts
 
 DEFAULT_FILE = Path(__file__).with_name("default.yaml")
 
-SECTIONS = ("approvals", "separation_of_duties", "auto_approve", "execution", "placement", "dr", "quotas", "auth")
+SECTIONS = ("approvals", "separation_of_duties", "auto_approve", "execution", "placement", "dr", "quotas", "auth",
+            "power")
 SOD_FIELDS = ("proposer_may_approve_own_scope", "multi_scope_needs_other_approver")
 EXECUTION_FIELDS = ("max_concurrent_moves_per_cloud", "max_concurrent_restarts_per_cloud", "retries", "backoff_s")
 DR_FIELDS = ("restart_minutes", "backup_reserve_share", "drill_runbook", "real_failover")
@@ -454,6 +456,50 @@ def _merge_auth(base: Auth, changes: dict[str, Any] | None) -> Auth:
                 password=replace(base.password, **changes.get("password", {})))
 
 
+def _watts(r: YamlReader, node: Node, field: str) -> Watts:
+    m = r.mapping(node, field, WATTS_FIELDS, WATTS_FIELDS)
+    idle = r.number(m["idle_w"][1], f"{field}.idle_w", 0)
+    full = r.number(m["full_w"][1], f"{field}.full_w", 0)
+    if full < idle:
+        raise r.fail(m["full_w"][1], f"{field}.full_w", f"must be at least idle_w ({idle:g}), got {full:g}")
+    return Watts(idle, full)
+
+
+def _power(r: YamlReader, node: Node, required: bool) -> dict[str, Any]:
+    """The `power` section as field changes; a site's `host_types` entries replace the default's per model."""
+    m = r.mapping(node, "power", POWER_FIELDS, POWER_FIELDS if required else ())
+    out: dict[str, Any] = {}
+    if "host_types" in m:
+        hnode = m["host_types"][1]
+        if not isinstance(hnode, MappingNode):
+            raise r.fail(hnode, "power.host_types", "must be a mapping of server model to {idle_w, full_w}")
+        types: dict[str, Watts] = {}
+        for knode, vnode in hnode.value:
+            model = r.string(knode, "power.host_types")
+            assert model is not None
+            if model in types:
+                raise r.fail(knode, f"power.host_types.{model}", "given twice")
+            types[model] = _watts(r, vnode, f"power.host_types.{model}")
+        out["host_types"] = types
+    if "default" in m:
+        out["default"] = _watts(r, m["default"][1], "power.default")
+    if "tariff_yuan_per_kwh" in m:
+        out["tariff_yuan_per_kwh"] = r.number(m["tariff_yuan_per_kwh"][1], "power.tariff_yuan_per_kwh", 0)
+    if "hours_per_year" in m:
+        hours = r.number(m["hours_per_year"][1], "power.hours_per_year", 0)
+        if hours > 8784:
+            raise r.fail(m["hours_per_year"][1], "power.hours_per_year", f"a year has at most 8784 hours, got {hours:g}")
+        out["hours_per_year"] = hours
+    return out
+
+
+def _merge_power(base: Power, changes: dict[str, Any] | None) -> Power:
+    if not changes:
+        return base
+    types = {**base.host_types, **changes.get("host_types", {})}
+    return replace(base, **{k: v for k, v in changes.items() if k != "host_types"}, host_types=types)
+
+
 @dataclass
 class _Parsed:
     """One file's sections; absent ones are None (the file does not change them)."""
@@ -468,6 +514,7 @@ class _Parsed:
     dr: dict[str, Any] | None = None
     quotas: dict[str, Any] | None = None
     auth: dict[str, Any] | None = None
+    power: dict[str, Any] | None = None
 
 
 def _parse(text: str, file: str, is_default: bool) -> _Parsed:
@@ -522,6 +569,8 @@ def _parse(text: str, file: str, is_default: bool) -> _Parsed:
             out.quotas = _quotas(r, sections["quotas"][1], is_default)
         if "auth" in sections:
             out.auth = _auth(r, sections["auth"][1], is_default)
+        if "power" in sections:
+            out.power = _power(r, sections["power"][1], is_default)
     except yaml.YAMLError as e:  # e.g. a scalar YAML cannot construct (bad timestamp)
         mark = getattr(e, "problem_mark", None)
         raise PolicyError(file, mark.line + 1 if mark else None, None, f"not valid YAML: {e}") from None
@@ -553,6 +602,7 @@ def _merge(base: Policy, p: _Parsed, source: str) -> Policy:
         dr=_merge_dr(base.dr, p.dr),
         quotas=_merge_quotas(base.quotas, p.quotas, source),
         auth=_merge_auth(base.auth, p.auth),
+        power=_merge_power(base.power, p.power),
     )
 
 

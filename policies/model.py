@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from optimizer.fleet import CLOUD_KINDS
+from policies.power import Power
 
 APPROVERS = ("province", "own-cloud")
 PLAN_KINDS = ("rebalance", "drain", "place-pending")
@@ -342,6 +343,7 @@ class Policy:
     dr: Dr = field(default_factory=Dr)
     quotas: Quotas = field(default_factory=Quotas)
     auth: Auth = field(default_factory=Auth)
+    power: Power = field(default_factory=Power)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready data: what the policy endpoint returns."""
@@ -355,4 +357,5 @@ class Policy:
             "dr": self.dr.to_dict(),
             "quotas": self.quotas.to_dict(),
             "auth": self.auth.to_dict(),
+            "power": self.power.to_dict(),
         }

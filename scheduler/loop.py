@@ -55,6 +55,14 @@ def run_metrics() -> None:
     with session_scope(background=True) as session:
         clouds = [c.id for c in session.exec(select(Cloud)) if c.status != "failed"]
     rollup_all({c: adapters.metrics_for(c) for c in clouds}, get_settings().metrics_window_s)
+    from scheduler.core.policy import get_policy
+    from scheduler.whatif import runway
+
+    with session_scope(background=True) as session:
+        first_today = runway.record_today(session) > 0  # the day's busiest p95, for the capacity runway
+    if first_today:  # the forecast once a day, on the leader: its gauges on /metrics
+        with session_scope(background=True) as session:
+            runway.runway(session, get_policy())
 
 
 def run_scheduled_proposal(spec: dict[str, Any]) -> int | None:
@@ -89,12 +97,13 @@ def run_quota_expiry() -> None:
 
 
 def run_watchdog() -> list[int]:
-    """Every plan executing or rolling back, and every live drill in progress, has a runner: one whose
+    """Every plan executing or rolling back, every live drill in progress and every pending scenario has a runner: one whose
     thread gave up (or never started) is started again; a running one is left alone."""
+    from scheduler import whatif
     from scheduler.dr import drills
     from scheduler.plans import executor
 
-    return [*executor.resume_all(), *drills.resume_all()]
+    return [*executor.resume_all(), *drills.resume_all(), *whatif.resume_all()]
 
 
 def _leader_only(job_id: str, func: Callable[..., Any]) -> Callable[..., Any]:

@@ -6,3 +6,4 @@ import scheduler.jobs.models  # noqa: F401
 import scheduler.plans.models  # noqa: F401
 import scheduler.quotas.models  # noqa: F401
 import scheduler.tenants.models  # noqa: F401
+import scheduler.whatif.models  # noqa: F401

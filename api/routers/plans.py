@@ -16,6 +16,7 @@ from api.schemas import ApprovalNeedOut, HostChangeOut, MoveOut, PageOut, PlanCr
 from api.schemas.plans import MoveCountsOut, NextApproverOut, PlanDocumentOut
 from scheduler import plans
 from scheduler.core import messages
+from scheduler.core import energy
 from scheduler.core.access import require
 from scheduler.core.refusal import Refusal
 from scheduler.plans import Actor
@@ -110,7 +111,8 @@ def detail(session: Session, p: Plan) -> PlanOut:
                    move_counts=MoveCountsOut(**document_of(p).counts()),
                    next_approvers=[NextApproverOut(**x) for x in plans.next_approvers(session, p)],
                    dry_run=p.dry_run, notes=p.notes or [],
-                   progress={"total": len(p.document["moves"]) + len(listed), **counts})
+                   progress={"total": len(p.document["moves"]) + len(listed), **counts},
+                   energy=energy.of_plan(session, p.fleet, p.document))
 
 
 @router.post("", responses=refusals(403, 404, 409, 422), response_model=PlanOut, status_code=status.HTTP_201_CREATED)

@@ -103,4 +103,5 @@ class DrillReportOut(BaseModel):
     not_protected: NotProtectedOut
     capacity: dict[str, Any] | None
     failback: dict[str, Any] | None
+    energy: dict[str, Any] | None = None  # power before and after the failover (docs/whatif.md)
     systems: list[SystemOut]

@@ -106,6 +106,7 @@ class PlanOut(PlanSummaryOut):
     dry_run: dict | None
     notes: list[str]
     progress: dict
+    energy: dict[str, Any] | None = None  # power before and after, per year and in yuan (docs/whatif.md)
 
 
 class DocMoveOut(BaseModel):

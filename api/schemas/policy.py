@@ -19,6 +19,7 @@ class PolicyOut(BaseModel):
     dr: dict[str, Any]
     quotas: dict[str, Any]
     auth: dict[str, Any]
+    power: dict[str, Any]
 
 
 class CheckOut(BaseModel):

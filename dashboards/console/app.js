@@ -26,6 +26,8 @@ import { pagePlans } from './pages/plans.js';
 import { pagePlatform } from './pages/platform.js';
 import { pageInbox } from './pages/quota-inbox.js';
 import { pageQuotas } from './pages/quotas.js';
+import { pageScenario, pageScenarioCompare } from './pages/scenario.js';
+import { pageScenarios } from './pages/scenarios.js';
 import { pageSharing } from './pages/sharing.js';
 import { pageWhy } from './pages/why.js';
 
@@ -40,6 +42,9 @@ const ROUTES = [
   [/^#\/plans\/(\d+)$/, pagePlan],
   [/^#\/drills$/, pageDrills],
   [/^#\/drills\/(\d+)$/, pageDrill],
+  [/^#\/scenarios$/, pageScenarios],
+  [/^#\/scenarios\/compare$/, pageScenarioCompare],
+  [/^#\/scenarios\/(\d+)$/, pageScenario],
   [/^#\/jobs$/, pageJobs],
   [/^#\/jobs\/(\d+)$/, pageJobSet],
   [/^#\/why(?:\/(.+))?$/, pageWhy],
@@ -76,6 +81,7 @@ function renderShell() {
       link('overview', '#/overview'),
       may.plans() ? link('plans', '#/plans') : null,
       DRILL_ROLES.includes(role()) ? link('drills', '#/drills') : null,
+      may.plans() ? link('scenarios', '#/scenarios') : null,
       JOB_ROLES.includes(role()) ? link('jobs', '#/jobs') : null,
       link('why', '#/why'),
       may.quotas() ? link('quotas', '#/quotas') : null,

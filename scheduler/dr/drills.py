@@ -25,7 +25,7 @@ from sqlmodel import Session, col, select
 
 from policies.model import Execution
 from scheduler import plans
-from scheduler.core import audit, leader
+from scheduler.core import audit, energy, leader
 from scheduler.core.background import Runner, after_commit
 from scheduler.core.db import get_background_engine, session_scope, utcnow
 from scheduler.core.models import Cloud, Workload
@@ -209,7 +209,8 @@ def tabletop(session: Session, actor: Actor, clouds: list[str], schedule: str | 
     found = analyse(doc, plan_doc)
     _rows(session, drill, found["predicted"])
     drill.report = {"plan": {k: plan_doc[k] for k in ("assignments", "moves", "unplaced", "stats")}, "capacity": found["capacity"],
-                    "plan_seconds": seconds, "failed_clouds": doc["failed_clouds"], "notes": notes}
+                    "plan_seconds": seconds, "failed_clouds": doc["failed_clouds"], "notes": notes,
+                    "energy": energy.of_plan(session, doc, plan_doc)}
     drill.progress = {"phase": "closed", "moves": len(plan_doc["moves"]), "protected": len(found["predicted"])}
     session.add(drill)
     session.flush()

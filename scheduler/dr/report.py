@@ -17,6 +17,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlmodel import Session, select
 
 from scheduler.core import messages
+from scheduler.core import energy
 from scheduler.core.policy import get_policy
 from scheduler.dr import recovery
 from scheduler.dr.models import Drill, DrillRecovery
@@ -77,9 +78,12 @@ def build(session: Session, drill: Drill) -> dict[str, Any]:
     live = drill.mode == "live"
     key = "measured_minutes" if live and any(r["measured_minutes"] is not None for r in rows) else "predicted_minutes"
     plan_doc: dict[str, Any] = stored.get("plan") or {}
+    power = stored.get("energy")
     if drill.failover_plan_id is not None:
         fp = session.get(Plan, drill.failover_plan_id)
         plan_doc = fp.document if fp else {}
+        if fp is not None and power is None:
+            power = energy.of_plan(session, fp.fleet, fp.document)
     not_protected = [u for u in plan_doc.get("unplaced", []) if "not DR-protected" in u["reason"]]
     unplaced = {u["workload"]: u for u in plan_doc.get("unplaced", [])}
     back = [r for r in rows if r[key] is not None]
@@ -120,6 +124,7 @@ def build(session: Session, drill: Drill) -> dict[str, Any]:
                           "text": _said(not_protected[0], None) if not_protected else None},
         "capacity": stored.get("capacity"),
         "failback": _failback(session, drill),
+        "energy": power,
         "systems": rows,
     }
 

@@ -21,6 +21,9 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "scheduler.quotas": ("scheduler.quotas", "scheduler.core", "optimizer", "policies", "adapters"),
     "scheduler.jobs": ("scheduler.jobs", "scheduler.core", "optimizer", "policies", "adapters"),
     "scheduler.dr": ("scheduler.dr", "scheduler.plans", "scheduler.core", "optimizer", "policies", "adapters"),
+    # what-if scenarios read the plans' input, the quota tables and the drills' recovery model
+    "scheduler.whatif": ("scheduler.whatif", "scheduler.dr", "scheduler.plans", "scheduler.quotas", "scheduler.core",
+                         "optimizer", "policies", "adapters"),
     # tenants use the other capabilities only through their public surfaces (the package, not its modules)
     "scheduler.tenants": ("scheduler.tenants", "scheduler.core", "=scheduler.quotas", "=scheduler.jobs",
                           "optimizer", "policies", "adapters"),

@@ -54,6 +54,7 @@ def _addresses(console: Console) -> list[str]:
                          {"kind": "rebalance", "scope": "gy", "objective": "consolidate", "max_migrations": 2})
     drill = _first_or_new(province, "/drills?limit=1", "/drills", {"clouds": ["gy"], "mode": "tabletop"})
     jobset = _first_or_new(province, "/jobsets?limit=1", "/jobsets", {**JOB_SET, "cloud": "gy", "name": "every-page"})
+    scenarios = [province.post("/scenarios", json={"name": f"every-page {i}", "changes": {}}).json()["id"] for i in (1, 2)]
     # A published entry of the department admin's own department: the catalog page and the public page.
     department = dept.get("/me").json()["scope"]
     r = dept.post("/catalog/entries", json={
@@ -65,7 +66,8 @@ def _addresses(console: Console) -> list[str]:
     assert dept.post("/opendata/publish", json={"entry_id": entry["id"]}).status_code == 200
     return [
         "/#/overview", "/#/clouds/gy", f"/#/hosts/{host}", "/#/plans", "/#/plans?state=proposed", f"/#/plans/{plan}",
-        "/#/drills", f"/#/drills/{drill}", "/#/jobs", f"/#/jobs/{jobset}", "/#/why", f"/#/why/{workload}",
+        "/#/drills", f"/#/drills/{drill}", "/#/scenarios", f"/#/scenarios/{scenarios[0]}",
+        f"/#/scenarios/compare?ids={scenarios[0]},{scenarios[1]}", "/#/jobs", f"/#/jobs/{jobset}", "/#/why", f"/#/why/{workload}",
         "/#/audit", "/#/quotas", "/#/quota-inbox", "/#/catalog", "/#/catalog/new", "/#/catalog/compliance",
         f"/#/catalog/{entry['id']}", "/#/sharing", "/#/opendata", "/#/platform",
         "/console/open.html", "/console/open.html#/d/" + entry["code"], "/console/open.html#/check",

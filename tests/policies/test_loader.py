@@ -36,7 +36,7 @@ def test_default_policy_has_every_section() -> None:
 def test_to_dict_is_json_ready_and_complete() -> None:
     d = json.loads(json.dumps(load_policy().to_dict()))
     assert set(d) == {"sources", "approvals", "separation_of_duties", "auto_approve", "execution", "placement", "dr",
-                      "quotas", "auth"}
+                      "quotas", "auth", "power"}
     assert d["auth"]["lockout"] == {"failures": 5, "window_s": 300, "lock_s": 900}
     assert "province-operator" in d["auth"]["second_factor_roles"]
     assert d["approvals"][0] == {"name": "backup-node", "match": {"touches_kind": ["backup"]}, "approver": "province",

@@ -33,6 +33,7 @@ export async function pageOverview(gen) {
       h('td', { class: 'small nowrap' }, when(c.last_sync_at)));
   });
   const heat = h('div', {}, may.hosts() ? loading() : null);
+  const runway = h('div', { 'data-testid': 'runway' }, may.plans() ? loading() : null);
   paint(gen,
     pageHead(t('overview.title'), t('overview.scope', { n: clouds.length })),
     h('div', { class: 'tiles' },
@@ -44,7 +45,12 @@ export async function pageOverview(gen) {
     card(null, table(t('overview.title'), [t('col.cloud'), t('col.kind'), t('col.status'), t('col.hosts'), t('col.workloads'),
       t('col.alloc_vcpu'), t('col.alloc_mem'), t('col.util_vcpu'), t('col.util_mem'), t('col.last_sync')], rows,
     { class: 'data', 'data-testid': 'clouds-table' })),
+    may.plans() ? card(t('runway.title'), h('p', { class: 'muted' }, t('runway.desc')), runway) : null,
     may.hosts() ? card(t('heat.title'), h('p', { class: 'muted' }, t('heat.desc')), heat) : null);
+  if (may.plans()) {
+    api('/runway').then((r) => { if (current(gen)) runway.replaceChildren(runwayTable(r)); })
+      .catch((e) => { if (current(gen)) runway.replaceChildren(h('p', { class: 'muted' }, e.detail || String(e))); });
+  }
 
   // Utilisation per cloud, filled in as the answers come.
   clouds.forEach(async (c) => {
@@ -57,6 +63,24 @@ export async function pageOverview(gen) {
   });
   const hosts = await hostsP;
   if (hosts && current(gen)) heat.replaceChildren(heatMap(hosts));
+}
+
+// Per cloud and resource: when the forecast crosses the allottable share (and the fill target, if any).
+function runwayTable(r) {
+  const cross = (c) => {
+    if (!c) return '–';
+    if (c.already) return t('runway.already');
+    if (!c.expected.date) return t('runway.beyond', { days: r.horizon_days });
+    return t('runway.on', { date: c.expected.date, from: c.earliest.date || '–', to: c.latest.date || t('runway.later') });
+  };
+  const rows = r.items.map((i) => h('tr', { 'data-cloud': i.cloud, 'data-resource': i.resource },
+    h('th', { scope: 'row' }, cloudName(i.cloud)), h('td', {}, t('runway.res.' + i.resource)),
+    h('td', { class: 'num' }, num(i.history_days)),
+    i.forecast ? [h('td', { class: 'num' }, pct(i.last.p95)), h('td', { class: 'num' }, pct(i.forecast.trend_per_day * 30, 1)),
+      h('td', {}, cross(i.crossings.allottable)), h('td', {}, cross(i.crossings.fill_target))]
+      : h('td', { colspan: 4, class: 'muted small' }, i.note)));
+  return table(t('runway.title'), [t('col.cloud'), t('runway.resource'), t('runway.days'), t('runway.last'), t('runway.trend'),
+    t('runway.allottable'), t('runway.fill')], rows, { class: 'data', 'data-testid': 'runway-table' });
 }
 
 function heatMap(hosts) {

@@ -1,0 +1,21 @@
+"""What if: scenarios before they happen (today's fleet plus changes, answered by the optimizer, never
+acted on). This module is the capability's public surface."""
+
+from scheduler.whatif.scenarios import (
+    RUNNER,
+    STATES,
+    check,
+    compare,
+    create,
+    evaluate_in,
+    headline,
+    listing,
+    load,
+    may_create,
+    resume_all,
+    run,
+    visible_to,
+)
+
+__all__ = ["RUNNER", "STATES", "check", "compare", "create", "evaluate_in", "headline", "listing", "load",
+           "may_create", "resume_all", "run", "visible_to"]

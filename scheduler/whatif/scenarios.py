@@ -1,0 +1,211 @@
+"""Scenarios stored and scoped like plans: created pending, evaluated in the background on the leader,
+read, listed and compared side by side. A scenario never acts: it reads today's fleet and the
+optimizer answers on a changed copy of it.
+
+A scenario's evaluation may take the optimizer's whole time limit on a large fleet, so a request
+never waits for it: `create` stores the question and the leader's runner (scheduler.core.background)
+answers it once the request has committed; the loop's watchdog resumes one a restart interrupted.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from scheduler.core import audit
+from scheduler.core.access import authorize, may
+from scheduler.core.accounts import Actor
+from scheduler.core.background import Runner, after_commit
+from scheduler.core.db import session_scope, utcnow
+from scheduler.core.models import Cloud
+from scheduler.core.policy import get_policy
+from scheduler.core.refusal import Refusal
+from scheduler.plans.inputs import plan_input
+from scheduler.whatif import changes as changes_mod
+from scheduler.whatif import evaluate
+from scheduler.whatif.models import Scenario
+
+log = logging.getLogger(__name__)
+STATES = ("pending", "done", "failed")
+MAX_NAME = 200
+
+
+def may_create(actor: Actor, scope: str) -> bool:
+    return authorize(actor, "scenarios.create", scope).allowed
+
+
+def visible_to(s: Scenario, actor: Actor) -> bool:
+    """A province-wide reader sees every scenario; a city or industry operator those of its own cloud."""
+    if may(actor, "scenarios.read_all"):
+        return True
+    return may(actor, "scenarios.read") and s.scope == actor.scope
+
+
+def load(session: Session, actor: Actor, scenario_id: int, field: str = "scenario_id") -> Scenario:
+    s = session.get(Scenario, scenario_id)
+    if s is None or not visible_to(s, actor):
+        raise Refusal(404, field, f"no scenario {scenario_id}")  # out of scope is as if it did not exist
+    return s
+
+
+def _drill_clouds(session: Session, raw: Any, scope: str, lost: tuple[str, ...]) -> list[str]:
+    """The clouds the scenario's tabletop drill fails: those given, else the clouds it loses."""
+    if raw is None:
+        return list(lost)
+    if not isinstance(raw, list):
+        raise Refusal(422, "drill_clouds", "must be a list of cloud ids")
+    clouds = {c.id: c for c in session.exec(select(Cloud))}
+    out: list[str] = []
+    for i, cid in enumerate(raw):
+        where = f"drill_clouds[{i}]"
+        if not isinstance(cid, str) or cid not in clouds:
+            raise Refusal(422, where, f"unknown cloud {cid!r}; known: {', '.join(sorted(clouds))}")
+        if clouds[cid].kind == "backup":
+            raise Refusal(422, where, f"{cid} is the backup node, where a failover goes; it cannot be drilled")
+        if scope != "all":
+            raise Refusal(422, where, "a drill needs the whole fleet: only a scenario of scope 'all' drills")
+        if cid not in out:
+            out.append(cid)
+    return out
+
+
+def check(session: Session, actor: Actor, name: Any, scope: Any, raw_changes: Any,
+          drill_clouds: Any = None) -> tuple[str, str, changes_mod.Changes, list[str]]:
+    """Everything a scenario is made of, checked; a refusal names the field and nothing is stored."""
+    if not isinstance(name, str) or not name.strip():
+        raise Refusal(422, "name", "must be a non-empty string")
+    if len(name) > MAX_NAME:
+        raise Refusal(422, "name", f"must be at most {MAX_NAME} characters, got {len(name)}")
+    if not isinstance(scope, str) or (scope != "all" and session.get(Cloud, scope) is None):
+        raise Refusal(422, "scope", f"must be a cloud id or 'all', got {scope!r}")
+    decision = authorize(actor, "scenarios.create", scope)
+    if not decision.allowed:
+        raise Refusal(403, decision.field, decision.reason)
+    parsed = changes_mod.parse(session, raw_changes, scope, get_policy())
+    return name.strip(), scope, parsed, _drill_clouds(session, drill_clouds, scope, parsed.lose_clouds)
+
+
+def create(session: Session, actor: Actor, name: Any, scope: Any, raw_changes: Any, drill_clouds: Any = None,
+           background: bool = True) -> Scenario:
+    """Store a scenario, pending; with `background` the leader's runner answers it once this commits."""
+    name, scope, parsed, drill = check(session, actor, name, scope, raw_changes, drill_clouds)
+    s = Scenario(name=name, scope=scope, changes=parsed.to_json(), drill_clouds=drill, creator=actor.username)
+    session.add(s)
+    session.flush()
+    audit.record(session, actor.username, "scenario.created", "scenario", str(s.id), None,
+                 {"name": name, "scope": scope, "changes": s.changes, "drill_clouds": drill})
+    if background:
+        after_commit(session, RUNNER, s.id)  # type: ignore[arg-type]
+    return s
+
+
+def evaluate_in(session: Session, s: Scenario) -> dict[str, Any]:
+    """The scenario's answer on today's fleet (read now, not when it was created)."""
+    policy = get_policy()
+    parsed = changes_mod.parse(session, _as_raw(s.changes), s.scope, policy)
+    base, _fp, notes = plan_input(session, s.scope, None)
+    ch = changes_mod.apply(session, base, parsed, policy)
+    result = evaluate.answer(session, base, ch, s.scope, list(s.drill_clouds or []))
+    result["policy_notes"] = notes
+    return result
+
+
+def _as_raw(stored: dict[str, Any]) -> dict[str, Any]:
+    """The stored changes as `parse` reads them (empty parts left out)."""
+    return {k: v for k, v in (stored or {}).items() if v not in (None, [], {})}
+
+
+def _finish(session: Session, s: Scenario, state: str, reason: str, result: dict[str, Any] | None,
+            seconds: float) -> bool:
+    """Compare-and-set from pending: of two runners, one writes the answer."""
+    done = session.execute(update(Scenario).where(col(Scenario.id) == s.id, col(Scenario.version) == s.version,
+                                                  col(Scenario.state) == "pending")
+                           .values(state=state, state_reason=reason, result=result, seconds=round(seconds, 3),
+                                   version=s.version + 1, updated_at=utcnow()))
+    if done.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    audit.record(session, "system:whatif", f"scenario.{state}", "scenario", str(s.id), {"state": "pending"},
+                 {"state": state, "reason": reason, "seconds": round(seconds, 3)})
+    return True
+
+
+def run(scenario_id: int) -> str:
+    """Answer one pending scenario (the runner's work; also what the command line calls in-process)."""
+    t0 = time.monotonic()
+    with session_scope(background=True) as session:
+        s = session.get(Scenario, scenario_id)
+        if s is None or s.state != "pending":
+            return s.state if s is not None else "gone"
+        try:
+            result = evaluate_in(session, s)
+        except Refusal as exc:  # the fleet changed under it (a cloud or host type gone): the reason, not a trace
+            session.rollback()
+            s = session.get(Scenario, scenario_id)
+            assert s is not None
+            _finish(session, s, "failed", exc.detail, None, time.monotonic() - t0)
+            return "failed"
+        except Exception as exc:
+            log.exception("scenario %s failed", scenario_id)
+            session.rollback()
+            s = session.get(Scenario, scenario_id)
+            assert s is not None
+            _finish(session, s, "failed", f"evaluation failed: {type(exc).__name__}: {exc}", None, time.monotonic() - t0)
+            return "failed"
+        _finish(session, s, "done", "", result, time.monotonic() - t0)
+        return "done"
+
+
+RUNNER = Runner("scenario", run)
+
+
+def resume_all() -> list[int]:
+    """Pending scenarios a restart (or a follower) left: the leader answers them."""
+    with session_scope(background=True) as session:
+        ids = [s.id for s in session.exec(select(Scenario).where(Scenario.state == "pending"))]
+    return RUNNER.resume(i for i in ids if i is not None)
+
+
+def listing(session: Session, actor: Actor, state: str | None = None, scope: str | None = None) -> list[Scenario]:
+    q = select(Scenario).order_by(col(Scenario.id).desc())
+    if state is not None:
+        q = q.where(Scenario.state == state)
+    if scope is not None:
+        q = q.where(Scenario.scope == scope)
+    return [s for s in session.exec(q) if visible_to(s, actor)]
+
+
+def headline(s: Scenario) -> dict[str, Any] | None:
+    """The few numbers a list and a comparison show: fits, hosts, quota short, drill."""
+    r = s.result
+    if not r:
+        return None
+    d = r.get("drill")
+    return {"systems": r["fits"]["systems"], "unplaced": r["fits"]["unplaced"],
+            "new_systems_unplaced": r["fits"]["new_systems"]["unplaced"],
+            "active_hosts": r["hosts"]["total"]["active"], "bound_hosts": r["hosts"]["total"]["bound"],
+            "clouds_short": [q["cloud"] for q in r["quota"] if any(v > 0 for v in q["short"].values())],
+            "priority1_within_rto": None if d is None else d["priority1"]["within_rto"],
+            "priority1_systems": None if d is None else d["priority1"]["systems"],
+            "kw_before": r["energy"]["before"]["kw"] if r.get("energy") else None,
+            "kw_after": r["energy"]["after"]["kw"] if r.get("energy") else None}
+
+
+def compare(session: Session, actor: Actor, ids: list[int]) -> dict[str, Any]:
+    """Two (or more) scenarios side by side: their headlines, then per cloud hosts and quota headroom."""
+    rows = [load(session, actor, i, "ids") for i in ids]
+    clouds: dict[str, dict[str, Any]] = {}
+    for s in rows:
+        r = s.result or {}
+        for h in (r.get("hosts") or {}).get("clouds", []):
+            clouds.setdefault(h["cloud"], {"cloud": h["cloud"], "scenarios": {}})["scenarios"].setdefault(str(s.id), {}).update(
+                {"live": h["live"], "active": h["active"], "bound": h["bound"], "lost": h["lost"]})
+        for q in r.get("quota") or []:
+            clouds.setdefault(q["cloud"], {"cloud": q["cloud"], "scenarios": {}})["scenarios"].setdefault(str(s.id), {}).update(
+                {"grantable": q["grantable"], "short": q["short"]})
+    return {"scenarios": [{"id": s.id, "name": s.name, "scope": s.scope, "state": s.state,
+                           "state_reason": s.state_reason, "headline": headline(s)} for s in rows],
+            "clouds": [clouds[c] for c in sorted(clouds)]}

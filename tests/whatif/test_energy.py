@@ -1,0 +1,36 @@
+"""Every plan, scenario and drill report states its energy, by the policy's power model."""
+
+from __future__ import annotations
+
+from tests.whatif.conftest import scenario
+
+
+def _consistent(e: dict) -> None:
+    """The stated figures follow the model: MWh = kW x hours / 1000, yuan = MWh x 1000 x tariff."""
+    hours, tariff = e["model"]["hours_per_year"], e["model"]["tariff_yuan_per_kwh"]
+    for part in ("before", "after"):
+        assert abs(e[part]["mwh_per_year"] - e[part]["kw"] * hours / 1000) < 0.01
+        assert abs(e[part]["yuan_per_year"] - e[part]["mwh_per_year"] * 1000 * tariff) < 5
+
+
+def test_plan_scenario_and_drill_state_their_energy(client, who) -> None:
+    r = client.post("/api/v1/plans", json={"kind": "rebalance", "scope": "gy", "objective": "consolidate"}, headers=who["prov"])
+    assert r.status_code == 201, r.text
+    e = r.json()["energy"]
+    _consistent(e)
+    assert e["before"]["hosts_on"] == e["after"]["hosts_on"] + len(e["powered_off"])
+    assert e["empty_hosts_state"] == "idle, still powered"
+    if not e["powered_off"]:  # freed hosts count as off only when the plan disables them
+        assert e["after"]["hosts_on"] == e["before"]["hosts_on"]
+    s = scenario(client, who["prov"], name="gz-gov down", changes={"lose_clouds": ["gz-gov"]})
+    se = s["result"]["energy"]
+    _consistent(se)
+    assert se["down"] == 11 and se["after"]["hosts_on"] == se["before"]["hosts_on"] - 11
+    assert se["after"]["kw"] < se["before"]["kw"]
+    assert s["headline"]["kw_before"] == se["before"]["kw"]
+    d = client.post("/api/v1/drills", json={"clouds": ["gz-gov"], "mode": "tabletop"}, headers=who["dr"])
+    report = client.get(f"/api/v1/drills/{d.json()['id']}/report", headers=who["dr"]).json()
+    assert report["energy"]["after"] == s["result"]["drill"]["energy"]["after"]
+    _consistent(report["energy"])
+    html = client.get(f"/api/v1/drills/{d.json()['id']}/report?format=html", headers=who["dr"])
+    assert html.status_code == 200 and "MWh" in html.text
