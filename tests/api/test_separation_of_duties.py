@@ -58,3 +58,28 @@ def test_the_security_admin_edits_the_site_policy_checked_and_audited(client) ->
         assert client.put("/api/v1/policy/site", json={"yaml": ""}, headers=h[who]).status_code == 403
     ev = client.get("/api/v1/audit/events?action=policy.changed", headers=h["aud"]).json()["items"][0]
     assert ev["actor"] == "secadm" and "+  retries: 1" in ev["after"]["diff"]
+
+
+def test_the_auditor_reads_the_audit_trail_and_nothing_else(client) -> None:  # type: ignore[no-untyped-def]
+    """The auditor (审计管理员) reads, verifies and exports the audit: every other reading of the service
+    (clouds, hosts, plans, drills, quotas, the catalog, the policy) is refused for its role, and the
+    second factor is required of it by the shipped policy."""
+    h = _people(client)
+    get_ops = [(path, op) for path, ops in client.get("/openapi.json").json()["paths"].items()
+               for method, op in ops.items() if method == "get" and "{" not in path]
+    readable = []
+    for path, op in get_ops:
+        r = client.get(path, headers=h["aud"])
+        if r.status_code == 200:
+            readable.append(path)
+        elif path.startswith("/api/v1/") and op.get("security"):
+            assert r.status_code == 403 and r.json()["field"] == "role", (path, r.status_code, r.text)
+    assert {p for p in readable if p.startswith("/api/v1/") and not p.startswith("/api/v1/opendata/")} == {
+        "/api/v1/audit/events", "/api/v1/audit/verify", "/api/v1/audit/export", "/api/v1/me"}
+    for path in ("/api/v1/plans/1", "/api/v1/hosts/gy-h0001", "/api/v1/clouds/gy", "/api/v1/drills/1"):
+        assert client.get(path, headers=h["aud"]).status_code == 403, path
+    r = client.post("/api/v1/plans", json={"kind": "rebalance", "scope": "gy"}, headers=h["aud"])
+    assert r.status_code == 403 and r.json()["field"] == "role"
+    from policies.loader import load_policy
+
+    assert "auditor" in load_policy(None).auth.second_factor_roles  # the shipped default, before any site file
