@@ -4,14 +4,16 @@
 import zhConsole from '../i18n/zh-CN/console.js';
 import zhOperations from '../i18n/zh-CN/operations.js';
 import zhDataPlatform from '../i18n/zh-CN/data-platform.js';
+import zhSecurity from '../i18n/zh-CN/security.js';
 import enConsole from '../i18n/en/console.js';
 import enOperations from '../i18n/en/operations.js';
 import enDataPlatform from '../i18n/en/data-platform.js';
+import enSecurity from '../i18n/en/security.js';
 
 // Later tables win on a shared key, as the sections of the one dictionary did.
 export const DICT = {
-  zh: { ...zhConsole, ...zhOperations, ...zhDataPlatform },
-  en: { ...enConsole, ...enOperations, ...enDataPlatform },
+  zh: { ...zhConsole, ...zhOperations, ...zhDataPlatform, ...zhSecurity },
+  en: { ...enConsole, ...enOperations, ...enDataPlatform, ...enSecurity },
 };
 
 let current = localStorage.getItem('qianyun.lang') === 'en' ? 'en' : 'zh';
