@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import anyio
-from fastapi import FastAPI, Response
+from fastapi import Depends, FastAPI, Response
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import func
@@ -14,6 +14,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, select
 
 from api import errors
+from api.deps import allow
+from api.errors import refusals
 from api.guard import InputGuard
 from api.headers import SecurityHeaders
 from api.language import Language
@@ -71,7 +73,11 @@ def create_app() -> FastAPI:
     app.add_middleware(SecurityHeaders)  # outermost: every answer carries them, refusals included
     for module in (auth, clouds, hosts, workloads, departments, plans, policy, audit, drills, jobsets, quotas,
                    catalog, sharing, opendata, system, users, scenarios, runway):
-        app.include_router(module.router)
+        # Every router reads the service's data but the login's own, the audit trail and the public open
+        # data: the auditor, who reads the audit trail only (三权分立), is refused them all at once.
+        gated = module not in (auth, audit, opendata)
+        app.include_router(module.router, dependencies=[Depends(allow("data.read"))] if gated else None,
+                           responses=refusals(403) if gated else None)
     errors.document(app)
 
     @app.get("/healthz", response_model=HealthOut, tags=["health"])

@@ -146,7 +146,7 @@ def totp_enrol(session: SessionDep, user: EnrollingDep) -> TotpEnrolOut:
     except AccountError as exc:
         raise Refusal(409, exc.field, exc.message) from exc
     session.commit()
-    return TotpEnrolOut(secret=secret, otpauth_uri=second_factor.uri(user))
+    return TotpEnrolOut(secret=secret, otpauth_uri=second_factor.uri(user), qr_svg=second_factor.qr_svg(user))
 
 
 @router.post("/auth/totp/confirm", responses=refusals(401, 409, 422), response_model=RecoveryCodesOut)
@@ -179,7 +179,7 @@ def change_password(session: SessionDep, request: Request, body: PasswordChangeI
 
 @router.get("/me", response_model=MeOut)
 def me(user: UserDep) -> MeOut:
-    return MeOut(username=user.username, role=user.role, scope=user.scope)
+    return MeOut(username=user.username, role=user.role, scope=user.scope, second_factor=user.totp_enabled)
 
 
 

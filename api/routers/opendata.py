@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Request, Response, status
 from sqlmodel import col, select
 
-from api.deps import ActorDep, PageDep, RowId, SessionDep, only_params
+from api.deps import ActorDep, PageDep, RowId, SessionDep, allow, only_params
 from api.errors import refusals
 from api.routers.catalog import ENTRY_COLUMNS, page_of
 from api.sorting import Sort, sorting
@@ -99,6 +99,6 @@ def unpublish(body: PublishIn, session: SessionDep, a: ActorDep) -> dict[str, An
     return _publish(session, a, body, False)
 
 
-@router.get("/tenant", response_model=TenantOut)
+@router.get("/tenant", response_model=TenantOut, responses=refusals(403), dependencies=[Depends(allow("data.read"))])
 def tenant(session: SessionDep, a: ActorDep) -> dict[str, Any]:
     return data_tenants.tenant_out(session, "opendata", a)

@@ -11,7 +11,7 @@ from sqlmodel import select
 from api.deps import ActorDep, PageDep, SessionDep
 from api.errors import refusals
 from api.schemas import PageOut
-from api.schemas.system import UserCreate, UserOut, UserUpdate
+from api.schemas.system import UserCreate, UserOut, UserReset, UserUpdate
 from scheduler.core import users
 from scheduler.core.access import require
 from scheduler.core.accounts import Actor
@@ -30,7 +30,8 @@ Username = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[a-z0-9._
 
 
 def _out(u: User) -> UserOut:
-    return UserOut(username=u.username, role=u.role, scope=u.scope, disabled=u.disabled, created_at=u.created_at)
+    return UserOut(username=u.username, role=u.role, scope=u.scope, disabled=u.disabled, second_factor=u.totp_enabled,
+                   created_at=u.created_at)
 
 
 @router.get("", response_model=PageOut[UserOut], responses=refusals(400, 403))
@@ -50,5 +51,13 @@ def create_user(body: UserCreate, session: SessionDep, a: AdminDep) -> UserOut:
 @router.patch("/{username}", response_model=UserOut, responses=refusals(403, 404, 422))
 def change_user(username: Username, body: UserUpdate, session: SessionDep, a: AdminDep) -> UserOut:
     u = users.change(session, a, username, body.model_dump(exclude_unset=True))
+    session.commit()
+    return _out(u)
+
+
+@router.post("/{username}/reset", response_model=UserOut, responses=refusals(403, 404, 422))
+def reset_user(username: Username, body: UserReset, session: SessionDep, a: AdminDep) -> UserOut:
+    """A new password and/or a forgotten second factor, the lock lifted; the user's sessions end."""
+    u = users.reset(session, a, username, body.password, body.second_factor)
     session.commit()
     return _out(u)

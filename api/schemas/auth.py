@@ -21,7 +21,8 @@ class RefreshIn(BaseModel):
 
 class TotpEnrolOut(BaseModel):
     secret: str  # base32, for typing into an authenticator
-    otpauth_uri: str  # the same as an otpauth:// URI (a QR code)
+    otpauth_uri: str  # the same as an otpauth:// URI
+    qr_svg: str  # that URI as a QR code, an SVG document, for an authenticator app's camera
 
 
 class TotpConfirmIn(BaseModel):

@@ -17,6 +17,7 @@ class MeOut(BaseModel):
     username: str
     role: str
     scope: str | None
+    second_factor: bool = False  # enrolled: logs in with a one-time code
 
 
 class CloudOut(BaseModel):

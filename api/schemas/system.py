@@ -30,6 +30,7 @@ class UserOut(BaseModel):
     role: str
     scope: str | None
     disabled: bool
+    second_factor: bool  # enrolled: logs in with a one-time code
     created_at: UtcDatetime
 
 
@@ -39,6 +40,13 @@ class UserCreate(BaseModel):
     role: str = Field(min_length=1, max_length=32)
     scope: str | None = Field(default=None, max_length=64)
     password: str = Field(min_length=1, max_length=256)
+
+
+class UserReset(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    password: str | None = Field(default=None, min_length=1, max_length=256,
+                                 description="the new password (the policy's rules), handed to the user apart")
+    second_factor: bool = Field(default=False, description="forget the second factor: enrolled again at the next login")
 
 
 class UserUpdate(BaseModel):

@@ -4,9 +4,10 @@
    core/ holds what every page uses (API client, router, i18n, DOM helpers, formats, session, roles). */
 import { errorBox, h, main } from './core/dom.js';
 import { lang, t, toggleLang } from './core/i18n.js';
-import { DRILL_ROLES, JOB_ROLES, may } from './core/roles.js';
+import { AUDITOR_ROUTES, auditOnly, DRILL_ROLES, home, JOB_ROLES, may } from './core/roles.js';
 import { route, start } from './core/router.js';
 import { logout, Q, role } from './core/session.js';
+import { pageAccount } from './pages/account.js';
 import { pageAudit } from './pages/audit.js';
 import { pageCatalog } from './pages/catalog.js';
 import { pageCloud } from './pages/cloud.js';
@@ -29,6 +30,8 @@ import { pageQuotas } from './pages/quotas.js';
 import { pageScenario, pageScenarioCompare } from './pages/scenario.js';
 import { pageScenarios } from './pages/scenarios.js';
 import { pageSharing } from './pages/sharing.js';
+import { pageSitePolicy } from './pages/site-policy.js';
+import { pageUsers } from './pages/users.js';
 import { pageWhy } from './pages/why.js';
 
 const DATA_ROUTES = ['#/catalog', '#/sharing', '#/opendata', '#/platform'];
@@ -58,6 +61,9 @@ const ROUTES = [
   [/^#\/sharing$/, pageSharing],
   [/^#\/opendata$/, pageOpendata],
   [/^#\/platform$/, pagePlatform],
+  [/^#\/account$/, pageAccount],
+  [/^#\/users$/, pageUsers],
+  [/^#\/site-policy$/, pageSitePolicy],
 ];
 
 function renderShell() {
@@ -77,7 +83,7 @@ function renderShell() {
     h('div', { class: 'brand' },
       h('span', { class: 'brand-mark', 'aria-hidden': 'true', translate: 'no' }, '黔'),
       h('span', { class: 'brand-text' }, h('strong', {}, t('app.name')), h('small', {}, t('app.subtitle')))),
-    Q.me ? h('nav', { 'aria-label': 'main' },
+    Q.me ? h('nav', { 'aria-label': 'main' }, auditOnly() ? link('audit', '#/audit') : [
       link('overview', '#/overview'),
       may.plans() ? link('plans', '#/plans') : null,
       DRILL_ROLES.includes(role()) ? link('drills', '#/drills') : null,
@@ -87,10 +93,12 @@ function renderShell() {
       may.quotas() ? link('quotas', '#/quotas') : null,
       may.decideQuotas() ? link('inbox', '#/quota-inbox') : null,
       may.audit() ? link('audit', '#/audit') : null,
-      h('a', { href: '#/catalog', 'data-nav': 'data', 'aria-current': DATA_ROUTES.some((r) => route.startsWith(r)) ? 'page' : null }, t('nav.data')))
+      h('a', { href: '#/catalog', 'data-nav': 'data', 'aria-current': DATA_ROUTES.some((r) => route.startsWith(r)) ? 'page' : null }, t('nav.data')),
+      may.users() ? link('users', '#/users') : null,
+      may.sitePolicy() ? link('site-policy', '#/site-policy') : null])
       : h('span', { class: 'spacer' }),
     h('div', { class: 'userbox' },
-      Q.me ? h('span', { class: 'who', 'data-testid': 'who' },
+      Q.me ? h('a', { class: 'who', href: '#/account', 'data-testid': 'who', title: t('nav.account') },
         h('strong', {}, Q.me.username), ' · ', t('role.' + Q.me.role),
         Q.me.scope ? ` (${Q.me.scope})` : '') : null,
       h('button', {
@@ -106,10 +114,12 @@ function switchLanguage() {
   document.getElementById('lang-toggle').focus();
 }
 
-// Logged out, every address but the login page leads to it; logged in, the login page leads to the overview.
+// Logged out, every address but the login page leads to it; logged in, the login page leads to the role's
+// home page; the auditor's every address but the audit log and its account leads to the audit log.
 function guard(path) {
   if (!Q.token && path !== '#/login') { location.hash = '#/login'; return false; }
-  if (Q.token && (path === '' || path === '#' || path === '#/' || path === '#/login')) { location.hash = '#/overview'; return false; }
+  if (Q.token && (path === '' || path === '#' || path === '#/' || path === '#/login')) { location.hash = home(); return false; }
+  if (Q.token && auditOnly() && !AUDITOR_ROUTES.includes(path)) { location.hash = '#/audit'; return false; }
   return true;
 }
 

@@ -8,8 +8,8 @@ from typing import Any
 from sqlmodel import Session, select
 
 from policies.authorize import POWERS
-from scheduler.core import audit
-from scheduler.core.accounts import AccountError, Actor, add_user, validate_scope
+from scheduler.core import audit, lockout, second_factor, sessions
+from scheduler.core.accounts import AccountError, Actor, add_user, set_password, validate_scope
 from scheduler.core.models import User
 from scheduler.core.messages import msg
 from scheduler.core.refusal import Refusal
@@ -29,14 +29,42 @@ def create(session: Session, actor: Actor, username: str, role: str, scope: str 
         raise Refusal(409 if "already exists" in exc.message else 422, exc.field, exc.said or exc.message) from exc
 
 
-def change(session: Session, actor: Actor, username: str, values: dict[str, Any]) -> User:
-    """Role, scope or disabled; the user's tokens stop working at once (their claims are re-checked)."""
+def _managed(session: Session, actor: Actor, username: str, what: str) -> User:
+    """The account `username`, which the system administrator may manage: not one of the three powers,
+    not its own."""
     user = session.exec(select(User).where(User.username == username)).first()
     if user is None:
         raise Refusal(404, "username", msg("user.none", username=username))
-    _refuse_power(user.role, "may not change an account of role")
+    _refuse_power(user.role, f"may not {what} an account of role")
     if user.username == actor.username:
         raise Refusal(403, "username", msg("user.not_own"))
+    return user
+
+
+def reset(session: Session, actor: Actor, username: str, password: str | None, second_factor_too: bool) -> User:
+    """A forgotten password or a lost authenticator: a new password (the policy's rules, chosen by the
+    administrator and handed over apart), the second factor forgotten (enrolled again at the next login),
+    the lock lifted; every session of the user ends."""
+    user = _managed(session, actor, username, "reset")
+    if password is None and not second_factor_too:
+        raise Refusal(422, "password", "give a new password, or second_factor: true, or both")
+    if password is not None:
+        try:
+            set_password(session, user, password, actor.username, field="password")
+        except AccountError as exc:
+            raise Refusal(422, exc.field, exc.message) from exc
+    if second_factor_too:
+        second_factor.reset(session, user, actor.username)
+    lockout.clear_account(session, user.username)
+    sessions.end_all(session, user, actor.username, "reset by the system administrator")
+    audit.record(session, actor.username, "user.reset", "user", username, None,
+                 {"password": password is not None, "second_factor": second_factor_too})
+    return user
+
+
+def change(session: Session, actor: Actor, username: str, values: dict[str, Any]) -> User:
+    """Role, scope or disabled; the user's tokens stop working at once (their claims are re-checked)."""
+    user = _managed(session, actor, username, "change")
     role = values.get("role", user.role)
     _refuse_power(role, "may not grant the role")
     before = {"role": user.role, "scope": user.scope, "disabled": user.disabled}

@@ -58,3 +58,59 @@ def test_the_security_admin_edits_the_site_policy_checked_and_audited(client) ->
         assert client.put("/api/v1/policy/site", json={"yaml": ""}, headers=h[who]).status_code == 403
     ev = client.get("/api/v1/audit/events?action=policy.changed", headers=h["aud"]).json()["items"][0]
     assert ev["actor"] == "secadm" and "+  retries: 1" in ev["after"]["diff"]
+
+
+def test_the_auditor_reads_the_audit_trail_and_nothing_else(client) -> None:  # type: ignore[no-untyped-def]
+    """The auditor (审计管理员) reads, verifies and exports the audit: every other reading of the service
+    (clouds, hosts, plans, drills, quotas, the catalog, the policy) is refused for its role, and the
+    second factor is required of it by the shipped policy."""
+    h = _people(client)
+    get_ops = [(path, op) for path, ops in client.get("/openapi.json").json()["paths"].items()
+               for method, op in ops.items() if method == "get" and "{" not in path]
+    readable = []
+    for path, op in get_ops:
+        r = client.get(path, headers=h["aud"])
+        if r.status_code == 200:
+            readable.append(path)
+        elif path.startswith("/api/v1/") and op.get("security"):
+            assert r.status_code == 403 and r.json()["field"] == "role", (path, r.status_code, r.text)
+    public = {path for path, op in get_ops if not op.get("security")}  # the open-data pages: anyone's
+    assert {p for p in readable if p.startswith("/api/v1/") and p not in public} == {
+        "/api/v1/audit/events", "/api/v1/audit/verify", "/api/v1/audit/export", "/api/v1/me"}
+    for path in ("/api/v1/plans/1", "/api/v1/hosts/gy-h0001", "/api/v1/clouds/gy", "/api/v1/drills/1"):
+        assert client.get(path, headers=h["aud"]).status_code == 403, path
+    r = client.post("/api/v1/plans", json={"kind": "rebalance", "scope": "gy"}, headers=h["aud"])
+    assert r.status_code == 403 and r.json()["field"] == "role"
+    from policies.loader import load_policy
+
+    assert "auditor" in load_policy(None).auth.second_factor_roles  # the shipped default, before any site file
+
+
+def test_the_system_admin_resets_a_forgotten_password_and_a_lost_second_factor(client) -> None:  # type: ignore[no-untyped-def]
+    h = _people(client)
+    make_user("zy1", "city-operator", "zy")
+    zy1 = login(client, "zy1")
+    from scheduler.core import second_factor
+    from scheduler.core.db import session_scope
+    from scheduler.core.models import User
+    from sqlmodel import select
+
+    with session_scope() as session:
+        second_factor.enrol_now(session, session.exec(select(User).where(User.username == "zy1")).one(), "test")
+    assert client.get("/api/v1/users", headers=h["sysadm"]).json()["items"][-1]["second_factor"] is True
+    assert client.get("/api/v1/me", headers=zy1).status_code == 200
+    r = client.post("/api/v1/users/zy1/reset", json={}, headers=h["sysadm"])
+    assert r.status_code == 422 and r.json()["field"] == "password"
+    r = client.post("/api/v1/users/zy1/reset", json={"password": "short"}, headers=h["sysadm"])
+    assert r.status_code == 422 and r.json()["field"] == "password"
+    for who, name in (("sysadm", "aud"), ("sysadm", "secadm"), ("sysadm", "sysadm"), ("secadm", "zy1"), ("aud", "zy1")):
+        r = client.post(f"/api/v1/users/{name}/reset", json={"second_factor": True}, headers=h[who])
+        assert r.status_code == 403, (who, name, r.text)
+    assert client.post("/api/v1/users/nobody/reset", json={"second_factor": True}, headers=h["sysadm"]).status_code == 404
+    r = client.post("/api/v1/users/zy1/reset", json={"password": "Zunyi-new-pass-7", "second_factor": True}, headers=h["sysadm"])
+    assert r.status_code == 200 and r.json()["second_factor"] is False
+    assert client.get("/api/v1/me", headers=zy1).status_code == 401, "the reset ends the user's sessions"
+    assert client.post("/api/v1/auth/token", data={"username": "zy1", "password": "correct-horse-9"}).status_code == 401
+    assert client.post("/api/v1/auth/token", data={"username": "zy1", "password": "Zunyi-new-pass-7"}).status_code == 200
+    ev = client.get("/api/v1/audit/events?action=user.reset", headers=h["aud"]).json()["items"][0]
+    assert ev["actor"] == "sysadm" and ev["entity_id"] == "zy1" and ev["after"] == {"password": True, "second_factor": True}

@@ -70,6 +70,7 @@ def _addresses(console: Console) -> list[str]:
         f"/#/scenarios/compare?ids={scenarios[0]},{scenarios[1]}", "/#/jobs", f"/#/jobs/{jobset}", "/#/why", f"/#/why/{workload}",
         "/#/audit", "/#/quotas", "/#/quota-inbox", "/#/catalog", "/#/catalog/new", "/#/catalog/compliance",
         f"/#/catalog/{entry['id']}", "/#/sharing", "/#/opendata", "/#/platform",
+        "/#/account", "/#/users", "/#/site-policy",
         "/console/open.html", "/console/open.html#/d/" + entry["code"], "/console/open.html#/check",
     ]
 

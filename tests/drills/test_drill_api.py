@@ -46,8 +46,10 @@ def test_reading_drills_and_their_reports(client, people) -> None:
     assert r.status_code == 422 and r.json()["field"] == "format"
     assert client.get(f"/api/v1/drills/{drill['id']}", headers=people["gy1"]).status_code == 404, "not gy's drill"
     assert client.get(f"/api/v1/drills/{drill['id']}", headers=people["dept"]).status_code == 403
-    assert client.get("/api/v1/drills?state=closed&mode=tabletop", headers=people["aud"]).json()["total"] == 1
-    assert client.get("/api/v1/drills?colour=red", headers=people["aud"]).status_code == 400
+    assert client.get("/api/v1/drills?state=closed&mode=tabletop", headers=people["prov"]).json()["total"] == 1
+    assert client.get("/api/v1/drills?colour=red", headers=people["prov"]).status_code == 400
+    r = client.get("/api/v1/drills", headers=people["aud"])  # the auditor reads the audit trail only
+    assert r.status_code == 403 and r.json()["field"] == "role"
 
 
 def test_the_html_report_shows_the_key_numbers(client, people) -> None:

@@ -53,5 +53,5 @@ def test_live_drill_fails_over_measures_and_fails_back(client, people, service) 
     assert "drill.failing-over" in actions and "drill.failed-over" in actions and "drill.failing-back" in actions
     assert actions.count("drill.runbook.approved") == 2
 
-    listing = client.get("/api/v1/drills", headers=people["aud"]).json()
+    listing = client.get("/api/v1/drills", headers=people["prov"]).json()
     assert listing["total"] == 1 and listing["items"][0]["id"] == drill["id"]

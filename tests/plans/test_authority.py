@@ -38,10 +38,15 @@ def test_department_admin_may_not_reach_any_plan(client, ops) -> None:
     assert r.status_code == 403 and r.json()["field"] == "role"
 
 
-def test_auditor_reads_but_never_acts(client, ops) -> None:
+def test_the_auditor_reads_the_audit_trail_not_the_plans(client, ops) -> None:
+    """三权分立: the auditor reads the audit only; the plan's events are where it sees the plan."""
     plan = _gy_plan(client, ops)
-    assert client.get(f"/api/v1/plans/{plan['id']}", headers=ops["aud"]).status_code == 200
-    assert client.post(f"/api/v1/plans/{plan['id']}/approve", headers=ops["aud"]).status_code == 403
+    for method, url in (("GET", "/api/v1/plans"), ("GET", f"/api/v1/plans/{plan['id']}"),
+                        ("GET", f"/api/v1/plans/{plan['id']}/document"), ("POST", f"/api/v1/plans/{plan['id']}/approve")):
+        r = client.request(method, url, headers=ops["aud"])
+        assert r.status_code == 403 and r.json()["field"] == "role", (method, url)
+    events = client.get(f"/api/v1/audit/events?entity_id={plan['id']}", headers=ops["aud"]).json()["items"]
+    assert any(e["action"].startswith("plan.") for e in events)
 
 
 @pytest.mark.parametrize("user,body,status,field", [

@@ -76,9 +76,11 @@ def test_short_answer_names_numbers_and_an_alternative(client, who) -> None:
 def test_deciding_twice_or_outside_scope_changes_nothing(client, who) -> None:
     req = client.post("/api/v1/quota-requests", headers=who["dept"], json=ASK).json()
     url = f"/api/v1/quota-requests/{req['id']}"
-    for name in ("dept", "aud", "prov"):  # they see it, but it is gy's to decide
+    for name in ("dept", "prov"):  # they see it, but it is gy's to decide
         r = client.post(url + "/approve", headers=who[name], json={})
         assert r.status_code == 403 and r.json()["field"] == "scope", (name, r.text)
+    r = client.post(url + "/approve", headers=who["aud"], json={})  # the auditor reads the audit trail only
+    assert r.status_code == 403 and r.json()["field"] == "role", r.text
     r = client.post(url + "/reject", headers=who["dept"], json={"reason": "not mine"})
     assert r.status_code == 403 and r.json()["field"] == "scope"
     assert client.post(url + "/approve", headers=who["zy"], json={}).status_code == 404  # not even visible to zy

@@ -31,6 +31,16 @@ def _enrol(client, username: str) -> tuple[str, list[str]]:  # type: ignore[no-u
     enrol = client.post("/api/v1/auth/totp/enrol", headers=h).json()
     secret = enrol["secret"]
     assert enrol["otpauth_uri"] == pyotp.TOTP(secret).provisioning_uri(name=username, issuer_name="Qianyun")
+    # the QR code is that URI's (segno draws the same symbol for the same text), an SVG with no script
+    import segno
+
+    def path_of(svg: str) -> str:  # the modules drawn: the symbol itself, whatever the styling
+        return svg.split('stroke="#111" d="')[1].split('"')[0]
+
+    svg = enrol["qr_svg"]
+    assert svg.startswith('<svg xmlns="http://www.w3.org/2000/svg"') and "<script" not in svg
+    assert path_of(segno.make(enrol["otpauth_uri"], error="m").svg_inline(dark="#111", border=4)) == path_of(svg)
+    assert path_of(segno.make(secret, error="m").svg_inline(dark="#111", border=4)) != path_of(svg)
     wrong = client.post("/api/v1/auth/totp/confirm", headers=h, json={"otp": "000000" if otp(secret) != "000000" else "111111"})
     assert wrong.status_code == 422 and wrong.json()["field"] == "otp"
     codes = client.post("/api/v1/auth/totp/confirm", headers=h, json={"otp": otp(secret)}).json()["recovery_codes"]

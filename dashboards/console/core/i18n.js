@@ -5,15 +5,17 @@ import zhConsole from '../i18n/zh-CN/console.js';
 import zhOperations from '../i18n/zh-CN/operations.js';
 import zhDataPlatform from '../i18n/zh-CN/data-platform.js';
 import zhWhatif from '../i18n/zh-CN/whatif.js';
+import zhSecurity from '../i18n/zh-CN/security.js';
 import enConsole from '../i18n/en/console.js';
 import enOperations from '../i18n/en/operations.js';
 import enDataPlatform from '../i18n/en/data-platform.js';
 import enWhatif from '../i18n/en/whatif.js';
+import enSecurity from '../i18n/en/security.js';
 
 // Later tables win on a shared key, as the sections of the one dictionary did.
 export const DICT = {
-  zh: { ...zhConsole, ...zhOperations, ...zhDataPlatform, ...zhWhatif },
-  en: { ...enConsole, ...enOperations, ...enDataPlatform, ...enWhatif },
+  zh: { ...zhConsole, ...zhOperations, ...zhDataPlatform, ...zhWhatif, ...zhSecurity },
+  en: { ...enConsole, ...enOperations, ...enDataPlatform, ...enWhatif, ...enSecurity },
 };
 
 let current = localStorage.getItem('qianyun.lang') === 'en' ? 'en' : 'zh';

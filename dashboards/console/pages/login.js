@@ -1,47 +1,25 @@
 /* Log in (#/login): password and, where the account has a second factor, the one-time code; a role
-   that needs a second factor but has none enrols one here (secret, otpauth URI, recovery codes once). */
+   that needs a second factor but has none enrols one here (QR code, secret, recovery codes once). */
 import { api, API } from '../core/api.js';
 import { h } from '../core/dom.js';
 import { t } from '../core/i18n.js';
 import { paint } from '../core/router.js';
+import { home } from '../core/roles.js';
 import { keep, Q } from '../core/session.js';
+import { enrolBox } from '../widgets/totp.js';
 
 // The enrolment calls carry the enrolment-only token themselves: it is never the console's login.
 async function withToken(token, path, body) {
   const res = await fetch(API + path, { method: 'POST', body: body ? JSON.stringify(body) : undefined,
     headers: { Authorization: 'Bearer ' + token, 'Content-Type': 'application/json', Accept: 'application/json' } });
   const data = await res.json().catch(() => null);
-  if (!res.ok) throw Object.assign(new Error((data && data.detail) || res.statusText), { status: res.status });
+  if (!res.ok) throw Object.assign(new Error((data && data.detail) || res.statusText), { status: res.status, detail: data && data.detail });
   return data;
 }
 
 function enrolCard(gen, token) {
-  const box = h('div', { 'data-testid': 'enrol' }, h('p', { class: 'muted' }, t('login.enrol.busy')));
-  withToken(token, '/auth/totp/enrol').then((e) => {
-    const msg = h('div', { class: 'alert alert-error', role: 'alert', hidden: true });
-    const code = h('input', { id: 'enrol-otp', name: 'otp', inputmode: 'numeric', autocomplete: 'one-time-code', required: true });
-    const submit = h('button', { type: 'submit', class: 'btn btn-primary btn-block' }, t('login.enrol.confirm'));
-    const form = h('form', { class: 'login-form', novalidate: true },
-      h('p', {}, t('login.enrol.intro')),
-      h('label', {}, t('login.enrol.secret')),
-      h('code', { class: 'enrol-secret', 'data-testid': 'enrol-secret' }, e.secret),
-      h('p', { class: 'small' }, h('a', { href: e.otpauth_uri, 'data-testid': 'enrol-uri' }, t('login.enrol.uri'))),
-      h('label', { for: 'enrol-otp' }, t('login.otp')), code, msg, submit);
-    form.addEventListener('submit', async (ev) => {
-      ev.preventDefault();
-      submit.disabled = true;
-      try {
-        const r = await withToken(token, '/auth/totp/confirm', { otp: code.value.trim() });
-        box.replaceChildren(h('p', {}, t('login.enrol.done')),
-          h('ol', { class: 'recovery-codes', 'data-testid': 'recovery-codes' }, ...r.recovery_codes.map((c) => h('li', {}, h('code', {}, c)))),
-          h('a', { href: '#/login', class: 'btn btn-primary btn-block', onclick: () => pageLogin(gen) }, t('login.enrol.again')));
-      } catch (err) {
-        msg.textContent = err.message; msg.hidden = false; submit.disabled = false;
-      }
-    });
-    box.replaceChildren(form);
-  }).catch((err) => box.replaceChildren(h('div', { class: 'alert alert-error', role: 'alert' }, err.message)));
-  return box;
+  return enrolBox((path, body) => withToken(token, path, body),
+    () => h('a', { href: '#/login', class: 'btn btn-primary btn-block', onclick: () => pageLogin(gen) }, t('login.enrol.again')));
 }
 
 export function pageLogin(gen) {
@@ -79,7 +57,7 @@ export function pageLogin(gen) {
       keep(tok);
       Q.me = await api('/me');
       keep(tok, Q.me);
-      location.hash = '#/overview';
+      location.hash = home();
     } catch (err) {
       if (err.status === 401 && err.field === 'otp') {
         msg.textContent = otp.value.trim() ? t('login.otp.wrong') : t('login.otp.needed');

@@ -12,7 +12,7 @@ export default {
   'error.generic': 'Something went wrong',
   'error.session': 'Your session has expired; please log in again',
   'forbidden.title': 'No access',
-  'forbidden.plans': 'Your role ({role}) may not read or approve plans. Plans are for cloud operators, DR coordinators and auditors.',
+  'forbidden.plans': 'Your role ({role}) may not read or approve plans. Plans are for cloud operators and DR coordinators.',
   'forbidden.audit': 'The audit log is for auditors and the province centre only.',
   'forbidden.hosts': 'Your role may not read hosts.',
   'notfound': 'No such page',

@@ -12,7 +12,7 @@ export default {
   'error.generic': '出错了',
   'error.session': '登录已过期，请重新登录',
   'forbidden.title': '无权访问',
-  'forbidden.plans': '您的角色（{role}）无权查看或审批调度计划。调度计划仅对各级云运维、灾备协调员和审计员开放。',
+  'forbidden.plans': '您的角色（{role}）无权查看或审批调度计划。调度计划仅对各级云运维和灾备协调员开放。',
   'forbidden.audit': '审计日志仅对审计员和省级调度中心开放。',
   'forbidden.hosts': '您的角色无权查看主机。',
   'notfound': '页面不存在',
