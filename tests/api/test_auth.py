@@ -16,7 +16,7 @@ def test_login_returns_a_bearer_token_that_opens_the_api(client) -> None:
     body = r.json()
     assert body["token_type"] == "bearer" and body["access_token"]
     me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {body['access_token']}"})
-    assert me.json() == {"username": "alice", "role": "province-operator", "scope": None}
+    assert me.json() == {"username": "alice", "role": "province-operator", "scope": None, "second_factor": False}
 
 
 def test_wrong_password_is_401_with_json_and_is_audited(client, service) -> None:
