@@ -64,6 +64,7 @@ def test_city_operator_sees_its_city_and_runs_a_rebalance_to_the_end(page: Page,
     state = page.locator("[data-testid=plan-state]")
     expect(state).to_have_attribute("data-state", "proposed")
     moves = page.locator("[data-testid=move-row]")
+    expect(moves.first).to_be_visible()  # the moves table is read a page at a time, after the plan itself
     assert moves.count() > 0, "a consolidation of Guiyang with a budget of 6 should move something"
     expect(page.locator("[data-testid=approval-row][data-key='city:gy']")).to_have_attribute("data-approved", "false")
     expect(page.locator("[data-testid=plan-stats] svg")).to_be_visible()
