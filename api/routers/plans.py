@@ -98,6 +98,7 @@ def detail(session: Session, p: Plan) -> PlanOut:
     listed = p.document.get(DISABLE_KEY) or []
     host_actions = [MoveOut(step=switched[x["host"]].step if x["host"] in switched else len(p.document["moves"]) + i + 1,
                             kind="disable-host", workload="", from_host=None, to_host=x["host"], reason=x["reason"],
+                            text=messages.text("plan.host_disabled_reason", {"plan": p.id}),
                             state=switched[x["host"]].state if x["host"] in switched else None,
                             error=(switched[x["host"]].error or None) if x["host"] in switched else None)
                     for i, x in enumerate(listed)]

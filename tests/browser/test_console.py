@@ -23,7 +23,10 @@ def log_in(page: Page, console: Console, username: str) -> None:
     page.fill("#password", PASSWORD)
     page.click("form.login-form button[type=submit]")
     expect(page.locator("[data-testid=who]")).to_contain_text(username)
-    expect(page.locator("[data-testid=clouds-table]")).to_be_visible()
+    if username == "auditor":  # the auditor reads the audit trail alone: its home is the audit log
+        expect(page).to_have_url(re.compile(r"#/audit"))
+    else:
+        expect(page.locator("[data-testid=clouds-table]")).to_be_visible()
 
 
 def test_city_operator_sees_its_city_and_runs_a_rebalance_to_the_end(page: Page, console: Console) -> None:

@@ -47,7 +47,7 @@ VISIBLE_TEXT = """() => {
 WORD = re.compile(r"(?<![A-Za-z0-9_.:\-/@])[A-Za-z]{4,}(?![A-Za-z0-9_\-/@]|[.:][A-Za-z0-9])")
 # units, formats and proper names that stay as they are in Chinese text (kept small on purpose): the
 # language switch says "English" in English, as the English page's says "中文"
-ENGLISH_ALLOWED = {"vCPU", "JSON", "HTML", "cron", "English"}
+ENGLISH_ALLOWED = {"vCPU", "JSON", "HTML", "cron", "English", "OpenStack", "Kubernetes"}  # and product names
 CHINESE = re.compile(r"[\u3400-\u9fff]+")
 # proper names that stay Chinese in English text: the service's own name, and the language switch
 CHINESE_ALLOWED = {"黔云", "中文"}

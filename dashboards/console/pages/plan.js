@@ -275,7 +275,7 @@ function hostActionsCard(p) {
       p.host_actions.map((m) => h('tr', { 'data-testid': 'host-action-row', 'data-host': m.to, 'data-state': m.state || '' },
         h('th', { scope: 'row', class: 'num' }, num(m.step)),
         h('td', {}, hostLink(m.to)),
-        h('td', { class: 'small' }, m.reason),
+        h('td', { class: 'small' }, m.text || m.reason),
         h('td', {}, m.state ? badge('move', m.state, t('move.' + m.state)) : '–',
           m.error ? h('div', { class: 'small muted' }, m.error) : null))),
       { class: 'data' }));
