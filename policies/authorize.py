@@ -53,9 +53,9 @@ ACTIONS: dict[str, frozenset[str]] = {
     "sharing.request": frozenset({"department-admin"}),
     "sharing.approve_owner": frozenset({"department-admin"}),
     "sharing.approve_authority": frozenset({"data-authority"}),
-    "scenarios.read": OPERATORS | {"dr-coordinator", "auditor"},
+    "scenarios.read": OPERATORS | {"dr-coordinator"},
     "scenarios.create": OPERATORS | {"dr-coordinator", "system"},  # a city or industry operator within its own cloud
-    "scenarios.read_all": frozenset({"province-operator", "dr-coordinator", "auditor"}),
+    "scenarios.read_all": frozenset({"province-operator", "dr-coordinator"}),
 }
 """Each action and the roles that may attempt it."""
 
@@ -95,7 +95,7 @@ DENIED: dict[str, str] = {
     "sharing.request": "may not request data; a department admin does, for its department",
     "sharing.approve_owner": "may not approve for the owning department; its admin does",
     "sharing.approve_authority": "may not approve for the data authority",
-    "scenarios.read": "has no access to scenarios; operators, DR coordinators and auditors only",
+    "scenarios.read": "has no access to scenarios; operators and DR coordinators only",
     "scenarios.create": "may not create scenarios",
     "scenarios.read_all": "reads the scenarios of its own cloud only",
 }

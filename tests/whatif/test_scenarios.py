@@ -122,7 +122,7 @@ def test_scope_like_plans(client, who) -> None:
     assert r.status_code == 403
     # out of scope is as if it did not exist
     assert client.get(f"/api/v1/scenarios/{mine['id']}", headers=who["zy"]).status_code == 404
-    assert client.get(f"/api/v1/scenarios/{mine['id']}", headers=who["aud"]).status_code == 200
+    assert client.get(f"/api/v1/scenarios/{mine['id']}", headers=who["aud"]).status_code == 403  # the auditor reads audit only
     assert mine["id"] not in [s["id"] for s in client.get("/api/v1/scenarios", headers=who["zy"]).json()["items"]]
     assert mine["id"] in [s["id"] for s in client.get("/api/v1/scenarios", headers=who["gy"]).json()["items"]]
     other = scenario(client, who["prov"], name="all", changes={})
@@ -141,7 +141,7 @@ def test_compare_side_by_side_and_audited(client, who) -> None:
     assert a["result"]["fits"]["new_systems"]["total"] == 0
     assert b["result"]["fits"]["new_systems"]["total"] == 20  # 20 % of gy's 100 systems
     assert any("quotas.dr_reserve_share = 0.1 (was 0.05)" in x for x in b["result"]["applied"])
-    r = client.get(f"/api/v1/scenarios/compare?ids={a['id']},{b['id']}", headers=who["aud"])
+    r = client.get(f"/api/v1/scenarios/compare?ids={a['id']},{b['id']}", headers=who["prov"])
     assert r.status_code == 200, r.text
     body = r.json()
     assert [s["name"] for s in body["scenarios"]] == ["today", "gy +20 % and 4 hosts"]
