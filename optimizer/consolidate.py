@@ -239,8 +239,8 @@ def absorb_into_big(ctx: Context, max_victims: int = 40, max_open: int = 4) -> i
                         # a workload without the scarce resource keeps off the new scarce hosts
                         # while room elsewhere exists: their scarce units need room beside them
                         h = choose_host(st, w, "consolidate", exclude=a, active_only=True)
-                        if h < 0 or h in batch:
-                            h = _best_among(st, w, batch) if h < 0 else h
+                        if h < 0:
+                            h = _best_among(st, w, batch)
                     else:
                         h = _best_among(st, w, batch)
                         if h < 0:

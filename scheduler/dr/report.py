@@ -16,8 +16,7 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlmodel import Session, select
 
-from scheduler.core import messages
-from scheduler.core import energy
+from scheduler.core import energy, messages
 from scheduler.core.policy import get_policy
 from scheduler.dr import recovery
 from scheduler.dr.models import Drill, DrillRecovery
