@@ -64,17 +64,17 @@ def _scope_filters(session: Session, a: Actor, department: str | None, cloud: st
     """The departments (None: all) and clouds this actor may read, narrowed by the filters."""
     scope: Scope = a.scope_obj()
     if cloud is not None and session.get(Cloud, cloud) is None:
-        raise Refusal(422, "cloud", messages.msg("cloud.unknown", cloud=cloud))
+        raise Refusal(422, "cloud", msg("cloud.unknown", cloud=cloud))
     if department is not None and session.get(Department, department) is None:
-        raise Refusal(422, "department", messages.msg("department.unknown", department=department))
+        raise Refusal(422, "department", msg("department.unknown", department=department))
     depts = department_ids(session, scope) if scope.department is not None else None
     if department is not None:
         if depts is not None and department not in depts:
-            raise Refusal(403, "department", messages.msg("department.outside_scope", department=department,
+            raise Refusal(403, "department", msg("department.outside_scope", department=department,
                                                           scope=scope.describe()))
         depts = {department}
     if scope.cloud is not None and cloud is not None and cloud != scope.cloud:
-        raise Refusal(403, "cloud", messages.msg("cloud.outside_scope", cloud=cloud, scope=scope.describe()))
+        raise Refusal(403, "cloud", msg("cloud.outside_scope", cloud=cloud, scope=scope.describe()))
     all_clouds = [c.id for c in session.exec(select(Cloud).where(Cloud.kind != "backup").order_by(Cloud.id))]
     clouds = [cloud] if cloud else [scope.cloud] if scope.cloud else all_clouds
     return depts, clouds
@@ -197,7 +197,7 @@ def request_out(session: Session, req: QuotaRequest, a: Actor) -> dict[str, Any]
 def load(session: Session, a: Actor, request_id: int) -> QuotaRequest:
     req = session.get(QuotaRequest, request_id)
     if req is None or not quota_requests.visible_to(session, req, a):
-        raise Refusal(404, "request_id", messages.msg("quota.request_none", request=request_id))
+        raise Refusal(404, "request_id", msg("quota.request_none", request=request_id))
     return req
 
 
