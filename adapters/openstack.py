@@ -495,14 +495,18 @@ class OpenStackAdapter:
         self._check_cloud(cloud)
         self._failed_cloud = failed
 
-    def set_host_failed(self, host: str, failed: bool) -> None:
-        """Mark the host's nova-compute forced down and disabled (so nova allows evacuation), or undo it."""
+    def _compute_service(self, host: str) -> tuple[Any, str]:
+        """The host's nova-compute service and the host's name in nova."""
         name = self._host_name(host)
         services = self._call(f"cloud {self.cloud}: list compute services", "compute", "services",
                               binary="nova-compute", host=name)
         if not services:
             raise AdapterError(f"host {host}: no nova-compute service on {name} in OpenStack cloud {self.cloud}")
-        svc = services[0]
+        return services[0], name
+
+    def set_host_failed(self, host: str, failed: bool) -> None:
+        """Mark the host's nova-compute forced down and disabled (so nova allows evacuation), or undo it."""
+        svc, name = self._compute_service(host)
         try:
             self._call(f"cloud {self.cloud}: force {name} {'down' if failed else 'up'}",
                        "compute", "update_service_forced_down", svc, name, "nova-compute", failed)
@@ -511,27 +515,19 @@ class OpenStackAdapter:
                 raise AdapterError(f"host {host}: nova keeps it forced down until its nova-compute has restarted "
                                    f"and cleaned up the servers evacuated from it; restart it, then retry ({e})") from e
             raise
-        if failed:
-            self._call(f"cloud {self.cloud}: disable {name}", "compute", "disable_service", svc, name,
-                       "nova-compute", disabled_reason="declared failed by Qianyun")
-        else:
-            self._call(f"cloud {self.cloud}: enable {name}", "compute", "enable_service", svc, name,
-                       "nova-compute")
+        self._switch(svc, name, not failed, "declared failed by Qianyun")
 
     def set_host_schedulable(self, host: str, schedulable: bool, reason: str = "") -> None:
         """Disable the host's nova-compute service with the reason (nova schedules nothing there; what
         runs there stays), or enable it again."""
-        name = self._host_name(host)
-        services = self._call(f"cloud {self.cloud}: list compute services", "compute", "services",
-                              binary="nova-compute", host=name)
-        if not services:
-            raise AdapterError(f"host {host}: no nova-compute service on {name} in OpenStack cloud {self.cloud}")
-        if schedulable:
-            self._call(f"cloud {self.cloud}: enable {name}", "compute", "enable_service", services[0], name,
-                       "nova-compute")
+        self._switch(*self._compute_service(host), schedulable, reason or "disabled by Qianyun")
+
+    def _switch(self, svc: Any, name: str, enabled: bool, reason: str) -> None:
+        if enabled:
+            self._call(f"cloud {self.cloud}: enable {name}", "compute", "enable_service", svc, name, "nova-compute")
         else:
-            self._call(f"cloud {self.cloud}: disable {name}", "compute", "disable_service", services[0], name,
-                       "nova-compute", disabled_reason=reason or "disabled by Qianyun")
+            self._call(f"cloud {self.cloud}: disable {name}", "compute", "disable_service", svc, name,
+                       "nova-compute", disabled_reason=reason)
 
     # --- quotas --------------------------------------------------------------------------------------
 

@@ -129,14 +129,11 @@ class _World:
     def fits(self, w: str, h: str, load: dict[str, float], groups_on: set[tuple[str, str]]) -> bool:
         if any(load[r] + self.dem(w, r) > self.cap(h, r) + TOL for r in self.res):
             return False
-        if self.target and (h in self.full and w not in self.on_now(h)
+        if self.target and (h in self.full and self.wl[w].get("host") != h
                             or self.over_target({r: load[r] + self.dem(w, r) for r in self.res}, h)):
             return False
         g = self.wl[w].get("spread_group")
         return g is None or (g, h) not in groups_on
-
-    def on_now(self, h: str) -> set[str]:
-        return {w for w, x in self.wl.items() if x.get("host") == h}
 
     def groups_on(self, where: dict[str, str]) -> set[tuple[str, str]]:
         return {(self.wl[w]["spread_group"], h) for w, h in where.items() if self.wl[w].get("spread_group")}

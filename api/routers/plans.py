@@ -28,8 +28,8 @@ from scheduler.plans.visibility import plans_condition
 router = APIRouter(prefix="/api/v1/plans", tags=["plans"], dependencies=[Depends(allow("plans.read"))])
 
 
-def load(session: Session, a: Actor, plan_id: int) -> Plan:
-    plan = session.get(Plan, plan_id)
+def load(session: Session, a: Actor, plan_id: int, *options: Any) -> Plan:
+    plan = session.get(Plan, plan_id, options=options)
     if plan is None:
         raise Refusal(404, "plan_id", messages.msg("plan.none", plan=plan_id))
     if not plans.visible_to(plan, a):
@@ -153,18 +153,22 @@ def get_moves(plan_id: RowId, session: SessionDep, a: ActorDep, pg: PageDep,
               q: Annotated[str | None, Query(max_length=100, description="part of the workload's or a host's id")] = None,
               state: str | None = None) -> PageOut[MoveOut]:
     """The plan's forward moves, filtered, sorted and a page at a time (a plan may move thousands)."""
-    plan = load(session, a, plan_id)
-    actions = session.exec(select(PlanAction).where(PlanAction.plan_id == plan.id, PlanAction.phase == "forward")).all()
-    moves = _moves([x for x in actions if x.kind == "move"], plan.document["moves"])
+    plan = load(session, a, plan_id, defer(Plan.fleet))  # type: ignore[arg-type]  # the fleet: not needed here
+    if state is not None and state not in MOVE_STATES:
+        raise Refusal(422, "state", f"{state!r} is not allowed; one of {', '.join(MOVE_STATES)}")
+    rows = {x.step: x for x in session.exec(select(PlanAction).where(
+        PlanAction.plan_id == plan.id, PlanAction.phase == "forward", PlanAction.kind == "move"))}
+    # filtered and sorted on the document's plain fields; only the page is rendered in the caller's language
+    keyed = [({"step": m["step"], "workload": m["workload"], "from_host": m["from"], "to_host": m["to"],
+               "state": rows[m["step"]].state if m["step"] in rows else None}, m) for m in plan.document["moves"]]
     if state is not None:
-        if state not in MOVE_STATES:
-            raise Refusal(422, "state", f"{state!r} is not allowed; one of {', '.join(MOVE_STATES)}")
-        moves = [m for m in moves if (m.state or "planned") == state]
+        keyed = [k for k in keyed if (k[0]["state"] or "planned") == state]
     if q:
         low = q.lower()
-        moves = [m for m in moves if any(low in (x or "").lower() for x in (m.workload, m.from_host, m.to_host))]
-    moves = sort.rows(moves, lambda m: getattr(m, sort.field))
-    return PageOut(items=moves[pg.offset: pg.offset + pg.limit], total=len(moves), limit=pg.limit, offset=pg.offset)
+        keyed = [k for k in keyed if any(low in (k[0][f] or "").lower() for f in ("workload", "from_host", "to_host"))]
+    keyed = sort.rows(keyed, lambda k: k[0][sort.field])
+    page = _moves(list(rows.values()), [m for _, m in keyed[pg.offset: pg.offset + pg.limit]])
+    return PageOut(items=page, total=len(keyed), limit=pg.limit, offset=pg.offset)
 
 
 @router.get("/{plan_id}/document", responses=refusals(403, 404), response_model=PlanDocumentOut)

@@ -37,11 +37,9 @@ def disable_steps(plan_id: int, fleet: dict[str, Any], plan_doc: dict[str, Any])
             for h in freed_hosts(fleet, plan_doc)]
 
 
-def add_disable_actions(session: Session, plan_id: int, plan_doc: dict[str, Any], first_step: int) -> int:
+def add_disable_actions(session: Session, plan_id: int, plan_doc: dict[str, Any], first_step: int) -> None:
     """Append a disable-host step for every listed host. One that is not schedulable now (disabled by
-    someone else, or gone) is written as skipped, so a rollback never enables what it did not disable.
-    Returns how many steps will run."""
-    n = 0
+    someone else, or gone) is written as skipped, so a rollback never enables what it did not disable."""
     for i, item in enumerate(plan_doc.get(KEY) or []):
         host = session.get(Host, item["host"])
         skip = host is None or not host.schedulable
@@ -49,5 +47,3 @@ def add_disable_actions(session: Session, plan_id: int, plan_doc: dict[str, Any]
                                workload_id="", from_host=None, to_host=item["host"], reason=item["reason"],
                                state="skipped" if skip else "pending",
                                error="already disabled before the plan ran: left as it was" if skip else ""))
-        n += 0 if skip else 1
-    return n

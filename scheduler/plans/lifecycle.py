@@ -105,8 +105,9 @@ def propose(session: Session, actor: Actor, kind: str, scope: str, objective: st
                 fleet=doc, document=plan_doc, required_approvals=required_approvals_for(session, doc, plan_doc), notes=notes or None)
     session.add(plan)
     session.flush()
-    if kind in OPERATIONAL and freed.freed_hosts(doc, plan_doc):  # the plan's id names it in each host's reason
-        plan.document = {**plan_doc, freed.KEY: freed.disable_steps(plan.id, doc, plan_doc)}  # type: ignore[arg-type]
+    steps = freed.disable_steps(plan.id, doc, plan_doc) if kind in OPERATIONAL else []  # type: ignore[arg-type]
+    if steps:  # after the flush: the plan's id names it in each host's reason
+        plan.document = {**plan_doc, freed.KEY: steps}
         session.add(plan)
         session.flush()
     audit.record(session, actor.username, "plan.proposed", "plan", str(plan.id), None,

@@ -41,8 +41,9 @@ TRANSITIONS: dict[PlanState, frozenset[PlanState]] = {
     S.PROPOSED: frozenset({S.PROPOSED, S.APPROVED, S.REJECTED, S.CANCELLED, S.SUPERSEDED}),
     S.APPROVED: frozenset({S.EXECUTING, S.REJECTED, S.CANCELLED, S.SUPERSEDED}),
     S.EXECUTING: frozenset({S.SUCCEEDED, S.FAILED, S.PAUSED}),
-    # paused: the move in flight finishes, nothing more starts; resumed where it stopped, or rolled back
-    S.PAUSED: frozenset({S.EXECUTING, S.ROLLING_BACK}),
+    # paused: the move in flight finishes, nothing more starts; resumed where it stopped, or rolled back;
+    # failed when the move in flight fails (resumed, the plan would pass over that step)
+    S.PAUSED: frozenset({S.EXECUTING, S.ROLLING_BACK, S.FAILED}),
     S.SUCCEEDED: frozenset({S.ROLLING_BACK}),
     S.FAILED: frozenset({S.ROLLING_BACK}),
     S.ROLLING_BACK: frozenset({S.ROLLED_BACK, S.FAILED}),

@@ -488,6 +488,12 @@ clouds:
             assert next(w for w in adapters.for_cloud("gy").inventory("gy").workloads if w.id == wid).host == \
                 "gy/compute2"
 
+            # compute1, emptied, was disabled for new work as the plan's last step, with the plan's reason
+            svc = next(conn.compute.services(binary="nova-compute", host="compute1"))
+            assert svc.status == "disabled" and svc.disabled_reason.startswith(f"Qianyun plan {plan['id']}:"), svc
+            assert [(x["to"], x["state"]) for x in done["host_actions"]] == [("gy/compute1", "done")]
+            conn.compute.enable_service(svc, "compute1", "nova-compute")  # needed again: an operator enables it
+
             # a server that goes to ERROR after the plan was approved: a clean failed action, not a crash
             broken = boot("compute2")
             sync_all(adapters.all())
@@ -507,6 +513,9 @@ clouds:
             assert client.get("/healthz").status_code == 200
             conn.compute.reset_server_state(broken, "active")
     finally:
+        for svc in conn.compute.services(binary="nova-compute", host="compute1"):  # the next test's ground
+            if svc.status == "disabled":
+                conn.compute.enable_service(svc, "compute1", "nova-compute")
         exporter.stop()
         get_settings.cache_clear()
         _adapters_for.cache_clear()

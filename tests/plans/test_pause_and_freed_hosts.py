@@ -222,3 +222,21 @@ def test_who_must_approve_next_is_named_and_cleared_once_approved(client, ops) -
             assert named["province"]["role"] == "province-operator" and "prov" in named["province"]["accounts"]
     approved = client.post(f"/api/v1/plans/{plan['id']}/approve", headers=ops["gy2"]).json()
     assert approved["state"] == "approved" and approved["next_approvers"] == []
+
+
+def test_a_step_that_fails_while_the_plan_is_paused_fails_the_plan(client, ops, monkeypatch) -> None:
+    """Paused during a step's retries, the step then failing: the plan fails (naming the step) instead of
+    staying paused, where a resume would have passed over the failed step."""
+    from tests.conftest import _reset_caches
+
+    plan = _propose(client, ops["gy1"])
+    assert client.post(f"/api/v1/plans/{plan['id']}/approve", headers=ops["gy1"]).status_code == 200
+    monkeypatch.setenv("QIANYUN_SIM_FAIL_RATE", "1.0")  # every attempt fails; the retries back off 0.5+1+2 s
+    _reset_caches()
+    assert client.post(f"/api/v1/plans/{plan['id']}/execute", headers=ops["gy1"]).status_code == 202
+    r = client.post(f"/api/v1/plans/{plan['id']}/pause", headers=ops["gy1"])
+    assert r.status_code == 200 and r.json()["state"] == "paused", r.text
+    end = _wait(client, ops["gy1"], plan["id"], lambda p: p["state"] != "paused")
+    assert end["state"] == "failed" and "forward step 1" in end["state_reason"], end["state_reason"]
+    assert end["moves"][0]["state"] == "failed"
+    assert client.post(f"/api/v1/plans/{plan['id']}/resume", headers=ops["gy1"]).status_code == 409
