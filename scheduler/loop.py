@@ -59,10 +59,9 @@ def run_metrics() -> None:
     from scheduler.whatif import runway
 
     with session_scope(background=True) as session:
-        first_today = runway.record_today(session) > 0  # the day's busiest p95, for the capacity runway
-    if first_today:  # the forecast once a day, on the leader: its gauges on /metrics
-        with session_scope(background=True) as session:
-            runway.runway(session, get_policy())
+        runway.record_today(session)  # the day's busiest p95, for the capacity runway
+    with session_scope(background=True) as session:
+        runway.publish_daily(session, get_policy())  # the forecast once a day, on the leader: gauges on /metrics
 
 
 def run_scheduled_proposal(spec: dict[str, Any]) -> int | None:

@@ -1,4 +1,4 @@
-"""Capacity runway: per cloud and resource, the forecast and the day it crosses its fill target or allottable share."""
+"""Capacity runway: per cloud and resource, the forecast and the day it crosses the fill target or the allottable share."""
 
 from __future__ import annotations
 
@@ -18,7 +18,8 @@ router = APIRouter(prefix="/api/v1/runway", tags=["runway"], dependencies=[Depen
 
 @router.get("", responses=refusals(400, 403, 422), response_model=RunwayOut, dependencies=[Depends(only_params("cloud"))])
 def get_runway(session: SessionDep, a: ActorDep, cloud: str | None = None) -> RunwayOut:
-    """A city or industry operator sees its own cloud; the province centre, DR coordinators and auditors all."""
+    """A city or industry operator sees its own cloud; the province centre and DR coordinators all. Read,
+    not published: the gauges on /metrics are the leader's (scheduler.whatif.runway.publish_daily)."""
     known = [c.id for c in session.exec(select(Cloud).order_by(Cloud.id)) if c.kind != "backup"]
     if cloud is not None and cloud not in known:
         raise Refusal(422, "cloud", f"unknown cloud {cloud!r}; one of {', '.join(known)}")

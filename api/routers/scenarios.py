@@ -56,9 +56,8 @@ def create_from_yaml(body: ScenarioYamlIn, session: SessionDep, a: ActorDep) -> 
 def list_scenarios(session: SessionDep, a: ActorDep, pg: PageDep,
                    state: Annotated[str | None, Query(pattern="^(" + "|".join(whatif.STATES) + ")$")] = None,
                    scope: str | None = None) -> PageOut[ScenarioSummaryOut]:
-    mine = whatif.listing(session, a, state, scope)
-    page = mine[pg.offset: pg.offset + pg.limit]
-    return PageOut(items=[summary(s) for s in page], total=len(mine), limit=pg.limit, offset=pg.offset)
+    total, page = whatif.listing(session, a, state, scope, pg.offset, pg.limit)
+    return PageOut(items=[summary(s) for s in page], total=total, limit=pg.limit, offset=pg.offset)
 
 
 @router.get("/compare", responses=refusals(400, 403, 404, 422), response_model=CompareOut,

@@ -15,19 +15,14 @@ from typing import Any
 
 from policies.power import HostState, Power, fleet_kw, host_watts, yearly
 
-DISABLE_ACTIONS = ("disable", "disable-host", "power-off")
 IDLE_NOTE = "idle, still powered"
+DISABLE_KEY = "disable_hosts"  # the plan document's list of hosts it disables (scheduler.plans.freed.KEY)
 
 
 def disabled_hosts(plan_doc: dict[str, Any]) -> set[str]:
-    """Hosts the plan's own actions disable (its `disable_hosts` list, which the executor turns into
-    disable-host steps after the last move); a host merely left empty is not one of them."""
-    out: set[str] = {str(x["host"]) for x in plan_doc.get("disable_hosts") or [] if isinstance(x, dict) and x.get("host")}
-    for key in ("host_actions", "actions", "moves"):
-        for a in plan_doc.get(key) or []:
-            if isinstance(a, dict) and a.get("host") and any(a.get(k) in DISABLE_ACTIONS for k in ("action", "kind", "type")):
-                out.add(str(a["host"]))
-    return out
+    """Hosts the plan disables: its `disable_hosts` list, which the executor turns into disable-host steps
+    after the last move (scheduler.plans.freed); a host merely left empty is not one of them."""
+    return {x["host"] for x in plan_doc.get(DISABLE_KEY) or []}
 
 
 def _vcpu(w: dict[str, Any]) -> float:
@@ -78,7 +73,6 @@ def energy(power: Power, before_doc: dict[str, Any], after_doc: dict[str, Any], 
         "if_empty_hosts_off": _figures(power, kw_after - idle_kw, sum(1 for h in after if h.on) - len(empty)),
         "model": {"tariff_yuan_per_kwh": power.tariff_yuan_per_kwh, "hours_per_year": power.hours_per_year},
     }
-
 
 
 def of_plan(session: Any, fleet: dict[str, Any], plan_doc: dict[str, Any]) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 from policies.model import Policy
 from scheduler.core.models import RESOURCES, Cloud, Department, Host, Workload
 from scheduler.core.refusal import Refusal
+from scheduler.quotas.ledger import home_cloud
 from scheduler.quotas.models import QuotaRequest
 
 Amounts = dict[str, float]
@@ -163,18 +164,6 @@ def ground(session: Session) -> Ground:
     return Ground(clouds, depts, types, hosts)
 
 
-def home_cloud(g: Ground, dept: Department) -> str | None:
-    """The contract's home cloud of a department: its industry's, else the province's or its city's."""
-    for c in sorted(g.clouds.values(), key=lambda c: c.id):
-        if dept.industry and c.kind == "industry" and c.industry == dept.industry:
-            return c.id
-        if not dept.industry and dept.level == "province" and c.kind == "province":
-            return c.id
-        if not dept.industry and dept.level != "province" and c.kind == "city" and c.city == dept.city:
-            return c.id
-    return None
-
-
 def _cloud(g: Ground, v: Any, where: str, scope: str) -> str:
     cid = _str(v, where)
     if cid not in g.clouds:
@@ -184,12 +173,17 @@ def _cloud(g: Ground, v: Any, where: str, scope: str) -> str:
     return cid
 
 
-def _department(g: Ground, v: Any, where: str, scope: str) -> Department:
+def _home(session: Session, dept: Department) -> str | None:
+    home = home_cloud(session, dept)
+    return home.id if home is not None else None
+
+
+def _department(session: Session, g: Ground, v: Any, where: str, scope: str) -> Department:
     did = _str(v, where)
     dept = g.departments.get(did)
     if dept is None:
         raise Refusal(422, where, f"unknown department {did!r}")
-    if scope != "all" and home_cloud(g, dept) != scope:
+    if scope != "all" and _home(session, dept) != scope:
         raise Refusal(422, where, f"{did} is not a department of the scenario's scope {scope}")
     return dept
 
@@ -295,7 +289,7 @@ def parse(session: Session, raw: Any, scope: str, policy: Policy) -> Changes:
     for i, item in enumerate(_list(raw, "grow_departments")):
         where = f"changes.grow_departments[{i}]"
         item = _obj(item, where, ("department", "share"))
-        dept = _department(g, item.get("department"), f"{where}.department", scope)
+        dept = _department(session, g, item.get("department"), f"{where}.department", scope)
         grow_d.append(Growth(dept.id, _share(item.get("share"), f"{where}.share")))
     grow_c = []
     for i, item in enumerate(_list(raw, "grow_clouds")):
@@ -322,9 +316,9 @@ def parse(session: Session, raw: Any, scope: str, policy: Policy) -> Changes:
     for i, item in enumerate(_list(raw, "new_systems")):
         where = f"changes.new_systems[{i}]"
         item = _obj(item, where, keys)
-        dept = _department(g, item.get("department"), f"{where}.department", scope)
+        dept = _department(session, g, item.get("department"), f"{where}.department", scope)
         cloud = (_cloud(g, item["cloud"], f"{where}.cloud", scope) if item.get("cloud") is not None
-                 else home_cloud(g, dept))
+                 else _home(session, dept))
         if cloud is None:
             raise Refusal(422, f"{where}.cloud", f"{dept.id} has no home cloud; name the cloud")
         demand_raw = _obj(item.get("demand"), f"{where}.demand", RESOURCES)

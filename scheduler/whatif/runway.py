@@ -1,13 +1,15 @@
 """Capacity runway: per cloud and resource, the forecast of the busiest daily p95 share and the day it
-crosses the cloud's fill target (where the policy has one) or its allottable share (what quotas may
-add up to: 1 - quotas.headroom_share - quotas.dr_reserve_share).
+crosses the resource's fill target (`placement.fill_target`, where the policy sets one) or the allottable
+share (what quotas may add up to: 1 - quotas.headroom_share - quotas.dr_reserve_share).
 
 The history is the daily table `utilisation_day`, written by the leader's metrics job from the
-rollups (`record_today`). The runway is published as `qianyun_runway_days` on /metrics.
+rollups (`record_today`); the same job publishes the runway as `qianyun_runway_days` on /metrics
+once a day (`publish_daily`).
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -20,7 +22,7 @@ from policies.model import Policy
 from scheduler.core.models import Cloud
 from scheduler.core.telemetry import REGISTRY
 from scheduler.core.utilisation import USAGE_RESOURCES, cloud_usage
-from scheduler.whatif.forecast import NotEnoughHistory, crossing, forecast
+from scheduler.whatif.forecast import Forecast, NotEnoughHistory, crossing, forecast
 from scheduler.whatif.models import UtilisationDay
 
 log = logging.getLogger(__name__)
@@ -28,9 +30,13 @@ LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 HORIZON_DAYS = 365
 HISTORY_DAYS = 182  # the forecast reads at most the last half year
 LEVEL = 0.9
+BOUNDS = ("expected", "earliest", "latest")
 RUNWAY_DAYS = Gauge("qianyun_runway_days", "Days until the forecast busiest p95 share of a cloud's resource first "
                     "reaches a threshold (+Inf: not within a year; 0: already there)",
                     ["cloud", "resource", "threshold", "bound"], registry=REGISTRY)
+
+
+_published_on: date | None = None  # the day this process last set the gauges (publish_daily)
 
 
 def today() -> date:
@@ -57,31 +63,22 @@ def record_today(session: Session, day: date | None = None) -> int:
     return n
 
 
-def fill_target(policy: Policy, cloud_id: str) -> float | None:
-    """The policy's fill target for the cloud, wherever the policy keeps one (a number, or per cloud with
-    a default); None when the policy has none."""
-    def find(node: Any) -> Any:
-        if isinstance(node, dict):
-            for k, v in node.items():
-                if "fill_target" in str(k):
-                    return v
-                hit = find(v)
-                if hit is not None:
-                    return hit
-        return None
+def thresholds(policy: Policy, resource: str) -> dict[str, float]:
+    """The shares a resource's runway counts down to: the allottable share, and the fill target
+    (`placement.fill_target`) where the policy sets one for that resource."""
+    q = policy.quotas
+    out = {"allottable": 1.0 - q.headroom_share - q.dr_reserve_share}
+    target = policy.placement.fill_targets().get(resource)
+    if target is not None:
+        out["fill_target"] = target
+    return out
 
-    found = find(policy.to_dict())
-    if isinstance(found, (int, float)) and not isinstance(found, bool):
-        return float(found)
-    if isinstance(found, dict):
-        for key in (cloud_id, "default"):
-            v = found.get(key)
-            if isinstance(v, (int, float)) and not isinstance(v, bool):
-                return float(v)
-        clouds = found.get("clouds")
-        if isinstance(clouds, dict) and isinstance(clouds.get(cloud_id), (int, float)):
-            return float(clouds[cloud_id])
-    return None
+
+@functools.lru_cache(maxsize=256)
+def _forecast(days: tuple[date, ...], values: tuple[float, ...]) -> Forecast:
+    """One fit per distinct series (about a second each): a request or a job that finds the history
+    unchanged since the last fit reads the answer instead of fitting again."""
+    return forecast(list(days), list(values), HORIZON_DAYS, LEVEL)
 
 
 def _when(d: date | None, start: date) -> dict[str, Any]:
@@ -91,8 +88,6 @@ def _when(d: date | None, start: date) -> dict[str, Any]:
 def runway(session: Session, policy: Policy, clouds: list[str] | None = None) -> list[dict[str, Any]]:
     """Per cloud and resource: the history's length and last value, the forecast's trend and interval,
     and the crossing of each threshold (expected, earliest, latest)."""
-    q = policy.quotas
-    allottable = 1.0 - q.headroom_share - q.dr_reserve_share
     since = today() - timedelta(days=HISTORY_DAYS)
     rows = session.exec(select(UtilisationDay).where(col(UtilisationDay.day) >= since)
                         .order_by(UtilisationDay.cloud_id, UtilisationDay.resource, UtilisationDay.day)).all()
@@ -100,19 +95,16 @@ def runway(session: Session, policy: Policy, clouds: list[str] | None = None) ->
     for r in rows:
         series.setdefault((r.cloud_id, r.resource), []).append(r)
     out = []
+    limits = {res: thresholds(policy, res) for res in USAGE_RESOURCES}
     ids = clouds if clouds is not None else [c.id for c in session.exec(select(Cloud).order_by(Cloud.id)) if c.kind != "backup"]
     for cid in ids:
-        thresholds = {"allottable": allottable}
-        ft = fill_target(policy, cid)
-        if ft is not None:
-            thresholds["fill_target"] = ft
         for res in USAGE_RESOURCES:
             hist = series.get((cid, res), [])
             item: dict[str, Any] = {"cloud": cid, "resource": res, "history_days": len(hist),
                                     "last": {"date": hist[-1].day.isoformat(), "p95": hist[-1].p95} if hist else None,
-                                    "thresholds": thresholds, "forecast": None, "crossings": {}, "note": None}
+                                    "thresholds": limits[res], "forecast": None, "crossings": {}, "note": None}
             try:
-                f = forecast([h.day for h in hist], [h.p95 for h in hist], HORIZON_DAYS, LEVEL)
+                f = _forecast(tuple(h.day for h in hist), tuple(h.p95 for h in hist))
             except NotEnoughHistory as exc:
                 item["note"] = str(exc)
                 out.append(item)
@@ -123,12 +115,33 @@ def runway(session: Session, policy: Policy, clouds: list[str] | None = None) ->
                                                "upper": round(float(f.upper[29]), 4)},
                                 "in_365_days": {"mean": round(float(f.mean[-1]), 4), "lower": round(float(f.lower[-1]), 4),
                                                 "upper": round(float(f.upper[-1]), 4)}}
-            for name, th in thresholds.items():
+            for name, th in limits[res].items():
                 c = crossing(f, th, hist[-1].p95)
                 item["crossings"][name] = {"threshold": th, "already": c.already, "expected": _when(c.expected, start),
                                            "earliest": _when(c.earliest, start), "latest": _when(c.latest, start)}
-                for bound, d in (("expected", c.expected), ("earliest", c.earliest), ("latest", c.latest)):
-                    days = 0.0 if c.already else (float((d - start).days) if d else float("inf"))
-                    RUNWAY_DAYS.labels(cid, res, name, bound).set(days)
             out.append(item)
     return out
+
+
+def publish(session: Session, policy: Policy) -> list[dict[str, Any]]:
+    """Every cloud's runway on the gauges: the leader's metrics job calls this once a day (a request
+    reads the runway but never sets them, so every replica's /metrics says what the leader said)."""
+    items = runway(session, policy)
+    for item in items:
+        for name, c in item["crossings"].items():
+            for bound in BOUNDS:
+                days = 0.0 if c["already"] else (float(c[bound]["days"]) if c[bound]["days"] is not None else float("inf"))
+                RUNWAY_DAYS.labels(item["cloud"], item["resource"], name, bound).set(days)
+    return items
+
+
+def publish_daily(session: Session, policy: Policy) -> bool:
+    """Publish unless this process already did today: the first metrics run of a day, and the first after
+    a restart or a change of leader (today's rows may already be there)."""
+    global _published_on
+    day = today()
+    if _published_on == day:
+        return False
+    publish(session, policy)
+    _published_on = day
+    return True

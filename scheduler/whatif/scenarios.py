@@ -13,7 +13,8 @@ import logging
 import time
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import ColumnElement, false, func, true, update
+from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 from scheduler.core import audit
@@ -169,13 +170,27 @@ def resume_all() -> list[int]:
     return RUNNER.resume(i for i in ids if i is not None)
 
 
-def listing(session: Session, actor: Actor, state: str | None = None, scope: str | None = None) -> list[Scenario]:
-    q = select(Scenario).order_by(col(Scenario.id).desc())
+def _visible_condition(actor: Actor) -> ColumnElement[bool]:
+    """`visible_to` as a query's condition, so a list reads and counts only the caller's scenarios."""
+    if may(actor, "scenarios.read_all"):
+        return true()
+    if may(actor, "scenarios.read") and actor.scope is not None:
+        return col(Scenario.scope) == actor.scope
+    return false()
+
+
+def listing(session: Session, actor: Actor, state: str | None = None, scope: str | None = None,
+            offset: int = 0, limit: int | None = None) -> tuple[int, list[Scenario]]:
+    """The caller's scenarios, newest first: how many in all, and the page asked for."""
+    q = select(Scenario).where(_visible_condition(actor))
     if state is not None:
         q = q.where(Scenario.state == state)
     if scope is not None:
         q = q.where(Scenario.scope == scope)
-    return [s for s in session.exec(q) if visible_to(s, actor)]
+    total = session.exec(select(func.count()).select_from(q.subquery())).one()
+    page = session.exec(q.options(defer(Scenario.changes), defer(Scenario.drill_clouds))  # type: ignore[arg-type]
+                        .order_by(col(Scenario.id).desc()).offset(offset).limit(limit)).all()
+    return total, list(page)
 
 
 def headline(s: Scenario) -> dict[str, Any] | None:

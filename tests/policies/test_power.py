@@ -13,6 +13,7 @@ import pytest
 from policies.loader import parse_policy
 from policies.power import Power, Watts
 from scheduler.core.energy import energy
+from scheduler.plans import freed
 
 POWER = Power(host_types={"A": Watts(100, 300)}, default=Watts(200, 500), tariff_yuan_per_kwh=0.5, hours_per_year=8760)
 MODELS = {"h1": "A", "h2": "A", "h3": "Z-unlisted"}
@@ -46,7 +47,7 @@ def test_a_freed_host_the_plan_does_not_disable_stays_idle_and_powered() -> None
 
 
 def test_a_host_the_plan_disables_is_off() -> None:
-    plan = {**PLAN, "host_actions": [{"action": "disable", "host": "h2", "reason": "freed"}]}
+    plan = {**PLAN, freed.KEY: freed.disable_steps(7, fleet(), PLAN)}  # what a proposed plan stores: h2, freed
     e = energy(POWER, fleet(), fleet(), plan, MODELS)
     # after: h1 220 W + h3 idle 200 W = 420 W: 3.6792 MWh, 1,839.60 yuan; saved 100 W: 0.876 MWh, 438.00 yuan
     assert e["after"] == {"kw": 0.42, "mwh_per_year": 3.679, "yuan_per_year": 1839.6, "hosts_on": 2}

@@ -22,7 +22,9 @@ def _store_history(cloud: str, resource: str, days: int, level: float, slope: fl
             session.add(UtilisationDay(cloud_id=cloud, resource=resource, day=end + timedelta(days=t), p95=v))
 
 
-def test_runway_finds_the_known_crossing_within_its_interval(client, who) -> None:
+def test_runway_finds_the_known_crossing_within_its_interval(client, who, monkeypatch) -> None:
+    from scheduler.core.db import session_scope
+    from scheduler.core.policy import get_policy
     from scheduler.whatif import runway
 
     # 0.40 rising 0.003 a day for 8 weeks: the allottable share (1 - 0.1 - 0.05 = 0.85) is reached
@@ -44,9 +46,36 @@ def test_runway_finds_the_known_crossing_within_its_interval(client, who) -> Non
     assert c["expected"]["date"] == (start + timedelta(days=c["expected"]["days"])).isoformat()
     # a cloud without history says why there is no forecast
     assert "needs at least" in items[("zy", "vcpu")]["note"]
-    metrics = client.get("/metrics").text
+    # the fill target is the policy's placement.fill_target, per resource
+    assert gy["thresholds"]["fill_target"] == 0.85 and items[("gy", "memory_gib")]["thresholds"]["fill_target"] == 0.90
+    assert gy["crossings"]["fill_target"]["threshold"] == 0.85
+    # the request read the runway; the gauges are the leader's, set when its metrics job publishes
     line = f'qianyun_runway_days{{bound="expected",cloud="gy",resource="vcpu",threshold="allottable"}} {float(c["expected"]["days"])}'
-    assert line in metrics
+    runway.RUNWAY_DAYS.clear()
+    assert "qianyun_runway_days{" not in client.get("/metrics").text
+    monkeypatch.setattr(runway, "_published_on", None)
+    with session_scope() as session:
+        assert runway.publish_daily(session, get_policy())  # what the leader's metrics job does once a day
+    assert line in client.get("/metrics").text
+
+
+def test_the_leader_publishes_the_runway_after_a_restart_though_todays_rows_exist(client, who, monkeypatch) -> None:
+    from scheduler import loop
+    from scheduler.whatif import runway
+
+    for cloud in ("gy", "zy"):
+        for resource in ("vcpu", "memory_gib"):
+            _store_history(cloud, resource, 30, 0.40, 0.003)
+    loop.run_metrics()  # today's rows are there already: nothing new recorded
+    runway.RUNWAY_DAYS.clear()
+    monkeypatch.setattr(runway, "_published_on", None)  # a restarted (or newly elected) leader
+    loop.run_metrics()
+    metrics = client.get("/metrics").text
+    assert 'qianyun_runway_days{bound="expected",cloud="gy",resource="vcpu",threshold="allottable"}' in metrics
+    assert 'qianyun_runway_days{bound="latest",cloud="zy",resource="memory_gib",threshold="fill_target"}' in metrics
+    runway.RUNWAY_DAYS.clear()
+    loop.run_metrics()  # the same day again: not published twice
+    assert "qianyun_runway_days{" not in client.get("/metrics").text
 
 
 def test_runway_is_scoped_and_refuses_an_unknown_cloud(client, who) -> None:

@@ -128,6 +128,13 @@ def test_scope_like_plans(client, who) -> None:
     other = scenario(client, who["prov"], name="all", changes={})
     r = client.get(f"/api/v1/scenarios/compare?ids={mine['id']},{other['id']}", headers=who["gy"])
     assert r.status_code == 404 and r.json()["field"] == "ids"
+    # a list counts and pages the caller's scenarios only
+    gy_list = client.get("/api/v1/scenarios", headers=who["gy"]).json()
+    assert [s["id"] for s in gy_list["items"]] == [mine["id"]] and gy_list["total"] == 1
+    assert client.get("/api/v1/scenarios", headers=who["zy"]).json() == {"items": [], "total": 0, "limit": 100, "offset": 0}
+    everything = client.get("/api/v1/scenarios?limit=1&offset=1", headers=who["prov"]).json()
+    assert everything["total"] == 2 and [s["id"] for s in everything["items"]] == [mine["id"]]
+    assert client.get("/api/v1/scenarios", headers=who["aud"]).status_code == 403
     # a department admin has no access at all
     assert client.get("/api/v1/scenarios", headers=who["dept"]).status_code == 403
 

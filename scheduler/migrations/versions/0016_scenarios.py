@@ -2,7 +2,7 @@
 history the capacity runway forecasts from
 
 Revision ID: 0016
-Revises: 0013
+Revises: 0015
 Create Date: 2026-12-06 10:40:00
 """
 import sqlalchemy as sa
