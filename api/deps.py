@@ -14,17 +14,16 @@ from sqlmodel import Session
 from api.admission import database_turn
 from scheduler.core.access import require
 from scheduler.core.accounts import Actor, Scope, TokenError, read_token
+from scheduler.core.db import MAX_ROW_ID as MAX_ID
 from scheduler.core.db import get_engine
 from scheduler.core.models import User
 from scheduler.core.messages import msg
 from scheduler.core.refusal import Refusal
 from scheduler.core.settings import get_settings
 
-MAX_ID = 2**63 - 1
-"""The largest row id a 64-bit column holds: a larger one is a 422 naming the field, not an overflow."""
 MAX_OFFSET = 2**31 - 1
 
-RowId = Annotated[int, Path(ge=1, le=MAX_ID, description="a row id (1 .. 2**63-1)")]
+RowId = Annotated[int, Path(ge=1, le=MAX_ID, description=f"a row id (1 .. {MAX_ID})")]
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
 
-from api.deps import ActorDep, PageDep, RowId, SessionDep, allow, only_params
+from api.deps import MAX_ID, ActorDep, PageDep, RowId, SessionDep, allow, only_params
 from api.errors import refusals
 from api.schemas import PageOut
 from api.schemas.scenarios import CompareOut, ScenarioCreate, ScenarioOut, ScenarioSummaryOut, ScenarioYamlIn
@@ -65,7 +65,7 @@ def list_scenarios(session: SessionDep, a: ActorDep, pg: PageDep,
 def compare(ids: str, session: SessionDep, a: ActorDep) -> CompareOut:
     """Scenarios side by side: `ids=3,5` (two to four)."""
     parts = [p.strip() for p in ids.split(",") if p.strip()]
-    if not all(p.isdigit() and 1 <= int(p) < 2**63 for p in parts):
+    if not all(p.isdigit() and 1 <= int(p) <= MAX_ID for p in parts):
         raise Refusal(422, "ids", f"must be scenario ids separated by commas, e.g. 3,5; got {ids!r}")
     wanted = list(dict.fromkeys(int(p) for p in parts))
     if not 2 <= len(wanted) <= MAX_COMPARED:

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Generic, TypeVar
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
+from scheduler.core.db import MAX_ROW_ID as MAX_ID
 from scheduler.core.db import as_utc
 
 T = TypeVar("T")
@@ -15,9 +16,6 @@ T = TypeVar("T")
 UtcDatetime = Annotated[datetime, AfterValidator(as_utc)]
 """A stored time as the API sends it: UTC with its offset (SQLite hands back naive times, and a
 naive RFC 3339 time is not a date-time: a browser would read it as local time)."""
-
-MAX_ID = 2**63 - 1
-
 
 def _a_number(v: Any) -> Any:
     """JSON numbers only: "5" or true is not a count (pydantic's lax mode would take both)."""

@@ -26,6 +26,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+MAX_ROW_ID = 2**31 - 1
+"""The largest id a row can have: the tables' integer keys are 32-bit on PostgreSQL (SQLite's are 64),
+so a larger id asked for is refused as the field's error, never sent to the database to overflow."""
+
+
 def as_utc(value: datetime | None) -> datetime | None:
     """SQLite hands back naive datetimes; everything we store is UTC."""
     if value is None or value.tzinfo is not None:

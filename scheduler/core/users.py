@@ -47,12 +47,12 @@ def reset(session: Session, actor: Actor, username: str, password: str | None, s
     the lock lifted; every session of the user ends."""
     user = _managed(session, actor, username, "reset")
     if password is None and not second_factor_too:
-        raise Refusal(422, "password", "give a new password, or second_factor: true, or both")
+        raise Refusal(422, "password", msg("user.reset_nothing"))
     if password is not None:
         try:
             set_password(session, user, password, actor.username, field="password")
         except AccountError as exc:
-            raise Refusal(422, exc.field, exc.message) from exc
+            raise Refusal(422, exc.field, exc.said or exc.message) from exc
     if second_factor_too:
         second_factor.reset(session, user, actor.username)
     lockout.clear_account(session, user.username)

@@ -16,6 +16,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from policies.model import Policy
+from scheduler.core.db import MAX_ROW_ID
 from scheduler.core.models import RESOURCES, Cloud, Department, Host, Workload
 from scheduler.core.refusal import Refusal
 from scheduler.quotas.ledger import home_cloud
@@ -304,7 +305,7 @@ def parse(session: Session, raw: Any, scope: str, policy: Policy) -> Changes:
     else:
         for i, v in enumerate(_list(raw, "quota_requests")):
             where = f"changes.quota_requests[{i}]"
-            rid = _int(v, where, 1, 2**63 - 1)
+            rid = _int(v, where, 1, MAX_ROW_ID)
             req = session.get(QuotaRequest, rid)
             if req is None or (scope != "all" and req.cloud_id != scope):
                 raise Refusal(422, where, f"no quota request {rid}")

@@ -35,3 +35,15 @@ def test_a_body_over_the_limit_is_refused_before_it_is_parsed(client) -> None:
     r = client.post("/api/v1/plans", headers={**h["prov"], "content-type": "application/json"}, content=huge)
     assert (r.status_code, r.json()["field"]) == (413, "body"), r.text
     assert client.get("/api/v1/plans", headers=h["prov"]).json()["total"] == 0
+
+
+def test_a_row_id_past_32_bits_is_refused_naming_the_field(client) -> None:
+    """PostgreSQL's integer keys are 32-bit: an id that fits SQLite's 64 bits used to overflow there (500)."""
+    h = logged_in(client, {"prov": ("province-operator", None)})
+    for big in (2**31, 11709386540, 2**63 - 1):
+        r = client.get(f"/api/v1/plans/{big}", headers=h["prov"])
+        assert (r.status_code, r.json()["field"]) == (422, "plan_id"), r.text
+        r = client.post(f"/api/v1/quota-requests/{big}/approve", headers=h["prov"], json={"reason": "x"})
+        assert (r.status_code, r.json()["field"]) == (422, "request_id"), r.text
+    r = client.get(f"/api/v1/plans/{2**31 - 1}", headers=h["prov"])
+    assert (r.status_code, r.json()["field"]) == (404, "plan_id"), r.text

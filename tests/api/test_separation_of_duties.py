@@ -107,6 +107,9 @@ def test_the_system_admin_resets_a_forgotten_password_and_a_lost_second_factor(c
         r = client.post(f"/api/v1/users/{name}/reset", json={"second_factor": True}, headers=h[who])
         assert r.status_code == 403, (who, name, r.text)
     assert client.post("/api/v1/users/nobody/reset", json={"second_factor": True}, headers=h["sysadm"]).status_code == 404
+    assert client.get("/api/v1/me", headers=zy1).status_code == 200, "a refused reset changes nothing"
+    assert client.get("/api/v1/users", headers=h["sysadm"]).json()["items"][-1]["second_factor"] is True
+    assert not client.get("/api/v1/audit/events?action=user.reset", headers=h["aud"]).json()["items"]
     r = client.post("/api/v1/users/zy1/reset", json={"password": "Zunyi-new-pass-7", "second_factor": True}, headers=h["sysadm"])
     assert r.status_code == 200 and r.json()["second_factor"] is False
     assert client.get("/api/v1/me", headers=zy1).status_code == 401, "the reset ends the user's sessions"
@@ -114,3 +117,5 @@ def test_the_system_admin_resets_a_forgotten_password_and_a_lost_second_factor(c
     assert client.post("/api/v1/auth/token", data={"username": "zy1", "password": "Zunyi-new-pass-7"}).status_code == 200
     ev = client.get("/api/v1/audit/events?action=user.reset", headers=h["aud"]).json()["items"][0]
     assert ev["actor"] == "sysadm" and ev["entity_id"] == "zy1" and ev["after"] == {"password": True, "second_factor": True}
+    trail = client.get("/api/v1/audit/export", headers=h["aud"]).text
+    assert "user.password" in trail and "user.totp.reset" in trail and "Zunyi-new-pass-7" not in trail, "no password in the trail"

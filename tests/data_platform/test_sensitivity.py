@@ -104,6 +104,8 @@ def test_a_data_set_page_names_format_licence_api_and_dictionary(client, dp) -> 
     e = client.post(E, json=entry_body(licence="CC0-1.0", data_format="json",
                                        fields=[{"name": "机构名称", "type": "string", "description": "=cmd|' /C calc'!A0"},
                                                {"name": "床位数", "type": "integer"}]), headers=dp["owner"]).json()
+    dictionary = f"/api/v1/opendata/datasets/{e['code']}/fields.csv"
+    assert client.get(dictionary).status_code == 404, "an entry not published has no public dictionary"
     client.post("/api/v1/opendata/publish", json={"entry_id": e["id"]}, headers=dp["owner"])
     d = client.get(f"/api/v1/opendata/datasets/{e['code']}").json()
     assert (d["data_format"], d["licence"], d["update_frequency"]) == ("json", "CC0-1.0", "daily")
@@ -114,5 +116,7 @@ def test_a_data_set_page_names_format_licence_api_and_dictionary(client, dp) -> 
     lines = csv.content.decode("utf-8-sig").splitlines()
     assert lines[0] == "name,type,description,sensitivity" and lines[1].startswith("机构名称,string,'=cmd")
     assert client.get("/api/v1/opendata/datasets/GZ-nope-1/fields.csv").status_code == 404
+    assert client.post("/api/v1/opendata/unpublish", json={"entry_id": e["id"]}, headers=dp["owner"]).status_code == 200
+    assert client.get(dictionary).status_code == 404, "nor one taken back"
     r = client.post(E, json=entry_body(licence="GPL"), headers=dp["owner"])
     assert r.status_code == 422 and r.json()["field"] == "licence"

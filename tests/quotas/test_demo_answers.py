@@ -3,39 +3,12 @@ a department meets: feasible, and short with the cloud that could take it instea
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
-
-from tests.conftest import SMALL_FLEET, _reset_caches
 
 ASK = {"vcpu": 0.0, "memory_gib": 0.0, "gpu": 0.0, "storage_gib": 0.0}
 
 
-@pytest.fixture
-def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """The demo's fleet, as `serve --demo` syncs it (the simulator's default size), on SQLite."""
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("QIANYUN_DATABASE_URL", f"sqlite:///{tmp_path / 'demo.db'}")
-    monkeypatch.setenv("QIANYUN_SIM_STATE_PATH", str(tmp_path / "sim.db"))
-    monkeypatch.setenv("QIANYUN_SCHEDULER_ENABLED", "false")
-    monkeypatch.setenv("QIANYUN_SECRET_KEY", "test-key-" + uuid.uuid4().hex)
-    for k in SMALL_FLEET:
-        monkeypatch.delenv(k, raising=False)
-    _reset_caches()
-    from scheduler.core.migrate import upgrade
-    from scheduler.core.registry import get_adapters
-    from scheduler.core.sync import sync_all
-
-    upgrade()
-    sync_all(get_adapters().all())
-    yield
-    _reset_caches()
-
-
-def test_the_demo_fleet_answers_feasible_and_short_with_the_alternative(demo) -> None:
+def test_the_demo_fleet_answers_feasible_and_short_with_the_alternative(demo_fleet) -> None:
     from sqlalchemy import func
     from sqlmodel import select
 

@@ -19,34 +19,14 @@ SIZE = {"vcpu": 8.0, "memory_gib": 32.0, "gpu": 1.0, "storage_gib": 500.0}
 
 
 @pytest.fixture
-def demo_client(db_url: str, tmp_path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    """The service over the default simulated fleet (300 hosts, 3000 workloads), as `serve --demo` runs it."""
-    import uuid
-
+def demo_client(demo_fleet: str) -> Iterator[Any]:
+    """The service over the demo fleet, as `serve --demo` runs it."""
     from fastapi.testclient import TestClient
 
-    from tests.conftest import SMALL_FLEET, _reset_caches
-
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("QIANYUN_DATABASE_URL", db_url)
-    monkeypatch.setenv("QIANYUN_SIM_STATE_PATH", str(tmp_path / "sim.db"))
-    monkeypatch.setenv("QIANYUN_SCHEDULER_ENABLED", "false")
-    monkeypatch.setenv("QIANYUN_SECRET_KEY", "test-key-" + uuid.uuid4().hex)
-    for k in SMALL_FLEET:
-        monkeypatch.delenv(k, raising=False)
-    _reset_caches()
     from api.app import create_app
-    from scheduler.core.migrate import upgrade
-    from scheduler.core.registry import get_adapters
-    from scheduler.core.settings import get_settings
-    from scheduler.core.sync import sync_all
 
-    assert (get_settings().sim_hosts, get_settings().sim_workloads) == (300, 3000)  # the demo fleet
-    upgrade()
-    sync_all(get_adapters().all())
     with TestClient(create_app()) as c:
         yield c
-    _reset_caches()
 
 
 def test_demo_fleet_grants_16_vcpu_on_gy_end_to_end(demo_client) -> None:

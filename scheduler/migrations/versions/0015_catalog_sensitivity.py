@@ -3,7 +3,7 @@ Law's 个人信息 and 敏感个人信息), filled here with the level each stor
 carry the licence and the file format their data is opened under
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 Create Date: 2026-12-06 10:30:00
 """
 import sqlalchemy as sa
