@@ -60,22 +60,26 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(PoolTimeout)
     async def _busy(_: Request, exc: PoolTimeout) -> JSONResponse:
         # no database turn (api.admission) or connection came free within db_pool_timeout_s: come back shortly
-        return JSONResponse({"detail": "the service is busy; try again in a moment", "field": None}, status_code=503,
-                            headers={"Retry-After": "1"})
+        return JSONResponse({"detail": messages.text("error.busy"), "field": None, "code": "error.busy"},
+                            status_code=503, headers={"Retry-After": "1"})
     @app.exception_handler(HTTPException)
     async def _http(_: Request, exc: HTTPException) -> JSONResponse:
         # FastAPI's own refusals: a body that is not JSON at all is an invalid `body` (422) like any
         # other; an unknown path or method keeps its status, in the same schema as every refusal.
         if exc.status_code == 400 and "parsing the body" in str(exc.detail):
-            return JSONResponse({"detail": "body: not valid JSON", "field": "body",
-                                 "errors": [{"field": "body", "message": "not valid JSON"}]}, status_code=422)
+            said = messages.text("error.body_not_json")
+            return JSONResponse({"detail": messages.text("refusal.field", {"field": "body", "message": said}),
+                                 "field": "body", "code": "error.body_not_json",
+                                 "errors": [{"field": "body", "message": said, "code": "error.body_not_json"}]},
+                                status_code=422)
         return JSONResponse({"detail": str(exc.detail), "field": None}, status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(Exception)
-    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error")
-        return JSONResponse({"detail": "internal error; the operators have the log", "field": None}, status_code=500,
-                            headers={"Connection": "close"})
+        # this handler runs outermost (Starlette's ServerErrorMiddleware), outside api.language: ask the request
+        return JSONResponse({"detail": messages.text("error.internal", lang=of_request(request)), "field": None,
+                             "code": "error.internal"}, status_code=500, headers={"Connection": "close"})
 
 
 def document(app: FastAPI) -> None:

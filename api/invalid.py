@@ -135,6 +135,9 @@ def errors_of(request: Request, raw: list[dict[str, Any]], body: Any) -> list[di
     out: dict[str, Msg] = {}
     for e in raw:  # one message a field: the last branch of a union says most (a number, then its bound)
         loc = tuple(e.get("loc", ()))
+        if e.get("type") == "json_invalid":  # loc is ("body", offset): the body as a whole is not JSON
+            out["body"] = msg("error.body_not_json")
+            continue
         field = where(loc, body if loc[:1] == ("body",) else None)
         out[field] = message(e, model if loc[:1] == ("body",) else None)
     return [{"field": f, "message": m.render(), "code": m.code} for f, m in out.items()]

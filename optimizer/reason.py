@@ -115,7 +115,7 @@ def render(code: str, params: dict[str, Any], templates: dict[str, str], seps: t
             p = v.params if isinstance(v, Reason) else (v.get("params") or {})
             return render(c, p, templates, seps)
         if isinstance(v, (list, tuple)):
-            clauses = any((_code(x) or "resource.").split(".")[0] != "resource" for x in v)
+            clauses = any(not (_code(x) or "resource.").startswith("resource.") for x in v)  # a reason, not a shortfall
             return (seps[1] if clauses else seps[0]).join(str(one(x)) for x in v)
         return v
 

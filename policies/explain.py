@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from optimizer.fleet import Cloud, Fleet, Workload, parse_fleet
-from optimizer.reason import EN, Reason, render
+from optimizer.reason import EN, ENGLISH_SEPARATORS, Reason, render
 from optimizer.rules import Rules
 from policies.model import Policy
 
@@ -83,6 +83,10 @@ EXPLAIN_EN: dict[str, str] = {
 TEMPLATES = {**EN, **EXPLAIN_EN}
 
 
+def english(r: Reason) -> str:
+    return render(r.code, r.params, TEMPLATES, ENGLISH_SEPARATORS)
+
+
 def said(code: str, **params: Any) -> Reason:
     if code not in TEMPLATES:
         raise KeyError(f"no English text for explanation code {code!r}")
@@ -107,7 +111,7 @@ class Check:
     @property
     def message(self) -> str:
         """In English."""
-        return render(self.said.code, self.said.params, TEMPLATES, (", ", "; "))
+        return english(self.said)
 
     def to_dict(self) -> dict[str, Any]:
         return {"rule": self.rule, "passed": self.passed, "message": self.message, **self.said.to_json()}
@@ -135,8 +139,7 @@ class Explanation:
 
     @property
     def summary(self) -> str:
-        s = self.summary_said
-        return render(s.code, s.params, TEMPLATES, (", ", "; "))
+        return english(self.summary_said)
 
     def to_dict(self) -> dict[str, Any]:
         return {"workload": self.workload, "cloud": self.cloud, "failover": self.failover,

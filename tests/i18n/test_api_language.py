@@ -106,3 +106,12 @@ def test_a_quota_answer_reads_in_chinese(client, service) -> None:  # type: igno
     r = client.post("/api/v1/quota-requests", headers={**h, **ZH}, json={
         "department": dept.id, "cloud": "gy", "amount": {"vcpu": 2}, "justification": "short"})
     assert r.status_code == 422 and r.json()["field"] == "justification" and CHINESE.search(r.json()["detail"])
+
+
+def test_a_body_that_is_not_json_is_refused_in_the_callers_language(client) -> None:  # type: ignore[no-untyped-def]
+    h = {**province(client), "Content-Type": "application/json"}
+    zh = client.post("/api/v1/plans", content=b"{kind: rebalance", headers={**h, **ZH})
+    assert zh.status_code == 422 and zh.json()["field"] == "body" and zh.json()["detail"] == "body：不是有效的 JSON"
+    assert zh.json()["errors"] == [{"field": "body", "message": "不是有效的 JSON", "code": "error.body_not_json"}]
+    en = client.post("/api/v1/plans", content=b"{kind: rebalance", headers={**h, **EN})
+    assert en.status_code == 422 and en.json()["detail"] == "body: not valid JSON" and en.json()["field"] == "body"
