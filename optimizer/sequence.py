@@ -35,8 +35,22 @@ def sequence(rules: Rules, start: dict[int, int], final: dict[int, int], extra_b
     """Order the moves from `start` (workload -> host, including failed hosts) to `final`.
 
     `start` holds every workload that is physically somewhere when the plan begins (those listed
-    unplaced already removed); `final` every workload placed by the plan.
+    unplaced already removed); `final` every workload placed by the plan. Placements and restarts
+    run as soon as they fit (a restart's recovery time counts); if that fills the room a cycle of
+    migrations needed, they wait until the migrations are done: they free no live room, and once
+    every migration has run each of them fits, as the final state does.
     """
+    try:
+        return _order(rules, start, final, extra_budget, defer_new=False)
+    except SequenceError as first:
+        try:
+            return _order(rules, start, final, extra_budget, defer_new=True)
+        except SequenceError:
+            raise first from None
+
+
+def _order(rules: Rules, start: dict[int, int], final: dict[int, int], extra_budget: float,
+           defer_new: bool) -> list[Step]:
     f = rules.fleet
     load = np.zeros_like(f.cap)
     groups: dict[str, dict[int, int]] = {}
@@ -72,7 +86,13 @@ def sequence(rules: Rules, start: dict[int, int], final: dict[int, int], extra_b
         add(w, h)
     todo: dict[int, int] = {w: h for w, h in final.items() if start.get(w, -1) != h}
     waiting: dict[int, list[int]] = {}
-    queue: deque[int] = deque(sorted(todo))
+
+    def migrates(w: int) -> bool:
+        h = start.get(w, -1)
+        return h >= 0 and bool(rules.host_live[h])
+
+    deferred = [w for w in sorted(todo) if defer_new and not migrates(w)]
+    queue: deque[int] = deque(w for w in sorted(todo) if not (defer_new and not migrates(w)))
     steps: list[Step] = []
     extra = 0
 
@@ -97,6 +117,10 @@ def sequence(rules: Rules, start: dict[int, int], final: dict[int, int], extra_b
                 waiting.setdefault(dst, []).append(w)
         if not todo:
             break
+        if deferred and not any(migrates(w) for w in todo):
+            queue.extend(deferred)  # every migration has run: each placement fits now
+            deferred = []
+            continue
         # Deadlock: every remaining move waits. Step one workload of a cycle aside to a third host.
         if extra + 1 > extra_budget:
             raise SequenceError("a cycle of moves needs a third host but the migration budget is spent")

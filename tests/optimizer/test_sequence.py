@@ -99,3 +99,21 @@ def test_a_swap_with_no_third_host_inside_a_spread_group_still_gives_a_safe_plan
     for m in plan["moves"]:
         where[m["workload"]] = m["to"]
         assert len(set(where.values())) == len(where)
+
+
+def test_new_placements_wait_when_they_would_fill_the_room_a_swap_needs() -> None:
+    """Found by the property test: x and y go to h1 and z to h0, no third host. Placed in document
+    order, the new n takes the room on h0 that z needs, while y waits for z to leave h1: a cycle.
+    The migrations run first and n last, where it fits as in the final state."""
+    sizes = [4, 4, 4, 6]
+    doc = fleet(2, [("x", 4, "h0", None), ("y", 4, "h0", None), ("n", 4, None, None), ("z", 6, "h1", None)])
+    rules = Rules(optimizer.parse_fleet(doc))
+    steps = sequence(rules, {0: 0, 1: 0, 3: 1}, {0: 1, 1: 1, 2: 0, 3: 0}, extra_budget=5)
+    assert [(s.workload, s.dst) for s in steps] == [(0, 1), (3, 0), (1, 1), (2, 0)]
+    assert not any(s.via for s in steps)
+    load = {0: 8, 1: 6}
+    for s in steps:
+        if s.src >= 0:
+            load[s.src] -= sizes[s.workload]
+        load[s.dst] += sizes[s.workload]
+        assert max(load.values()) <= 10
