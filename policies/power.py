@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
+from optimizer.power import watts_at
+
 POWER_FIELDS = ("host_types", "default", "tariff_yuan_per_kwh", "hours_per_year")
 WATTS_FIELDS = ("idle_w", "full_w")
 
@@ -29,9 +31,7 @@ class Watts:
 
     def at(self, share: Fraction) -> Fraction:
         """Watts at `share` (0..1) of the vCPUs allotted."""
-        share = min(Fraction(1), max(Fraction(0), share))
-        idle = Fraction(str(self.idle_w))
-        return idle + (Fraction(str(self.full_w)) - idle) * share
+        return watts_at(Fraction(str(self.idle_w)), Fraction(str(self.full_w)), share)
 
     def to_dict(self) -> dict[str, Any]:
         return {"idle_w": self.idle_w, "full_w": self.full_w}
