@@ -166,7 +166,10 @@ def power_lns(ctx: Context, pw: PowerModel, sub_time: float = 1.2) -> int:
     open_hosts = [int(h) for h in np.flatnonzero(rules.host_open)]
     accepted, tries, idle, size = 0, 0, 0, 14
     if movable.size * len(open_hosts) <= 40_000 and ctx.time_left() > 0.3:
-        accepted += _try(ctx, open_hosts, [int(w) for w in movable], ctx.time_left() * 0.7, workers, 0)[1]
+        status, improved = _try(ctx, open_hosts, [int(w) for w in movable], ctx.time_left() * 0.7, workers, 0)
+        if status == 4:  # OPTIMAL over the whole fleet: no neighbourhood can do better
+            return int(improved)
+        accepted += improved
     while ctx.time_left() > 0.3 and idle < 60:
         hosts = _neighbourhood(ctx, pw, size)
         ws = [int(w) for w in np.flatnonzero(np.isin(st.assign, np.array(hosts, dtype=np.int64)) & ~pinned)]

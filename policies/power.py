@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from optimizer.power import watts_at
+from optimizer.power import OBJECTIVES, watts_at
 
-POWER_FIELDS = ("host_types", "default", "tariff_yuan_per_kwh", "hours_per_year")
+POWER_FIELDS = ("host_types", "default", "tariff_yuan_per_kwh", "hours_per_year", "minimise")
+MINIMISE = OBJECTIVES  # what consolidation plans minimise: active hosts, or the watts of this model
 WATTS_FIELDS = ("idle_w", "full_w")
 
 
@@ -45,6 +46,7 @@ class Power:
     default: Watts = field(default_factory=lambda: Watts(200.0, 500.0))
     tariff_yuan_per_kwh: float = 0.5
     hours_per_year: float = 8760.0
+    minimise: str = "hosts"  # consolidation plans minimise this unless a plan request says otherwise
 
     def watts(self, model: str | None) -> Watts:
         return self.host_types.get(model or "", self.default)
@@ -52,7 +54,7 @@ class Power:
     def to_dict(self) -> dict[str, Any]:
         return {"host_types": {k: v.to_dict() for k, v in sorted(self.host_types.items())},
                 "default": self.default.to_dict(), "tariff_yuan_per_kwh": self.tariff_yuan_per_kwh,
-                "hours_per_year": self.hours_per_year}
+                "hours_per_year": self.hours_per_year, "minimise": self.minimise}
 
 
 @dataclass(frozen=True)
