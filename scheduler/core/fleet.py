@@ -7,7 +7,6 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from scheduler.core.models import RESOURCES, Cloud, Host, Workload
-from scheduler.core.policy import get_policy
 
 
 def fleet_document(session: Session, mode: str = "consolidate", max_migrations: int | None = None,
@@ -29,6 +28,8 @@ def fleet_document(session: Session, mode: str = "consolidate", max_migrations: 
     hosts = session.exec(hq).all()
     host_ids = {h.id for h in hosts}
     workloads = session.exec(wq).all()
+    from scheduler.core.policy import get_policy  # here: the policy module builds on this one
+
     power = get_policy().power
     return {
         "resources": list(RESOURCES),
