@@ -1,8 +1,9 @@
 """Consolidate minimising power (objective.minimise "power"): lowest total watts, then fewest migrations.
 
 Fewest hosts is the wrong aim on a mixed fleet: a host type that idles at twice the watts of another
-should be emptied first, and work should land where each vCPU costs the fewest watts. Three stages,
-each keeping every rule and the migration budget, each accepting a change only if the fleet's watts
+should be emptied first, and work should land where each vCPU costs the fewest watts. Four stages,
+each keeping every rule and the migration budget: fewest hosts (consolidate.py) in half the time, as
+idle watts are most of a host's draw; then, accepting a change only if the fleet's watts
 (optimizer/power.py) fall: empty the dearest active hosts onto efficient active ones; open an
 efficient empty host where it absorbs dearer ones whole; then CP-SAT neighbourhoods (lns.py, with the
 power objective of cpsat.py) that always include a few empty efficient hosts to open.
@@ -15,7 +16,7 @@ import time
 
 import numpy as np
 
-from optimizer.consolidate import _tightest
+from optimizer.consolidate import Consolidate, _tightest
 from optimizer.greedy import workload_sizes
 from optimizer.lns import _try
 from optimizer.power import PowerModel
@@ -24,6 +25,7 @@ from optimizer.state import State
 from optimizer.strategy import Context, undo_unneeded
 
 GAIN = 1e-3  # watts: a smaller fall is float noise, not a gain
+HOSTS_SHARE = 0.5  # of the search time, for fewest hosts before the watts
 
 
 def _cheapest(st: State, pw: PowerModel, w: int, exclude: int, first: int = -1) -> int:
@@ -195,6 +197,19 @@ class MinPower:
     def improve(self, ctx: Context) -> None:
         pw = ctx.power
         assert pw is not None
+        # fewest hosts first, in half the time: idle watts are most of a host's draw, and emptying
+        # hosts whole takes the relocation chains and re-packing the host-count search has; it is
+        # kept only if it draws less than placement alone did
+        before, snap = pw.watts(ctx.state), ctx.state.copy()
+        deadline = ctx.deadline
+        ctx.deadline = time.monotonic() + HOSTS_SHARE * max(0.0, deadline - time.monotonic())
+        ctx.power = None
+        try:
+            Consolidate().improve(ctx)
+        finally:
+            ctx.power, ctx.deadline = pw, deadline
+        if pw.watts(ctx.state) > before:
+            ctx.state.restore(snap)
         empty_dearest(ctx, pw)
         if open_efficient(ctx, pw):
             empty_dearest(ctx, pw)
