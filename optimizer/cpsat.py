@@ -14,9 +14,11 @@ from dataclasses import dataclass, field
 import numpy as np
 from ortools.sat.python import cp_model
 
+from optimizer.power import PowerModel
 from optimizer.state import State
 
 SCALE = 1000
+POWER_SCALE = 10  # the power objective in deciwatts
 
 
 @dataclass
@@ -30,11 +32,15 @@ class SubModel:
 
 
 def build_model(st: State, workloads: list[int], hosts: list[int], mode: str, budget: float,
-                optional: dict[int, int] | None = None, leaving: int = -1) -> SubModel | None:
+                optional: dict[int, int] | None = None, leaving: int = -1,
+                power: PowerModel | None = None) -> SubModel | None:
     """Model: each workload on exactly one eligible host of `hosts`; capacity, spread, budget.
 
     `optional` workloads (weight per workload) may stay unplaced; placing them comes first in the
     objective, weighted so a higher DR priority always wins over any number of lower ones.
+    With `power` (consolidate minimising power) the hosts' watts replace the count of active hosts:
+    each host's idle watts if it holds anything, plus the watts each workload's vCPUs add on its host,
+    in deciwatts rounded to integers (the caller judges the solution by the exact formula).
     """
     optional = optional or {}
     placed_terms: list = []
@@ -125,6 +131,15 @@ def build_model(st: State, workloads: list[int], hosts: list[int], mode: str, bu
                 m.Add(SCALE * (sum(v * d for v, d in terms) + fx) <= sub.u * capi)
                 m.Add(sum(v * d for v, d in terms) + fx <= capi)
         m.Minimize(placed_obj + big * sub.u + sum(cost_terms))
+    elif power is not None:
+        idle = {h: int(round(power.idle[h] * POWER_SCALE)) for h in hosts}
+        vc = f.dem[:, power.driver] if power.driver >= 0 else np.zeros(len(f.workloads))
+        add = [(v, int(round(power.per_vcpu[h] * vc[w] * POWER_SCALE))) for (w, h), v in sub.x.items()]
+        watts = sum(idle[h] * sub.y[h] for h in hosts) + sum(v * a for v, a in add if a)
+        if placed_terms:  # placing comes first: one more placed outweighs every watt of the neighbourhood
+            most = sum(idle.values()) + sum(a for _, a in add) + 1
+            placed_obj = -(big * most + 1) * sum(v * wt for v, wt in placed_terms)
+        m.Minimize(placed_obj + big * watts + sum(cost_terms))
     else:
         m.Minimize(placed_obj + big * sum(sub.y.values()) + sum(cost_terms))
     if leaving >= 0:  # the host `leaving` must end empty: its workloads get no hint (they must move)

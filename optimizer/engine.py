@@ -14,9 +14,11 @@ from optimizer.balance import Balance
 from optimizer.bound import host_lower_bound, peak_lower_bound
 from optimizer.consolidate import Consolidate
 from optimizer.fleet import Fleet, FleetError, parse_fleet
+from optimizer.min_power import MinPower
 from optimizer.greedy import Start, initial_state, place_best_of, place_pending
 from optimizer.placement import maximise_placement, place_by_chains
 from optimizer.plan import Move, Plan, Stats, Unplaced
+from optimizer.power import PowerModel, fleet_watts, shown
 from optimizer.reasons import move_reasons, why_unplaced
 from optimizer.rules import Rules, Status
 from optimizer.safe import safe_plan
@@ -58,6 +60,8 @@ def run(fleet: Fleet | dict[str, Any], mode: str | None = None, max_migrations: 
     greedy = st.copy()
     ctx = Context(rules, st, mode, maxm, deadline, t0, progress)
     ctx.time_limit = limit
+    if mode == "consolidate" and f.objective.minimise == "power":
+        ctx.minimise, ctx.power = "power", PowerModel.of(f)
     if mode == "balance":
         # the peak bound guides the search; the host bound only informs the plan, so it is solved at
         # the end in what is left of the limit, not taken from the search
@@ -79,7 +83,7 @@ def run(fleet: Fleet | dict[str, Any], mode: str | None = None, max_migrations: 
     if improve and not blocking and time.monotonic() < deadline:
         # keep a few migrations for third-host moves the sequencer may need under a budget
         ctx.reserve = 0 if math.isinf(maxm) else min(int(maxm * 0.02) + 1, int(max(0, maxm - st.migrations())))
-        strategy: Strategy = STRATEGIES[mode]()
+        strategy: Strategy = MinPower() if ctx.power is not None else STRATEGIES[mode]()
         strategy.improve(ctx)
         ctx.reserve = 0
     if left:  # room may have opened (relocation chains, improvement): place into it, by priority
@@ -120,6 +124,16 @@ def raw_peak(st: State) -> float:
     with np.errstate(divide="ignore", invalid="ignore"):
         u = np.where(cap > 0, load / np.where(cap > 0, cap, 1), np.where(load > 1e-9, np.inf, 0.0))
     return float(u.max()) if u.shape[1] else 0.0
+
+
+def _power_w(f: Fleet, st: State) -> dict[str, float] | None:
+    """Watts before (where everything runs now) and after the plan, when every host carries power."""
+    now = [f.host_index[w.host] if w.host is not None else -1 for w in f.workloads]
+    before = fleet_watts(f, now)
+    after = fleet_watts(f, [int(h) for h in st.assign])
+    if before is None or after is None:
+        return None
+    return {"before": shown(before), "after": shown(after)}
 
 
 def bound_time_limit(limit: float) -> float:
@@ -164,11 +178,12 @@ def _finish(rules: Rules, start: Start, st: State, left: list[int], mode: str, m
             again = peak_lower_bound(rules, st, time_limit_s=2.0, scarce_time_s=1.0)
             fewer = ctx.peak_placed is None or np.any(ctx.peak_placed & ~placed)
             pb = again if fewer else max(pb, again)
-    optimal = (active <= lb) if mode == "consolidate" else (peak <= pb + 1e-6)
+    # fewest hosts is no proof of fewest watts: a power plan claims no optimality
+    optimal = (active <= lb and ctx.power is None) if mode == "consolidate" else (peak <= pb + 1e-6)
     stats = Stats(active, migrations, min(lb, active), raw_peak(st), time.monotonic() - t0,
                   "optimal" if optimal and not left else "feasible", pb,
                   extra_moves=sum(1 for s in steps if s.via), lower_bound_method=hb.method,
-                  bound_seconds=hb.seconds)
+                  bound_seconds=hb.seconds, power_w=_power_w(f, st))
     plan = Plan({f.workloads[w].id: f.hosts[h].id for w, h in sorted(final.items())},
                 [Unplaced(f.workloads[w].id, r) for w, r in sorted(unplaced_idx.items())], moves, stats)
     ctx.state = st

@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from optimizer.power import OBJECTIVES, HostPower
+
 CLOUD_KINDS = ("province", "city", "industry", "backup")
 TIERS = ("province", "city", "county")
 CLASSIFICATIONS = ("public", "internal", "sensitive", "classified")
@@ -40,6 +42,8 @@ class Host:
     cloud: str
     schedulable: bool
     capacity: dict[str, float]
+    # optional extension (fleet-and-plan-contract.md, "Power"): the host's idle and full watts
+    power: HostPower | None = None
 
 
 @dataclass(frozen=True)
@@ -74,6 +78,8 @@ class Objective:
     # optional extension (fleet-and-plan-contract.md): the share of each resource a host may be filled
     # to by what it receives; a resource not named (or no field at all) is 1.0, the contract as it was
     fill_target: dict[str, float] = field(default_factory=dict)
+    # optional extension: what consolidation minimises, "hosts" (the contract as it was) or "power"
+    minimise: str = "hosts"
 
 
 @dataclass
@@ -271,6 +277,29 @@ def _fill_target(v: Any, resources: list[str]) -> dict[str, float]:
     return out
 
 
+MAX_WATTS = 1e6  # a megawatt: far beyond any one server
+
+
+def _power(v: Any, where: str) -> HostPower | None:
+    """hosts[..].power: {"idle_w", "full_w"}, 0 <= idle_w <= full_w; absent or null is no power data."""
+    if v is None:
+        return None
+    if not isinstance(v, dict):
+        raise FleetError(f"{where}: must be an object with idle_w and full_w, got {type(v).__name__}")
+    for k in v:
+        if k not in ("idle_w", "full_w"):
+            raise FleetError(f"{where}.{k}: unknown field (power has idle_w and full_w)")
+    out: dict[str, float] = {}
+    for k in ("idle_w", "full_w"):
+        x = _req(v, k, where)
+        if not _is_num(x) or not 0 <= x <= MAX_WATTS:
+            raise FleetError(f"{where}.{k}: must be a number >= 0 and <= {MAX_WATTS:g}, got {_show(x)}")
+        out[k] = float(x)
+    if out["full_w"] < out["idle_w"]:
+        raise FleetError(f"{where}.full_w: must be >= idle_w ({out['idle_w']:g}), got {out['full_w']:g}")
+    return HostPower(out["idle_w"], out["full_w"])
+
+
 # ---------------------------------------------------------------- the parser
 
 
@@ -338,7 +367,7 @@ def parse_fleet(doc: Any, isolated_clouds: frozenset[str] | set[str] | None = No
             raise FleetError(f"{where}.cloud: unknown cloud {cloud!r}")
         sched = _bool(h, "schedulable", True, where)
         cap = _amounts(_req(h, "capacity", where), rset, f"{where}.capacity")
-        hosts.append(Host(hid, cloud, sched, cap))
+        hosts.append(Host(hid, cloud, sched, cap, _power(h.get("power"), f"{where}.power")))
     host_ids = seen
 
     workloads: list[Workload] = []
@@ -388,6 +417,14 @@ def parse_fleet(doc: Any, isolated_clouds: frozenset[str] | set[str] | None = No
     if not _is_num(tl) or tl <= 0 or tl > 86400:
         raise FleetError(f"objective.time_limit_s: must be a number > 0 and <= 86400, got {_show(tl)}")
     fill = _fill_target(objd.get("fill_target"), resources)
+    minimise = objd.get("minimise")
+    minimise = "hosts" if minimise is None else _enum(minimise, OBJECTIVES, "objective.minimise")
+    if minimise == "power":
+        if mode != "consolidate":
+            raise FleetError(f"objective.minimise: 'power' applies to mode consolidate, got mode {mode!r}")
+        for h in hosts:
+            if h.power is None:
+                raise FleetError(f"hosts[{h.id}].power: required when objective.minimise is 'power'")
 
     failed = doc.get("failed_clouds") or []
     if not isinstance(failed, list):
@@ -400,5 +437,5 @@ def parse_fleet(doc: Any, isolated_clouds: frozenset[str] | set[str] | None = No
     isolated = frozenset(isolated_clouds or ())
     for c in sorted(isolated - cloud_ids):
         raise FleetError(f"isolated_clouds: unknown cloud {c!r}")
-    return Fleet(resources, clouds, hosts, workloads, Objective(mode, mm, float(tl), fill), list(dict.fromkeys(failed)), doc,
+    return Fleet(resources, clouds, hosts, workloads, Objective(mode, mm, float(tl), fill, minimise), list(dict.fromkeys(failed)), doc,
                  isolated)

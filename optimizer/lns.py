@@ -26,6 +26,8 @@ def _objective(ctx: Context, hosts: list[int], ws: list[int]) -> tuple[float, in
         mig += int(o >= 0 and bool(rules.host_live[o]) and int(st.assign[w]) != o)
     if ctx.mode == "balance":
         return float(st.utilisation(np.array(hosts)).max()), mig
+    if ctx.power is not None:  # watts to the milliwatt: float noise is no improvement
+        return round(ctx.power.watts(st, np.array(hosts)), 3), mig
     return float(np.count_nonzero(st.count[hosts] > 0)), mig
 
 
@@ -149,7 +151,7 @@ def _try(ctx: Context, hosts: list[int], ws: list[int], limit: float, workers: i
     With a `victim`, the model must empty that host (a feasibility question, fast to answer)."""
     st = ctx.state
     before = _objective(ctx, hosts, ws)
-    sub = build_model(st, ws, hosts, ctx.mode, ctx.budget_left() + before[1], leaving=victim)
+    sub = build_model(st, ws, hosts, ctx.mode, ctx.budget_left() + before[1], leaving=victim, power=ctx.power)
     if sub is None:
         return -1, False
     status, solver = solve_model(sub, limit, workers, seed=seed)

@@ -48,6 +48,9 @@ class Stats:
     # document as an additive field; and what computing it cost
     lower_bound_method: str = "lp"
     bound_seconds: float = 0.0
+    # watts before and after the plan (optimizer/power.py), when every host of the fleet carries
+    # `power`: an additive field of the plan document
+    power_w: dict[str, float] | None = None
 
 
 @dataclass
@@ -78,5 +81,6 @@ class Plan:
                 "solve_seconds": round(s.solve_seconds, 3),
                 "status": s.status,
                 "lower_bound_method": s.lower_bound_method,
+                **({"power_w": dict(s.power_w)} if s.power_w is not None else {}),
             },
         }

@@ -37,6 +37,8 @@ class Context:
     peak_placed: Any = None  # the placed mask peak_bound was computed for (balance)
     time_limit: float = 0.0  # the plan's limit in seconds (the deadline keeps some of it back)
     safe_state: Any = None  # the state before the reserve for third-host moves was spent (a fallback)
+    minimise: str = "hosts"  # consolidate: "hosts" or "power" (objective.minimise)
+    power: Any = None  # the PowerModel (optimizer/power.py) when minimise is "power"
 
     def budget_left(self) -> float:
         return self.max_migrations - self.reserve - self.state.migrations()
@@ -66,7 +68,8 @@ def no_limit(v: int | None) -> float:
 def undo_unneeded(ctx: Context) -> int:
     """Send moved workloads back to their original host where that costs the objective nothing.
 
-    Consolidate: the original host is still active and has room. Balance: it has room and stays
+    Consolidate: the original host is still active and has room (minimising power: and draws no more
+    per vCPU than where the workload is). Balance: it has room and stays
     at or below the current peak. Every such return is one migration saved.
     """
     import numpy as np
@@ -84,9 +87,12 @@ def undo_unneeded(ctx: Context) -> int:
         if ctx.mode == "consolidate" and st.count[o] == 0:
             continue
         h = int(st.assign[w])
+        if ctx.power is not None and ctx.power.per_vcpu[o] > ctx.power.per_vcpu[h] + 1e-12:
+            continue  # back home would draw more watts
+
         st.remove(w)
         ok = st.fits(w, o) and (ctx.mode != "balance" or float(((st.load[o] + f.dem[w]) / capsafe[o]).max()) <= peak + 1e-9)
-        if not ok and ctx.mode == "consolidate" and time.monotonic() < ctx.deadline + 2.0:
+        if not ok and ctx.mode == "consolidate" and ctx.power is None and time.monotonic() < ctx.deadline + 2.0:
             ok = _make_room_at_home(st, w, o, h)
         st.place(w, o if ok else h)
         saved += ok

@@ -44,7 +44,7 @@ from policies.model import (
     Quotas,
     SeparationOfDuties,
 )
-from policies.power import POWER_FIELDS, WATTS_FIELDS, Power, Watts
+from policies.power import MINIMISE, POWER_FIELDS, WATTS_FIELDS, Power, Watts
 
 DEFAULT_FILE = Path(__file__).with_name("default.yaml")
 
@@ -490,6 +490,11 @@ def _power(r: YamlReader, node: Node, required: bool) -> dict[str, Any]:
         if hours > 8784:
             raise r.fail(m["hours_per_year"][1], "power.hours_per_year", f"a year has at most 8784 hours, got {hours:g}")
         out["hours_per_year"] = hours
+    if "minimise" in m:
+        v = r.scalar(m["minimise"][1])
+        if v not in MINIMISE:
+            raise r.fail(m["minimise"][1], "power.minimise", f"must be one of {', '.join(MINIMISE)}, got {v!r}")
+        out["minimise"] = v
     return out
 
 

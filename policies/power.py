@@ -16,7 +16,10 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-POWER_FIELDS = ("host_types", "default", "tariff_yuan_per_kwh", "hours_per_year")
+from optimizer.power import OBJECTIVES, watts_at
+
+POWER_FIELDS = ("host_types", "default", "tariff_yuan_per_kwh", "hours_per_year", "minimise")
+MINIMISE = OBJECTIVES  # what consolidation plans minimise: active hosts, or the watts of this model
 WATTS_FIELDS = ("idle_w", "full_w")
 
 
@@ -29,9 +32,7 @@ class Watts:
 
     def at(self, share: Fraction) -> Fraction:
         """Watts at `share` (0..1) of the vCPUs allotted."""
-        share = min(Fraction(1), max(Fraction(0), share))
-        idle = Fraction(str(self.idle_w))
-        return idle + (Fraction(str(self.full_w)) - idle) * share
+        return watts_at(Fraction(str(self.idle_w)), Fraction(str(self.full_w)), share)
 
     def to_dict(self) -> dict[str, Any]:
         return {"idle_w": self.idle_w, "full_w": self.full_w}
@@ -45,6 +46,7 @@ class Power:
     default: Watts = field(default_factory=lambda: Watts(200.0, 500.0))
     tariff_yuan_per_kwh: float = 0.5
     hours_per_year: float = 8760.0
+    minimise: str = "hosts"  # consolidation plans minimise this unless a plan request says otherwise
 
     def watts(self, model: str | None) -> Watts:
         return self.host_types.get(model or "", self.default)
@@ -52,7 +54,7 @@ class Power:
     def to_dict(self) -> dict[str, Any]:
         return {"host_types": {k: v.to_dict() for k, v in sorted(self.host_types.items())},
                 "default": self.default.to_dict(), "tariff_yuan_per_kwh": self.tariff_yuan_per_kwh,
-                "hours_per_year": self.hours_per_year}
+                "hours_per_year": self.hours_per_year, "minimise": self.minimise}
 
 
 @dataclass(frozen=True)

@@ -118,7 +118,8 @@ def detail(session: Session, p: Plan) -> PlanOut:
 
 @router.post("", responses=refusals(403, 404, 409, 422), response_model=PlanOut, status_code=status.HTTP_201_CREATED)
 def propose(body: PlanCreate, session: SessionDep, a: ActorDep) -> PlanOut:
-    plan = plans.propose(session, a, body.kind, body.scope, body.objective, body.max_migrations, body.hosts)
+    plan = plans.propose(session, a, body.kind, body.scope, body.objective, body.max_migrations, body.hosts,
+                         minimise=body.minimise)
     session.commit()
     return detail(session, plan)
 

@@ -13,6 +13,8 @@ class PlanCreate(BaseModel):
     kind: str = Field(description="rebalance, drain or place-pending")
     scope: str = Field(description="a cloud id, or 'all' (province centre only)")
     objective: str = "consolidate"
+    minimise: str | None = Field(default=None, description="consolidate only: 'hosts' (fewest active hosts) or "
+                                 "'power' (fewest watts by the policy's power model); default: the policy's power.minimise")
     max_migrations: int | None = Field(default=None, description="at most this many moves of running workloads")
     hosts: list[str] | None = Field(default=None, description="the hosts to drain (drain only)")
 

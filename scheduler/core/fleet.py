@@ -14,7 +14,9 @@ def fleet_document(session: Session, mode: str = "consolidate", max_migrations: 
                    scope: str | None = None) -> dict[str, Any]:
     """The whole fleet, or with `scope` one cloud: its hosts, what runs on them and what waits there.
 
-    Every cloud stays listed even when scoped, because eligibility is defined over all of them.
+    Every cloud stays listed even when scoped, because eligibility is defined over all of them. Each
+    host carries its idle and full watts from the policy's power model (by its server model), so a plan
+    can minimise power and states its watts (fleet-and-plan-contract.md, "Power").
     """
     clouds = session.exec(select(Cloud).order_by(Cloud.id)).all()
     hq = select(Host).order_by(Host.id)
@@ -26,12 +28,16 @@ def fleet_document(session: Session, mode: str = "consolidate", max_migrations: 
     hosts = session.exec(hq).all()
     host_ids = {h.id for h in hosts}
     workloads = session.exec(wq).all()
+    from scheduler.core.policy import get_policy  # here: the policy module builds on this one
+
+    power = get_policy().power
     return {
         "resources": list(RESOURCES),
         "clouds": [{"id": c.id, "kind": c.kind, "city": c.city, "industry": c.industry, "mlps_level": c.mlps_level}
                    for c in clouds],
         "hosts": [{"id": h.id, "cloud": h.cloud_id, "schedulable": h.schedulable and h.up,
-                   "capacity": {r: getattr(h, r) for r in RESOURCES}} for h in hosts],
+                   "capacity": {r: getattr(h, r) for r in RESOURCES}, "power": power.watts(h.model).to_dict()}
+                  for h in hosts],
         "workloads": [{
             "id": w.id, "department": w.department_id, "tier": w.tier, "city": w.city, "industry": w.industry,
             "classification": w.classification, "mlps_level": w.mlps_level,

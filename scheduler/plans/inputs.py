@@ -13,9 +13,16 @@ from scheduler.core.fleet import fleet_document
 from scheduler.core.policy import get_policy
 
 
+def fleet_host(h: dict[str, Any]) -> dict[str, Any]:
+    """A host of the fleet document as the fleet has it: without the watts the policy's power model
+    gives it (a change of policy, like a change of objective, is no change of the fleet)."""
+    return {k: v for k, v in h.items() if k != "power"}
+
+
 def fingerprint(doc: dict[str, Any]) -> str:
-    """What the plan depends on: hosts, placements and failed clouds, not the objective or the clock."""
-    body = json.dumps([doc["hosts"], doc["workloads"], doc["failed_clouds"]], sort_keys=True, separators=(",", ":"))
+    """What the plan depends on: hosts, placements and failed clouds, not the objective, the policy or the clock."""
+    hosts = [fleet_host(h) for h in doc["hosts"]]
+    body = json.dumps([hosts, doc["workloads"], doc["failed_clouds"]], sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(body.encode()).hexdigest()
 
 

@@ -35,6 +35,7 @@ class PlanRequest:
     clouds: list[str] = field(default_factory=list)  # the failed clouds of a failover or failback
     failover_plan_id: int | None = None  # the failover a failback undoes (None: every executed one)
     time_limit_s: float | None = None
+    minimise: str | None = None  # consolidate: "hosts" or "power"; None takes the policy's power.minimise
 
 
 class PlanKind(ABC):
@@ -63,7 +64,10 @@ class _Optimized(PlanKind):
     def solve(self, session: Session, doc: dict[str, Any], req: PlanRequest) -> dict[str, Any]:
         limit = req.time_limit_s or get_settings().plan_time_limit_s
         doc["objective"] = {"mode": req.objective, "max_migrations": req.max_migrations, "time_limit_s": limit}
-        target = get_policy().placement.fill_targets()
+        policy = get_policy()
+        if req.objective == "consolidate" and (req.minimise or policy.power.minimise) == "power":
+            doc["objective"]["minimise"] = "power"  # the contract's optional field; the hosts carry their watts
+        target = policy.placement.fill_targets()
         if target:  # the contract's optional field: no host the plan moves workloads to ends above it
             doc["objective"]["fill_target"] = target
         return optimizer.optimize(optimizer.parse_fleet(doc, get_adapters().isolated_clouds())).to_document()

@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 import optimizer
 from adapters.protocol import AdapterError
 from policies import approvals as approval_rules
+from policies.power import MINIMISE
 from scheduler.core import audit, telemetry
 from scheduler.core.access import authorize, may
 from scheduler.core.accounts import ROLES, Actor
@@ -29,7 +30,7 @@ from scheduler.core.refusal import Refusal
 from scheduler.core.registry import get_adapters
 from scheduler.plans import actions, evidence, executor, freed
 from scheduler.plans.document import PlanDocument, document_of
-from scheduler.plans.inputs import fingerprint, plan_input, snapshot
+from scheduler.plans.inputs import fingerprint, fleet_host, plan_input, snapshot
 from scheduler.plans.kinds import PROPOSABLE, PlanKind, PlanRequest
 from scheduler.plans.models import Plan, PlanAction, PlanApproval
 from scheduler.plans.state import OPEN_STATES, UNDER_WAY, PlanState, transition
@@ -62,6 +63,10 @@ def _validate(session: Session, actor: Actor, kind: str, req: PlanRequest) -> Pl
     if not may_propose(actor, req.scope):
         raise Refusal(403, "scope", msg("plan.may_not_propose", role=actor.role, own=actor.scope, scope=req.scope)
                       if actor.scope else msg("plan.role_may_not_propose", role=actor.role, scope=req.scope))
+    if req.minimise is not None and req.minimise not in MINIMISE:
+        raise Refusal(422, "minimise", msg("plan.minimise_one_of", choices=", ".join(MINIMISE), got=req.minimise))
+    if req.minimise == "power" and req.objective != "consolidate":
+        raise Refusal(422, "minimise", msg("plan.minimise_power_consolidate_only", objective=req.objective))
     if req.max_migrations is not None and req.max_migrations < 0:
         raise Refusal(422, "max_migrations", msg("plan.must_got", max_migrations=req.max_migrations))
     plan_kind.validate(session, req)
@@ -92,9 +97,9 @@ def auto_approve(session: Session, plan: Plan) -> bool:
 
 def propose(session: Session, actor: Actor, kind: str, scope: str, objective: str = "consolidate",
             max_migrations: int | None = None, hosts: list[str] | None = None,
-            time_limit_s: float | None = None) -> Plan:
+            time_limit_s: float | None = None, minimise: str | None = None) -> Plan:
     req = PlanRequest(scope=scope, objective=objective, max_migrations=max_migrations, hosts=hosts,
-                      time_limit_s=time_limit_s)
+                      time_limit_s=time_limit_s, minimise=minimise)
     plan_kind = _validate(session, actor, kind, req)
     doc, fp, notes = plan_kind.solver_input(session, req)
     req = replace(req, max_migrations=plan_kind.default_max_migrations(doc, req))
@@ -111,7 +116,8 @@ def propose(session: Session, actor: Actor, kind: str, scope: str, objective: st
         session.add(plan)
         session.flush()
     audit.record(session, actor.username, "plan.proposed", "plan", str(plan.id), None,
-                 {"kind": kind, "scope": scope, "objective": objective, "max_migrations": req.max_migrations,
+                 {"kind": kind, "scope": scope, "objective": objective,
+                  "minimise": doc["objective"].get("minimise", "hosts"), "max_migrations": req.max_migrations,
                   "moves": len(plan_doc["moves"]), "stats": plan_doc["stats"], "notes": len(notes)})
     return plan
 
@@ -124,8 +130,8 @@ def stale_reason(session: Session, plan: Plan) -> str | None:
     now = snapshot(session, plan.scope)
     if fingerprint(now) == plan.fingerprint:
         return None
-    old_h = {h["id"]: h for h in plan.fleet["hosts"]}
-    new_h = {h["id"]: h for h in now["hosts"]}
+    old_h = {h["id"]: fleet_host(h) for h in plan.fleet["hosts"]}
+    new_h = {h["id"]: fleet_host(h) for h in now["hosts"]}
     old_w = {w["id"]: w["host"] for w in plan.fleet["workloads"]}
     new_w = {w["id"]: w["host"] for w in now["workloads"]}
     drained = set(plan.drain_hosts or [])

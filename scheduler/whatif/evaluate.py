@@ -220,6 +220,11 @@ def answer(session: Session, base: dict[str, Any], ch: Changed, scope: str, dril
     t0 = time.monotonic()
     doc = copy.deepcopy(ch.doc)
     doc["objective"] = {"mode": "consolidate", "max_migrations": None, "time_limit_s": time_limit()}
+    power = ch.policy.power
+    for h in doc["hosts"]:  # an added host draws by its server model, as today's hosts do
+        h.setdefault("power", power.watts(ch.host_models.get(h["id"])).to_dict())
+    if power.minimise == "power":  # the policy's objective for consolidation, as for an operator's plan
+        doc["objective"]["minimise"] = "power"
     plan = optimizer.optimize(optimizer.parse_fleet(doc, get_adapters().isolated_clouds())).to_document()
     plan_s = time.monotonic() - t0
     hosts = [h for h in hosts_per_cloud(ch.doc, plan) if scope == "all" or h["cloud"] == scope]

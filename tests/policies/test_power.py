@@ -81,3 +81,13 @@ def test_a_site_overrides_its_models_and_tariff() -> None:
         with pytest.raises(Exception) as exc:
             parse_policy(bad, "site.yaml")
         assert field in str(exc.value)
+
+
+def test_a_site_chooses_what_consolidation_minimises() -> None:
+    """power.minimise: hosts by default; a site may set power; anything else is refused naming the field."""
+    assert parse_policy("", "site.yaml").power.minimise == "hosts"
+    assert parse_policy("power: {minimise: power}", "site.yaml").power.minimise == "power"
+    for bad in ("power: {minimise: watts}", "power: {minimise: [power]}"):
+        with pytest.raises(Exception) as exc:
+            parse_policy(bad, "site.yaml")
+        assert "power.minimise" in str(exc.value)

@@ -34,3 +34,41 @@ def test_plan_scenario_and_drill_state_their_energy(client, who) -> None:
     _consistent(report["energy"])
     html = client.get(f"/api/v1/drills/{d.json()['id']}/report?format=html", headers=who["dr"])
     assert html.status_code == 200 and "MWh" in html.text
+
+
+def test_a_consolidation_may_minimise_power_and_the_fleet_carries_each_hosts_watts(client, who) -> None:
+    """The fleet document gives every host its idle and full watts from the policy's power model (by
+    its server model); a plan request asking `minimise: power` is solved for watts and states them."""
+    from fractions import Fraction
+
+    from policies.power import Watts
+    from scheduler.core.db import session_scope
+    from scheduler.core.models import Host
+    from scheduler.core.policy import get_policy
+
+    r = client.post("/api/v1/plans", json={"kind": "rebalance", "scope": "gy", "minimise": "power"},
+                    headers=who["prov"])
+    assert r.status_code == 201, r.text
+    doc = client.get(f"/api/v1/plans/{r.json()['id']}/document", headers=who["prov"]).json()
+    fleet = doc["fleet"]
+    assert fleet["objective"]["minimise"] == "power"
+    power = get_policy().power
+    with session_scope() as session:
+        model = {h.id: h.model for h in session.exec(__import__("sqlmodel").select(Host))}
+    for h in fleet["hosts"]:
+        assert h["power"] == power.watts(model[h["id"]]).to_dict()
+    # the stated watts follow the model: an empty host draws nothing, the others by their vCPUs allotted
+    cap = {h["id"]: h for h in fleet["hosts"]}
+    dem = {w["id"]: w["demand"]["vcpu"] for w in fleet["workloads"]}
+    used: dict[str, Fraction] = {}
+    for w, h in doc["assignments"].items():
+        used[h] = used.get(h, Fraction(0)) + Fraction(str(dem[w]))
+    after = sum((Watts(cap[h]["power"]["idle_w"], cap[h]["power"]["full_w"]).at(u / Fraction(str(cap[h]["capacity"]["vcpu"])))
+                 for h, u in used.items()), Fraction(0))
+    assert doc["stats"]["power_w"]["after"] == round(float(after), 3)
+    assert doc["stats"]["power_w"]["after"] <= doc["stats"]["power_w"]["before"]
+    # without the request's field the policy's default (hosts) holds: the contract as it was
+    r2 = client.post("/api/v1/plans", json={"kind": "rebalance", "scope": "zy"}, headers=who["prov"])
+    assert r2.status_code == 201, r2.text
+    doc2 = client.get(f"/api/v1/plans/{r2.json()['id']}/document", headers=who["prov"]).json()
+    assert "minimise" not in doc2["fleet"]["objective"]
