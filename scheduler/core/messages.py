@@ -311,9 +311,16 @@ def parse(english: str, prefix: str) -> Msg | None:
         hit = rx.match(english or "")
         if hit:
             params: dict[str, Any] = hit.groupdict()
-            inner = parse(params["why"], prefix) if "why" in params else None
-            if inner is not None:  # "approved for X; waiting for approval from Y"
-                params["why"] = inner
+            if "why" in params:  # "approved for X; waiting for approval from Y"; a drill's "plan 5 failed: <its reason>"
+                inner = parse(params["why"], prefix) or (parse(params["why"], "state.") if prefix != "state." else None)
+                if inner is not None:
+                    params["why"] = inner
+            if isinstance(params.get("clouds"), str):  # "gy, zy": each by its name
+                params["clouds"] = params["clouds"].split(", ")
+            if "which" in params:  # clauses of their own: "a stays on h1: ...; b stays on h2: ...; and 3 more"
+                clauses = [parse(c, prefix) for c in params["which"].split("; ")]
+                if all(clauses):
+                    params["which"] = clauses
             return Msg(code, params)
     return None
 
