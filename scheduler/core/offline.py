@@ -17,6 +17,7 @@ from optimizer.jobs import OBJECTIVES as JOB_OBJECTIVES
 from optimizer.jobs import JobSetError
 from optimizer.jobs import solve as solve_jobs
 from optimizer.psplib import parse_psplib
+from scheduler.core import optimizer_errors
 from scheduler.core.messages import msg
 
 __all__ = ["FROM_FLEET", "JOB_OBJECTIVES", "DocumentError", "FleetError", "JobSetError", "Plan", "failover",
@@ -66,5 +67,5 @@ def read_jobs_document(path: Path) -> dict[str, Any]:
         try:
             return parse_psplib(text)
         except JobSetError as e:
-            raise DocumentError(msg("document.refused", path=str(path), error=str(e))) from e
+            raise DocumentError(msg("document.refused", path=str(path), error=optimizer_errors.said(e))) from e
     return _json(path, text)

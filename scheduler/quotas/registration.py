@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 import optimizer
 from optimizer.fleet import FleetError
-from scheduler.core import audit
+from scheduler.core import audit, optimizer_errors
 from scheduler.core.accounts import Actor
 from scheduler.core.db import utcnow
 from scheduler.core.fleet import fleet_document
@@ -99,7 +99,7 @@ def register(session: Session, actor: Actor, body: dict[str, Any],
         placed = optimizer.IncrementalPlacer(fleet_document(session, scope=cloud_id),
                                              get_adapters().isolated_clouds()).place(wdoc, commit=False)
     except FleetError as exc:
-        raise Refusal(422, "demand", str(exc)) from exc
+        raise Refusal(422, "demand", optimizer_errors.said(exc)) from exc
     if placed.host is None:
         raise Refusal(409, "demand", msg("quota.within_quota_but_host", cloud_id=cloud_id, reason=placed.reason))
     info = WorkloadInfo(id=wid, name=name.strip(), department=dept.id, tier=tier, city=dept.city,  # type: ignore[arg-type]
