@@ -28,6 +28,7 @@ from scheduler.quotas.ledger import (
     lock_cloud,
     may_act_for,
     reclaim,
+    who as _who,
     rounded,
     standing,
 )
@@ -56,8 +57,8 @@ def register(session: Session, actor: Actor, body: dict[str, Any],
         raise Refusal(422, "cloud", msg("quota.must_cloud_id"))
     cloud = check_cloud_for(session, dept, cloud_id)
     if not may_act_for(session, actor, dept, cloud_id):
-        raise Refusal(403, "department", f"{actor.username} ({actor.role} {actor.scope or ''}) may not register "
-                                            f"workloads for {dept.id} on {cloud_id}".replace("  ", " "))
+        raise Refusal(403, "department", msg("quota.may_not_register", who=_who(actor), department=dept.id,
+                                             cloud=cloud_id))
     name = body.get("name")
     if not isinstance(name, str) or not name.strip() or len(name) > 120:
         raise Refusal(422, "name", msg("quota.must_characters"))
