@@ -44,7 +44,8 @@ def create_from_yaml(body: ScenarioYamlIn, session: SessionDep, a: ActorDep) -> 
     try:
         raw = parse_text(body.yaml, "yaml")
     except ValueError as exc:
-        raise Refusal(422, "yaml", str(exc).removeprefix("yaml: ")) from None
+        said = exc.args[0]  # refusal.field naming the text `yaml`: the field of this refusal
+        raise Refusal(422, "yaml", said.params["message"]) from None
     if not isinstance(raw.get("name"), str):
         raise Refusal(422, "name", msg("whatif.non_empty_string"))
     s = whatif.create(session, a, raw["name"], raw.get("scope", "all"), raw.get("changes") or {}, raw.get("drill_clouds"))
