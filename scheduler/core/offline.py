@@ -30,7 +30,7 @@ class DocumentError(Exception):
 
 
 def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a number JSON allows")
+    raise ValueError(msg("document.not_a_json_number", name=name))
 
 
 def _text(path: Path) -> str:
@@ -49,7 +49,7 @@ def _json(path: Path, text: str) -> dict[str, Any]:
         raise DocumentError(msg("document.not_json_at", path=str(path), error=e.msg, line=e.lineno,
                                 column=e.colno)) from e
     except ValueError as e:
-        raise DocumentError(msg("document.not_json", path=str(path), error=str(e))) from e
+        raise DocumentError(msg("document.not_json", path=str(path), error=e.args[0] if e.args else str(e))) from e
     if not isinstance(doc, dict):
         raise DocumentError(msg("document.not_object", path=str(path), kind=type(doc).__name__))
     return doc
