@@ -88,7 +88,7 @@ def raise_by_public(session: Session, client: str, body: Any) -> tuple[CatalogOb
         raise Refusal(422, "dataset", msg("objection.dataset_required"))
     entry = session.exec(select(CatalogEntry).where(CatalogEntry.code == code)).first()
     if entry is None or entry.published_at is None or entry.state != "active":
-        raise Refusal(404, "dataset", msg("opendata.no_dataset", code=repr(code)))
+        raise Refusal(404, "dataset", msg("opendata.no_dataset", dataset=repr(code)))
     text = _text(body)
     contact = body.get("contact", "") or ""
     if not isinstance(contact, str) or len(contact) > 200:

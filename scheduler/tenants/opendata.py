@@ -99,7 +99,7 @@ def dictionary_csv(session: Session, code: str) -> str:
 def dataset(session: Session, code: str) -> dict[str, Any]:
     e = session.exec(select(CatalogEntry).where(CatalogEntry.code == code)).first()
     if e is None or e.published_at is None or e.state != "active":
-        raise Refusal(404, "code", msg("opendata.no_dataset", code=repr(code)))
+        raise Refusal(404, "code", msg("opendata.no_dataset", dataset=repr(code)))
     d = session.get(Department, e.owner_department_id)
     return dataset_out(e, {e.owner_department_id: d.name if d else ""})
 
