@@ -52,7 +52,7 @@ def current_user(session: SessionDep, token: Annotated[str | None, Depends(oauth
     try:
         return read_token(session, token)
     except TokenError as exc:
-        raise Refusal(401, "Authorization", str(exc), headers=challenge) from exc
+        raise Refusal(401, "Authorization", exc.said, headers=challenge) from exc
 
 
 UserDep = Annotated[User, Depends(current_user)]

@@ -13,7 +13,7 @@ from typing import Any, Optional
 
 import typer
 
-from scheduler.core import messages, offline
+from scheduler.core import messages, offline, optimizer_errors
 from scheduler.core.messages import msg, say
 
 jobs_app = typer.Typer(help="Data-zone jobs: schedule pipelines in time (optimizer-contract.md).",
@@ -48,7 +48,7 @@ def solve_cmd(
     try:
         sched = offline.solve_jobs(doc, objective=objective, time_limit_s=time_limit)
     except offline.JobSetError as e:
-        _fail(e)
+        _fail(optimizer_errors.said(e))
     try:
         output.write_text(json.dumps(sched.to_document(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     except OSError as e:

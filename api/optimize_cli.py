@@ -14,7 +14,7 @@ from typing import Any, Optional
 
 import typer
 
-from scheduler.core import messages, offline
+from scheduler.core import messages, offline, optimizer_errors
 from scheduler.core.messages import msg, say
 
 
@@ -51,7 +51,7 @@ def _run(solve: Any, out: Path) -> None:
         else:
             plan = solve(None)
     except offline.FleetError as e:
-        _fail(e)
+        _fail(optimizer_errors.said(e))
     doc = plan.to_document()
     try:
         out.write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")

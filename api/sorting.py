@@ -14,6 +14,7 @@ from typing import Any
 from fastapi import Query
 from sqlalchemy import func
 
+from scheduler.core.messages import msg
 from scheduler.core.refusal import Refusal
 
 ORDERS = ("asc", "desc")
@@ -45,10 +46,10 @@ def sorting(names: tuple[str, ...], default: str, default_order: str = "asc") ->
              order: str | None = Query(None, description="asc or desc")) -> Sort:
         field = sort or default
         if field not in names:
-            raise Refusal(422, "sort", f"{field!r} is not a sort field here; one of {', '.join(names)}")
+            raise Refusal(422, "sort", msg("sort.not_a_field", got=repr(field), allowed=list(names)))
         how = order or (default_order if sort is None else "asc")
         if how not in ORDERS:
-            raise Refusal(422, "order", f"{how!r} is not allowed; asc or desc")
+            raise Refusal(422, "order", msg("sort.order", got=repr(how)))
         return Sort(field, how == "desc")
 
     return read

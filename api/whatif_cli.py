@@ -20,26 +20,33 @@ def parse_text(text: str, name: str) -> dict[str, Any]:
     """A scenario written in YAML (safe loading) as a mapping; ValueError with one line naming what is wrong."""
     import yaml
 
+    from scheduler.core.messages import msg
+
     try:
         raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark is not None else ""
-        raise ValueError(f"{name}{where}: not YAML: {getattr(exc, 'problem', None) or exc}") from None
+        problem = str(getattr(exc, "problem", None) or exc)
+        raise ValueError(msg("refusal.field", field=name, message=(
+            msg("whatif.yaml.not_yaml_at", line=mark.line + 1, problem=problem) if mark is not None
+            else msg("whatif.yaml.not_yaml", problem=problem)))) from None
     if not isinstance(raw, dict):
-        raise ValueError(f"{name}: must be a mapping with {', '.join(TOP_KEYS)}")
+        raise ValueError(msg("refusal.field", field=name, message=msg("whatif.yaml.not_mapping", keys=list(TOP_KEYS))))
     for k in raw:
         if k not in TOP_KEYS:
-            raise ValueError(f"{name}: {k}: unknown field; one of {', '.join(TOP_KEYS)}")
+            raise ValueError(msg("refusal.field", field=name, message=msg("whatif.yaml.unknown_field", key=str(k),
+                                                                          keys=list(TOP_KEYS))))
     return raw
 
 
 def read_scenario(path: Path) -> dict[str, Any]:
     """The scenario file as a mapping; ValueError with a line naming what is wrong."""
+    from scheduler.core.messages import msg
+
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ValueError(f"{path}: cannot read: {exc}") from None
+        raise ValueError(msg("document.cannot_read", path=str(path), error=str(exc))) from None
     return parse_text(text, str(path))
 
 
@@ -52,13 +59,14 @@ def register(app: typer.Typer) -> None:
         from scheduler import whatif as scenarios
         from scheduler.core.accounts import Actor
         from scheduler.core.db import session_scope
+        from scheduler.core.messages import msg, say
         from scheduler.core.refusal import Refusal
         from scheduler.whatif.models import Scenario
 
         try:
             raw = read_scenario(scenario)
         except ValueError as exc:
-            fail(str(exc))
+            fail(exc)
         prepare()
         actor = Actor("cli:whatif", "system", None)
         try:
@@ -67,7 +75,7 @@ def register(app: typer.Typer) -> None:
                                      raw.get("changes"), raw.get("drill_clouds"), background=False)
                 sid = s.id
         except Refusal as exc:
-            fail(f"{scenario}: {exc.detail}")
+            fail(msg("document.refused", path=str(scenario), error=say(exc)))
         state = scenarios.run(sid)  # type: ignore[arg-type]
         with session_scope() as session:
             s = session.get(Scenario, sid)

@@ -72,7 +72,7 @@ def _filtered(action: str | None, entity: str | None, entity_id: str | None, act
               until: date | None) -> Any:
     """Events matching every filter given; `since` and `until` are days in Beijing time, both included."""
     if since is not None and until is not None and until < since:
-        raise Refusal(422, "until", f"{until} is before since ({since})")
+        raise Refusal(422, "until", messages.msg("audit.until_before_since", until=str(until), since=str(since)))
     q = select(AuditEvent)
     for column, value in ((AuditEvent.action, action), (AuditEvent.entity, entity), (AuditEvent.entity_id, entity_id),
                           (AuditEvent.actor, actor)):

@@ -107,7 +107,7 @@ def refresh(session: SessionDep, body: RefreshIn) -> SessionTokensOut:
     try:
         tokens = sessions.refresh(session, body.refresh_token)
     except TokenError as exc:
-        raise Refusal(401, "refresh_token", str(exc), headers=CHALLENGE) from exc
+        raise Refusal(401, "refresh_token", exc.said, headers=CHALLENGE) from exc
     session.commit()
     return SessionTokensOut(access_token=tokens.access_token, expires_in=tokens.expires_in,
                             refresh_token=tokens.refresh_token)
@@ -125,7 +125,7 @@ def enrolling_user(session: SessionDep, token: Annotated[str | None, Depends(oau
     try:
         return read_token(session, token, purpose="any")
     except TokenError as exc:
-        raise Refusal(401, "Authorization", str(exc), headers=CHALLENGE) from exc
+        raise Refusal(401, "Authorization", exc.said, headers=CHALLENGE) from exc
 
 
 EnrollingDep = Annotated[User, Depends(enrolling_user)]
@@ -144,7 +144,7 @@ def totp_enrol(session: SessionDep, user: EnrollingDep) -> TotpEnrolOut:
     try:
         secret = second_factor.begin(session, user, user.username)
     except AccountError as exc:
-        raise Refusal(409, exc.field, exc.message) from exc
+        raise Refusal(409, exc.field, exc.said or exc.message) from exc
     session.commit()
     return TotpEnrolOut(secret=secret, otpauth_uri=second_factor.uri(user), qr_svg=second_factor.qr_svg(user))
 
@@ -156,7 +156,7 @@ def totp_confirm(session: SessionDep, user: EnrollingDep, body: TotpConfirmIn) -
     try:
         codes = second_factor.confirm(session, user, body.otp, user.username)
     except AccountError as exc:
-        raise Refusal(409 if user.totp_enabled else 422, exc.field, exc.message) from exc
+        raise Refusal(409 if user.totp_enabled else 422, exc.field, exc.said or exc.message) from exc
     sessions.end_all(session, user, user.username, "second factor enrolled")
     session.commit()
     return RecoveryCodesOut(recovery_codes=codes)
@@ -171,7 +171,7 @@ def change_password(session: SessionDep, request: Request, body: PasswordChangeI
         set_password(session, user, body.new_password, user.username)
     except AccountError as exc:
         session.rollback()
-        raise Refusal(422, exc.field, exc.message) from exc
+        raise Refusal(422, exc.field, exc.said or exc.message) from exc
     sessions.end_all(session, user, user.username, "password changed")
     lockout.clear_account(session, user.username)
     session.commit()

@@ -33,6 +33,7 @@ from api.schemas.catalog import (
 )
 from scheduler.core.access import require
 from scheduler.core.models import Department
+from scheduler.core.messages import msg
 from scheduler.core.refusal import Refusal
 from scheduler.tenants import catalog, objections
 from scheduler.tenants import platform as data_tenants
@@ -123,7 +124,7 @@ def list_objections(session: SessionDep, a: ActorDep, pg: PageDep, state: str | 
     stmt = objections.visible(session, a)
     if state is not None:
         if state not in ("open", "answered", "closed"):
-            raise Refusal(422, "state", f"{state!r} is not allowed; one of open, answered, closed")
+            raise Refusal(422, "state", msg("invalid.not_allowed", got=repr(state), allowed=["open", "answered", "closed"]))
         stmt = stmt.where(CatalogObjection.state == state)
     if entry is not None:
         stmt = stmt.where(CatalogObjection.entry_id == entry)

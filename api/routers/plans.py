@@ -156,7 +156,7 @@ def get_moves(plan_id: RowId, session: SessionDep, a: ActorDep, pg: PageDep,
     """The plan's forward moves, filtered, sorted and a page at a time (a plan may move thousands)."""
     plan = load(session, a, plan_id, defer(Plan.fleet))  # type: ignore[arg-type]  # the fleet: not needed here
     if state is not None and state not in MOVE_STATES:
-        raise Refusal(422, "state", f"{state!r} is not allowed; one of {', '.join(MOVE_STATES)}")
+        raise Refusal(422, "state", messages.msg("invalid.not_allowed", got=repr(state), allowed=list(MOVE_STATES)))
     rows = {x.step: x for x in session.exec(select(PlanAction).where(
         PlanAction.plan_id == plan.id, PlanAction.phase == "forward", PlanAction.kind == "move"))}
     # filtered and sorted on the document's plain fields; only the page is rendered in the caller's language

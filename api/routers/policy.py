@@ -69,4 +69,5 @@ def explain(workload: str, session: SessionDep, scope: ScopeDep, cloud: str | No
         return {"workload": w.id, "eligible": rules.eligible_clouds(w.id),
                 "clouds": [_in_words(rules.explain(w.id, c)) for c in clouds]}
     except ExplainError as exc:
-        raise Refusal(422, "workload", str(exc)) from exc
+        # policies/ stays language-free: its English sentence read back as a message (catalog `explain.error.`)
+        raise Refusal(422, "workload", messages.parse(str(exc), "explain.error.") or str(exc)) from exc

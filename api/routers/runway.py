@@ -10,6 +10,7 @@ from api.errors import refusals
 from api.schemas.runway import RunwayOut
 from scheduler.core.models import Cloud
 from scheduler.core.policy import get_policy
+from scheduler.core.messages import msg
 from scheduler.core.refusal import Refusal
 from scheduler.whatif import runway as capacity
 
@@ -22,7 +23,7 @@ def get_runway(session: SessionDep, a: ActorDep, cloud: str | None = None) -> Ru
     not published: the gauges on /metrics are the leader's (scheduler.whatif.runway.publish_daily)."""
     known = [c.id for c in session.exec(select(Cloud).order_by(Cloud.id)) if c.kind != "backup"]
     if cloud is not None and cloud not in known:
-        raise Refusal(422, "cloud", f"unknown cloud {cloud!r}; one of {', '.join(known)}")
+        raise Refusal(422, "cloud", msg("runway.unknown_cloud", got=repr(cloud), known=known))
     clouds = [cloud] if cloud else known
     if a.scope is not None:
         clouds = [c for c in clouds if c == a.scope]

@@ -12,6 +12,7 @@ from api.schemas import PageOut
 from api.schemas.scenarios import CompareOut, ScenarioCreate, ScenarioOut, ScenarioSummaryOut, ScenarioYamlIn
 from api.whatif_cli import parse_text
 from scheduler import whatif
+from scheduler.core.messages import msg
 from scheduler.core.refusal import Refusal
 from scheduler.whatif.models import Scenario
 
@@ -43,9 +44,10 @@ def create_from_yaml(body: ScenarioYamlIn, session: SessionDep, a: ActorDep) -> 
     try:
         raw = parse_text(body.yaml, "yaml")
     except ValueError as exc:
-        raise Refusal(422, "yaml", str(exc).removeprefix("yaml: ")) from None
+        said = exc.args[0]  # refusal.field naming the text `yaml`: the field of this refusal
+        raise Refusal(422, "yaml", said.params["message"]) from None
     if not isinstance(raw.get("name"), str):
-        raise Refusal(422, "name", "must be a non-empty string")
+        raise Refusal(422, "name", msg("whatif.non_empty_string"))
     s = whatif.create(session, a, raw["name"], raw.get("scope", "all"), raw.get("changes") or {}, raw.get("drill_clouds"))
     session.commit()
     return detail(s)
@@ -66,10 +68,10 @@ def compare(ids: str, session: SessionDep, a: ActorDep) -> CompareOut:
     """Scenarios side by side: `ids=3,5` (two to four)."""
     parts = [p.strip() for p in ids.split(",") if p.strip()]
     if not all(p.isdigit() and 1 <= int(p) <= MAX_ID for p in parts):
-        raise Refusal(422, "ids", f"must be scenario ids separated by commas, e.g. 3,5; got {ids!r}")
+        raise Refusal(422, "ids", msg("whatif.ids", got=repr(ids)))
     wanted = list(dict.fromkeys(int(p) for p in parts))
     if not 2 <= len(wanted) <= MAX_COMPARED:
-        raise Refusal(422, "ids", f"compare 2 to {MAX_COMPARED} different scenarios, got {len(wanted)}")
+        raise Refusal(422, "ids", msg("whatif.compare_count", most=MAX_COMPARED, got=len(wanted)))
     return CompareOut(**whatif.compare(session, a, wanted))
 
 

@@ -14,6 +14,7 @@ from api.schemas import PageOut
 from api.schemas.catalog import TenantOut
 from api.schemas.sharing import ShareApproveIn, ShareRejectIn, ShareRequestCreate, ShareRequestOut
 from scheduler.core.access import require
+from scheduler.core.messages import msg
 from scheduler.core.refusal import Refusal
 from scheduler.tenants import platform as data_tenants
 from scheduler.tenants import sharing
@@ -28,7 +29,7 @@ def list_requests(session: SessionDep, a: ActorDep, pg: PageDep, state: str | No
     stmt = sharing.visible(session, a)
     if state is not None:
         if state not in sharing.STATES:
-            raise Refusal(422, "state", f"{state!r} is not allowed; one of {', '.join(sharing.STATES)}")
+            raise Refusal(422, "state", msg("invalid.not_allowed", got=repr(state), allowed=list(sharing.STATES)))
         stmt = stmt.where(ShareRequest.state == state)
     return page_of(session, stmt.order_by(col(ShareRequest.id).desc()), pg,
                    lambda rows: [sharing.request_out(session, r) for r in rows])

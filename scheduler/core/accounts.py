@@ -161,7 +161,11 @@ def signing_key(session: Session | None = None) -> str:
 
 
 class TokenError(ValueError):
-    pass
+    """A token refused; raised with a message (str() is its English)."""
+
+    @property
+    def said(self) -> Msg | str:
+        return self.args[0] if self.args and isinstance(self.args[0], Msg) else str(self)
 
 
 def read_token(session: Session, token: str, purpose: str = "access") -> User:
@@ -172,12 +176,12 @@ def read_token(session: Session, token: str, purpose: str = "access") -> User:
     try:
         claims = jwt.decode(token, signing_key(session), algorithms=["HS256"], options={"require": ["exp", "iat", "sub"]})
     except jwt.ExpiredSignatureError as exc:
-        raise TokenError("token expired; log in again") from exc
+        raise TokenError(msg("token.expired")) from exc
     except jwt.PyJWTError as exc:
-        raise TokenError("token invalid") from exc
+        raise TokenError(msg("token.invalid")) from exc
     cap = sessions.ENROL_MINUTES if claims.get("pur") == "enrol" else sessions.access_minutes()
     if claims["exp"] - claims["iat"] > cap * 60 + 5:
-        raise TokenError("token lives longer than the service allows; log in again")
+        raise TokenError(msg("token.too_long"))
     return sessions.check(session, claims, purpose)
 
 

@@ -140,8 +140,8 @@ def _named(key: str, value: Any, lang: str) -> Any:
     """An id by its display name; a value of a closed set (tier, classification, city) in words."""
     if isinstance(value, str) and f"value.{key}.{value}" in catalog(lang):
         return catalog(lang)[f"value.{key}.{value}"]
-    if key == "amounts" and isinstance(value, dict):
-        return amounts(value, lang)
+    if (key == "amounts" or key.endswith("_amounts")) and isinstance(value, dict):
+        return amounts(value, lang, keep_zeros=key != "amounts")  # "quota 0 vCPU": a named zero is a figure
     if key == "scopes" and isinstance(value, str):  # "province, city:gy": who approves, in words
         return SEPARATORS[lang][0].join(scope_label(k, lang) for k in value.split(", "))
     kind = NAMED.get(key)
@@ -157,13 +157,13 @@ def _named(key: str, value: Any, lang: str) -> Any:
 AMOUNT_ORDER = ("vcpu", "memory_gib", "gpu", "storage_gib")
 
 
-def amounts(a: Mapping[str, float], lang: str | None = None) -> str:
+def amounts(a: Mapping[str, float], lang: str | None = None, keep_zeros: bool = False) -> str:
     """{"vcpu": 212, "memory_gib": 1126} as '212 vCPU and 1.1 TiB memory' (or '212 vCPU、1.1 TiB 内存')."""
     lang = lang or current()
     parts = []
     for r in AMOUNT_ORDER:
         v = float(a.get(r, 0) or 0)
-        if v <= 1e-9:
+        if v <= 1e-9 and not (keep_zeros and r in a):
             continue
         if r in ("memory_gib", "storage_gib") and v >= 1024:
             parts.append(text(f"amount.{r.replace('_gib', '_tib')}", {"n": f"{v / 1024:.1f}"}, lang))
@@ -311,9 +311,16 @@ def parse(english: str, prefix: str) -> Msg | None:
         hit = rx.match(english or "")
         if hit:
             params: dict[str, Any] = hit.groupdict()
-            inner = parse(params["why"], prefix) if "why" in params else None
-            if inner is not None:  # "approved for X; waiting for approval from Y"
-                params["why"] = inner
+            if "why" in params:  # "approved for X; waiting for approval from Y"; a drill's "plan 5 failed: <its reason>"
+                inner = parse(params["why"], prefix) or (parse(params["why"], "state.") if prefix != "state." else None)
+                if inner is not None:
+                    params["why"] = inner
+            if isinstance(params.get("clouds"), str):  # "gy, zy": each by its name
+                params["clouds"] = params["clouds"].split(", ")
+            if "which" in params:  # clauses of their own: "a stays on h1: ...; b stays on h2: ...; and 3 more"
+                clauses = [parse(c, prefix) for c in params["which"].split("; ")]
+                if all(clauses):
+                    params["which"] = clauses
             return Msg(code, params)
     return None
 

@@ -17,6 +17,7 @@ from optimizer.jobs import OBJECTIVES as JOB_OBJECTIVES
 from optimizer.jobs import JobSetError
 from optimizer.jobs import solve as solve_jobs
 from optimizer.psplib import parse_psplib
+from scheduler.core import optimizer_errors
 from scheduler.core.messages import msg
 
 __all__ = ["FROM_FLEET", "JOB_OBJECTIVES", "DocumentError", "FleetError", "JobSetError", "Plan", "failover",
@@ -29,7 +30,7 @@ class DocumentError(Exception):
 
 
 def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a number JSON allows")
+    raise ValueError(msg("document.not_a_json_number", name=name))
 
 
 def _text(path: Path) -> str:
@@ -48,7 +49,7 @@ def _json(path: Path, text: str) -> dict[str, Any]:
         raise DocumentError(msg("document.not_json_at", path=str(path), error=e.msg, line=e.lineno,
                                 column=e.colno)) from e
     except ValueError as e:
-        raise DocumentError(msg("document.not_json", path=str(path), error=str(e))) from e
+        raise DocumentError(msg("document.not_json", path=str(path), error=e.args[0] if e.args else str(e))) from e
     if not isinstance(doc, dict):
         raise DocumentError(msg("document.not_object", path=str(path), kind=type(doc).__name__))
     return doc
@@ -66,5 +67,5 @@ def read_jobs_document(path: Path) -> dict[str, Any]:
         try:
             return parse_psplib(text)
         except JobSetError as e:
-            raise DocumentError(msg("document.refused", path=str(path), error=str(e))) from e
+            raise DocumentError(msg("document.refused", path=str(path), error=optimizer_errors.said(e))) from e
     return _json(path, text)

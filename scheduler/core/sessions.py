@@ -17,6 +17,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from scheduler.core import audit
+from scheduler.core.messages import msg
 from scheduler.core.accounts import TokenError, signing_key
 from scheduler.core.db import as_utc, utcnow
 from scheduler.core.lockout import active_lock
@@ -69,21 +70,20 @@ def _live(session: Session, row: AuthSession | None, user: User | None, purpose:
     """The session's user if the session may still act; else TokenError saying why."""
     now = utcnow()
     if row is None or user is None or row.user_id != user.id:
-        raise TokenError("token names no session; log in again")
+        raise TokenError(msg("token.no_session"))
     if row.revoked_at is not None:
-        raise TokenError("session ended (logged out or revoked); log in again")
+        raise TokenError(msg("token.session_ended"))
     if purpose != "any" and row.purpose != purpose:
-        raise TokenError("this token may only enrol a second factor (POST /api/v1/auth/totp/enrol)"
-                         if row.purpose == "enrol" else "this token is not for this purpose")
+        raise TokenError(msg("token.enrol_only") if row.purpose == "enrol" else msg("token.wrong_purpose"))
     if user.disabled:
-        raise TokenError("token names no active user")
+        raise TokenError(msg("token.no_user"))
     if user.role != row.role or user.scope != row.scope:
-        raise TokenError("the user's role changed; log in again")
+        raise TokenError(msg("token.role_changed"))
     idle = get_policy().auth.sessions.idle_minutes
     if as_utc(row.last_seen_at) + timedelta(minutes=idle) < now:  # type: ignore[operator]
-        raise TokenError(f"session idle for more than {idle} minutes; log in again")
+        raise TokenError(msg("token.idle", minutes=idle))
     if active_lock(session, [f"user:{user.username}"], now) is not None:
-        raise TokenError("the account is locked after failed logins; try again later")
+        raise TokenError(msg("token.locked"))
     return user
 
 
@@ -99,7 +99,7 @@ def touch(session: Session, sid: str) -> None:
 def check(session: Session, claims: dict, purpose: str) -> User:  # type: ignore[type-arg]
     sid = claims.get("sid")
     if not isinstance(sid, str):
-        raise TokenError("token names no session; log in again")
+        raise TokenError(msg("token.no_session"))
     row = session.get(AuthSession, sid, populate_existing=True)
     user = session.exec(select(User).where(User.username == claims["sub"])).first()
     live = _live(session, row, user, purpose)
@@ -114,7 +114,7 @@ def refresh(session: Session, refresh_token: str) -> Tokens:
     sid, _, secret = refresh_token.partition(".")
     row = session.get(AuthSession, sid[:32], populate_existing=True) if sid else None
     if row is None or not secret:
-        raise TokenError("unknown refresh token; log in again")
+        raise TokenError(msg("token.unknown_refresh"))
     user = session.get(User, row.user_id)
     if not secrets.compare_digest(row.refresh_hash, _digest(secret)):
         if row.revoked_at is None:  # a spent refresh token came back: someone holds a copy; end the session
@@ -124,9 +124,9 @@ def refresh(session: Session, refresh_token: str) -> Tokens:
                          None, {"reason": "a used refresh token was presented again",
                                 "user": user.username if user else None})
             session.commit()
-        raise TokenError("refresh token already used; the session is ended; log in again")
+        raise TokenError(msg("token.refresh_reused"))
     if as_utc(row.expires_at) < utcnow():  # type: ignore[operator]
-        raise TokenError("session expired; log in again")
+        raise TokenError(msg("token.session_expired"))
     live = _live(session, row, user, "access")
     new_secret = secrets.token_urlsafe(32)
     row.refresh_hash, row.last_seen_at = _digest(new_secret), utcnow()

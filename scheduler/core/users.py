@@ -16,13 +16,13 @@ from scheduler.core.refusal import Refusal
 
 
 def _refuse_power(role: str, what: str) -> None:
+    """`what`: create, reset, change or grant (a `user.power.*` message)."""
     if role in POWERS:
-        raise Refusal(403, "role", f"{what} {role}: the three powers ({', '.join(sorted(POWERS))}) are granted on "
-                                   "the command line only, so no account holds two of them")
+        raise Refusal(403, "role", msg(f"user.power.{what}", role=role, powers=sorted(POWERS)))
 
 
 def create(session: Session, actor: Actor, username: str, role: str, scope: str | None, password: str) -> User:
-    _refuse_power(role, "may not create an account of role")
+    _refuse_power(role, "create")
     try:
         return add_user(session, username, role, scope, password, actor=actor.username)
     except AccountError as exc:
@@ -35,7 +35,7 @@ def _managed(session: Session, actor: Actor, username: str, what: str) -> User:
     user = session.exec(select(User).where(User.username == username)).first()
     if user is None:
         raise Refusal(404, "username", msg("user.none", username=username))
-    _refuse_power(user.role, f"may not {what} an account of role")
+    _refuse_power(user.role, what)
     if user.username == actor.username:
         raise Refusal(403, "username", msg("user.not_own"))
     return user
@@ -66,12 +66,12 @@ def change(session: Session, actor: Actor, username: str, values: dict[str, Any]
     """Role, scope or disabled; the user's tokens stop working at once (their claims are re-checked)."""
     user = _managed(session, actor, username, "change")
     role = values.get("role", user.role)
-    _refuse_power(role, "may not grant the role")
+    _refuse_power(role, "grant")
     before = {"role": user.role, "scope": user.scope, "disabled": user.disabled}
     try:
         scope = validate_scope(session, role, values.get("scope", user.scope if role == user.role else None))
     except AccountError as exc:
-        raise Refusal(422, exc.field, exc.message) from exc
+        raise Refusal(422, exc.field, exc.said or exc.message) from exc
     user.role, user.scope = role, scope
     if "disabled" in values:
         user.disabled = bool(values["disabled"])

@@ -132,7 +132,7 @@ def runbook_approve(session: Session, plan: Plan, drill_id: int) -> None:
     for r in plan.required_approvals:
         session.add(PlanApproval(plan_id=plan.id, scope_key=r["key"], username=RUNBOOK.username, role="drill-runbook"))
     plans.transition(session, plan, PlanState.APPROVED, RUNBOOK.username,
-                     f"approved by the pre-authorised drill runbook for drill {drill_id}", allowed_from=(PlanState.PROPOSED,))
+                     msg("state.runbook_approved", drill=drill_id).text, allowed_from=(PlanState.PROPOSED,))
     audit.record(session, RUNBOOK.username, "drill.runbook.approved", "drill", str(drill_id), None,
                  {"plan": plan.id, "kind": plan.kind, "scopes": [r["key"] for r in plan.required_approvals]})
 
@@ -150,7 +150,7 @@ def approve_real(session: Session, actor: Actor, plan: Plan) -> Plan:
     for key in plans.pending_scopes(session, plan):
         session.add(PlanApproval(plan_id=plan.id, scope_key=key, username=actor.username, role=actor.role))
     plans.transition(session, plan, PlanState.APPROVED, actor.username,
-                     f"real {plan.kind} approved by {actor.username} ({actor.role}) under the DR policy")
+                     msg("state.real_approved", kind=plan.kind, user=actor.username, role=actor.role).text)
     plans.start_execution(session, Actor(actor.username, "system", None), plan)
     return plan
 
@@ -214,7 +214,7 @@ def tabletop(session: Session, actor: Actor, clouds: list[str], schedule: str | 
     drill.progress = {"phase": "closed", "moves": len(plan_doc["moves"]), "protected": len(found["predicted"])}
     session.add(drill)
     session.flush()
-    _transition(session, drill, "closed", actor.username, "tabletop: failover planned and predicted; nothing executed",
+    _transition(session, drill, "closed", actor.username, msg("drill.tabletop_done").text,
                 closed_at=utcnow())
     return drill
 
@@ -256,7 +256,7 @@ def _step_planned(drill_id: int) -> None:
         assert drill is not None
         clouds = list(drill.clouds)
         if drill.started_at is None:
-            _transition(session, drill, "planned", RUNBOOK.username, "failing the clouds", started_at=utcnow())
+            _transition(session, drill, "planned", RUNBOOK.username, msg("drill.failing").text, started_at=utcnow())
             session.commit()
     _set_clouds(clouds, True)
     with Session(get_background_engine(), expire_on_commit=False) as session:
@@ -264,7 +264,7 @@ def _step_planned(drill_id: int) -> None:
         assert drill is not None
         up = [c for c in clouds if session.get(Cloud, c).status != "failed"]  # type: ignore[union-attr]
         if up:
-            _transition(session, drill, "aborting", RUNBOOK.username, f"{', '.join(up)} did not report failed")
+            _transition(session, drill, "aborting", RUNBOOK.username, msg("drill.not_failed", clouds=up).text)
             session.commit()
             return
         plan = propose_failover(session, f"drill:{drill_id}", clouds)
@@ -276,7 +276,7 @@ def _step_planned(drill_id: int) -> None:
         drill.report = {"capacity": found["capacity"], "failed_clouds": plan.fleet["failed_clouds"]}
         session.add(drill)
         session.flush()
-        _transition(session, drill, "failing-over", RUNBOOK.username, f"failover plan {plan.id}",
+        _transition(session, drill, "failing-over", RUNBOOK.username, msg("drill.failover_plan", plan=plan.id).text,
                     failover_plan_id=plan.id)
         _run_if_runbook(session, plan, drill_id)
         session.commit()
@@ -297,14 +297,14 @@ def _wait_plan(session: Session, plan: Plan, drill_id: int) -> str:
             session.commit()
         except Refusal as exc:
             session.rollback()
-            return f"plan {plan.id}: {exc.message}"
+            return msg("drill.plan_refused", plan=plan.id, why=exc.message).text
         return "running"
     if plan.state in plans.ACTIVE_STATES:
         executor.start(plan.id)  # type: ignore[arg-type]  # after a restart; a no-op while it runs here
         return "running"
     if plan.state == PlanState.SUCCEEDED:
         return PlanState.SUCCEEDED
-    return f"plan {plan.id} {plan.state}: {plan.state_reason}"
+    return msg("drill.plan_state", plan=plan.id, state=plan.state, why=plan.state_reason).text
 
 
 def _measure(session: Session, drill: Drill) -> None:
@@ -324,7 +324,7 @@ def _step_failing_over(drill_id: int) -> None:
         assert drill is not None
         plan = session.get(Plan, drill.failover_plan_id) if drill.failover_plan_id else None
         if plan is None:  # killed between failing the clouds and storing the plan: plan again
-            _transition(session, drill, "planned", RUNBOOK.username, "re-planning the failover after a restart")
+            _transition(session, drill, "planned", RUNBOOK.username, msg("drill.replanning").text)
             session.commit()
             return
         where = _wait_plan(session, plan, drill_id)
@@ -333,9 +333,9 @@ def _step_failing_over(drill_id: int) -> None:
         drill = session.get(Drill, drill_id)
         _measure(session, drill)  # type: ignore[arg-type]
         if where == PlanState.SUCCEEDED:
-            _transition(session, drill, "failed-over", RUNBOOK.username, "every restart done", failed_over_at=utcnow())  # type: ignore[arg-type]
+            _transition(session, drill, "failed-over", RUNBOOK.username, msg("drill.every_restart_done").text, failed_over_at=utcnow())  # type: ignore[arg-type]
         else:
-            _transition(session, drill, "aborting", RUNBOOK.username, f"failover did not complete: {where}")  # type: ignore[arg-type]
+            _transition(session, drill, "aborting", RUNBOOK.username, msg("drill.failover_incomplete", why=where).text)  # type: ignore[arg-type]
         session.commit()
 
 
@@ -352,12 +352,12 @@ def _step_failed_over(drill_id: int) -> None:
         if drill.failback_plan_id is not None:
             return
         if drill.failover_plan_id is None:  # nothing was restarted: restoring the clouds is all there is
-            _transition(session, drill, "aborted", RUNBOOK.username, f"{drill.state_reason}; clouds restored",
+            _transition(session, drill, "aborted", RUNBOOK.username, msg("drill.restored", why=drill.state_reason).text,
                         closed_at=utcnow())
             session.commit()
             return
         plan = propose_failback(session, f"drill:{drill_id}", drill.failover_plan_id, clouds)
-        reason = drill.state_reason if aborting else f"failback plan {plan.id}"
+        reason = drill.state_reason if aborting else msg("drill.failback_plan", plan=plan.id).text
         _transition(session, drill, "aborting" if aborting else "failing-back", RUNBOOK.username, reason,
                     failback_plan_id=plan.id)
         if aborting or get_policy().dr.drill_runbook.failback == "auto":
@@ -389,9 +389,9 @@ def _step_failing_back(drill_id: int) -> None:
         assert drill is not None
         if aborting:
             _transition(session, drill, "aborted", RUNBOOK.username,
-                        f"{drill.state_reason}; clouds restored, failback {where}", closed_at=utcnow())
+                        msg("drill.restored_failback", why=drill.state_reason, where=where).text, closed_at=utcnow())
         else:
-            outcome = "every restarted system is home" if where == PlanState.SUCCEEDED else f"failback did not complete: {where}"
+            outcome = (msg("drill.all_home") if where == PlanState.SUCCEEDED else msg("drill.failback_incomplete", why=where)).text
             _transition(session, drill, "closed", RUNBOOK.username, outcome, closed_at=utcnow())
         session.commit()
 
@@ -405,7 +405,7 @@ def _step_aborting(drill_id: int) -> None:
             executor.start(failover.id)  # type: ignore[arg-type]  # let the moves in flight land first
             return
         if failover is not None and failover.state in plans.OPEN_STATES:
-            plans.transition(session, failover, PlanState.CANCELLED, RUNBOOK.username, f"drill {drill_id} aborted")
+            plans.transition(session, failover, PlanState.CANCELLED, RUNBOOK.username, msg("state.drill_aborted", drill=drill_id).text)
             session.commit()
         has_failback = drill.failback_plan_id is not None
     if has_failback:

@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 
 from adapters.protocol import MetricsSource
 from optimizer.jobs import JobSetError, parse_jobset, solve, upper_bound
-from scheduler.core import audit
+from scheduler.core import audit, optimizer_errors
 from scheduler.core.access import may
 from scheduler.core.accounts import Scope
 from scheduler.core.db import as_utc, utcnow
@@ -39,9 +39,7 @@ MAX_PROFILE_HOURS = 14 * 24
 
 
 def _from_jobset_error(exc: JobSetError, prefix: str = "") -> Refusal:
-    text = str(exc)
-    field, _, msg = text.partition(": ")
-    return Refusal(422, prefix + field, msg or text)
+    return optimizer_errors.refusal(exc, 422, prefix)
 
 
 # --------------------------------------------------------------------------------------------- access

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from sqlmodel import Session
 
 from adapters.protocol import AdapterError, CloudAdapter, DrProfile, WorkloadInfo
+from scheduler.core.messages import msg
 from scheduler.core.models import Cloud, Host, Workload
 from scheduler.plans.models import PlanAction
 
@@ -44,8 +45,8 @@ class Place:
     kind = "move"
 
     def compensate(self, is_up: IsUp) -> Migrate | NoCompensation:
-        return NoCompensation(self.workload.id, f"{self.workload.id} stays on {self.to_host}: a placement has no "
-                                                "compensation, the adapter protocol cannot remove a workload")
+        return NoCompensation(self.workload.id, msg("state.kept.placement", workload=self.workload.id,
+                                                    host=self.to_host).text)
 
 
 @dataclass(frozen=True)
@@ -61,8 +62,8 @@ class Migrate:
 
     def compensate(self, is_up: IsUp) -> Migrate | NoCompensation:
         if not is_up(self.source):
-            return NoCompensation(self.workload, f"{self.workload} stays on {self.to_host}: {self.source}, where it "
-                                                 "came from, is down now")
+            return NoCompensation(self.workload, msg("state.kept.source_down", workload=self.workload, host=self.to_host,
+                                                     source=self.source).text)
         return Migrate(self.workload, self.to_host, self.source)
 
 
@@ -79,8 +80,8 @@ class Restart:
 
     def compensate(self, is_up: IsUp) -> Migrate | NoCompensation:
         if not is_up(self.source):
-            return NoCompensation(self.workload, f"{self.workload} stays on {self.to_host}: it was restarted away from "
-                                                 f"{self.source}, which is still down (fail it back once it is up)")
+            return NoCompensation(self.workload, msg("state.kept.restarted", workload=self.workload, host=self.to_host,
+                                                     source=self.source).text)
         return Migrate(self.workload, self.to_host, self.source)
 
 

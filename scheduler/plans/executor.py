@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 from adapters.protocol import AdapterError
 from policies.model import Execution
 from scheduler.core import audit, leader, telemetry
+from scheduler.core.messages import msg
 from scheduler.core.background import Runner, after_commit
 from scheduler.core.db import get_background_engine, utcnow
 from scheduler.core.models import Cloud, Host, Workload
@@ -127,8 +128,8 @@ def run_plan(plan_id: int) -> str:
                 done_state = PlanState.SUCCEEDED if phase == "forward" else PlanState.ROLLED_BACK
                 reconcile(session, plan_id)
                 leader.fence(session)  # last before the commit: the lease row stays locked only briefly
-                transition(session, plan, done_state, ACTOR, "every move done" if phase == "forward"
-                           else "rolled back: every compensating step done")
+                transition(session, plan, done_state, ACTOR, msg("state.every_move_done").text if phase == "forward"
+                           else msg("state.rolled_back_all").text)
                 session.commit()
                 return done_state
         with ThreadPoolExecutor(max_workers=len(batch)) as pool:
@@ -140,10 +141,11 @@ def run_plan(plan_id: int) -> str:
                 step = session.get(PlanAction, failed[0].action_id)
                 reconcile(session, plan_id)
                 leader.fence(session)
-                what = (f"{step.workload_id} to {step.to_host}" if step.kind == "move"  # type: ignore[union-attr]
-                        else f"{step.kind} {step.to_host}")  # type: ignore[union-attr]
-                transition(session, plan, PlanState.FAILED, ACTOR,  # type: ignore[arg-type]
-                           f"{phase} step {step.step} ({what}) failed: {failed[0].error}")  # type: ignore[union-attr]
+                said = (msg("state.step_failed", phase=phase, step=step.step, workload=step.workload_id,  # type: ignore[union-attr]
+                            host=step.to_host, error=failed[0].error) if step.kind == "move"  # type: ignore[union-attr]
+                        else msg("state.step_failed_switch", phase=phase, step=step.step, step_kind=step.kind,  # type: ignore[union-attr]
+                                 host=step.to_host, error=failed[0].error))  # type: ignore[union-attr]
+                transition(session, plan, PlanState.FAILED, ACTOR, said.text)  # type: ignore[arg-type]
                 session.commit()
             return PlanState.FAILED
 

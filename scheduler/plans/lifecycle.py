@@ -91,7 +91,7 @@ def auto_approve(session: Session, plan: Plan) -> bool:
     for r in plan.required_approvals:
         session.add(PlanApproval(plan_id=plan.id, scope_key=r["key"], username=SYSTEM.username, role="auto-approve"))
         evidence.record_approval(session, plan.id, r["key"], SYSTEM.username, "auto-approve")  # type: ignore[arg-type]
-    transition(session, plan, PlanState.APPROVED, SYSTEM.username, "auto-approved by policy", allowed_from=(PlanState.PROPOSED,))
+    transition(session, plan, PlanState.APPROVED, SYSTEM.username, msg("state.auto_approved").text, allowed_from=(PlanState.PROPOSED,))
     return True
 
 
@@ -136,26 +136,26 @@ def stale_reason(session: Session, plan: Plan) -> str | None:
     new_w = {w["id"]: w["host"] for w in now["workloads"]}
     drained = set(plan.drain_hosts or [])
     for h in sorted(set(old_h) - set(new_h)):
-        return f"host {h} is gone"
+        return msg("state.stale.host_gone", host=h).text
     for h in sorted(set(new_h) - set(old_h)):
-        return f"host {h} appeared"
+        return msg("state.stale.host_appeared", host=h).text
     for h in sorted(old_h):
         if h not in drained and old_h[h] != new_h[h]:
-            return f"host {h} changed"
+            return msg("state.stale.host_changed", host=h).text
     for w in sorted(set(old_w) | set(new_w)):
         if old_w.get(w, "?") != new_w.get(w, "?"):
             if w not in new_w:
-                return f"workload {w} is gone"
+                return msg("state.stale.workload_gone", workload=w).text
             if w not in old_w:
-                return f"workload {w} appeared"
-            return f"workload {w} moved from {old_w[w]} to {new_w[w]}"
-    return "the inventory changed"
+                return msg("state.stale.workload_appeared", workload=w).text
+            return msg("state.stale.workload_moved", workload=w, source=old_w[w], host=new_w[w]).text
+    return msg("state.stale.inventory").text
 
 
 def supersede_if_stale(session: Session, plan: Plan, actor: str) -> None:
     reason = stale_reason(session, plan)
     if reason is not None:
-        transition(session, plan, PlanState.SUPERSEDED, actor, f"snapshot changed: {reason}; propose again")
+        transition(session, plan, PlanState.SUPERSEDED, actor, msg("state.superseded", why=reason).text)
         session.commit()
         raise Refusal(409, "state", msg("plan.plan_superseded_snapshot_changed", plan=plan.id, reason=reason))
 
@@ -203,7 +203,7 @@ def approve(session: Session, actor: Actor, plan: Plan) -> Plan:
         if not _may_run(plan, actor):
             raise Refusal(403, "scope", msg("plan.approve_plan", username=actor.username, plan=plan.id))
         supersede_if_stale(session, plan, actor.username)
-        transition(session, plan, PlanState.APPROVED, actor.username, "no moves; nothing to consent to")
+        transition(session, plan, PlanState.APPROVED, actor.username, msg("state.no_moves").text)
         return plan
     could = approvable_by(plan, actor)
     mine = [k for k in could if k in pending_scopes(session, plan)]
@@ -246,7 +246,7 @@ def reject(session: Session, actor: Actor, plan: Plan, reason: str) -> Plan:
 def cancel(session: Session, actor: Actor, plan: Plan) -> Plan:
     if actor.username != plan.proposer and not may(actor, "plans.decide_any"):
         raise Refusal(403, "proposer", msg("plan.only_proposer_province_centre"))
-    transition(session, plan, PlanState.CANCELLED, actor.username, f"cancelled by {actor.username}", allowed_from=OPEN_STATES)
+    transition(session, plan, PlanState.CANCELLED, actor.username, msg("state.cancelled_by", user=actor.username).text, allowed_from=OPEN_STATES)
     return plan
 
 
@@ -281,7 +281,7 @@ def start_execution(session: Session, actor: Actor, plan: Plan) -> Plan:
     supersede_if_stale(session, plan, actor.username)
     moves = document_of(plan).moves
     # the compare-and-set first: of two executes at once one wins, the other is a 409 before it writes
-    transition(session, plan, PlanState.EXECUTING, actor.username, f"{len(moves)} moves", allowed_from=(PlanState.APPROVED,))
+    transition(session, plan, PlanState.EXECUTING, actor.username, msg("state.moves", n=len(moves)).text, allowed_from=(PlanState.APPROVED,))
     for m in moves:
         session.add(PlanAction(plan_id=plan.id, phase="forward", step=m.step, workload_id=m.workload,
                                from_host=m.from_host, to_host=m.to, reason=m.reason))
@@ -302,7 +302,7 @@ def start_rollback(session: Session, actor: Actor, plan: Plan) -> Plan:
     if earlier:  # a rollback that failed before: its steps not done are tried again, nothing is written twice
         retry = [a for a in earlier if a.state != "done"]
         transition(session, plan, PlanState.ROLLING_BACK, actor.username,
-                   f"rollback resumed: {len(retry)} of {len(earlier)} compensating moves left",
+                   msg("state.rollback_resumed", left=len(retry), total=len(earlier)).text,
                    allowed_from=(PlanState.SUCCEEDED, PlanState.FAILED, PlanState.PAUSED))
         for a in retry:
             a.state, a.error = "pending", ""
@@ -319,21 +319,21 @@ def start_rollback(session: Session, actor: Actor, plan: Plan) -> Plan:
         try:
             undo = actions.action_of(session, a).compensate(is_up)
         except AdapterError as exc:  # the workload is gone: nothing left to move back
-            undo = actions.NoCompensation(a.workload_id, f"step {a.step}: {exc}")
+            undo = actions.NoCompensation(a.workload_id, msg("state.kept.gone", step=a.step, error=str(exc)).text)
         if isinstance(undo, actions.NoCompensation):
             kept.append(undo.reason)
             continue
         undos.append((a.step, undo))
-    reason = f"{len(undos)} compensating moves"
+    reason = msg("state.compensating", n=len(undos)).text
     if kept:
-        more = f"; and {len(kept) - 3} more" if len(kept) > 3 else ""
-        reason += f"; {len(kept)} steps have none: {'; '.join(kept[:3])}{more}"
+        more = [msg("state.kept.more", n=len(kept) - 3).text] if len(kept) > 3 else []
+        reason = msg("state.compensating_some_none", n=len(undos), k=len(kept), which="; ".join(kept[:3] + more)).text
     # the compare-and-set first: of two rollbacks at once one wins, the other is a 409 before it writes
     transition(session, plan, PlanState.ROLLING_BACK, actor.username, reason,
                allowed_from=(PlanState.SUCCEEDED, PlanState.FAILED, PlanState.PAUSED))
     for step, (undone, undo) in enumerate(undos, start=1):
         session.add(PlanAction(plan_id=plan.id, phase="rollback", step=step, kind=undo.kind, workload_id=undo.workload,
-                               from_host=undo.source, to_host=undo.to_host, reason=f"undoes step {undone}"))
+                               from_host=undo.source, to_host=undo.to_host, reason=msg("rollback.undoes", step=undone).text))
     executor.queue(session, plan.id)  # type: ignore[arg-type]
     return plan
 
@@ -341,13 +341,13 @@ def start_rollback(session: Session, actor: Actor, plan: Plan) -> Plan:
 def pause(session: Session, actor: Actor, plan: Plan) -> Plan:
     """Stop an executing plan after the steps in flight; nothing more starts until it is resumed."""
     if not _may_run(plan, actor):
-        raise Refusal(403, "scope", f"{actor.username} may not pause plan {plan.id}")
+        raise Refusal(403, "scope", msg("plan.may_not_pause", username=actor.username, plan=plan.id))
     if plan.kind not in OPERATIONAL:
-        raise Refusal(409, "kind", f"plan {plan.id} is a {plan.kind} plan; disaster-recovery plans are not paused "
-                                   "(abort the drill instead)")
+        raise Refusal(409, "kind", msg("plan.dr_not_paused", plan=plan.id, kind=plan.kind))
     running = _in_flight(session, plan)
-    note = f"; {running} step(s) in flight finish first" if running else ""
-    transition(session, plan, PlanState.PAUSED, actor.username, f"paused by {actor.username}{note}",
+    said = (msg("state.paused_in_flight", user=actor.username, n=running) if running
+            else msg("state.paused_by", user=actor.username))
+    transition(session, plan, PlanState.PAUSED, actor.username, said.text,
                allowed_from=(PlanState.EXECUTING,))
     return plan
 
@@ -355,13 +355,13 @@ def pause(session: Session, actor: Actor, plan: Plan) -> Plan:
 def resume(session: Session, actor: Actor, plan: Plan) -> Plan:
     """Carry on from the first step not done, on the ground as it is now."""
     if not _may_run(plan, actor):
-        raise Refusal(403, "scope", f"{actor.username} may not resume plan {plan.id}")
+        raise Refusal(403, "scope", msg("plan.may_not_resume", username=actor.username, plan=plan.id))
     if plan.state != PlanState.PAUSED:
-        raise Refusal(409, "state", f"plan {plan.id} is {plan.state}; only a paused plan can be resumed")
+        raise Refusal(409, "state", msg("plan.only_paused_resumed", plan=plan.id, state=plan.state))
     left = session.exec(select(PlanAction).where(PlanAction.plan_id == plan.id, PlanAction.phase == "forward",
                                                  col(PlanAction.state).in_(("pending", "running")))).all()
     transition(session, plan, PlanState.EXECUTING, actor.username,
-               f"resumed by {actor.username}: {len(left)} step(s) left", allowed_from=(PlanState.PAUSED,))
+               msg("state.resumed_by", user=actor.username, n=len(left)).text, allowed_from=(PlanState.PAUSED,))
     executor.queue(session, plan.id)  # type: ignore[arg-type]
     return plan
 

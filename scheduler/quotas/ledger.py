@@ -28,7 +28,7 @@ from scheduler.core.accounts import Actor
 from scheduler.core.db import utcnow
 from scheduler.core.models import RESOURCES, Cloud, Department, Host, ServiceSetting, Workload
 from scheduler.core.policy import get_policy
-from scheduler.core.messages import msg
+from scheduler.core.messages import Msg, msg
 from scheduler.core.refusal import Refusal
 from scheduler.core.visibility import department_ids
 from scheduler.quotas.models import Quota, QuotaReclaim
@@ -309,16 +309,16 @@ def admit(session: Session, department: str, cloud_id: str, demand: Amounts) -> 
         return s
     r0 = next(iter(over))
     lent_back = {r: max(0.0, min(demand[r], s.nominal[r] - s.used[r]) - s.headroom[r]) for r in RESOURCES}
-    msg = (f"{department} asks {describe({r: demand[r] for r in over})} on {cloud_id} but may start only "
-           f"{describe({r: s.headroom[r] for r in over}, only_positive=False)} more: quota "
-           f"{describe({r: s.nominal[r] for r in over}, only_positive=False)}, in use "
-           f"{describe({r: s.used[r] for r in over}, only_positive=False)}, borrowable up to "
-           f"{describe({r: s.borrowing_limit[r] for r in over}, only_positive=False)} above quota")
+    figures = {"department": department, "cloud": cloud_id,
+               "ask_amounts": {r: demand[r] for r in over}, "start_amounts": {r: s.headroom[r] for r in over},
+               "quota_amounts": {r: s.nominal[r] for r in over}, "used_amounts": {r: s.used[r] for r in over},
+               "borrow_amounts": {r: s.borrowing_limit[r] for r in over}}
     extra: dict[str, Any] = {"standing": s.to_dict(), "demand": rounded(demand), "over": rounded(over)}
+    said = msg("quota.over", **figures)
     if any(v > EPS for v in lent_back.values()):
-        msg += f"; {describe(lent_back)} of its own quota is lent to its cohort and can be reclaimed"
+        said = msg("quota.over_lent", **figures, amounts={r: v for r, v in lent_back.items() if v > EPS})
         extra["reclaimable"] = rounded(lent_back)
-    raise Refusal(403, f"demand.{r0}", msg, extra)
+    raise Refusal(403, f"demand.{r0}", said, extra)
 
 
 # ------------------------------------------------------------------------------------------ grants
@@ -435,3 +435,10 @@ def summary(session: Session, cloud_id: str) -> dict[str, Any]:
             "granted": rounded({r: sum(s.nominal[r] for s in st.values()) for r in RESOURCES}),
             "grantable": rounded(grantable(session, cloud_id)),
             "used": rounded({r: sum(s.used[r] for s in st.values()) for r in RESOURCES})}
+
+
+def who(actor: Actor) -> Msg:
+    """'gy1 (city-operator gy)': who was refused, as a refusal names them."""
+    if actor.scope:
+        return msg("quota.who_scoped", username=actor.username, role=actor.role, scope=actor.scope)
+    return msg("quota.who", username=actor.username, role=actor.role)

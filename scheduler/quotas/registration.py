@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 import optimizer
 from optimizer.fleet import FleetError
-from scheduler.core import audit
+from scheduler.core import audit, optimizer_errors
 from scheduler.core.accounts import Actor
 from scheduler.core.db import utcnow
 from scheduler.core.fleet import fleet_document
@@ -28,6 +28,7 @@ from scheduler.quotas.ledger import (
     lock_cloud,
     may_act_for,
     reclaim,
+    who as _who,
     rounded,
     standing,
 )
@@ -56,8 +57,8 @@ def register(session: Session, actor: Actor, body: dict[str, Any],
         raise Refusal(422, "cloud", msg("quota.must_cloud_id"))
     cloud = check_cloud_for(session, dept, cloud_id)
     if not may_act_for(session, actor, dept, cloud_id):
-        raise Refusal(403, "department", f"{actor.username} ({actor.role} {actor.scope or ''}) may not register "
-                                            f"workloads for {dept.id} on {cloud_id}".replace("  ", " "))
+        raise Refusal(403, "department", msg("quota.may_not_register", who=_who(actor), department=dept.id,
+                                             cloud=cloud_id))
     name = body.get("name")
     if not isinstance(name, str) or not name.strip() or len(name) > 120:
         raise Refusal(422, "name", msg("quota.must_characters"))
@@ -99,7 +100,7 @@ def register(session: Session, actor: Actor, body: dict[str, Any],
         placed = optimizer.IncrementalPlacer(fleet_document(session, scope=cloud_id),
                                              get_adapters().isolated_clouds()).place(wdoc, commit=False)
     except FleetError as exc:
-        raise Refusal(422, "demand", str(exc)) from exc
+        raise Refusal(422, "demand", optimizer_errors.said(exc)) from exc
     if placed.host is None:
         raise Refusal(409, "demand", msg("quota.within_quota_but_host", cloud_id=cloud_id, reason=placed.reason))
     info = WorkloadInfo(id=wid, name=name.strip(), department=dept.id, tier=tier, city=dept.city,  # type: ignore[arg-type]

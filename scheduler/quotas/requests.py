@@ -33,6 +33,7 @@ from scheduler.quotas import ledger as quotas
 from scheduler.quotas.feasibility import feasibility
 from scheduler.quotas.ledger import Actor, Amounts, check_amount, may_act_for
 from scheduler.quotas.ledger import department as _department
+from scheduler.quotas.ledger import who as _who
 from scheduler.quotas.models import QuotaRequest
 
 STATES = ("pending", "approved", "rejected", "expired")
@@ -92,8 +93,7 @@ def create(session: Session, actor: Actor, department: Any, cloud_id: Any, amoun
         raise Refusal(422, "cloud", msg("quota.must_cloud_id"))
     cloud = quotas.check_cloud_for(session, dept, cloud_id)
     if not may_act_for(session, actor, dept, cloud_id):
-        raise Refusal(403, "department", f"{actor.username} ({actor.role} {actor.scope or ''}) may not ask for "
-                                            f"quota for {dept.id} on {cloud_id}".replace("  ", " "))
+        raise Refusal(403, "department", msg("quota.may_not_ask", who=_who(actor), department=dept.id, cloud=cloud_id))
     amt = check_amount(session, amount, cloud_id)
     if not isinstance(justification, str) or len(justification.strip()) < 10:
         raise Refusal(422, "justification", msg("quota.say_sentence_least_characters"))
@@ -143,9 +143,7 @@ def approve(session: Session, actor: Actor, req: QuotaRequest, reason: str = "")
     _must_be_pending(req)
     mine = [k for k in pending_keys(req) if can_decide(actor, k)]
     if not mine:
-        raise Refusal(403, "scope", f"{actor.username} ({actor.role} {actor.scope or ''}) may approve none of the "
-                                       f"scopes this request still needs: {', '.join(pending_keys(req))}"
-                         .replace("  ", " "))
+        raise Refusal(403, "scope", msg("quota.approves_none", who=_who(actor), scopes=", ".join(pending_keys(req))))
     if actor.username == req.requester:
         raise Refusal(403, "requester", msg("quota.asked_quota_request_nobody", username=actor.username, req=req.id))
     reason = (reason or "").strip() or "approved"
@@ -176,8 +174,7 @@ def reject(session: Session, actor: Actor, req: QuotaRequest, reason: str) -> Qu
     _must_be_pending(req)
     if not any(can_decide(actor, a["key"]) for a in req.required_approvals):
         needed = ", ".join(a["key"] for a in req.required_approvals)
-        raise Refusal(403, "scope", f"{actor.username} ({actor.role} {actor.scope or ''}) is outside the scopes "
-                                       f"that decide this request: {needed}".replace("  ", " "))
+        raise Refusal(403, "scope", msg("quota.outside_deciders", who=_who(actor), scopes=needed))
     _cas(session, req, actor.username, "quota_request.rejected",
          {"state": "rejected", "decided_by": actor.username, "decided_at": utcnow(), "decision_reason": reason.strip()},
          {"state": "pending"}, {"state": "rejected", "reason": reason.strip()})

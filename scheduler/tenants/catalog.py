@@ -18,6 +18,7 @@ from scheduler.core import audit
 from scheduler.core.access import may
 from scheduler.core.accounts import Actor
 from scheduler.core.db import as_utc, utcnow
+from scheduler.core.messages import msg
 from scheduler.core.models import Department
 from scheduler.core.refusal import Refusal
 from scheduler.core.visibility import department_ids
@@ -61,10 +62,10 @@ def may_maintain(session: Session, actor: Actor, department: str) -> bool:
 
 
 def require_maintainer(session: Session, actor: Actor, department: str, what: str) -> None:
+    """`what` names the action: a `catalog.action.*` message (add, edit, report, publish, unpublish)."""
     if not may_maintain(session, actor, department):
-        raise Refusal(403, "owner_department",
-                                f"{actor.role} {actor.username} may not {what} for department {department}; "
-                                "only its department admin or the data authority may")
+        raise Refusal(403, "owner_department", msg("catalog.not_maintainer", role=actor.role, username=actor.username,
+                                                   action=msg(f"catalog.action.{what}"), department=department))
 
 
 # --- reading and validating input -------------------------------------------------------------------
@@ -74,15 +75,15 @@ def _text(body: dict[str, Any], key: str, required: bool, limit: int, default: s
     v = body.get(key, None)
     if v is None:
         if required:
-            raise Refusal(422, key, "required")
+            raise Refusal(422, key, msg("invalid.required"))
         return default
     if not isinstance(v, str):
-        raise Refusal(422, key, f"must be text, got {type(v).__name__}")
+        raise Refusal(422, key, msg("catalog.not_text", got=type(v).__name__))
     v = v.strip()
     if required and not v:
-        raise Refusal(422, key, "must not be empty")
+        raise Refusal(422, key, msg("invalid.empty"))
     if len(v) > limit:
-        raise Refusal(422, key, f"at most {limit} characters, got {len(v)}")
+        raise Refusal(422, key, msg("invalid.length_at_most", hi=limit, n=len(v)))
     return v
 
 
@@ -91,41 +92,40 @@ def _choice(body: dict[str, Any], key: str, allowed: tuple[str, ...], default: s
     if v is None and default is not None:
         return default
     if v is None:
-        raise Refusal(422, key, f"required: one of {', '.join(allowed)}")
+        raise Refusal(422, key, msg("catalog.required_one_of", allowed=list(allowed)))
     if v not in allowed:
-        raise Refusal(422, key, f"{v!r} is not allowed; one of {', '.join(allowed)}")
+        raise Refusal(422, key, msg("invalid.not_allowed", got=repr(v), allowed=list(allowed)))
     return str(v)
 
 
 def _fields(raw: Any) -> list[dict[str, str]]:
     """The fields, each with its sensitivity: as given, or the level its name suggests."""
     if not isinstance(raw, list) or not raw:
-        raise Refusal(422, "fields", "required: a non-empty list of {name, type, description, sensitivity}")
+        raise Refusal(422, "fields", msg("catalog.fields_required"))
     out, seen = [], set()
     for i, f in enumerate(raw):
         where = f"fields[{i}]"
         if not isinstance(f, dict):
-            raise Refusal(422, where, "must be an object {name, type, description}")
+            raise Refusal(422, where, msg("catalog.field_not_object"))
         unknown = set(f) - set(FIELD_KEYS)
         if unknown:
-            raise Refusal(422, f"{where}.{sorted(unknown)[0]}", f"unknown key; allowed: {', '.join(FIELD_KEYS)}")
+            raise Refusal(422, f"{where}.{sorted(unknown)[0]}", msg("catalog.unknown_key", allowed=list(FIELD_KEYS)))
         name = f.get("name")
         if not isinstance(name, str) or not _FIELD_NAME.match(name):
-            raise Refusal(422, f"{where}.name", "a letter or Chinese character, then letters, digits or _ "
-                                                          f"(at most 64), got {name!r}")
+            raise Refusal(422, f"{where}.name", msg("catalog.field_name", got=repr(name)))
         if name in seen:
-            raise Refusal(422, f"{where}.name", f"{name!r} is given twice")
+            raise Refusal(422, f"{where}.name", msg("catalog.given_twice", got=repr(name)))
         seen.add(name)
         if f.get("type") not in FIELD_TYPES:
-            raise Refusal(422, f"{where}.type", f"{f.get('type')!r} is not allowed; one of {', '.join(FIELD_TYPES)}")
+            raise Refusal(422, f"{where}.type", msg("invalid.not_allowed", got=repr(f.get("type")), allowed=list(FIELD_TYPES)))
         desc = f.get("description", "")
         if not isinstance(desc, str) or len(desc) > 500:
-            raise Refusal(422, f"{where}.description", "text of at most 500 characters")
+            raise Refusal(422, f"{where}.description", msg("catalog.text_at_most", hi=500))
         level = f.get("sensitivity")
         if level is None:
             level = sensitivity.detect(name)
         elif level not in SENSITIVITY:
-            raise Refusal(422, f"{where}.sensitivity", f"{level!r} is not allowed; one of {', '.join(SENSITIVITY)}")
+            raise Refusal(422, f"{where}.sensitivity", msg("invalid.not_allowed", got=repr(level), allowed=list(SENSITIVITY)))
         out.append({"name": name, "type": f["type"], "description": desc, "sensitivity": level})
     return out
 
@@ -148,27 +148,26 @@ def _attributes(values: dict[str, Any]) -> dict[str, Any]:
     }
     rf = values.get("return_flow", False)
     if not isinstance(rf, bool):
-        raise Refusal(422, "return_flow", f"must be true or false, got {rf!r}")
+        raise Refusal(422, "return_flow", msg("invalid.bool", got=repr(rf)))
     out["return_flow"] = rf
     if out["share_attribute"] != "unconditional" and not out["share_condition"]:
-        raise Refusal(422, "share_condition", f"required when share_attribute is {out['share_attribute']}: "
-                                                        "the condition, or the legal basis for not sharing")
+        raise Refusal(422, "share_condition", msg("catalog.share_condition_required", share=out["share_attribute"]))
     if out["grade"] == "core" and out["share_attribute"] == "unconditional":
-        raise Refusal(422, "share_attribute", "core data may not be shared unconditionally")
+        raise Refusal(422, "share_attribute", msg("catalog.core_not_shared"))
     if out["grade"] == "core" and out["open_attribute"] != "closed":
-        raise Refusal(422, "open_attribute", "core data may not be opened")
-    sensitivity.refuse_unconditional_opening(out["fields"], out["open_attribute"], 422, "the data set")
+        raise Refusal(422, "open_attribute", msg("catalog.core_not_opened"))
+    sensitivity.refuse_unconditional_opening(out["fields"], out["open_attribute"], 422, msg("sensitivity.the_data_set"))
     return out
 
 
 def _department(session: Session, raw: Any, field: str = "owner_department") -> Department:
     if raw is None or raw == "":
-        raise Refusal(422, field, "required: the id of the department that owns the data")
+        raise Refusal(422, field, msg("catalog.owner_required"))
     if not isinstance(raw, str):
-        raise Refusal(422, field, f"must be a department id, got {type(raw).__name__}")
+        raise Refusal(422, field, msg("catalog.not_department_id", got=type(raw).__name__))
     dept = session.get(Department, raw)
     if dept is None:
-        raise Refusal(422, field, f"unknown department {raw!r}")
+        raise Refusal(422, field, msg("department.unknown", department=raw))
     return dept
 
 
@@ -184,12 +183,12 @@ def _next_code(session: Session, dept: str) -> str:
 
 def create(session: Session, actor: Actor, body: Any) -> CatalogEntry:
     if not isinstance(body, dict):
-        raise Refusal(422, None, "the body must be a JSON object (a catalog entry)")
+        raise Refusal(422, None, msg("catalog.body_entry"))
     unknown = set(body) - set(EDITABLE) - {"owner_department"}
     if unknown:
-        raise Refusal(422, sorted(unknown)[0], f"unknown field; allowed: owner_department, {', '.join(EDITABLE)}")
+        raise Refusal(422, sorted(unknown)[0], msg("invalid.unknown_field_allowed", allowed=["owner_department", *EDITABLE]))
     dept = _department(session, body.get("owner_department"))
-    require_maintainer(session, actor, dept.id, "add catalog entries")
+    require_maintainer(session, actor, dept.id, "add")
     values = _attributes(body)
     code = _next_code(session, dept.id)
     entry = CatalogEntry(code=code, owner_department_id=dept.id, search_text=search_text(code, values), **values)
@@ -209,32 +208,31 @@ def search_text(code: str, values: dict[str, Any]) -> str:
 def get(session: Session, entry_id: int) -> CatalogEntry:
     entry = session.get(CatalogEntry, entry_id)
     if entry is None:
-        raise Refusal(404, "entry_id", f"no catalog entry {entry_id}")
+        raise Refusal(404, "entry_id", msg("catalog.no_entry", entry=entry_id))
     return entry
 
 
 def update(session: Session, actor: Actor, entry_id: int, body: Any) -> CatalogEntry:
     """Change attributes (compare-and-set on `version`); the update reflects every pending change."""
     entry = get(session, entry_id)
-    require_maintainer(session, actor, entry.owner_department_id, "edit this entry")
+    require_maintainer(session, actor, entry.owner_department_id, "edit")
     if not isinstance(body, dict):
-        raise Refusal(422, None, "the body must be a JSON object")
+        raise Refusal(422, None, msg("catalog.body_object"))
     unknown = set(body) - set(EDITABLE) - {"version", "state"}
     if unknown:
-        raise Refusal(422, sorted(unknown)[0], f"unknown or read-only field; editable: {', '.join(EDITABLE)}, state")
+        raise Refusal(422, sorted(unknown)[0], msg("catalog.unknown_or_read_only", editable=[*EDITABLE, "state"]))
     version = body.get("version")
     if not isinstance(version, int) or isinstance(version, bool):
-        raise Refusal(422, "version", "required: the version you read (compare-and-set)")
+        raise Refusal(422, "version", msg("catalog.version_required"))
     before = {k: getattr(entry, k) for k in (*EDITABLE, "state")}
     values = _attributes({**before, **{k: v for k, v in body.items() if k in EDITABLE}})
     state = body.get("state", entry.state)
     if state not in ("active", "retired"):
-        raise Refusal(422, "state", f"{state!r} is not allowed; one of active, retired")
+        raise Refusal(422, "state", msg("invalid.not_allowed", got=repr(state), allowed=["active", "retired"]))
     if entry.published_at is not None and values["open_attribute"] == "closed":
-        raise Refusal(409, "open_attribute", f"{entry.code} is published; unpublish it before closing it")
+        raise Refusal(409, "open_attribute", msg("catalog.published_not_closed", entry=entry.code))
     if version != entry.version:
-        raise Refusal(409, "version", f"{entry.code} is at version {entry.version}, you sent {version}: "
-                                                "someone changed it since you read it")
+        raise Refusal(409, "version", msg("catalog.version_conflict", entry=entry.code, version=entry.version, sent=version))
     changed = {k: v for k, v in {**values, "state": state}.items() if before[k] != v}
     now = utcnow()
     reflected = [c for c in session.exec(select(CatalogChange).where(CatalogChange.entry_id == entry.id,
@@ -261,7 +259,7 @@ def search(session: Session, q: str | None = None, department: str | None = None
     for key, value, allowed in (("category", category, CATEGORIES), ("share", share, SHARE), ("open", open_, OPEN),
                                 ("state", state, ("active", "retired"))):
         if value is not None and value not in allowed:
-            raise Refusal(422, key, f"{value!r} is not allowed; one of {', '.join(allowed)}")
+            raise Refusal(422, key, msg("invalid.not_allowed", got=repr(value), allowed=list(allowed)))
     if department:
         stmt = stmt.where(CatalogEntry.owner_department_id == department)
     if category:
@@ -276,7 +274,7 @@ def search(session: Session, q: str | None = None, department: str | None = None
         stmt = stmt.where(col(CatalogEntry.published_at).is_not(None), CatalogEntry.state == "active")
     if q:
         if len(q) > 200:
-            raise Refusal(422, "q", "at most 200 characters")
+            raise Refusal(422, "q", msg("catalog.at_most", hi=200))
         for word in q.split():
             like = f"%{word.lower()}%"
             stmt = stmt.where(or_(col(CatalogEntry.search_text).like(like),
@@ -297,19 +295,19 @@ def change_state(c: CatalogChange, today: date) -> str:
 
 def report_change(session: Session, actor: Actor, entry_id: int, body: Any, today: date | None = None) -> CatalogChange:
     entry = get(session, entry_id)
-    require_maintainer(session, actor, entry.owner_department_id, "report changes of this entry")
+    require_maintainer(session, actor, entry.owner_department_id, "report")
     if not isinstance(body, dict):
-        raise Refusal(422, None, "the body must be a JSON object {changed_on, summary}")
+        raise Refusal(422, None, msg("catalog.body_change"))
     raw = body.get("changed_on")
     if not isinstance(raw, str):
-        raise Refusal(422, "changed_on", "required: the day the resource changed, YYYY-MM-DD")
+        raise Refusal(422, "changed_on", msg("catalog.changed_on_required"))
     try:
         changed_on = date.fromisoformat(raw)
     except ValueError as exc:
-        raise Refusal(422, "changed_on", f"not a date (YYYY-MM-DD): {raw!r}") from exc
+        raise Refusal(422, "changed_on", msg("catalog.not_a_date", got=repr(raw))) from exc
     today = today or local_today()
     if changed_on > today:
-        raise Refusal(422, "changed_on", f"{changed_on} is in the future (today is {today})")
+        raise Refusal(422, "changed_on", msg("catalog.in_the_future", day=changed_on.isoformat(), today=today.isoformat()))
     summary = _text(body, "summary", True, 1000)
     change = CatalogChange(entry_id=entry.id, changed_on=changed_on, summary=summary,  # type: ignore[arg-type]
                            due_on=workdays.add_workdays(changed_on, REFLECT_WITHIN_WORKDAYS), reported_by=actor.username)
@@ -355,7 +353,7 @@ def scan(session: Session, actor: str, today: date | None = None) -> ComplianceS
 def compliance(session: Session, actor: Actor, today: date | None = None) -> dict[str, Any]:
     """Pending and overdue changes per department, within what the actor may see."""
     if not may(actor, "catalog.compliance"):
-        raise Refusal(403, "role", f"{actor.role} has no access to catalog compliance")
+        raise Refusal(403, "role", msg("catalog.no_compliance_access", role=actor.role))
     today = today or local_today()
     mine = None if may(actor, "catalog.read_all") else departments_of(session, actor)
     rows = session.exec(select(CatalogChange, CatalogEntry).join(CatalogEntry, CatalogEntry.id == CatalogChange.entry_id)

@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 from scheduler.core import audit
 from scheduler.core.accounts import Actor
 from scheduler.core.db import as_utc, utcnow
+from scheduler.core.messages import msg
 from scheduler.core.models import Department
 from scheduler.core.refusal import Refusal
 from scheduler.tenants import sensitivity
@@ -31,19 +32,19 @@ LICENCE_URLS = {"CC-BY-4.0": "https://creativecommons.org/licenses/by/4.0/",
 
 def _entry_id(body: Any) -> int:
     if not isinstance(body, dict) or not isinstance(body.get("entry_id"), int) or isinstance(body.get("entry_id"), bool):
-        raise Refusal(422, "entry_id", "required: the id of a catalog entry")
+        raise Refusal(422, "entry_id", msg("catalog.entry_id_required"))
     return int(body["entry_id"])
 
 
 def publish(session: Session, actor: Actor, body: Any) -> CatalogEntry:
     entry = get(session, _entry_id(body))
-    require_maintainer(session, actor, entry.owner_department_id, "publish this entry")
+    require_maintainer(session, actor, entry.owner_department_id, "publish")
     if entry.open_attribute not in PUBLISHABLE:
-        raise Refusal(409, "entry_id", f"{entry.code} may not be opened (open attribute {entry.open_attribute})")
+        raise Refusal(409, "entry_id", msg("opendata.not_openable", entry=entry.code, open=entry.open_attribute))
     if entry.state != "active":
-        raise Refusal(409, "entry_id", f"{entry.code} is retired")
+        raise Refusal(409, "entry_id", msg("catalog.retired", entry=entry.code))
     # an entry written before fields had a sensitivity may still say "open" over personal information
-    sensitivity.refuse_unconditional_opening(entry.fields, entry.open_attribute, 409, f"{entry.code} (marked open)")
+    sensitivity.refuse_unconditional_opening(entry.fields, entry.open_attribute, 409, msg("sensitivity.the_entry", entry=entry.code))
     if entry.published_at is not None:
         return entry  # already published: publishing again changes nothing
     entry.published_at = utcnow()
@@ -56,7 +57,7 @@ def publish(session: Session, actor: Actor, body: Any) -> CatalogEntry:
 
 def unpublish(session: Session, actor: Actor, body: Any) -> CatalogEntry:
     entry = get(session, _entry_id(body))
-    require_maintainer(session, actor, entry.owner_department_id, "unpublish this entry")
+    require_maintainer(session, actor, entry.owner_department_id, "unpublish")
     if entry.published_at is None:
         return entry
     entry.published_at = None
@@ -98,7 +99,7 @@ def dictionary_csv(session: Session, code: str) -> str:
 def dataset(session: Session, code: str) -> dict[str, Any]:
     e = session.exec(select(CatalogEntry).where(CatalogEntry.code == code)).first()
     if e is None or e.published_at is None or e.state != "active":
-        raise Refusal(404, "code", f"no published data set {code!r}")
+        raise Refusal(404, "code", msg("opendata.no_dataset", dataset=repr(code)))
     d = session.get(Department, e.owner_department_id)
     return dataset_out(e, {e.owner_department_id: d.name if d else ""})
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from scheduler.core.messages import Msg, msg
 from scheduler.core.refusal import Refusal
 
 LEVELS = ("none", "personal", "sensitive")
@@ -57,7 +58,7 @@ def exposed(fields: list[dict[str, Any]]) -> list[tuple[int, dict[str, Any]]]:
     return [(i, f) for i, f in enumerate(fields) if level(f) != "none"]
 
 
-def refuse_unconditional_opening(fields: list[dict[str, Any]], open_attribute: str, status: int, whose: str) -> None:
+def refuse_unconditional_opening(fields: list[dict[str, Any]], open_attribute: str, status: int, whose: Msg) -> None:
     """Refuse (naming the first such field) an unconditional opening of personal information; `whose`
     says which data set would open it."""
     if open_attribute != "open":
@@ -66,9 +67,8 @@ def refuse_unconditional_opening(fields: list[dict[str, Any]], open_attribute: s
     if not found:
         return
     i, f = found[0]
-    what = "sensitive personal information (敏感个人信息)" if level(f) == "sensitive" else "personal information (个人信息)"
-    others = ", ".join(str(x["name"]) for _, x in found[1:])
-    raise Refusal(status, f"fields[{i}].sensitivity",
-                  f"field {f['name']!r} is {what}: under the Personal Information Protection Law {whose} may not be "
-                  "opened unconditionally (无条件开放); open it conditionally (有条件开放), drop the field or close it"
-                  f"{'; also: ' + others if others else ''}")
+    what = msg(f"sensitivity.level.{level(f)}")
+    others = [str(x["name"]) for _, x in found[1:]]
+    said = (msg("sensitivity.not_unconditionally_also", field=repr(f["name"]), what=what, whose=whose, others=others)
+            if others else msg("sensitivity.not_unconditionally", field=repr(f["name"]), what=what, whose=whose))
+    raise Refusal(status, f"fields[{i}].sensitivity", said)

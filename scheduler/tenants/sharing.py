@@ -20,6 +20,7 @@ from scheduler.core import audit
 from scheduler.core.access import may
 from scheduler.core.accounts import Actor, Scope
 from scheduler.core.db import as_utc, utcnow
+from scheduler.core.messages import msg
 from scheduler.core.models import AuditEvent, Department
 from scheduler.core.refusal import Refusal
 from scheduler.core.registry import get_adapters
@@ -39,46 +40,46 @@ STATES = ("pending-owner", "pending-authority", "approved", "rejected")
 
 def request(session: Session, actor: Actor, body: Any) -> ShareRequest:
     if not isinstance(body, dict):
-        raise Refusal(422, None, "the body must be a JSON object {entry_id, requester_department, purpose, fields}")
+        raise Refusal(422, None, msg("sharing.body"))
     unknown = set(body) - {"entry_id", "requester_department", "purpose", "fields"}
     if unknown:
-        raise Refusal(422, sorted(unknown)[0], "unknown field; allowed: entry_id, requester_department, purpose, fields")
+        raise Refusal(422, sorted(unknown)[0], msg("invalid.unknown_field_allowed",
+                                                  allowed=["entry_id", "requester_department", "purpose", "fields"]))
     entry_id = body.get("entry_id")
     if not isinstance(entry_id, int) or isinstance(entry_id, bool):
-        raise Refusal(422, "entry_id", "required: the id of a catalog entry")
+        raise Refusal(422, "entry_id", msg("catalog.entry_id_required"))
     try:
         entry = get(session, entry_id)
     except Refusal as exc:
-        raise Refusal(422, "entry_id", exc.message) from exc
+        raise Refusal(422, "entry_id", exc.said or exc.message) from exc
     dept_id = body.get("requester_department")
     if not isinstance(dept_id, str) or session.get(Department, dept_id) is None:
-        raise Refusal(422, "requester_department", f"unknown department {dept_id!r}")
+        raise Refusal(422, "requester_department", msg("department.unknown", department=dept_id))
     if not may(actor, "sharing.request") or not may_maintain(session, actor, dept_id):
-        raise Refusal(403, "requester_department",
-                                f"only an admin of {dept_id} requests data for it ({actor.role} {actor.username} is not)")
+        raise Refusal(403, "requester_department", msg("sharing.not_requester_admin", department=dept_id, role=actor.role,
+                                                        username=actor.username))
     if dept_id == entry.owner_department_id:
-        raise Refusal(422, "requester_department", f"{dept_id} owns {entry.code}; it needs no sharing")
+        raise Refusal(422, "requester_department", msg("sharing.owns_it", department=dept_id, entry=entry.code))
     if entry.state != "active":
-        raise Refusal(409, "entry_id", f"{entry.code} is retired")
+        raise Refusal(409, "entry_id", msg("catalog.retired", entry=entry.code))
     if entry.share_attribute == "none":
-        raise Refusal(409, "entry_id", f"{entry.code} may not be shared (share attribute none): "
-                                                 f"{entry.share_condition}")
+        raise Refusal(409, "entry_id", msg("sharing.not_shared", entry=entry.code, condition=entry.share_condition))
     purpose = body.get("purpose")
     if not isinstance(purpose, str) or not 10 <= len(purpose.strip()) <= 1000:
-        raise Refusal(422, "purpose", "required: why the data is needed, 10 to 1,000 characters")
+        raise Refusal(422, "purpose", msg("sharing.purpose_required"))
     names = [f["name"] for f in entry.fields]
     fields = body.get("fields") or names
     if not isinstance(fields, list) or not all(isinstance(f, str) for f in fields):
-        raise Refusal(422, "fields", "a list of field names of the entry")
+        raise Refusal(422, "fields", msg("sharing.fields_list"))
     missing = [f for f in fields if f not in names]
     if missing:
-        raise Refusal(422, "fields", f"{missing[0]!r} is not a field of {entry.code}; its fields: {', '.join(names)}")
+        raise Refusal(422, "fields", msg("sharing.not_a_field", got=repr(missing[0]), entry=entry.code, fields=names))
     open_dup = session.exec(select(ShareRequest).where(
         ShareRequest.entry_id == entry.id, ShareRequest.requester_department_id == dept_id,
         col(ShareRequest.state).in_(("pending-owner", "pending-authority", "approved")))).first()
     if open_dup is not None:
-        raise Refusal(409, "entry_id", f"{dept_id} already has request {open_dup.id} for {entry.code} "
-                                                 f"({open_dup.state})")
+        raise Refusal(409, "entry_id", msg("sharing.duplicate", department=dept_id, request=open_dup.id, entry=entry.code,
+                                            state=open_dup.state))
     req = ShareRequest(entry_id=entry.id, requester_department_id=dept_id, purpose=purpose.strip(),  # type: ignore[arg-type]
                        fields=list(dict.fromkeys(fields)), requested_by=actor.username,
                        state="pending-owner" if entry.share_attribute == "conditional" else "approved")
@@ -121,27 +122,26 @@ def decisions_are_signed(session: Session, anchored_at: datetime) -> Iterator[st
 def decide(session: Session, actor: Actor, request_id: int, approve: bool, body: Any) -> ShareRequest:
     req = session.get(ShareRequest, request_id)
     if req is None:
-        raise Refusal(404, "request_id", f"no share request {request_id}")
+        raise Refusal(404, "request_id", msg("sharing.none", request=request_id))
     entry = get(session, req.entry_id)
     reason = (body or {}).get("reason", "") if isinstance(body, dict) else ""
     if not isinstance(reason, str) or len(reason) > 1000:
-        raise Refusal(422, "reason", "text of at most 1,000 characters")
+        raise Refusal(422, "reason", msg("catalog.text_at_most", hi="1,000"))
     if not approve and not reason.strip():
-        raise Refusal(422, "reason", "required when rejecting: the requester must learn why")
+        raise Refusal(422, "reason", msg("sharing.reason_required"))
     if approve and actor.username == req.requested_by:
-        raise Refusal(403, "requested_by", f"{actor.username} filed share request {req.id}; nobody approves their "
-                                           "own request")
+        raise Refusal(403, "requested_by", msg("sharing.own_request", username=actor.username, request=req.id))
     if req.state == "pending-owner":
         if not may(actor, "sharing.approve_owner") or not may_maintain(session, actor, entry.owner_department_id):
-            raise Refusal(403, "role", f"request {req.id} waits for an admin of {entry.owner_department_id}, "
-                                                 f"which owns {entry.code}")
+            raise Refusal(403, "role", msg("sharing.waits_for_owner", request=req.id, department=entry.owner_department_id,
+                                            entry=entry.code))
         stage, nxt = "owner", "pending-authority"
     elif req.state == "pending-authority":
         if not may(actor, "sharing.approve_authority"):
-            raise Refusal(403, "role", f"request {req.id} waits for the data authority")
+            raise Refusal(403, "role", msg("sharing.waits_for_authority", request=req.id))
         stage, nxt = "authority", "approved"
     else:
-        raise Refusal(409, "state", f"request {req.id} is {req.state}; nothing is left to decide")
+        raise Refusal(409, "state", msg("sharing.decided", request=req.id, state=req.state))
     _sign(session, req, stage, actor.username, "approve" if approve else "reject", reason.strip())
     req.state = nxt if approve else "rejected"
     req.version += 1
@@ -165,8 +165,7 @@ def _deliver(session: Session, req: ShareRequest, entry: CatalogEntry) -> JobSet
     try:
         js, _run = jobs.create(session, "system:sharing", scope, body, get_adapters().metrics_for(EXCHANGE_CLOUD))
     except Refusal as exc:  # the request stays approved; the delivery is what failed
-        raise Refusal(503, "delivery", f"approved, but its exchange job could not be planned: {exc.message}") \
-            from exc
+        raise Refusal(503, "delivery", msg("sharing.delivery_failed", why=exc.said or exc.message)) from exc
     req.jobset_id = js.id
     session.add(req)
     return js

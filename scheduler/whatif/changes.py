@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 from policies.model import Policy
 from scheduler.core.db import MAX_ROW_ID
 from scheduler.core.models import RESOURCES, Cloud, Department, Host, Workload
+from scheduler.core.messages import msg
 from scheduler.core.refusal import Refusal
 from scheduler.quotas.ledger import home_cloud
 from scheduler.quotas.models import QuotaRequest
@@ -95,51 +96,51 @@ def _list(raw: dict[str, Any], key: str) -> list[Any]:
     if v is None:
         return []
     if not isinstance(v, list):
-        raise Refusal(422, f"changes.{key}", "must be a list")
+        raise Refusal(422, f"changes.{key}", msg("whatif.list"))
     return v
 
 
 def _obj(v: Any, where: str, keys: tuple[str, ...]) -> dict[str, Any]:
     if not isinstance(v, dict):
-        raise Refusal(422, where, f"must be an object with {', '.join(keys)}")
+        raise Refusal(422, where, msg("whatif.object_with", keys=list(keys)))
     for k in v:
         if k not in keys:
-            raise Refusal(422, f"{where}.{k}", f"unknown field; one of {', '.join(keys)}")
+            raise Refusal(422, f"{where}.{k}", msg("whatif.unknown_field", keys=list(keys)))
     return v
 
 
 def _str(v: Any, where: str) -> str:
     if not isinstance(v, str) or not v:
-        raise Refusal(422, where, "must be a non-empty string")
+        raise Refusal(422, where, msg("whatif.non_empty_string"))
     return v
 
 
 def _int(v: Any, where: str, lo: int, hi: int) -> int:
     if isinstance(v, bool) or not isinstance(v, int):
-        raise Refusal(422, where, f"must be a whole number, got {v!r}")
+        raise Refusal(422, where, msg("invalid.whole_number", got=repr(v)))
     if not lo <= v <= hi:
-        raise Refusal(422, where, f"must be between {lo} and {hi}, got {v}")
+        raise Refusal(422, where, msg("whatif.between", lo=lo, hi=hi, got=v))
     return v
 
 
 def _number(v: Any, where: str) -> float:
     if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-        raise Refusal(422, where, f"must be a number, got {v!r}")
+        raise Refusal(422, where, msg("invalid.number", got=repr(v)))
     return float(v)
 
 
 def _share(v: Any, where: str) -> float:
     s = _number(v, where)
     if s <= 0:
-        raise Refusal(422, where, f"must be above 0 (a growth of 0.2 is 20 %), got {s:g}")
+        raise Refusal(422, where, msg("whatif.share_above_zero", got=f"{s:g}"))
     if s > MAX_SHARE:
-        raise Refusal(422, where, f"must be at most {MAX_SHARE:g} ({MAX_SHARE * 100:.0f} %), got {s:g}")
+        raise Refusal(422, where, msg("whatif.share_at_most", most=f"{MAX_SHARE:g}", percent=f"{MAX_SHARE * 100:.0f}", got=f"{s:g}"))
     return s
 
 
 def _bool(v: Any, where: str) -> bool:
     if not isinstance(v, bool):
-        raise Refusal(422, where, f"must be true or false, got {v!r}")
+        raise Refusal(422, where, msg("invalid.bool", got=repr(v)))
     return v
 
 
@@ -168,9 +169,9 @@ def ground(session: Session) -> Ground:
 def _cloud(g: Ground, v: Any, where: str, scope: str) -> str:
     cid = _str(v, where)
     if cid not in g.clouds:
-        raise Refusal(422, where, f"unknown cloud {cid!r}; known: {', '.join(sorted(g.clouds))}")
+        raise Refusal(422, where, msg("whatif.unknown_cloud", got=repr(cid), known=sorted(g.clouds)))
     if scope != "all" and cid != scope:
-        raise Refusal(422, where, f"{cid} is outside the scenario's scope {scope}")
+        raise Refusal(422, where, msg("whatif.cloud_outside", cloud=cid, scope=scope))
     return cid
 
 
@@ -183,9 +184,9 @@ def _department(session: Session, g: Ground, v: Any, where: str, scope: str) -> 
     did = _str(v, where)
     dept = g.departments.get(did)
     if dept is None:
-        raise Refusal(422, where, f"unknown department {did!r}")
+        raise Refusal(422, where, msg("department.unknown", department=did))
     if scope != "all" and _home(session, dept) != scope:
-        raise Refusal(422, where, f"{did} is not a department of the scenario's scope {scope}")
+        raise Refusal(422, where, msg("whatif.department_outside", department=did, scope=scope))
     return dept
 
 
@@ -197,7 +198,7 @@ def _host_changes(g: Ground, raw: dict[str, Any], key: str, scope: str) -> tuple
         cloud = _cloud(g, item.get("cloud"), f"{where}.cloud", scope)
         htype = _str(item.get("type"), f"{where}.type")
         if htype not in g.host_types:
-            raise Refusal(422, f"{where}.type", f"unknown host type {htype!r}; known: {', '.join(sorted(g.host_types))}")
+            raise Refusal(422, f"{where}.type", msg("whatif.unknown_host_type", got=repr(htype), known=sorted(g.host_types)))
         out.append(HostChange(cloud, htype, _int(item.get("count"), f"{where}.count", 1, MAX_COUNT)))
     return tuple(out)
 
@@ -236,26 +237,24 @@ def _policy(raw: dict[str, Any], policy: Policy) -> tuple[tuple[str, float], ...
     if v is None:
         return ()
     if not isinstance(v, dict):
-        raise Refusal(422, "changes.policy", "must be an object of policy keys (e.g. quotas.dr_reserve_share) and values")
+        raise Refusal(422, "changes.policy", msg("whatif.policy_object"))
     out = []
     for key, value in v.items():
         where = f"changes.policy.{key}"
         try:
             now = _policy_value(policy, str(key).split("."))
         except KeyError:
-            raise Refusal(422, where, "unknown policy key; a number of policies/default.yaml, e.g. "
-                                      "quotas.dr_reserve_share, dr.backup_reserve_share, "
-                                      "execution.max_concurrent_restarts_per_cloud") from None
+            raise Refusal(422, where, msg("whatif.unknown_policy_key")) from None
         if isinstance(now, bool) or not isinstance(now, (int, float)):
-            raise Refusal(422, where, "is not a number in the policy; a scenario changes numbers only")
+            raise Refusal(422, where, msg("whatif.policy_not_number"))
         if isinstance(now, int):
             new: float = _int(value, where, 0 if "max_" not in key else 1, 1_000_000)
         else:
             new = _number(value, where)
             if new < 0:
-                raise Refusal(422, where, f"must not be negative, got {new:g}")
+                raise Refusal(422, where, msg("whatif.not_negative", got=f"{new:g}"))
             if ("share" in key or "target" in key) and new > 1:
-                raise Refusal(422, where, f"is a share: at most 1, got {new:g}")
+                raise Refusal(422, where, msg("whatif.policy_share", got=f"{new:g}"))
         out.append((str(key), new))
     return tuple(out)
 
@@ -265,26 +264,26 @@ def parse(session: Session, raw: Any, scope: str, policy: Policy) -> Changes:
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
-        raise Refusal(422, "changes", f"must be an object with any of {', '.join(CHANGE_KEYS)}")
+        raise Refusal(422, "changes", msg("whatif.changes_object", keys=list(CHANGE_KEYS)))
     for k in raw:
         if k not in CHANGE_KEYS:
-            raise Refusal(422, f"changes.{k}", f"unknown change; one of {', '.join(CHANGE_KEYS)}")
+            raise Refusal(422, f"changes.{k}", msg("whatif.unknown_change", keys=list(CHANGE_KEYS)))
     g = ground(session)
     lose_clouds = []
     for i, v in enumerate(_list(raw, "lose_clouds")):
         cid = _cloud(g, v, f"changes.lose_clouds[{i}]", scope)
         if g.clouds[cid].kind == "backup":
-            raise Refusal(422, f"changes.lose_clouds[{i}]", f"{cid} is the backup node, where a failover goes")
+            raise Refusal(422, f"changes.lose_clouds[{i}]", msg("whatif.backup_node", cloud=cid))
         if cid in lose_clouds:
-            raise Refusal(422, f"changes.lose_clouds[{i}]", f"{cid} is given twice")
+            raise Refusal(422, f"changes.lose_clouds[{i}]", msg("whatif.given_twice", cloud=cid))
         lose_clouds.append(cid)
     lose_hosts = []
     for i, v in enumerate(_list(raw, "lose_hosts")):
         hid = _str(v, f"changes.lose_hosts[{i}]")
         if hid not in g.hosts:
-            raise Refusal(422, f"changes.lose_hosts[{i}]", f"unknown host {hid!r}")
+            raise Refusal(422, f"changes.lose_hosts[{i}]", msg("whatif.unknown_host", got=repr(hid)))
         if scope != "all" and g.hosts[hid] != scope:
-            raise Refusal(422, f"changes.lose_hosts[{i}]", f"{hid} is on {g.hosts[hid]}, outside the scenario's scope {scope}")
+            raise Refusal(422, f"changes.lose_hosts[{i}]", msg("whatif.host_outside", host=hid, cloud=g.hosts[hid], scope=scope))
         lose_hosts.append(hid)
     grow_d = []
     for i, item in enumerate(_list(raw, "grow_departments")):
@@ -308,9 +307,9 @@ def parse(session: Session, raw: Any, scope: str, policy: Policy) -> Changes:
             rid = _int(v, where, 1, MAX_ROW_ID)
             req = session.get(QuotaRequest, rid)
             if req is None or (scope != "all" and req.cloud_id != scope):
-                raise Refusal(422, where, f"no quota request {rid}")
+                raise Refusal(422, where, msg("whatif.no_quota_request", request=rid))
             if req.state != "pending":
-                raise Refusal(422, where, f"quota request {rid} is {req.state}; a scenario adds pending requests")
+                raise Refusal(422, where, msg("whatif.quota_request_state", request=rid, state=req.state))
             requests.append(rid)
     systems = []
     keys = ("department", "cloud", "count", "demand", "classification", "mlps_level", "dr", "spread")
@@ -321,18 +320,18 @@ def parse(session: Session, raw: Any, scope: str, policy: Policy) -> Changes:
         cloud = (_cloud(g, item["cloud"], f"{where}.cloud", scope) if item.get("cloud") is not None
                  else _home(session, dept))
         if cloud is None:
-            raise Refusal(422, f"{where}.cloud", f"{dept.id} has no home cloud; name the cloud")
+            raise Refusal(422, f"{where}.cloud", msg("whatif.no_home_cloud", department=dept.id))
         demand_raw = _obj(item.get("demand"), f"{where}.demand", RESOURCES)
         demand = {r: 0.0 for r in RESOURCES}
         for r, v in demand_raw.items():
             demand[r] = _number(v, f"{where}.demand.{r}")
             if demand[r] < 0:
-                raise Refusal(422, f"{where}.demand.{r}", f"must not be negative, got {demand[r]:g}")
+                raise Refusal(422, f"{where}.demand.{r}", msg("whatif.not_negative", got=f"{demand[r]:g}"))
         if not any(v > 0 for v in demand.values()):
-            raise Refusal(422, f"{where}.demand", f"asks for nothing; give at least one of {', '.join(RESOURCES)} above zero")
+            raise Refusal(422, f"{where}.demand", msg("whatif.asks_nothing", keys=list(RESOURCES)))
         cls = item.get("classification", "internal")
         if cls not in CLASSIFICATIONS:
-            raise Refusal(422, f"{where}.classification", f"must be one of {', '.join(CLASSIFICATIONS)}, got {cls!r}")
+            raise Refusal(422, f"{where}.classification", msg("input.one_of", allowed=list(CLASSIFICATIONS), got=repr(cls)))
         dr = _obj(item.get("dr") or {}, f"{where}.dr", ("protected", "priority", "rto_minutes"))
         systems.append(NewSystems(
             dept.id, cloud, _int(item.get("count", 1), f"{where}.count", 1, MAX_COUNT), demand, cls,

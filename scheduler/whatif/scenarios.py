@@ -17,13 +17,14 @@ from sqlalchemy import ColumnElement, false, func, true, update
 from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
-from scheduler.core import audit
+from scheduler.core import access, audit
 from scheduler.core.access import authorize, may
 from scheduler.core.accounts import Actor
 from scheduler.core.background import Runner, after_commit
 from scheduler.core.db import session_scope, utcnow
 from scheduler.core.models import Cloud
 from scheduler.core.policy import get_policy
+from scheduler.core.messages import msg
 from scheduler.core.refusal import Refusal
 from scheduler.plans.inputs import plan_input
 from scheduler.whatif import changes as changes_mod
@@ -49,7 +50,7 @@ def visible_to(s: Scenario, actor: Actor) -> bool:
 def load(session: Session, actor: Actor, scenario_id: int, field: str = "scenario_id") -> Scenario:
     s = session.get(Scenario, scenario_id)
     if s is None or not visible_to(s, actor):
-        raise Refusal(404, field, f"no scenario {scenario_id}")  # out of scope is as if it did not exist
+        raise Refusal(404, field, msg("whatif.no_scenario", scenario=scenario_id))  # out of scope is as if it did not exist
     return s
 
 
@@ -58,17 +59,17 @@ def _drill_clouds(session: Session, raw: Any, scope: str, lost: tuple[str, ...])
     if raw is None:
         return list(lost)
     if not isinstance(raw, list):
-        raise Refusal(422, "drill_clouds", "must be a list of cloud ids")
+        raise Refusal(422, "drill_clouds", msg("whatif.cloud_ids"))
     clouds = {c.id: c for c in session.exec(select(Cloud))}
     out: list[str] = []
     for i, cid in enumerate(raw):
         where = f"drill_clouds[{i}]"
         if not isinstance(cid, str) or cid not in clouds:
-            raise Refusal(422, where, f"unknown cloud {cid!r}; known: {', '.join(sorted(clouds))}")
+            raise Refusal(422, where, msg("whatif.unknown_cloud", got=repr(cid), known=sorted(clouds)))
         if clouds[cid].kind == "backup":
-            raise Refusal(422, where, f"{cid} is the backup node, where a failover goes; it cannot be drilled")
+            raise Refusal(422, where, msg("whatif.backup_not_drilled", cloud=cid))
         if scope != "all":
-            raise Refusal(422, where, "a drill needs the whole fleet: only a scenario of scope 'all' drills")
+            raise Refusal(422, where, msg("whatif.drill_needs_all"))
         if cid not in out:
             out.append(cid)
     return out
@@ -78,14 +79,14 @@ def check(session: Session, actor: Actor, name: Any, scope: Any, raw_changes: An
           drill_clouds: Any = None) -> tuple[str, str, changes_mod.Changes, list[str]]:
     """Everything a scenario is made of, checked; a refusal names the field and nothing is stored."""
     if not isinstance(name, str) or not name.strip():
-        raise Refusal(422, "name", "must be a non-empty string")
+        raise Refusal(422, "name", msg("whatif.non_empty_string"))
     if len(name) > MAX_NAME:
-        raise Refusal(422, "name", f"must be at most {MAX_NAME} characters, got {len(name)}")
+        raise Refusal(422, "name", msg("invalid.length_at_most", hi=MAX_NAME, n=len(name)))
     if not isinstance(scope, str) or (scope != "all" and session.get(Cloud, scope) is None):
-        raise Refusal(422, "scope", f"must be a cloud id or 'all', got {scope!r}")
+        raise Refusal(422, "scope", msg("whatif.scope", got=repr(scope)))
     decision = authorize(actor, "scenarios.create", scope)
     if not decision.allowed:
-        raise Refusal(403, decision.field, decision.reason)
+        raise access.refusal(actor, "scenarios.create", scope, decision)
     parsed = changes_mod.parse(session, raw_changes, scope, get_policy())
     return name.strip(), scope, parsed, _drill_clouds(session, drill_clouds, scope, parsed.lose_clouds)
 
