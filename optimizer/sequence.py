@@ -75,6 +75,9 @@ def sequence(rules: Rules, start: dict[int, int], final: dict[int, int], extra_b
     queue: deque[int] = deque(sorted(todo))
     steps: list[Step] = []
     extra = 0
+    # one step aside per move at most: without a budget, workloads could step aside forever between
+    # third hosts without any move becoming possible (a livelock, not a plan)
+    extra_budget = min(extra_budget, float(len(todo)))
 
     def run(w: int, dst: int, via: bool = False, for_w: int = -1) -> None:
         src = where.get(w, -1)
