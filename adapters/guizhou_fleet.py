@@ -5,6 +5,8 @@ Every current placement obeys the contract's default rules (home cloud or provin
 level, capacity on every resource, spread groups on distinct hosts, the backup node only for DR
 replicas); what cannot be placed without breaking a rule is left pending (host null). Hosts end up
 roughly half full and scattered by a randomized first fit, so consolidation has something to gain.
+One city cloud (`STRANDED_CLOUD`) is fuller and fragmented instead: its free room is stranded, so
+the demo shows a quota request that fits only after migrations (docs/quotas.md).
 """
 
 from __future__ import annotations
@@ -48,6 +50,17 @@ GPU_MODELS: tuple[ServerModel, ...] = (
     ServerModel("H3C UniServer R5300 G5 (4 GPU)", 64, 512, 4, 7680),
     ServerModel("Inspur NF5468M6 (8 GPU)", 96, 768, 8, 15360),
 )
+# Qiannan's cloud bought one entry server in two memory configurations: a third of its hosts
+# memory-rich (its databases), the rest lean; its scheduler spreads each VM to the host left least
+# full on its fuller resource. So every host ends up nearly full on one resource: the memory-rich
+# ones on vCPU, the lean ones on memory; the cloud has room in aggregate, but quota in pieces of a
+# few vCPU and 20-30 GiB finds no host until some workloads move (fragmentation: stranded resources).
+STRANDED_CLOUD = "qn"
+STRANDED_MODELS: tuple[ServerModel, ServerModel] = (
+    ServerModel("Inspur NF5270M6 (128 GiB)", 64, 128, 0, 7680),
+    ServerModel("Inspur NF5270M6 (384 GiB)", 64, 384, 0, 7680),
+)
+_STRANDED_RICH_SHARE = 1 / 3
 # Weights over CPU_MODELS: the province centre buys big servers, small cities buy small ones.
 _MODEL_MIX: dict[str, tuple[int, ...]] = {
     "province": (0, 2, 4, 3), "backup": (0, 3, 4, 1), "gy": (1, 4, 3, 1), "city": (4, 4, 1, 0),
@@ -118,6 +131,7 @@ def build_fleet(hosts: int = 300, workloads: int = 3000, seed: int = 0) -> Gener
     placed = [s for s in normal if s.host is not None]
     for s in rng.sample(placed, round(len(placed) * 0.01)):
         s.pinned = True
+    _strand(STRANDED_CLOUD, specs, host_rows, models)  # after every draw of `rng`: the other clouds stay as they were
 
     doc_workloads = []
     names: dict[str, str] = {}
@@ -368,3 +382,38 @@ def _place(rng: random.Random, specs: list[_Spec], hosts: list[dict[str, Any]]) 
                 exclude.add(i)
                 s.host = slots[cloud].ids[i]
                 break
+
+
+def _strand(cloud: str, specs: list[_Spec], hosts: list[dict[str, Any]], models: dict[str, str]) -> None:
+    """Re-equip `cloud`'s hosts with STRANDED_MODELS and re-place its workloads as its scheduler would:
+    largest first, each on the host left least full on its fuller resource (deterministic, no draw).
+    A workload that no longer fits waits (host null, never pinned)."""
+    rows = [h for h in hosts if h["cloud"] == cloud]
+    if not rows:
+        return
+    rich = round(len(rows) * _STRANDED_RICH_SHARE)
+    for k, h in enumerate(rows):
+        model = STRANDED_MODELS[1] if k < rich else STRANDED_MODELS[0]
+        h["capacity"] = model.capacity()
+        models[h["id"]] = model.name
+    index = {h["id"]: i for i, h in enumerate(rows)}
+    cap = np.array([[h["capacity"][r] for r in RESOURCES] for h in rows], dtype=float)
+    used = np.zeros_like(cap)
+    mine = [s for s in specs if s.host in index]
+    scale = np.where(cap.max(axis=0) > 0, cap.max(axis=0), 1.0)
+    mine.sort(key=lambda s: -float(np.max(np.array([s.vcpu, s.mem, s.gpu, s.storage]) / scale)))
+    taken: dict[str, set[int]] = {}
+    for s in mine:
+        d = np.array([s.vcpu, s.mem, s.gpu, s.storage], dtype=float)
+        ok = np.all(used + d <= cap + 1e-9, axis=1)
+        if s.spread:
+            ok[list(taken.get(s.spread, ()))] = False
+        if not ok.any():
+            s.host, s.pinned = None, False
+            continue
+        fill = np.max(np.divide(used + d, cap, out=np.zeros_like(cap), where=cap > 0), axis=1)
+        i = int(np.argmin(np.where(ok, fill, np.inf)))
+        used[i] += d
+        s.host = rows[i]["id"]
+        if s.spread:
+            taken.setdefault(s.spread, set()).add(i)

@@ -95,6 +95,9 @@ def _order(rules: Rules, start: dict[int, int], final: dict[int, int], extra_bud
     queue: deque[int] = deque(w for w in sorted(todo) if not (defer_new and not migrates(w)))
     steps: list[Step] = []
     extra = 0
+    # one step aside per move at most: without a budget, workloads could step aside forever between
+    # third hosts without any move becoming possible (a livelock, not a plan)
+    extra_budget = min(extra_budget, float(len(todo)))
 
     def run(w: int, dst: int, via: bool = False, for_w: int = -1) -> None:
         src = where.get(w, -1)

@@ -8,8 +8,13 @@ Two steps, the quick one first (docs/quotas.md, "Capacity model"):
    short here is answered short at once, and the other clouds the department may use are checked
    the same quick way.
 2. Packing, only where the aggregate fits: that expected unused quota becomes placeholder workloads
-   the optimizer's incremental placer puts on today's hosts; if some find no host, consolidation
-   with migrations is tried within a time budget (`PACK_BUDGET_S`) and the moves are counted.
+   the optimizer's incremental placer puts on today's hosts; a placeholder that finds no host is
+   given one by moving a single workload off some host (`_relocate`, milliseconds, each move
+   counted), and only if that is not enough is consolidation with migrations tried within a time
+   budget (`PACK_BUDGET_S`) and its moves counted.
+
+Only the resources a request asks for can make it short: a cloud whose GPUs are already allotted
+beyond its allottable share refuses more GPU quota, not a CPU-only request (docs/quotas.md).
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from sqlmodel import Session, select
 
 import optimizer
@@ -64,6 +70,52 @@ def _phantoms(dept: Department, unused: Amounts, size: Amounts, tag: str) -> lis
 PACK_BUDGET_S = 1.5  # the consolidation step stops trying larger migration budgets after this
 
 
+def _relocate(doc: dict[str, Any], placer: optimizer.IncrementalPlacer,
+              unplaced: list[dict[str, Any]]) -> int | None:
+    """Place each placeholder that found no host by moving one real workload: off a host where the
+    placeholder then fits, onto another host with room (the smallest workload that does it). Returns
+    the number of moves, or None when some placeholder needs more than one (the optimizer's turn).
+    Works on a copy of the placer's free room, so nothing is changed."""
+    res = placer.fleet.resources
+    live = np.array([h.schedulable for h in placer.fleet.hosts], dtype=bool)
+    free = placer.free.copy()
+    real = [w for w in doc["workloads"] if w["id"] in placer.placed and not w["pinned"]]
+    if not real:
+        return None
+    at = np.array([placer.placed[w["id"]][0] for w in real])
+    dem = np.array([[w["demand"].get(r, 0.0) for r in res] for w in real])
+    size = dem.sum(axis=1)
+    group = [w.get("spread_group") for w in real]
+    movable = np.ones(len(real), dtype=bool)
+    moves = 0
+    for p in unplaced:
+        dp = np.array([p["demand"].get(r, 0.0) for r in res])
+        fits = live & np.all(free + EPS >= dp, axis=1)
+        if fits.any():  # room an earlier move left
+            free[int(np.flatnonzero(fits)[0])] -= dp
+            continue
+        # a workload whose leaving makes room for the placeholder on its host, smallest first
+        cands = np.flatnonzero(movable & live[at] & np.all(free[at] + dem + EPS >= dp, axis=1))
+        done = False
+        for i in cands[np.argsort(size[cands], kind="stable")]:
+            src = int(at[i])
+            ok = live & np.all(free + EPS >= dem[i], axis=1)
+            ok[src] = False
+            if group[i] is not None:
+                ok[[int(at[j]) for j in range(len(real)) if group[j] == group[i]]] = False
+            if ok.any():
+                dst = int(np.flatnonzero(ok)[0])
+                free[src] += dem[i] - dp
+                free[dst] -= dem[i]
+                at[i], movable[i] = dst, False
+                moves += 1
+                done = True
+                break
+        if not done:
+            return None
+    return moves
+
+
 @dataclass
 class Check:
     short: Amounts
@@ -76,10 +128,19 @@ class Check:
 
 def aggregate_short(session: Session, cloud_id: str, extra: tuple[Department, Amounts] | None) -> Amounts:
     """The quick answer: what the cloud's allottable capacity lacks for today's use plus the expected
-    unused quota (no optimizer, no placement: a few sums)."""
+    unused quota (no optimizer, no placement: a few sums); with a request, only in what it asks for."""
     used_total, expected = expected_use(session, cloud_id, extra)
     room = allottable(session, cloud_id)
-    return {r: max(0.0, used_total[r] + sum(e[r] for e in expected.values()) - room[r]) for r in RESOURCES}
+    return _asked({r: max(0.0, used_total[r] + sum(e[r] for e in expected.values()) - room[r]) for r in RESOURCES},
+                  extra)
+
+
+def _asked(short: Amounts, extra: tuple[Department, Amounts] | None) -> Amounts:
+    """A request is short only in resources it asks for: one that adds no GPU is not refused because the
+    cloud's GPUs are already allotted beyond its share (that refuses the next GPU request instead)."""
+    if extra is None:
+        return short
+    return {r: v if extra[1].get(r, 0.0) > EPS else 0.0 for r, v in short.items()}
 
 
 def _as_quota(expected: Amounts, ratio: Amounts) -> Amounts:
@@ -112,6 +173,7 @@ def _check_cloud(session: Session, cloud_id: str, extra: tuple[Department, Amoun
     doc["workloads"] = [w for w in doc["workloads"] if w["host"] is not None]  # waiting ones hold no room yet
     phantoms.sort(key=lambda w: -max(w["demand"][r] / size[r] for r in RESOURCES if size[r] > 0))
     unplaced: list[dict[str, Any]] = []
+    placer: optimizer.IncrementalPlacer | None = None
     try:
         placer = optimizer.IncrementalPlacer(doc)
         for p in phantoms:
@@ -120,6 +182,10 @@ def _check_cloud(session: Session, cloud_id: str, extra: tuple[Department, Amoun
     except FleetError:
         unplaced = list(phantoms)
     migrations = 0
+    if unplaced and with_migrations and placer is not None:
+        moves = _relocate(doc, placer, unplaced)
+        if moves is not None:
+            migrations, unplaced = moves, []
     if unplaced and with_migrations:
         doc["workloads"] = doc["workloads"] + phantoms
         limit = min(get_settings().plan_time_limit_s, PACK_BUDGET_S)
@@ -136,7 +202,7 @@ def _check_cloud(session: Session, cloud_id: str, extra: tuple[Department, Amoun
                 break
             if len(still) < len(unplaced):
                 unplaced = still
-    pack_short = {r: sum(p["demand"][r] for p in unplaced) for r in RESOURCES}
+    pack_short = _asked({r: sum(p["demand"][r] for p in unplaced) for r in RESOURCES}, extra)
     short = _as_quota({r: max(short[r], pack_short[r]) for r in RESOURCES}, ratio)
     return Check(short, migrations, len(unplaced), len(phantoms), time.monotonic() - t0, packed=True)
 

@@ -367,8 +367,14 @@ def seed_if_needed(session: Session) -> int:
             # the extra is expected to be used at 1/overcommit; it may take only seed_room_share of the room above use
             may = max(0.0, room[r] - base) * q.seed_room_share * ratio[r]
             factor = 1.0 if extra <= may + EPS else may / extra
+            exact = {d: used[d][r] + (wanted[d][r] - used[d][r]) * factor for d in used}
+            up = {d: math.ceil(v - EPS) for d, v in exact.items()}
+            # rounded up per department unless that breaks the bound: ten departments with one GPU
+            # each, rounded up from 1.2 to 2, would take ten GPUs of room instead of two (issue 17)
+            if sum(up[d] - used[d][r] for d in used) > may + EPS:
+                up = {d: max(used[d][r], math.floor(v + EPS)) for d, v in exact.items()}
             for d in used:
-                wanted[d][r] = math.ceil(used[d][r] + (wanted[d][r] - used[d][r]) * factor - EPS)
+                wanted[d][r] = up[d]
         for d in sorted(wanted):
             if session.exec(select(Quota).where(Quota.department_id == d, Quota.cloud_id == cloud.id)).first():
                 continue
