@@ -48,7 +48,6 @@ def test_qiannans_fragmented_cloud_answers_feasible_after_migrations_and_short(d
     assert moved["verdict"] == "feasible-after-migrations", moved
     assert moved["migrations"] > 0 and moved["checked"] == "packed"
     assert moved["message"] == f"feasible after {moved['migrations']} migrations"
-    assert moved["seconds"] < 2.0, "answered by single moves, not a long optimizer search"
     with session_scope() as s:
         room = grantable(s, "qn")
     assert 16 < room["vcpu"] < 128 and 64 < room["memory_gib"], room  # it fits in aggregate, 128 does not
