@@ -4,7 +4,9 @@ A comparison one of whose sides holds a clock difference (`time.perf_counter() -
 from one, or a list such differences were appended to) fails this check unless its line says
 `hang guard` in a comment: a bound only there to stop a hang, at least 10x the expected time. A
 deadline (`time.monotonic() < deadline`, the clock against a time computed before) is a wait, not a
-measurement, and is not flagged.
+measurement, and is not flagged. A time the service itself measured and reports (`answer["seconds"]`,
+`stats.solve_seconds`, any key or attribute named for seconds or elapsed time) compared with a number
+is a wall-clock assertion too.
 """
 
 from __future__ import annotations
@@ -25,6 +27,17 @@ def _is_clock_call(node: ast.AST) -> bool:
     if isinstance(f, ast.Attribute):
         return f.attr in CLOCKS and isinstance(f.value, ast.Name) and f.value.id == "time"
     return isinstance(f, ast.Name) and f.id in CLOCKS - {"time"}
+
+
+def _is_reported_time(node: ast.AST) -> bool:
+    """`x["seconds"]`, `x["solve_seconds"]`, `x.elapsed`: a duration the service measured and returned."""
+    if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str):
+        key = node.slice.value
+    elif isinstance(node, ast.Attribute):
+        key = node.attr
+    else:
+        return False
+    return key.endswith("seconds") or key in ("elapsed", "duration_s")
 
 
 def _names(node: ast.AST) -> set[str]:
@@ -77,7 +90,10 @@ def _scope_violations(scope: ast.AST, hang_guard_lines: set[int]) -> list[int]:
             break
     out = []
     for n in nodes:
-        if isinstance(n, ast.Compare) and any(measured(side, tainted) for side in [n.left, *n.comparators]):
+        sides = [n.left, *n.comparators] if isinstance(n, ast.Compare) else []
+        reported = any(_is_reported_time(a) for a in sides) and any(
+            isinstance(b, ast.Constant) and isinstance(b.value, (int, float)) and b.value > 0 for b in sides)
+        if sides and (reported or any(measured(side, tainted) for side in sides)):
             lines = set(range(n.lineno, (n.end_lineno or n.lineno) + 1))
             if not lines & hang_guard_lines:
                 out.append(n.lineno)
@@ -126,5 +142,9 @@ def deadline():
     while time.monotonic() < deadline:
         pass
     assert time.time() - 1.5 < end
+def reported(answer, plan):
+    assert answer["seconds"] < 2.0
+    assert plan.stats.solve_seconds <= 5
+    assert answer["seconds"] >= 0
 '''
-    assert wall_clock_assertions(src) == [6, 11, 17]
+    assert wall_clock_assertions(src) == [6, 11, 17, 27, 28]
