@@ -111,7 +111,7 @@ def detail(session: Session, p: Plan) -> PlanOut:
                              for a in back],
                    move_counts=MoveCountsOut(**document_of(p).counts()),
                    next_approvers=[NextApproverOut(**x) for x in plans.next_approvers(session, p)],
-                   dry_run=p.dry_run, notes=p.notes or [],
+                   dry_run=p.dry_run, notes=[messages.words(n, "note.plan.") for n in p.notes or []],
                    progress={"total": len(p.document["moves"]) + len(listed), **counts},
                    energy=energy.of_plan(session, p.fleet, p.document))
 

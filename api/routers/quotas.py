@@ -154,7 +154,7 @@ def reclaim(body: ReclaimIn, session: SessionDep, a: ActorDep) -> Any:
 def reclaim_out(rc: QuotaReclaim) -> dict[str, Any]:
     return {"id": rc.id, "department": rc.department_id, "cloud": rc.cloud_id, "shortfall": rc.shortfall,
             "covered": rc.covered, "state": rc.state, "requested_by": rc.requested_by, "created_at": rc.created_at,
-            "workloads": rc.items}
+            "workloads": [{**i, "text": in_words(i, "quota.reclaim.")} for i in rc.items]}
 
 
 @router.get("/quotas/reclaims", responses=refusals(400, 403, 422), response_model=ReclaimListOut, dependencies=[Depends(only_params("department", "cloud"))])
@@ -179,13 +179,22 @@ def feasibility_in_words(f: dict[str, Any] | None) -> dict[str, Any] | None:
     return {**f, "text": messages.words(f.get("message", ""), "quota.")}
 
 
+def in_words(r: dict[str, Any], prefix: str) -> str:
+    """A stored reason ({reason, code, params}) in the reader's language; one stored as English only
+    (before reasons were data) is read back from the catalog's templates."""
+    if isinstance(r.get("code"), str):
+        return messages.text(r["code"], r.get("params"))
+    return messages.words(r.get("reason", ""), prefix)
+
+
 def request_out(session: Session, req: QuotaRequest, a: Actor) -> dict[str, Any]:
     pending = quota_requests.pending_keys(req) if req.state == "pending" else []
     return {
         "id": req.id, "department": req.department_id, "cloud": req.cloud_id,
         "amount": quotas.amounts_of(req), "justification": req.justification, "expires_at": req.expires_at,
         "state": req.state, "requester": req.requester, "created_at": req.created_at, "updated_at": req.updated_at,
-        "required_approvals": [{**r, "approved_by": next((x["username"] for x in req.approvals or [] if x["key"] == r["key"]), None)}
+        "required_approvals": [{**r, "text": in_words(r, "quota.route."),
+                                "approved_by": next((x["username"] for x in req.approvals or [] if x["key"] == r["key"]), None)}
                                for r in req.required_approvals],
         "pending_approvals": pending, "approvals": req.approvals or [],
         "decided_by": req.decided_by, "decided_at": req.decided_at, "decision_reason": req.decision_reason,

@@ -72,7 +72,10 @@ class ReclaimItemOut(BaseModel):
     department: str
     host: str | None
     demand: Amounts
-    reason: str
+    reason: str  # English, as stored
+    text: str  # the reason in the reader's language
+    code: str | None = None
+    params: dict[str, Any] | None = None
 
 
 class ReclaimOut(BaseModel):
@@ -94,7 +97,10 @@ class ReclaimListOut(BaseModel):
 
 class RequiredApprovalOut(BaseModel):
     key: str
-    reason: str
+    reason: str  # English, as stored
+    text: str  # the reason in the reader's language
+    code: str | None = None  # None on a request stored before reasons were data
+    params: dict[str, Any] | None = None
     approved_by: str | None
 
 

@@ -315,6 +315,8 @@ def parse(english: str, prefix: str) -> Msg | None:
                 inner = parse(params["why"], prefix) or (parse(params["why"], "state.") if prefix != "state." else None)
                 if inner is not None:
                     params["why"] = inner
+            if "deny" in params:  # a plan note's "site policy denies <what a deny entry covers>"
+                params["deny"] = parse(params["deny"], "note.deny.") or params["deny"]
             if isinstance(params.get("clouds"), str):  # "gy, zy": each by its name
                 params["clouds"] = params["clouds"].split(", ")
             if "which" in params:  # clauses of their own: "a stays on h1: ...; b stays on h2: ...; and 3 more"

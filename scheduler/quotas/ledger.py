@@ -54,6 +54,13 @@ def rounded(a: Amounts) -> Amounts:
     return {r: round(v, 3) for r, v in a.items()}
 
 
+def reclaim_reason(borrower: str, borrowed: Amounts, cloud_id: str, needs: str) -> dict[str, Any]:
+    """Why a workload is asked back: its English (as stored before reasons were data) and the message."""
+    why = msg("quota.reclaim.borrowed", department=borrower, amounts=rounded({r: v for r, v in borrowed.items() if v > EPS}),
+              cloud=cloud_id, needs=needs)
+    return {"reason": why.text, **why.to_json()}
+
+
 def describe(a: Amounts, only_positive: bool = True) -> str:
     """'212 vCPU and 1.1 TiB memory': what a person reads in a refusal."""
     parts = []
@@ -420,8 +427,7 @@ def reclaim(session: Session, actor: str, department: str, cloud_id: str, need: 
                 remaining[r] = max(0.0, remaining[r] - d[r])
                 budget[r] -= d[r]
             items.append({"workload": pick.id, "name": pick.name, "department": b.department, "host": pick.host_id,
-                          "demand": rounded(d), "reason": f"{b.department} uses {describe(b.borrowed)} above its quota "
-                                                         f"on {cloud_id}; {department} needs its own quota back"})
+                          "demand": rounded(d), **reclaim_reason(b.department, b.borrowed, cloud_id, department)})
     row = QuotaReclaim(department_id=department, cloud_id=cloud_id, shortfall=rounded(shortfall), items=items,
                        covered=all(v <= EPS for v in remaining.values()), requested_by=actor,
                        state="open" if items else "resolved")

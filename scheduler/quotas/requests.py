@@ -26,7 +26,7 @@ from scheduler.core.access import may
 from scheduler.core.db import as_utc, utcnow
 from scheduler.core.models import RESOURCES, Cloud, Department
 from scheduler.core.policy import get_policy
-from scheduler.core.messages import msg
+from scheduler.core.messages import Msg, msg
 from scheduler.core.refusal import Refusal
 from scheduler.core.visibility import department_ids
 from scheduler.quotas import ledger as quotas
@@ -46,21 +46,25 @@ SYSTEM = Actor("system:quotas", "system", None)
 # ------------------------------------------------------------------------------------------ routing
 
 
-def route(cloud: Cloud, amount: Amounts) -> list[dict[str, str]]:
+def route(cloud: Cloud, amount: Amounts) -> list[dict[str, Any]]:
     """Who must approve: the cloud's operator (the province centre for the province cloud), and the
     province centre as well for a request above the policy's review size."""
     q = get_policy().quotas
     if cloud.kind == "province":
-        out = [{"key": "province", "reason": "the province cloud is run by the province scheduling centre"}]
+        out = [needs("province", msg("quota.route.province_cloud"))]
     else:
-        out = [{"key": f"{cloud.kind}:{cloud.id}",
-                "reason": f"quota on {cloud.id} is its own operator's to grant (tiered control)"}]
+        out = [needs(f"{cloud.kind}:{cloud.id}", msg("quota.route.operator", cloud=cloud.id))]
     limit = q.province_review_above.as_dict()
     above = {r: amount[r] for r in RESOURCES if amount[r] > limit[r]}
     if above and all(a["key"] != "province" for a in out):
-        out.append({"key": "province", "reason": f"asks {quotas.describe(above)}, above the province review size "
-                                                 f"({quotas.describe({r: limit[r] for r in above})})"})
+        out.append(needs("province", msg("quota.route.review_size", amounts=above,
+                                         limit_amounts={r: limit[r] for r in above})))
     return out
+
+
+def needs(key: str, why: Msg) -> dict[str, Any]:
+    """A required approval: its English reason as stored before reasons were data, and the message."""
+    return {"key": key, "reason": why.text, **why.to_json()}
 
 
 def can_decide(actor: Actor, key: str) -> bool:

@@ -16,7 +16,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from scheduler import jobs
-from scheduler.core import audit
+from scheduler.core import audit, messages
 from scheduler.core.access import may
 from scheduler.core.accounts import Actor, Scope
 from scheduler.core.db import as_utc, utcnow
@@ -89,7 +89,7 @@ def request(session: Session, actor: Actor, body: Any) -> ShareRequest:
                  {"entry": entry.code, "requester": dept_id, "purpose": req.purpose, "fields": req.fields,
                   "share_attribute": entry.share_attribute})
     if req.state == "approved":
-        _sign(session, req, "auto", "system:sharing", "approve", "unconditional sharing: granted on request")
+        _sign(session, req, "auto", "system:sharing", "approve", msg("sharing.auto.unconditional").text)
         _deliver(session, req, entry)
     return req
 
@@ -195,7 +195,8 @@ def request_out(session: Session, req: ShareRequest) -> dict[str, Any]:
             "owner_department": entry.owner_department_id if entry else None,
             "requester_department": req.requester_department_id, "purpose": req.purpose, "fields": req.fields,
             "share_attribute": entry.share_attribute if entry else None, "state": req.state,
-            "approvals": [{"stage": a.stage, "username": a.username, "decision": a.decision, "reason": a.reason,
+            "approvals": [{"stage": a.stage, "username": a.username, "decision": a.decision,
+                           "reason": messages.words(a.reason, "sharing.auto."),  # the service's own words in the reader's language
                            "at": as_utc(a.at), "signature": a.signature} for a in approvals],
             "jobset_id": req.jobset_id, "delivery": delivery, "requested_by": req.requested_by,
             "created_at": as_utc(req.created_at), "version": req.version}
