@@ -199,7 +199,7 @@ def users_totp_reset(username: str) -> None:
     with session_scope() as session:
         user = _user(session, username)
         second_factor.reset(session, user, "cli")
-        sessions.end_all(session, user, "cli", "second factor reset")
+        sessions.end_all(session, user, "cli", msg("session.end.second_factor_reset"))
     out.print(f"second factor of {username} reset; it enrols again at the next login")
 
 

@@ -45,6 +45,7 @@ class EventOut(BaseModel):
     after: Any
     hash: str
     summary: str = ""  # who did what to which, in the caller's language
+    reason_text: str | None = None  # the service's reason (`after.reason`), in the caller's language
 
 
 class VerdictOut(BaseModel):
@@ -53,6 +54,13 @@ class VerdictOut(BaseModel):
     broken_at: int | None
     reason: str
     reason_text: str = ""  # the reason in the caller's language
+
+
+def reason_text(e: AuditEvent) -> str | None:
+    """A reason the service recorded (a session ended because ...) in the caller's language; one a
+    person wrote is shown as written."""
+    why = e.after.get("reason") if isinstance(e.after, dict) else None
+    return messages.words(why, "session.end.") if isinstance(why, str) else None
 
 
 def summary(e: AuditEvent) -> str:
@@ -96,7 +104,7 @@ def events(session: SessionDep, _: AuditorScope, pg: PageDep, sort: Annotated[So
     q = _filtered(action, entity, entity_id, actor, since, until)
     total = session.exec(select(func.count()).select_from(q.subquery())).one()
     rows = session.exec(sort.apply(q, _COLUMNS, col(AuditEvent.id)).offset(pg.offset).limit(pg.limit)).all()
-    return PageOut(items=[EventOut(**r.model_dump(), summary=summary(r)) for r in rows], total=total, limit=pg.limit,
+    return PageOut(items=[EventOut(**r.model_dump(), summary=summary(r), reason_text=reason_text(r)) for r in rows], total=total, limit=pg.limit,
                    offset=pg.offset)
 
 

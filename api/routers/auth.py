@@ -157,7 +157,7 @@ def totp_confirm(session: SessionDep, user: EnrollingDep, body: TotpConfirmIn) -
         codes = second_factor.confirm(session, user, body.otp, user.username)
     except AccountError as exc:
         raise Refusal(409 if user.totp_enabled else 422, exc.field, exc.said or exc.message) from exc
-    sessions.end_all(session, user, user.username, "second factor enrolled")
+    sessions.end_all(session, user, user.username, msg("session.end.second_factor_enrolled"))
     session.commit()
     return RecoveryCodesOut(recovery_codes=codes)
 
@@ -172,7 +172,7 @@ def change_password(session: SessionDep, request: Request, body: PasswordChangeI
     except AccountError as exc:
         session.rollback()
         raise Refusal(422, exc.field, exc.said or exc.message) from exc
-    sessions.end_all(session, user, user.username, "password changed")
+    sessions.end_all(session, user, user.username, msg("session.end.password_changed"))
     lockout.clear_account(session, user.username)
     session.commit()
 

@@ -17,7 +17,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from scheduler.core import audit
-from scheduler.core.messages import msg
+from scheduler.core.messages import Msg, msg
 from scheduler.core.accounts import TokenError, signing_key
 from scheduler.core.db import as_utc, utcnow
 from scheduler.core.lockout import active_lock
@@ -121,7 +121,7 @@ def refresh(session: Session, refresh_token: str) -> Tokens:
             row.revoked_at = utcnow()
             session.add(row)
             audit.record(session, "anonymous", "auth.session.revoked", "session", sid,
-                         None, {"reason": "a used refresh token was presented again",
+                         None, {"reason": msg("session.end.refresh_reused").text,
                                 "user": user.username if user else None})
             session.commit()
         raise TokenError(msg("token.refresh_reused"))
@@ -144,13 +144,14 @@ def end(session: Session, sid: str, actor: str) -> None:
         audit.record(session, actor, "auth.logout", "session", sid, None, None)
 
 
-def end_all(session: Session, user: User, actor: str, reason: str) -> int:
-    """End every session of `user` (a password change, a reset of the second factor)."""
+def end_all(session: Session, user: User, actor: str, reason: Msg) -> int:
+    """End every session of `user` (a password change, a reset of the second factor); the audit keeps
+    the reason's English, which the audit page reads back in the reader's language."""
     rows = session.exec(select(AuthSession).where(AuthSession.user_id == user.id, col(AuthSession.revoked_at).is_(None))).all()
     for row in rows:
         row.revoked_at = utcnow()
         session.add(row)
     if rows:
         audit.record(session, actor, "auth.session.revoked", "user", user.username, None,
-                     {"sessions": len(rows), "reason": reason})
+                     {"sessions": len(rows), "reason": reason.text})
     return len(rows)

@@ -56,7 +56,7 @@ def reset(session: Session, actor: Actor, username: str, password: str | None, s
     if second_factor_too:
         second_factor.reset(session, user, actor.username)
     lockout.clear_account(session, user.username)
-    sessions.end_all(session, user, actor.username, "reset by the system administrator")
+    sessions.end_all(session, user, actor.username, msg("session.end.admin_reset"))
     audit.record(session, actor.username, "user.reset", "user", username, None,
                  {"password": password is not None, "second_factor": second_factor_too})
     return user
