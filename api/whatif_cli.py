@@ -81,7 +81,11 @@ def register(app: typer.Typer) -> None:
             s = session.get(Scenario, sid)
             assert s is not None
             if state != "done":
-                err.print(f"[red]scenario {sid} failed:[/red] {s.state_reason}", highlight=False, soft_wrap=True)
+                from rich.markup import escape
+
+                from scheduler.whatif import reason_words
+                line = msg("whatif.cli.failed", scenario=sid, reason=reason_words(s.state_reason)).render()
+                err.print(f"[red]{escape(line)}[/red]", highlight=False, soft_wrap=True)
                 raise typer.Exit(1)
             result = s.result
         if output is not None:
@@ -90,28 +94,38 @@ def register(app: typer.Typer) -> None:
             out.print(line, highlight=False, soft_wrap=True)
 
 
-def summary_lines(sid: int, r: dict[str, Any]) -> list[str]:
-    """What an operator reads first: what fits, hosts per cloud, where quota is short, the drill."""
+def summary_lines(sid: int, r: dict[str, Any], lang: str | None = None) -> list[str]:
+    """What an operator reads first, in their language: what fits, hosts per cloud, where quota is
+    short, the drill."""
+    from scheduler.core import messages
+    from scheduler.whatif import drill_note_words
+
+    def say(code: str, **params: Any) -> str:
+        return messages.text(code, params, lang)
+
     f = r["fits"]
-    lines = [f"scenario {sid}: {f['placed']} of {f['systems']} systems placed, {f['unplaced']} not "
-             f"(new systems: {f['new_systems']['placed']} of {f['new_systems']['total']} placed)"]
-    lines += [f"  {x['systems']} not placed: {x['reason']}" for x in f["by_reason"][:5]]
+    lines = [say("whatif.cli.fits", scenario=sid, placed=f["placed"], systems=f["systems"], unplaced=f["unplaced"],
+                 new_placed=f["new_systems"]["placed"], new_total=f["new_systems"]["total"])]
+    lines += ["  " + say("whatif.cli.not_placed", systems=x["systems"], reason=messages.words(x["reason"], "unplaced.", lang))
+              for x in f["by_reason"][:5]]
     t = r["hosts"]["total"]
-    lines.append(f"hosts: {t['active']} used of {t['live']} live, at least {t['bound']} needed (proven bound)")
+    lines.append(say("whatif.cli.hosts", active=t["active"], live=t["live"], bound=t["bound"]))
     for h in r["hosts"]["clouds"]:
-        lines.append(f"  {h['cloud']}: lost" if h["lost"] else
-                     f"  {h['cloud']}: {h['active']} used of {h['live']}, at least {h['bound']} for what it holds")
+        lines.append("  " + (say("whatif.cli.cloud_lost", cloud=h["cloud"]) if h["lost"] else
+                             say("whatif.cli.cloud_hosts", cloud=h["cloud"], active=h["active"], live=h["live"], bound=h["bound"])))
     for q in r["quota"]:
         short = {k: v for k, v in q["short"].items() if v > 0}
         if short:
-            lines.append(f"quota short on {q['cloud']}: " + ", ".join(f"{v:g} {k}" for k, v in short.items()))
+            lines.append(say("whatif.cli.quota_short", cloud=q["cloud"], amounts=short))
     for v in r["quota_requests"]:
-        lines.append(f"quota request {v['id']} ({v['department']} on {v['cloud']}): {v['verdict']}")
+        verdict = say(f"whatif.cli.verdict.{v['verdict']}") if v["verdict"] in ("feasible", "short") else v["verdict"]
+        lines.append(say("whatif.cli.quota_request", request=v["id"], department=v["department"], cloud=v["cloud"],
+                         verdict=verdict))
     d = r.get("drill")
     if d is not None:
         p1 = d["priority1"]
-        lines.append(f"drill of {', '.join(d['clouds'])}: {p1['within_rto']} of {p1['systems']} priority-1 systems "
-                     f"back within their RTO; {d['headline']['no_place']} protected systems find no place")
+        lines.append(say("whatif.cli.drill", clouds=list(d["clouds"]), within=p1["within_rto"], systems=p1["systems"],
+                         no_place=d["headline"]["no_place"]))
     elif r.get("drill_note"):
-        lines.append(f"drill: {r['drill_note']}")
+        lines.append(say("whatif.cli.drill_note", note=drill_note_words(r["drill_note"], lang)))
     return lines

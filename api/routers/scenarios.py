@@ -22,12 +22,16 @@ MAX_COMPARED = 4
 
 def summary(s: Scenario) -> ScenarioSummaryOut:
     return ScenarioSummaryOut(id=s.id, name=s.name, scope=s.scope, state=s.state, state_reason=s.state_reason,  # type: ignore[arg-type]
+                              state_text=whatif.reason_words(s.state_reason),
                               creator=s.creator, created_at=s.created_at, updated_at=s.updated_at, seconds=s.seconds,
                               headline=whatif.headline(s))
 
 
 def detail(s: Scenario) -> ScenarioOut:
-    return ScenarioOut(**summary(s).model_dump(), changes=s.changes, drill_clouds=s.drill_clouds, result=s.result)
+    result = s.result
+    if result is not None and result.get("drill_note"):  # why there is no drill, in the caller's language
+        result = {**result, "drill_note_text": whatif.drill_note_words(result["drill_note"])}
+    return ScenarioOut(**summary(s).model_dump(), changes=s.changes, drill_clouds=s.drill_clouds, result=result)
 
 
 @router.post("", responses=refusals(403, 422), response_model=ScenarioOut, status_code=status.HTTP_202_ACCEPTED)

@@ -32,6 +32,7 @@ class ScenarioSummaryOut(BaseModel):
     scope: str
     state: str
     state_reason: str
+    state_text: str = ""  # state_reason in the caller's language
     creator: str
     created_at: UtcDatetime
     updated_at: UtcDatetime
@@ -51,6 +52,7 @@ class ScenarioBriefOut(BaseModel):
     scope: str
     state: str
     state_reason: str
+    state_text: str = ""  # state_reason in the caller's language
     headline: dict[str, Any] | None
 
 

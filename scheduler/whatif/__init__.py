@@ -7,15 +7,17 @@ from scheduler.whatif.scenarios import (
     check,
     compare,
     create,
+    drill_note_words,
     evaluate_in,
     headline,
     listing,
     load,
     may_create,
+    reason_words,
     resume_all,
     run,
     visible_to,
 )
 
-__all__ = ["RUNNER", "STATES", "check", "compare", "create", "evaluate_in", "headline", "listing", "load",
-           "may_create", "resume_all", "run", "visible_to"]
+__all__ = ["RUNNER", "STATES", "check", "compare", "create", "drill_note_words", "evaluate_in", "headline", "listing", "load",
+           "may_create", "reason_words", "resume_all", "run", "visible_to"]

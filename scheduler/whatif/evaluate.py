@@ -18,6 +18,7 @@ import optimizer
 from scheduler.core.energy import energy
 from scheduler.core.models import RESOURCES
 from scheduler.core.registry import get_adapters
+from scheduler.core.messages import msg
 from scheduler.core.settings import get_settings
 from scheduler.dr import recovery
 from scheduler.dr.report import headline
@@ -248,11 +249,11 @@ def answer(session: Session, base: dict[str, Any], ch: Changed, scope: str, dril
         "drill_note": None,
     }
     if scope != "all":
-        out["drill_note"] = "a drill needs the whole fleet (the backup node, the province cloud): scope 'all' scenarios only"
+        out["drill_note"] = msg("whatif.drill_note.scope").text
     elif drill_clouds:
         out["drill"] = drill(ch, drill_clouds)
     else:
-        out["drill_note"] = "no cloud to drill: name drill_clouds, or lose a cloud"
+        out["drill_note"] = msg("whatif.drill_note.no_cloud").text
     out["seconds"] = round(time.monotonic() - t0, 3)
     return out
 

@@ -17,14 +17,14 @@ from sqlalchemy import ColumnElement, false, func, true, update
 from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
-from scheduler.core import access, audit
+from scheduler.core import access, audit, messages
 from scheduler.core.access import authorize, may
 from scheduler.core.accounts import Actor
 from scheduler.core.background import Runner, after_commit
 from scheduler.core.db import session_scope, utcnow
 from scheduler.core.models import Cloud
 from scheduler.core.policy import get_policy
-from scheduler.core.messages import msg
+from scheduler.core.messages import Msg, msg
 from scheduler.core.refusal import Refusal
 from scheduler.plans.inputs import plan_input
 from scheduler.whatif import changes as changes_mod
@@ -121,6 +121,40 @@ def _as_raw(stored: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in (stored or {}).items() if v not in (None, [], {})}
 
 
+REFUSALS = ("whatif.", "invalid.", "input.", "department.")  # what evaluating a scenario may refuse with
+
+
+def _refusal(english: str) -> Msg | None:
+    for prefix in REFUSALS:
+        m = messages.parse(english, prefix)
+        if m is not None and not m.code.startswith(("whatif.failed.", "whatif.cli.", "whatif.drill_note.")):
+            return m
+    return None
+
+
+def failure(reason: str) -> Msg | None:
+    """A failed scenario's stored English reason back as its message (None if no template made it):
+    the fleet changed under it (a refusal, with its field) or the evaluation broke."""
+    m = messages.parse(reason, "whatif.failed.")
+    if m is not None and isinstance(m.params.get("refusal"), str):
+        inner = _refusal(m.params["refusal"])
+        if inner is not None:
+            return Msg(m.code, {**m.params, "refusal": inner})
+        return m
+    return m or _refusal(reason)
+
+
+def reason_words(reason: str, lang: str | None = None) -> str:
+    """A scenario's state reason in `lang` (as stored if no template made it)."""
+    m = failure(reason) if reason else None
+    return m.render(lang) if m is not None else reason
+
+
+def drill_note_words(note: str | None, lang: str | None = None) -> str | None:
+    """Why a scenario has no drill, in `lang`."""
+    return messages.words(note, "whatif.drill_note.", lang) if note else note
+
+
 def _finish(session: Session, s: Scenario, state: str, reason: str, result: dict[str, Any] | None,
             seconds: float) -> bool:
     """Compare-and-set from pending: of two runners, one writes the answer."""
@@ -148,14 +182,16 @@ def run(scenario_id: int) -> str:
             session.rollback()
             s = session.get(Scenario, scenario_id)
             assert s is not None
-            _finish(session, s, "failed", exc.detail, None, time.monotonic() - t0)
+            why = msg("whatif.failed.refused", field=exc.field, refusal=exc.said or exc.message) if exc.field else exc.said
+            _finish(session, s, "failed", why.text if why is not None else exc.message, None, time.monotonic() - t0)
             return "failed"
         except Exception as exc:
             log.exception("scenario %s failed", scenario_id)
             session.rollback()
             s = session.get(Scenario, scenario_id)
             assert s is not None
-            _finish(session, s, "failed", f"evaluation failed: {type(exc).__name__}: {exc}", None, time.monotonic() - t0)
+            _finish(session, s, "failed", msg("whatif.failed.error", error=f"{type(exc).__name__}: {exc}").text, None,
+                    time.monotonic() - t0)
             return "failed"
         _finish(session, s, "done", "", result, time.monotonic() - t0)
         return "done"
@@ -223,5 +259,6 @@ def compare(session: Session, actor: Actor, ids: list[int]) -> dict[str, Any]:
             clouds.setdefault(q["cloud"], {"cloud": q["cloud"], "scenarios": {}})["scenarios"].setdefault(str(s.id), {}).update(
                 {"grantable": q["grantable"], "short": q["short"]})
     return {"scenarios": [{"id": s.id, "name": s.name, "scope": s.scope, "state": s.state,
-                           "state_reason": s.state_reason, "headline": headline(s)} for s in rows],
+                           "state_reason": s.state_reason, "state_text": reason_words(s.state_reason),
+                           "headline": headline(s)} for s in rows],
             "clouds": [clouds[c] for c in sorted(clouds)]}

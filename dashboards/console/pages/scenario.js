@@ -31,7 +31,7 @@ export async function pageScenario(gen, _params, id) {
   const meta = card(null, dl([t('col.state'), stateBadge(s.state)], [t('scenario.scope'), s.scope === 'all' ? t('scope.all') : cloudName(s.scope)],
     [t('scenario.creator'), s.creator], [t('col.created'), when(s.created_at)],
     s.seconds !== null ? [t('scenario.seconds'), `${num(s.seconds, 1)} s`] : null,
-    s.state_reason ? [t('scenario.reason'), s.state_reason] : null));
+    s.state_reason ? [t('scenario.reason'), s.state_text || s.state_reason] : null));
   if (s.state === 'pending') {
     paint(gen, head, meta, h('p', { class: 'muted', role: 'status', 'data-testid': 'scenario-pending' }, t('scenario.pending')));
     nav.timers.push(setTimeout(route, POLL_MS));
@@ -65,7 +65,7 @@ export async function pageScenario(gen, _params, id) {
   const drill = d ? card(t('scenario.drill'), table(t('scenario.drill'), [t('scenario.priority'), t('scenario.systems'), t('scenario.within')],
     d.by_priority.map((p) => h('tr', {}, h('th', { scope: 'row' }, `P${p.priority}`), h('td', { class: 'num' }, num(p.systems)),
       h('td', { class: 'num' }, num(p.within_rto)))), { class: 'data', 'data-testid': 'drill-table' }))
-    : card(t('scenario.drill'), h('p', { class: 'muted' }, r.drill_note));
+    : card(t('scenario.drill'), h('p', { class: 'muted' }, r.drill_note_text || r.drill_note));
   paint(gen, head, meta, tiles, applied, reasons, hosts, quota, drill, energyCard(r.energy));
 }
 

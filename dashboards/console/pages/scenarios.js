@@ -19,7 +19,7 @@ export async function pageScenarios(gen) {
     h('td', {}, h('input', { type: 'checkbox', name: 'compare', value: s.id, 'aria-label': t('scenario.pick', { id: s.id }) })),
     h('th', { scope: 'row' }, h('a', { href: `#/scenarios/${s.id}` }, `#${s.id} ${s.name}`)),
     h('td', {}, s.scope === 'all' ? t('scope.all') : cloudName(s.scope)),
-    h('td', {}, stateBadge(s.state), s.state_reason ? h('div', { class: 'muted small' }, s.state_reason) : null),
+    h('td', {}, stateBadge(s.state), s.state_reason ? h('div', { class: 'muted small' }, s.state_text || s.state_reason) : null),
     h('td', { class: 'num' }, s.headline ? `${num(s.headline.unplaced)} / ${num(s.headline.systems)}` : '–'),
     h('td', { class: 'num' }, s.headline ? `${num(s.headline.active_hosts)} (≥ ${num(s.headline.bound_hosts)})` : '–'),
     h('td', { class: 'num' }, s.headline && s.headline.priority1_systems !== null
