@@ -62,7 +62,10 @@ def prepare() -> None:
     try:
         get_policy()
     except PolicyError as exc:
-        fail(msg("cli.policy_refused", error=str(exc)))
+        from scheduler.core import policy_errors
+        from scheduler.core.site_policy import NAME
+
+        fail(msg("cli.policy_refused", error=policy_errors.said(exc, NAME)))
     try:
         get_adapters()
     except (CloudsFileError, AdapterError) as exc:

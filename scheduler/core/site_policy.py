@@ -12,7 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from policies.loader import Policy, PolicyError, parse_policy
-from scheduler.core import audit
+from scheduler.core import audit, policy_errors
 from scheduler.core.accounts import Actor
 from scheduler.core.models import ServiceSetting
 from scheduler.core.refusal import Refusal
@@ -38,7 +38,8 @@ def replace(session: Session, actor: Actor, text: str) -> Policy:
     try:
         policy = parse_policy(text, NAME)
     except PolicyError as exc:
-        raise Refusal(422, "policy", str(exc)) from exc
+        # the loader's English line as a message; `policy_field` keeps the field the loader named
+        raise Refusal(422, "policy", policy_errors.said(exc, NAME), {"policy_field": exc.field, "line": exc.line}) from exc
     before = current_text(session)
     diff = list(difflib.unified_diff(before.splitlines(), text.splitlines(), "before", "after", lineterm=""))
     session.merge(ServiceSetting(key=KEY, value=text))
