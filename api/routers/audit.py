@@ -104,7 +104,8 @@ def events(session: SessionDep, _: AuditorScope, pg: PageDep, sort: Annotated[So
     q = _filtered(action, entity, entity_id, actor, since, until)
     total = session.exec(select(func.count()).select_from(q.subquery())).one()
     rows = session.exec(sort.apply(q, _COLUMNS, col(AuditEvent.id)).offset(pg.offset).limit(pg.limit)).all()
-    return PageOut(items=[EventOut(**r.model_dump(), summary=summary(r), reason_text=reason_text(r)) for r in rows], total=total, limit=pg.limit,
+    return PageOut(items=[EventOut(**r.model_dump(), summary=summary(r), reason_text=reason_text(r)) for r in rows],
+                   total=total, limit=pg.limit,
                    offset=pg.offset)
 
 

@@ -26,7 +26,7 @@ def problem(english: str) -> Msg | str:
         if m is None or "(" in str(m.params["allowed"]) or str(m.params["allowed"]).split(" ", 1)[0] in _NOT_CHOICES:
             return english
     allowed = m.params.get("allowed")
-    if isinstance(allowed, str) and ", " in allowed and "'" not in allowed:  # "a, b, c": a list, joined the reader's way
+    if isinstance(allowed, str) and ", " in allowed and "'" not in allowed:  # "a, b, c": joined the reader's way
         return Msg(m.code, {**m.params, "allowed": allowed.split(", ")})
     return m
 

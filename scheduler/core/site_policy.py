@@ -39,7 +39,8 @@ def replace(session: Session, actor: Actor, text: str) -> Policy:
         policy = parse_policy(text, NAME)
     except PolicyError as exc:
         # the loader's English line as a message; `policy_field` keeps the field the loader named
-        raise Refusal(422, "policy", policy_errors.said(exc, NAME), {"policy_field": exc.field, "line": exc.line}) from exc
+        raise Refusal(422, "policy", policy_errors.said(exc, NAME),
+                      {"policy_field": exc.field, "line": exc.line}) from exc
     before = current_text(session)
     diff = list(difflib.unified_diff(before.splitlines(), text.splitlines(), "before", "after", lineterm=""))
     session.merge(ServiceSetting(key=KEY, value=text))

@@ -196,7 +196,7 @@ def request_out(session: Session, req: ShareRequest) -> dict[str, Any]:
             "requester_department": req.requester_department_id, "purpose": req.purpose, "fields": req.fields,
             "share_attribute": entry.share_attribute if entry else None, "state": req.state,
             "approvals": [{"stage": a.stage, "username": a.username, "decision": a.decision,
-                           "reason": messages.words(a.reason, "sharing.auto."),  # the service's own words in the reader's language
+                           "reason": messages.words(a.reason, "sharing.auto."),  # the service's words: the reader's language
                            "at": as_utc(a.at), "signature": a.signature} for a in approvals],
             "jobset_id": req.jobset_id, "delivery": delivery, "requested_by": req.requested_by,
             "created_at": as_utc(req.created_at), "version": req.version}

@@ -19,5 +19,5 @@ from scheduler.whatif.scenarios import (
     visible_to,
 )
 
-__all__ = ["RUNNER", "STATES", "check", "compare", "create", "drill_note_words", "evaluate_in", "headline", "listing", "load",
-           "may_create", "reason_words", "resume_all", "run", "visible_to"]
+__all__ = ["RUNNER", "STATES", "check", "compare", "create", "drill_note_words", "evaluate_in", "headline", "listing",
+           "load", "may_create", "reason_words", "resume_all", "run", "visible_to"]
