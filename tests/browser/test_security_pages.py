@@ -143,7 +143,7 @@ def test_the_security_admin_edits_the_site_policy_checked_first(page: Page, cons
     page.click("[data-testid=site-form] button[type=submit]")
     error = page.locator("[data-testid=site-form] [data-testid=form-error]")
     expect(error).to_contain_text("retries")
-    expect(error).to_contain_text("line")
+    expect(error).to_contain_text("行")  # "站点策略（已保存）第 N 行：execution.retries：必须 >= 0" in the console's Chinese
     shot(page, console, "s06-site-policy-refused")
     page.fill("#site-yaml", original.rstrip("\n") + "\n# checked in the console\n")  # a change that changes nothing else
     page.click("[data-testid=site-form] button[type=submit]")
