@@ -37,10 +37,10 @@ from scheduler.core.sync import sync_cloud
 from scheduler.dr import recovery
 from scheduler.dr.kinds import FAILBACK, FAILOVER
 from scheduler.dr.models import Drill, DrillRecovery
-from scheduler.plans import Actor, PlanState, executor
+from scheduler.plans import Actor, PlanState, evidence, executor
 from scheduler.plans.document import document_of
 from scheduler.plans.kinds import PlanKind, PlanRequest
-from scheduler.plans.models import Plan, PlanAction, PlanApproval
+from scheduler.plans.models import Plan, PlanAction
 
 log = logging.getLogger(__name__)
 MODES = ("tabletop", "live")
@@ -130,7 +130,7 @@ def propose_failback(session: Session, proposer: str, failover_plan_id: int | No
 def runbook_approve(session: Session, plan: Plan, drill_id: int) -> None:
     """Approve a drill's plan under the pre-authorised runbook: recorded per scope as such, and audited."""
     for r in plan.required_approvals:
-        session.add(PlanApproval(plan_id=plan.id, scope_key=r["key"], username=RUNBOOK.username, role="drill-runbook"))
+        evidence.add_approval(session, plan.id, r["key"], RUNBOOK.username, "drill-runbook")  # type: ignore[arg-type]
     plans.transition(session, plan, PlanState.APPROVED, RUNBOOK.username,
                      msg("state.runbook_approved", drill=drill_id).text, allowed_from=(PlanState.PROPOSED,))
     audit.record(session, RUNBOOK.username, "drill.runbook.approved", "drill", str(drill_id), None,
@@ -148,7 +148,7 @@ def approve_real(session: Session, actor: Actor, plan: Plan) -> Plan:
         raise Refusal(409, "state", msg("drill.plan_only_proposed_plan", plan=plan.id, state=plan.state))
     plans.supersede_if_stale(session, plan, actor.username)
     for key in plans.pending_scopes(session, plan):
-        session.add(PlanApproval(plan_id=plan.id, scope_key=key, username=actor.username, role=actor.role))
+        evidence.add_approval(session, plan.id, key, actor.username, actor.role)  # type: ignore[arg-type]
     plans.transition(session, plan, PlanState.APPROVED, actor.username,
                      msg("state.real_approved", kind=plan.kind, user=actor.username, role=actor.role).text)
     plans.start_execution(session, Actor(actor.username, "system", None), plan)

@@ -21,6 +21,13 @@ def record_approval(session: Session, plan_id: int, scope_key: str, username: st
     audit.record(session, username, ACTION, "plan", str(plan_id), None, {"scope_key": scope_key, "role": role})
 
 
+def add_approval(session: Session, plan_id: int, scope_key: str, username: str, role: str) -> None:
+    """The approval row and its event together, where no concurrent approver can lose a race for the row
+    (automatic and runbook approvals, a real failover's approver)."""
+    session.add(PlanApproval(plan_id=plan_id, scope_key=scope_key, username=username, role=role))
+    record_approval(session, plan_id, scope_key, username, role)
+
+
 @audit.cross_check
 def approvals_have_events(session: Session, anchored_at: datetime) -> Iterator[str]:
     """Approvals given since the chain was keyed (older ones predate their events)."""

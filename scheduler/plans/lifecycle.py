@@ -89,8 +89,7 @@ def auto_approve(session: Session, plan: Plan) -> bool:
                                           [r["key"] for r in plan.required_approvals]):
         return False
     for r in plan.required_approvals:
-        session.add(PlanApproval(plan_id=plan.id, scope_key=r["key"], username=SYSTEM.username, role="auto-approve"))
-        evidence.record_approval(session, plan.id, r["key"], SYSTEM.username, "auto-approve")  # type: ignore[arg-type]
+        evidence.add_approval(session, plan.id, r["key"], SYSTEM.username, "auto-approve")  # type: ignore[arg-type]
     transition(session, plan, PlanState.APPROVED, SYSTEM.username, msg("state.auto_approved").text, allowed_from=(PlanState.PROPOSED,))
     return True
 

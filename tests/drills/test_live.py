@@ -8,6 +8,8 @@ from tests.support import cloud_of_hosts, placements, wait_drill
 def test_live_drill_fails_over_measures_and_fails_back(client, people, service) -> None:
     from sqlmodel import select
 
+    from scheduler.core import audit
+
     from scheduler.core.models import AuditEvent, Cloud
     from scheduler.core.registry import get_adapters
     from scheduler.plans.models import Plan, PlanApproval
@@ -52,6 +54,9 @@ def test_live_drill_fails_over_measures_and_fails_back(client, people, service) 
     assert actions[0] == "drill.started" and actions[-1] == "drill.closed"
     assert "drill.failing-over" in actions and "drill.failed-over" in actions and "drill.failing-back" in actions
     assert actions.count("drill.runbook.approved") == 2
+    with service.session() as session:  # each runbook approval has its event: the chain verifies after a drill
+        verdict = audit.verify(session)
+    assert verdict.intact, verdict
 
     listing = client.get("/api/v1/drills", headers=people["prov"]).json()
     assert listing["total"] == 1 and listing["items"][0]["id"] == drill["id"]
