@@ -76,10 +76,11 @@ async function pageSearch(gen, params) {
     h('div', { class: 'filter-actions' }, h('button', { type: 'submit', class: 'btn btn-primary', 'data-action': 'search' }, t('dp.search.submit'))));
   form.addEventListener('submit', (ev) => { ev.preventDefault(); location.hash = '#/' + qs({ q: input.value.trim(), category: cat.value }); });
   const results = list.items.map((d) => h('li', { class: 'dataset', 'data-testid': 'pub-dataset', 'data-code': d.code },
-    h('h3', {}, h('a', { href: `#/d/${encodeURIComponent(d.code)}` }, d.name)),
-    h('div', { class: 'muted small' }, h('code', {}, d.code), ' · ', d.department_name || d.department, ' · ', label('category', d.category),
+    // a dataset's name and description, a department's name: their owners' words, not translated
+    h('h3', {}, h('a', { href: `#/d/${encodeURIComponent(d.code)}`, translate: 'no' }, d.name)),
+    h('div', { class: 'muted small' }, h('code', {}, d.code), ' · ', h('span', { translate: 'no' }, d.department_name || d.department), ' · ', label('category', d.category),
       ' · ', label('frequency', d.update_frequency), ' · ', t('pub.published', { t: when(d.published_at) })),
-    d.description ? h('p', { class: 'small clamp' }, d.description) : null));
+    d.description ? h('p', { class: 'small clamp', translate: 'no' }, d.description) : null));
   const pages = Math.max(1, Math.ceil((list.total || 0) / PAGE_SIZE));
   const nav = (text, p, disabled) => h('a', { class: 'btn' + (disabled ? ' disabled' : ''), 'aria-disabled': disabled ? 'true' : null,
     href: disabled ? null : '#/' + qs({ q, category, page: p }) }, text);
@@ -102,9 +103,9 @@ async function pageDataset(gen, code) {
   const dl = (...items) => h('dl', { class: 'meta' }, items.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
   paint(gen,
     h('div', { class: 'page-head' }, h('a', { href: '#/', class: 'back' }, t('pub.back')),
-      h('h1', { 'data-testid': 'pub-dataset-title' }, d.name), h('p', { class: 'muted' }, h('code', {}, d.code))),
-    card(null, d.description ? h('p', {}, d.description) : null, dl(
-      [t('pub.department'), d.department_name || d.department],
+      h('h1', { 'data-testid': 'pub-dataset-title', translate: 'no' }, d.name), h('p', { class: 'muted' }, h('code', {}, d.code))),
+    card(null, d.description ? h('p', { translate: 'no' }, d.description) : null, dl(
+      [t('pub.department'), h('span', { translate: 'no' }, d.department_name || d.department)],
       [t('dp.category'), label('category', d.category)],
       [t('dp.frequency'), h('span', { 'data-testid': 'pub-frequency' }, label('frequency', d.update_frequency))],
       [t('dp.format'), h('span', { 'data-testid': 'pub-format' }, label('format', d.data_format))],
@@ -119,7 +120,7 @@ async function pageDataset(gen, code) {
       ? h('div', { class: 'table-wrap' }, h('table', { class: 'data', 'data-testid': 'pub-fields' },
         h('thead', {}, h('tr', {}, [t('dp.field.name'), t('dp.field.type'), t('dp.field.description'), t('dp.field.sensitivity')].map((x) => h('th', { scope: 'col' }, x)))),
         h('tbody', {}, d.fields.map((f) => h('tr', { 'data-sensitivity': f.sensitivity }, h('th', { scope: 'row' }, h('code', {}, f.name)), h('td', {}, label('type', f.type)),
-          h('td', { class: 'small' }, f.description || '–'), h('td', {}, badge('sensitivity', f.sensitivity)))))))
+          h('td', { class: 'small', translate: 'no' }, f.description || '–'), h('td', {}, badge('sensitivity', f.sensitivity)))))))
       : h('p', { class: 'muted' }, t('none'))),
     objectionForm(d));
 }

@@ -24,8 +24,9 @@ export async function pageCatalog(gen, params) {
       { name: 'open', label: t('dp.open'), type: 'select', values: DP.open, labelOf: (v) => dpLabel('open', v) }],
     row: (e) => h('tr', { 'data-testid': 'entry-row', 'data-id': e.id, 'data-code': e.code },
       h('th', { scope: 'row', class: 'nowrap' }, h('a', { href: `#/catalog/${e.id}` }, e.code)),
-      h('td', {}, h('a', { href: `#/catalog/${e.id}` }, e.name), e.description ? h('div', { class: 'muted small clamp' }, e.description) : null),
-      h('td', { class: 'small' }, deptName(e.owner_department, e.owner_department_name)),
+      // an entry's name and description, and a department's name, are their owners' words: not translated
+      h('td', {}, h('a', { href: `#/catalog/${e.id}`, translate: 'no' }, e.name), e.description ? h('div', { class: 'muted small clamp', translate: 'no' }, e.description) : null),
+      h('td', { class: 'small', translate: 'no' }, deptName(e.owner_department, e.owner_department_name)),
       h('td', { class: 'small' }, dpLabel('category', e.category)),
       h('td', {}, dpBadge('grade', e.grade)),
       h('td', {}, dpBadge('share', e.share_attribute)),
