@@ -118,14 +118,18 @@ def test_dispatch_runs_jobs_and_replans_after_a_failure(service, monkeypatch) ->
     sim.fail_job(f"qy-run{run_id}-collect-a1")
     t = utcnow() + timedelta(seconds=1)
     seen: list[str] = []
-    for _ in range(200):
+    import time
+    # the simulator runs each job for its duration in real time (0.65 s for the whole pipeline), while the
+    # schedule's clock `t` is advanced by the test: tick until the run ends; hang guard at 120 s, ~50x
+    # the expected 2 s, as a count of ticks alone ran out on a loaded machine
+    give_up = time.monotonic() + 120
+    while time.monotonic() < give_up:
         with session_scope() as s:
             seen += dispatch.tick_run(s, s.get(JobRun, run_id), t)
             state = s.get(JobRun, run_id).state
         if state in ("done", "failed"):
             break
         t += timedelta(seconds=0.3)
-        import time
         time.sleep(0.02)
     assert "collect failed, retry" in seen and "replanned" in seen
     with session_scope() as s:
