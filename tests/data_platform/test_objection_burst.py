@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from scheduler.tenants.objections import PUBLIC_PER_HOUR
-from tests.support import free_port, serve
+from tests.support import free_port, in_own_loop, serve
 
 ADDRESSES = ("127.0.0.1", "127.0.0.2", "127.0.0.3")  # loopback only: Linux routes all of 127/8 to lo
 BURST = 50  # posts per address, all in flight together
@@ -65,7 +65,7 @@ def test_a_burst_from_three_addresses_gets_exactly_the_limit_each(db_url: str, t
     from scheduler.tenants.models import CatalogObjection
 
     with _served(db_url, tmp_path) as (base, body):
-        answers = asyncio.run(_all(base, body))
+        answers = in_own_loop(lambda: _all(base, body))
     for address, responses in answers.items():
         codes = Counter(r.status_code for r in responses)
         assert codes == {201: PUBLIC_PER_HOUR, 429: BURST - PUBLIC_PER_HOUR}, (address, codes)
