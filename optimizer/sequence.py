@@ -97,6 +97,7 @@ def _order(rules: Rules, start: dict[int, int], final: dict[int, int], extra_bud
     extra = 0
     # one step aside per move at most: without a budget, workloads could step aside forever between
     # third hosts without any move becoming possible (a livelock, not a plan)
+    capped = extra_budget > len(todo)
     extra_budget = min(extra_budget, float(len(todo)))
 
     def run(w: int, dst: int, via: bool = False, for_w: int = -1) -> None:
@@ -126,7 +127,9 @@ def _order(rules: Rules, start: dict[int, int], final: dict[int, int], extra_bud
             continue
         # Deadlock: every remaining move waits. Step one workload of a cycle aside to a third host.
         if extra + 1 > extra_budget:
-            raise SequenceError("a cycle of moves needs a third host but the migration budget is spent")
+            raise SequenceError("a cycle of moves needs a third host but every move has stepped aside once already"
+                                if capped else
+                                "a cycle of moves needs a third host but the migration budget is spent")
         moved = False
         blocked_hosts = set(waiting)
         cands = sorted(

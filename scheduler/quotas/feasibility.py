@@ -86,6 +86,10 @@ def _relocate(doc: dict[str, Any], placer: optimizer.IncrementalPlacer,
     dem = np.array([[w["demand"].get(r, 0.0) for r in res] for w in real])
     size = dem.sum(axis=1)
     group = [w.get("spread_group") for w in real]
+    members: dict[str, list[int]] = {}  # built once: a scan of every workload per candidate was quadratic
+    for i, g in enumerate(group):
+        if g is not None:
+            members.setdefault(g, []).append(i)
     movable = np.ones(len(real), dtype=bool)
     moves = 0
     for p in unplaced:
@@ -102,7 +106,7 @@ def _relocate(doc: dict[str, Any], placer: optimizer.IncrementalPlacer,
             ok = live & np.all(free + EPS >= dem[i], axis=1)
             ok[src] = False
             if group[i] is not None:
-                ok[[int(at[j]) for j in range(len(real)) if group[j] == group[i]]] = False
+                ok[at[members[group[i]]]] = False
             if ok.any():
                 dst = int(np.flatnonzero(ok)[0])
                 free[src] += dem[i] - dp
