@@ -28,9 +28,7 @@ def summary(s: Scenario) -> ScenarioSummaryOut:
 
 
 def detail(s: Scenario) -> ScenarioOut:
-    result = s.result
-    if result is not None and result.get("drill_note"):  # why there is no drill, in the caller's language
-        result = {**result, "drill_note_text": whatif.drill_note_words(result["drill_note"])}
+    result = whatif.in_words(s.result) if s.result is not None else None  # its sentences in the caller's language
     return ScenarioOut(**summary(s).model_dump(), changes=s.changes, drill_clouds=s.drill_clouds, result=result)
 
 

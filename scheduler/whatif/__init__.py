@@ -10,6 +10,7 @@ from scheduler.whatif.scenarios import (
     drill_note_words,
     evaluate_in,
     headline,
+    in_words,
     listing,
     load,
     may_create,
@@ -19,5 +20,5 @@ from scheduler.whatif.scenarios import (
     visible_to,
 )
 
-__all__ = ["RUNNER", "STATES", "check", "compare", "create", "drill_note_words", "evaluate_in", "headline", "listing",
+__all__ = ["RUNNER", "STATES", "check", "compare", "create", "drill_note_words", "evaluate_in", "headline", "in_words", "listing",
            "load", "may_create", "reason_words", "resume_all", "run", "visible_to"]

@@ -16,9 +16,10 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from policies.model import Policy
+from policies.power import MINIMISE
 from scheduler.core.db import MAX_ROW_ID
 from scheduler.core.models import RESOURCES, Cloud, Department, Host, Workload
-from scheduler.core.messages import msg
+from scheduler.core.messages import Msg, msg
 from scheduler.core.refusal import Refusal
 from scheduler.quotas.ledger import home_cloud
 from scheduler.quotas.models import QuotaRequest
@@ -70,7 +71,7 @@ class Changes:
     grow_clouds: tuple[Growth, ...] = ()
     quota_requests: tuple[int, ...] = ()
     new_systems: tuple[NewSystems, ...] = ()
-    policy: tuple[tuple[str, float], ...] = ()
+    policy: tuple[tuple[str, float | str], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -225,14 +226,17 @@ def _replaced(node: Any, path: list[str], value: Any) -> Any:
     return {**node, head: _replaced(node[head], rest, value)}
 
 
-def policy_with(policy: Policy, changes: tuple[tuple[str, float], ...]) -> Policy:
+def policy_with(policy: Policy, changes: tuple[tuple[str, float | str], ...]) -> Policy:
     """The effective policy with the scenario's values put in (the service's own is never changed)."""
     for key, value in changes:
         policy = _replaced(policy, key.split("."), value)
     return policy
 
 
-def _policy(raw: dict[str, Any], policy: Policy) -> tuple[tuple[str, float], ...]:
+CHOICES: dict[str, tuple[str, ...]] = {"power.minimise": MINIMISE}  # the policy's values that are words, not numbers
+
+
+def _policy(raw: dict[str, Any], policy: Policy) -> tuple[tuple[str, float | str], ...]:
     v = raw.get("policy")
     if v is None:
         return ()
@@ -245,6 +249,11 @@ def _policy(raw: dict[str, Any], policy: Policy) -> tuple[tuple[str, float], ...
             now = _policy_value(policy, str(key).split("."))
         except KeyError:
             raise Refusal(422, where, msg("whatif.unknown_policy_key")) from None
+        if key in CHOICES:
+            if value not in CHOICES[key]:
+                raise Refusal(422, where, msg("whatif.policy_choice", got=repr(value), known=list(CHOICES[key])))
+            out.append((str(key), value))
+            continue
         if isinstance(now, bool) or not isinstance(now, (int, float)):
             raise Refusal(422, where, msg("whatif.policy_not_number"))
         if isinstance(now, int):
@@ -358,7 +367,7 @@ class Changed:
     cloud_of: dict[str, str]  # workload -> the cloud its use counts on (quotas)
     host_models: dict[str, str]
     policy: Policy
-    applied: list[str] = field(default_factory=list)
+    applied: list[Msg] = field(default_factory=list)  # what was changed, as messages: rendered when read
     new_systems: list[str] = field(default_factory=list)  # the ids of added systems (growth, new, requests)
     request_systems: dict[int, list[str]] = field(default_factory=dict)
     extra_quota: dict[str, dict[str, Amounts]] = field(default_factory=dict)  # cloud -> department -> added quota
@@ -427,7 +436,8 @@ def apply(session: Session, base: dict[str, Any], changes: Changes, policy: Poli
             ch.host_models[hid] = a.type
             made.append(hid)
         ch.added_hosts += made
-        ch.applied.append(f"added {a.count} hosts of type {a.type} on {a.cloud} ({made[0]} .. {made[-1]})")
+        ch.applied.append(msg("whatif.applied.added_hosts", n=a.count, type=a.type, cloud=a.cloud, first=made[0],
+                              last=made[-1]))
     for r in changes.retire_hosts:
         load: dict[str, int] = {}
         for w in doc["workloads"]:
@@ -438,27 +448,27 @@ def apply(session: Session, base: dict[str, Any], changes: Changes, policy: Poli
         take = mine[: r.count]
         moved = _remove_hosts(ch, take)
         ch.retired += take
-        short = f"; only {len(take)} of that type there" if len(take) < r.count else ""
-        ch.applied.append(f"retired {len(take)} hosts of type {r.type} on {r.cloud} (the least loaded first){short}; "
-                          f"{moved} systems ran there and wait for a new place")
+        code = "whatif.applied.retired_hosts_short" if len(take) < r.count else "whatif.applied.retired_hosts"
+        ch.applied.append(msg(code, n=len(take), type=r.type, cloud=r.cloud, moved=moved))
     if changes.lose_clouds:
         doc["failed_clouds"] = sorted(set(doc.get("failed_clouds") or []) | set(changes.lose_clouds))
-        ch.applied.append(f"lost {', '.join(changes.lose_clouds)}: its hosts are gone, its DR-protected systems restart elsewhere")
+        ch.applied.append(msg("whatif.applied.lost_clouds", clouds=list(changes.lose_clouds)))
     if changes.lose_hosts:
         present = [h for h in changes.lose_hosts if any(x["id"] == h for x in doc["hosts"])]
         moved = _remove_hosts(ch, present)
-        ch.applied.append(f"lost {len(present)} hosts; {moved} systems ran there and wait for a new place")
+        ch.applied.append(msg("whatif.applied.lost_hosts", n=len(present), moved=moved))
     originals = list(doc["workloads"])
     for gr in changes.grow_departments:
         pick = [w for w in originals if w["department"] == gr.target and w["classification"] != "classified"]
         n = _copies(ch, ids, pick, gr.share, "grow")
-        ch.applied.append(f"grew {gr.target} by {gr.share:.0%}: {n} more systems like its {len(pick)}")
+        ch.applied.append(msg("whatif.applied.grew_department", department=gr.target, share=f"{gr.share:.0%}", n=n,
+                              of=len(pick)))
     host_cloud = {h["id"]: h["cloud"] for h in base["hosts"]}
     for gr in changes.grow_clouds:
         pick = [w for w in originals if w["classification"] != "classified"
                 and (host_cloud.get(w["host"] or "") == gr.target or (w["host"] is None and cloud_of.get(w["id"]) == gr.target))]
         n = _copies(ch, ids, pick, gr.share, "grow")
-        ch.applied.append(f"grew {gr.target} by {gr.share:.0%}: {n} more systems like its {len(pick)}")
+        ch.applied.append(msg("whatif.applied.grew_cloud", cloud=gr.target, share=f"{gr.share:.0%}", n=n, of=len(pick)))
     ratio = ch.policy.quotas.overcommit.as_dict()
     size = ch.policy.quotas.phantom_size.as_dict()
     for rid in changes.quota_requests:
@@ -480,8 +490,7 @@ def apply(session: Session, base: dict[str, Any], changes: Changes, policy: Poli
             made.append(wid)
         ch.request_systems[rid] = made
         ch.new_systems += made
-        ch.applied.append(f"added quota request {rid} of {dept.id} on {req.cloud_id} as granted, its expected use "
-                          f"as {n} systems")
+        ch.applied.append(msg("whatif.applied.quota_request", request=rid, department=dept.id, cloud=req.cloud_id, n=n))
     for k, ns in enumerate(changes.new_systems):
         dept = g.departments[ns.department]
         group = f"whatif-{k + 1}" if ns.spread else None
@@ -491,10 +500,15 @@ def apply(session: Session, base: dict[str, Any], changes: Changes, policy: Poli
                                             ns.priority, ns.rto_minutes, group))
             cloud_of[wid] = ns.cloud
             ch.new_systems.append(wid)
-        ch.applied.append(f"added {ns.count} new systems of {ns.department}")
+        ch.applied.append(msg("whatif.applied.new_systems", n=ns.count, department=ns.department))
     for key, value in changes.policy:
-        ch.applied.append(f"policy {key} = {value:g} (was {_policy_value(policy, key.split('.')):g})")
+        ch.applied.append(msg("whatif.applied.policy", key=key, value=_shown(value),
+                              was=_shown(_policy_value(policy, key.split(".")))))
     return ch
+
+
+def _shown(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, (int, float)) else str(value)
 
 
 def _system(dept: Department, wid: str, demand: Amounts, classification: str, mlps: int, protected: bool,

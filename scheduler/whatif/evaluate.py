@@ -231,7 +231,7 @@ def answer(session: Session, base: dict[str, Any], ch: Changed, scope: str, dril
     hosts = [h for h in hosts_per_cloud(ch.doc, plan) if scope == "all" or h["cloud"] == scope]
     quota = quota_headroom(session, ch, scope)
     out: dict[str, Any] = {
-        "applied": ch.applied,
+        "applied": [m.to_json() for m in ch.applied],
         "fleet": {"hosts": len(ch.doc["hosts"]), "systems": len(ch.doc["workloads"]),
                   "failed_clouds": ch.doc.get("failed_clouds") or [], "added_hosts": len(ch.added_hosts),
                   "retired_hosts": len(ch.retired), "new_systems": len(ch.new_systems)},
@@ -243,7 +243,8 @@ def answer(session: Session, base: dict[str, Any], ch: Changed, scope: str, dril
         "quota": quota,
         "quota_requests": request_verdicts(session, ch, plan, quota),
         "plan": {"moves": len(plan["moves"]), "migrations": plan["stats"]["migrations"],
-                 "status": plan["stats"]["status"], "seconds": round(plan_s, 3)},
+                 "status": plan["stats"]["status"], "seconds": round(plan_s, 3),
+                 "minimise": doc["objective"].get("minimise", "hosts")},
         "energy": energy(ch.policy.power, base, ch.doc, plan, ch.host_models),
         "drill": None,
         "drill_note": None,

@@ -155,6 +155,17 @@ def drill_note_words(note: str | None, lang: str | None = None) -> str | None:
     return messages.words(note, "whatif.drill_note.", lang) if note else note
 
 
+def in_words(result: dict[str, Any], lang: str | None = None) -> dict[str, Any]:
+    """A stored answer with its sentences rendered in `lang`: each applied change as {"code", "params",
+    "text"}, the policy notes and why there is no drill (stored in English) as words."""
+    out = {**result, "applied": [m.said(lang) if (m := messages.of(x)) is not None else {"text": str(x)}
+                                 for x in result.get("applied") or []],
+           "policy_notes": [messages.words(n, "note.plan.", lang) for n in result.get("policy_notes") or []]}
+    if result.get("drill_note"):
+        out["drill_note_text"] = drill_note_words(result["drill_note"], lang)
+    return out
+
+
 def _finish(session: Session, s: Scenario, state: str, reason: str, result: dict[str, Any] | None,
             seconds: float) -> bool:
     """Compare-and-set from pending: of two runners, one writes the answer."""

@@ -29,6 +29,7 @@ def test_scenarios_asked_read_and_compared_in_both_languages(page: Page, console
     expect(page.locator("[data-testid=drill-table]")).to_be_visible()
     expect(page.locator("[data-testid=energy-table]")).to_contain_text("MWh")
     expect(page.locator("[data-testid=hosts-table] tr[data-cloud=gz-gov]")).to_contain_text("已失去")
+    expect(page.locator("[data-testid=applied]")).to_contain_text("增长 20%")  # what was changed, in the reader's words
     shot(page, console, "w02-scenario-zh")
     # a bad YAML scenario is refused with the field, nothing stored
     page.goto(console.url + "/#/scenarios")
@@ -57,5 +58,6 @@ def test_scenarios_asked_read_and_compared_in_both_languages(page: Page, console
     page.goto(console.url + f"/#/scenarios/{first}")
     _answered(page)
     expect(page.locator("[data-testid=energy-table]")).to_contain_text("Cost per year (yuan)")
+    expect(page.locator("[data-testid=applied]")).to_contain_text("grew")
     shot(page, console, "w05-scenario-en")
     page.click("#lang-toggle")  # leave the console in Chinese for the next test

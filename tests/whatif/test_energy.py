@@ -72,3 +72,14 @@ def test_a_consolidation_may_minimise_power_and_the_fleet_carries_each_hosts_wat
     assert r2.status_code == 201, r2.text
     doc2 = client.get(f"/api/v1/plans/{r2.json()['id']}/document", headers=who["prov"]).json()
     assert "minimise" not in doc2["fleet"]["objective"]
+
+
+def test_a_scenario_may_ask_consolidation_to_minimise_power(client, who) -> None:
+    """`power.minimise` is a word, not a number: a scenario may set it, and its plan is solved for watts."""
+    hosts = scenario(client, who["prov"], name="gy as today", scope="gy", changes={})
+    watts = scenario(client, who["prov"], name="gy for watts", scope="gy", changes={"policy": {"power.minimise": "power"}})
+    assert hosts["result"]["plan"]["minimise"] == "hosts"
+    assert watts["result"]["plan"]["minimise"] == "power"
+    assert {"code": "whatif.applied.policy", "params": {"key": "power.minimise", "value": "power", "was": "hosts"},
+            "text": "policy power.minimise = power (was hosts)"} in watts["result"]["applied"]
+    _consistent(watts["result"]["energy"])

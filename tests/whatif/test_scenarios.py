@@ -83,6 +83,8 @@ BAD: list[tuple[dict[str, Any], str]] = [
     ({"changes": {"policy": {"quotas.no_such_share": 0.1}}}, "changes.policy.quotas.no_such_share"),
     ({"changes": {"policy": {"quotas.dr_reserve_share": 1.5}}}, "changes.policy.quotas.dr_reserve_share"),
     ({"changes": {"policy": {"placement.rules": 1}}}, "changes.policy.placement.rules"),
+    ({"changes": {"policy": {"power.minimise": "watts"}}}, "changes.policy.power.minimise"),
+    ({"changes": {"policy": {"power.tariff_yuan_per_kwh": "cheap"}}}, "changes.policy.power.tariff_yuan_per_kwh"),
     ({"changes": {"lose_clouds": ["gz-backup"]}}, "changes.lose_clouds[0]"),
     ({"changes": {"lose_hosts": ["no-such-host"]}}, "changes.lose_hosts[0]"),
     ({"changes": {"quota_requests": [999999]}}, "changes.quota_requests[0]"),
@@ -147,7 +149,11 @@ def test_compare_side_by_side_and_audited(client, who) -> None:
                           "policy": {"quotas.dr_reserve_share": 0.1}})
     assert a["result"]["fits"]["new_systems"]["total"] == 0
     assert b["result"]["fits"]["new_systems"]["total"] == 20  # 20 % of gy's 100 systems
-    assert any("quotas.dr_reserve_share = 0.1 (was 0.05)" in x for x in b["result"]["applied"])
+    changed = [x for x in b["result"]["applied"] if x["code"] == "whatif.applied.policy"]
+    assert [x["params"] for x in changed] == [{"key": "quotas.dr_reserve_share", "value": "0.1", "was": "0.05"}]
+    assert changed[0]["text"] == "policy quotas.dr_reserve_share = 0.1 (was 0.05)"  # the suite's client asks for English
+    zh = client.get(f"/api/v1/scenarios/{b['id']}", headers={**who["prov"], "Accept-Language": "zh-CN"}).json()
+    assert "策略 quotas.dr_reserve_share = 0.1（原为 0.05）" in [x["text"] for x in zh["result"]["applied"]]
     r = client.get(f"/api/v1/scenarios/compare?ids={a['id']},{b['id']}", headers=who["prov"])
     assert r.status_code == 200, r.text
     body = r.json()

@@ -46,7 +46,7 @@ export async function pageScenario(gen, _params, id) {
     tile(t('scenario.hosts'), num(r.hosts.total.active), t('scenario.bound', { n: r.hosts.total.bound }), 'tile-hosts'),
     d ? tile(t('scenario.p1'), `${num(d.priority1.within_rto)} / ${num(d.priority1.systems)}`, d.clouds.map(cloudName).join(', '), 'tile-p1') : null,
     r.energy ? tile(t('energy.kw'), `${num(r.energy.before.kw, 1)} → ${num(r.energy.after.kw, 1)}`, null, 'tile-kw') : null);
-  const applied = card(t('scenario.applied'), h('ul', {}, r.applied.map((x) => h('li', {}, x))));
+  const applied = card(t('scenario.applied'), h('ul', { 'data-testid': 'applied' }, r.applied.map((x) => h('li', {}, x.text))));
   const reasons = card(t('scenario.unplaced'), f.by_reason.length
     ? table(t('scenario.unplaced'), [t('scenario.systems'), t('scenario.reason')],
       f.by_reason.map((x) => h('tr', {}, h('td', { class: 'num' }, num(x.systems)), h('td', {}, x.reason))), { class: 'data', 'data-testid': 'unplaced-table' })
