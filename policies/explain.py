@@ -15,7 +15,7 @@ from typing import Any
 from optimizer.fleet import Cloud, Fleet, Workload, parse_fleet
 from optimizer.reason import EN, ENGLISH_SEPARATORS, Reason, render
 from optimizer.rules import Rules
-from policies.model import Policy
+from policies.model import DenyEntry, Policy
 
 DENY_RULE = "deny"
 
@@ -79,6 +79,10 @@ EXPLAIN_EN: dict[str, str] = {
     "pinned.elsewhere": "{workload} is pinned to host {host} on {current}; it stays there",
     "deny.none": "no site deny entry covers {workload} on {cloud}",
     "deny.hit": "the site denies {what}: {reason}",
+    "deny.what.every": "every workload on cloud {cloud}",
+    "deny.what.workload": "workload {workload} on cloud {cloud}",
+    "deny.what.department": "department {department} on cloud {cloud}",
+    "deny.what.both": "workload {workload} of department {department} on cloud {cloud}",
 }
 TEMPLATES = {**EN, **EXPLAIN_EN}
 
@@ -91,6 +95,17 @@ def said(code: str, **params: Any) -> Reason:
     if code not in TEMPLATES:
         raise KeyError(f"no English text for explanation code {code!r}")
     return Reason(code, params)
+
+
+def _covers(d: DenyEntry) -> Reason:
+    """What a deny entry covers, as a nested message (DenyEntry.describe says the same in English)."""
+    if d.workload is not None and d.department is not None:
+        return said("deny.what.both", workload=d.workload, department=d.department, cloud=d.cloud)
+    if d.workload is not None:
+        return said("deny.what.workload", workload=d.workload, cloud=d.cloud)
+    if d.department is not None:
+        return said("deny.what.department", department=d.department, cloud=d.cloud)
+    return said("deny.what.every", cloud=d.cloud)
 
 
 class ExplainError(LookupError):
@@ -321,7 +336,7 @@ class Explainer:
         hits = [d for d in self.policy.placement.deny if d.covers(w.id, w.department, c.id)]
         if not hits:
             return [Check(DENY_RULE, True, said("deny.none", workload=w.id, cloud=c.id))]
-        return [Check(DENY_RULE, False, said("deny.hit", what=d.describe(), reason=d.reason)) for d in hits]
+        return [Check(DENY_RULE, False, said("deny.hit", what=_covers(d), reason=d.reason)) for d in hits]
 
 
 def explain(policy: Policy, fleet: Fleet | Mapping[str, Any], workload_id: str, cloud_id: str,

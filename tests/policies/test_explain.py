@@ -156,6 +156,11 @@ placement:
     assert not e.allowed and [c.rule for c in e.refusals] == ["deny"]
     assert e.refusals[0].message == ("the site denies department huaxi-edu-bureau on cloud gz-gov: its data-sharing "
                                      "agreement covers gy only")
+    # what the entry covers is a message of its own, so the whole refusal reads in Chinese too
+    from scheduler.core.messages import text
+
+    zh = text(e.refusals[0].said.code, e.refusals[0].said.params, "zh-CN")
+    assert "department" not in zh and "huaxi-edu-bureau" in zh and "its data-sharing agreement covers gy only" in zh, zh
     assert eligible_clouds(p, fleet, "w-000017") == ["gy"]
     assert explain(p, fleet, "w-prov", "gz-gov").allowed  # another department
     assert check(p, fleet, "w-prov", "gz-gov", "deny") == (True, "no site deny entry covers w-prov on gz-gov")
