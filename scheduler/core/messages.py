@@ -127,7 +127,7 @@ Namer = Callable[[str, str, str], str | None]  # (kind, id, lang) -> display tex
 _namer: Namer | None = None
 # parameters whose values are ids of this kind (lists too): shown by name
 NAMED = {"cloud": "cloud", "clouds": "cloud", "home": "cloud", "province": "cloud", "current": "cloud",
-         "department": "department", "departments": "department"}
+         "department": "department", "departments": "department", "scope": "scope"}
 
 
 def set_namer(namer: Namer | None) -> None:

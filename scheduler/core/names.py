@@ -61,6 +61,9 @@ def name_of(kind: str, id_: str, lang: str | None = None) -> str:
 
 
 def display(kind: str, id_: str, lang: str) -> str:
+    if kind == "scope":  # a scope: a cloud or a department ("province" and "all" are in the catalogs)
+        shown = display("cloud", id_, lang)
+        return shown if shown != id_ else display("department", id_, lang)
     name = name_of(kind, id_, lang)
     if name == id_:
         return id_

@@ -153,3 +153,21 @@ def test_the_cli_refuses_a_bad_fleet_in_chinese_naming_the_field(tmp_path: Path)
     r = run("zh_CN.UTF-8", "jobs", "solve", str(jobs), "-o", out)
     assert r.returncode == 2 and r.stderr.strip() == "错误：jobs[a].demand.vcpu：9 超过容量 4", r.stderr
     assert not (tmp_path / "plan.json").exists()
+
+
+def test_a_scope_in_a_refusal_is_named_as_people_know_it(client) -> None:  # type: ignore[no-untyped-def]
+    """An operator's scope in a refusal reads as the cloud's name in Chinese; English keeps the id."""
+    from scheduler.core.db import session_scope
+    from scheduler.core.models import Cloud
+
+    make_user("gy-op-zh", "city-operator", "gy")
+    h = login(client, "gy-op-zh")
+    r = client.get("/api/v1/hosts", params={"cloud": "zy"}, headers={**h, **ZH})
+    assert r.status_code == 403 and r.json()["field"] == "cloud"
+    with session_scope() as session:
+        gy = session.get(Cloud, "gy")
+        assert gy is not None
+        name = gy.name
+    assert f"{name}（gy）" in r.json()["detail"], r.json()["detail"]
+    en = client.get("/api/v1/hosts", params={"cloud": "zy"}, headers={**h, **EN}).json()
+    assert en["detail"].endswith("(gy)"), en["detail"]
