@@ -104,4 +104,6 @@ class DrillReportOut(BaseModel):
     capacity: dict[str, Any] | None
     failback: dict[str, Any] | None
     energy: dict[str, Any] | None = None  # power before and after the failover (docs/whatif.md)
+    # what site policy held back in the failover plan: {"code", "params", "text"} in the caller's language
+    policy_notes: list[dict[str, Any]] = []
     systems: list[SystemOut]

@@ -78,9 +78,11 @@ def build(session: Session, drill: Drill) -> dict[str, Any]:
     key = "measured_minutes" if live and any(r["measured_minutes"] is not None for r in rows) else "predicted_minutes"
     plan_doc: dict[str, Any] = stored.get("plan") or {}
     power = stored.get("energy")
+    notes: list[str] = stored.get("notes") or []
     if drill.failover_plan_id is not None:
         fp = session.get(Plan, drill.failover_plan_id)
         plan_doc = fp.document if fp else {}
+        notes = (fp.notes or []) if fp else []
         if fp is not None and power is None:
             power = energy.of_plan(session, fp.fleet, fp.document)
     not_protected = [u for u in plan_doc.get("unplaced", []) if "not DR-protected" in u["reason"]]
@@ -101,9 +103,8 @@ def build(session: Session, drill: Drill) -> dict[str, Any]:
                   "max_concurrent_moves_per_cloud": policy.execution.max_concurrent_moves_per_cloud,
                   "max_concurrent_restarts_per_cloud": policy.execution.max_concurrent_restarts_per_cloud,
                   "backup_reserve_share": policy.dr.backup_reserve_share,
-                  "times": "from the drill's start" if key == "measured_minutes" else
-                           "the restart's place in the plan order under the executor's concurrency, "
-                           "plus its restart time by size"},
+                  "times": messages.msg("drill.report.times_measured" if key == "measured_minutes"
+                                        else "drill.report.times_predicted").said()},
         "basis": "measured" if key == "measured_minutes" else "predicted",
         "summary": {"protected": len(rows), "recovered": len(back), "within_rto": len(within),
                     "share_within_rto": round(len(within) / len(rows), 4) if rows else None,
@@ -124,6 +125,7 @@ def build(session: Session, drill: Drill) -> dict[str, Any]:
         "capacity": stored.get("capacity"),
         "failback": _failback(session, drill),
         "energy": power,
+        "policy_notes": [_note(n) for n in notes],  # what site policy held back, in the reader's language
         "systems": rows,
     }
 
@@ -185,8 +187,19 @@ def _share(v: float | None) -> str:
     return "—" if v is None else f"{v * 100:.1f}%"
 
 
+def _note(english: str) -> dict[str, Any]:
+    m = messages.parse(english, "note.plan.")
+    return m.said() if m is not None else {"text": english}
+
+
+def _in(said: dict[str, Any], lang: str) -> str:
+    """A said message in `lang` (the HTML page shows both languages); its text if it has no code."""
+    m = messages.of(said)
+    return m.render(lang) if m is not None else str(said.get("text", ""))
+
+
 def render_html(report: dict[str, Any]) -> str:
     """The report as one self-contained page (inline styles, no scripts, no external assets)."""
     return _env.get_template("drill_report.html").render(r=report, local=_local, minutes=_minutes,
                                                          resource=_resource, amount=_amount, share=_share,
-                                                         reason=_reason, state=lambda x: STATES.get(x, x))
+                                                         reason=_reason, state=lambda x: STATES.get(x, x), said=_in)

@@ -98,7 +98,7 @@ def test_a_plan_note_reads_in_chinese(client, service, monkeypatch, tmp_path: Pa
     monkeypatch.setenv("QIANYUN_POLICY_FILE", str(site))
     get_settings.cache_clear()
     _policy_for.cache_clear()
-    ops = logged_in(client, {"gy1": ("city-operator", "gy")})
+    ops = logged_in(client, {"gy1": ("city-operator", "gy"), "dr1": ("dr-coordinator", None)})
     plan = client.post("/api/v1/plans", json={"kind": "rebalance", "scope": "gy"}, headers=ops["gy1"]).json()
     en = client.get(f"/api/v1/plans/{plan['id']}", headers={**ops["gy1"], **EN}).json()["notes"]
     zh = client.get(f"/api/v1/plans/{plan['id']}", headers={**ops["gy1"], **ZH}).json()["notes"]
@@ -106,6 +106,16 @@ def test_a_plan_note_reads_in_chinese(client, service, monkeypatch, tmp_path: Pa
     assert all(f"site policy denies department {dept} on cloud gy (audit pending)" in n for n in en), en
     # in Chinese the department and the cloud show by name, the id beside it
     assert all(re.search(f"站点策略禁止部门.*（{dept}）的工作负载放在.*（gy）（audit pending）$", n) for n in zh), zh
+    # a tabletop drill of another cloud is planned under the same policy: its report says what was held back
+    dr = ops["dr1"]
+    d = client.post("/api/v1/drills", json={"clouds": ["zy"], "mode": "tabletop"}, headers=dr)
+    assert d.status_code in (200, 201), d.text
+    report = client.get(f"/api/v1/drills/{d.json()['id']}/report", headers={**dr, **ZH}).json()
+    notes = report["policy_notes"]
+    assert notes and all(n["code"].startswith("note.plan.") and "站点策略禁止部门" in n["text"] for n in notes), notes
+    assert not re.search(r"[A-Za-z]{4,}", report["model"]["times"]["text"]), report["model"]["times"]
+    html = client.get(f"/api/v1/drills/{d.json()['id']}/report?format=html", headers=dr).text
+    assert "站点策略的限制" in html and f"site policy denies department {dept} on cloud gy (audit pending)" in html
 
 
 def test_a_quota_requests_province_review_reason_reads_in_chinese(client) -> None:  # type: ignore[no-untyped-def]

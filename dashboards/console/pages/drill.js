@@ -120,7 +120,9 @@ function drillReport(d, r) {
     tiles,
     rtoCard(r),
     slowestCard(r),
-    h('div', { class: 'three-col' }, didNotFitCard(r), capacityCard(r), failbackCard(d, r)));
+    h('div', { class: 'three-col' }, didNotFitCard(r), capacityCard(r), failbackCard(d, r)),
+    (r.policy_notes || []).length ? card(t('notes.title'), h('ul', { 'data-testid': 'drill-notes' },
+      r.policy_notes.map((n) => h('li', {}, n.text)))) : null);
 }
 
 // The HTML report needs the bearer token: fetch it, then show it from a blob in a new window (no scripts in it).
