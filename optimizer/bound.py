@@ -1,4 +1,5 @@
-"""Proven lower bounds: on active hosts (consolidate) and on peak utilisation (balance).
+"""Proven lower bounds: on active hosts (consolidate), on peak utilisation (balance), and on watts
+(consolidation minimising power).
 
 Both are LP relaxations over an aggregated model: workloads with the same eligible clouds and the
 same demand vector form one group, hosts of one cloud with the same capacity form one type.
@@ -22,6 +23,7 @@ from typing import Any
 import numpy as np
 from ortools.linear_solver import pywraplp
 
+from optimizer.power import PowerModel
 from optimizer.rules import Rules, Status
 from optimizer.state import EPS, State
 
@@ -407,3 +409,88 @@ def peak_lower_bound(rules: Rules, st: State, time_limit_s: float = 10.0, scarce
     if placed.size:  # the current state is itself a plan: no bound can pass its peak
         lb = scarce_peak_bound(rules, groups, fixed, pinned, lb, max(lb, st.peak()), scarce_time_s)
     return lb
+
+
+def power_lower_bound(rules: Rules, st: State, model: PowerModel, time_limit_s: float) -> float | None:
+    """A proven lower bound on the watts of any valid plan placing the same workloads, or None if
+    HiGHS did not prove one within the limit.
+
+    The aggregated LP of the host bound with the power model's costs: a host that is on draws at least
+    the least idle watts of its type, and each vCPU placed on it at least the type's least watts per
+    vCPU (a host that holds nothing draws nothing). Types here are every live host (not only the open
+    ones: a workload left where it runs draws there), by cloud, capacity (the raw capacity: fill
+    targets only tighten it) and draw. Hosts holding pinned workloads are on whatever the plan does: their draw
+    with the pinned load is a constant, their residual room a bin without the idle cost.
+    """
+    import highspy
+
+    f = rules.fleet
+    placed = np.flatnonzero(st.assign >= 0)
+    groups, _types, fixed, pinned = _groups(rules, st, placed)
+    cap = f.raw_cap
+    d = model.driver
+    live = rules.host_live
+    const = 0.0
+    for h in np.flatnonzero(pinned & live):
+        const += model.idle[h] + model.per_vcpu[h] * (fixed[h, d] if d >= 0 else 0.0)
+    if not groups:
+        return const
+    # bins: (cloud, capacity or residual, count, least idle, least watts per vCPU, forced)
+    pools: dict[tuple, list[int]] = defaultdict(list)  # hosts alike in cloud, capacity and draw
+    for h in np.flatnonzero(live):
+        pools[(bool(pinned[h]), f.host_cloud[h], tuple(cap[h]), float(model.idle[h]), float(model.per_vcpu[h]))].append(int(h))
+    bins = []
+    for (forced, cloud, c, _, _), hs in pools.items():
+        room = np.maximum(cap[hs] - fixed[hs], 0.0).sum(axis=0) if forced else np.array(c, dtype=float)
+        fit = np.maximum(cap[hs] - fixed[hs], 0.0).max(axis=0) if forced else np.array(c, dtype=float)
+        bins.append((cloud, room, fit, len(hs), float(model.idle[hs].min()), float(model.per_vcpu[hs].min()), forced))
+    R = cap.shape[1]
+    G = len(groups)
+    starts, index, value, col_hi, cost = [0], [], [], [], []
+    row_lo = np.full(G + len(bins) * R, -np.inf)
+    row_hi = np.zeros(G + len(bins) * R)
+    for g, ((key, dem), n) in enumerate(groups.items()):
+        row_lo[g] = row_hi[g] = n
+        dv = np.array(dem, dtype=float)
+        pos = np.flatnonzero(dv > 0)
+        fits = [b for b, (cloud, _, fit, *_rest) in enumerate(bins) if cloud in key and np.all(dv <= fit + EPS)]
+        if not fits:
+            return None  # a placed workload fits no host: the relaxation says nothing
+        for b in fits:
+            rows = np.concatenate(([g], G + b * R + pos))
+            index.append(rows)
+            value.append(np.concatenate(([1.0], dv[pos])))
+            starts.append(starts[-1] + len(rows))
+            col_hi.append(float(n))
+            cost.append(bins[b][5] * (dv[d] if d >= 0 else 0.0))
+    for b, (_, room, _, count, idle, _, forced) in enumerate(bins):
+        if forced:  # on anyway: its residual room is the right-hand side
+            row_hi[G + b * R: G + (b + 1) * R] = room
+            continue
+        rows = G + b * R + np.arange(R)
+        index.append(rows)
+        value.append(-room)
+        starts.append(starts[-1] + R)
+        col_hi.append(float(count))
+        cost.append(idle)
+    lp = highspy.HighsLp()
+    lp.num_col_ = len(cost)
+    lp.num_row_ = len(row_lo)
+    lp.col_cost_ = np.array(cost)
+    lp.col_lower_ = np.zeros(len(cost))
+    lp.col_upper_ = np.array(col_hi)
+    lp.row_lower_ = row_lo
+    lp.row_upper_ = row_hi
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = np.array(starts, dtype=np.int32)
+    lp.a_matrix_.index_ = np.concatenate(index).astype(np.int32)
+    lp.a_matrix_.value_ = np.concatenate(value)
+    h = _highs()
+    h.setOptionValue("time_limit", float(max(0.1, time_limit_s)))
+    h.passModel(lp)
+    h.run()
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return None
+    # HiGHS works in floating point: a relative hair off, so the bound stays below every plan's watts
+    lp_value = float(h.getInfo().objective_function_value)
+    return const + lp_value - 1e-6 * max(1.0, abs(lp_value))

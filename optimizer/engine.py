@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from optimizer.balance import Balance
-from optimizer.bound import host_lower_bound, peak_lower_bound
+from optimizer.bound import host_lower_bound, peak_lower_bound, power_lower_bound
 from optimizer.consolidate import Consolidate
 from optimizer.fleet import Fleet, FleetError, parse_fleet
 from optimizer.min_power import MinPower
@@ -178,12 +178,22 @@ def _finish(rules: Rules, start: Start, st: State, left: list[int], mode: str, m
             again = peak_lower_bound(rules, st, time_limit_s=2.0, scarce_time_s=1.0)
             fewer = ctx.peak_placed is None or np.any(ctx.peak_placed & ~placed)
             pb = again if fewer else max(pb, again)
-    # fewest hosts is no proof of fewest watts: a power plan claims no optimality
-    optimal = (active <= lb and ctx.power is None) if mode == "consolidate" else (peak <= pb + 1e-6)
+    power_w = _power_w(f, st)
+    if ctx.power is not None and power_w is not None:
+        # fewest hosts is no proof of fewest watts: a power plan is optimal only at its watt bound
+        spare = min(bound_time_limit(ctx.time_limit), t0 + ctx.time_limit - time.monotonic() - 0.2)
+        wb = power_lower_bound(rules, st, ctx.power, max(0.2, spare))
+        if wb is not None:
+            power_w["bound"] = min(power_w["after"], math.floor(wb * 1000) / 1000)  # to the milliwatt, down
+    if mode == "consolidate":
+        optimal = (active <= lb) if ctx.power is None else \
+            (power_w is not None and "bound" in power_w and power_w["after"] <= power_w["bound"])
+    else:
+        optimal = peak <= pb + 1e-6
     stats = Stats(active, migrations, min(lb, active), raw_peak(st), time.monotonic() - t0,
                   "optimal" if optimal and not left else "feasible", pb,
                   extra_moves=sum(1 for s in steps if s.via), lower_bound_method=hb.method,
-                  bound_seconds=hb.seconds, power_w=_power_w(f, st))
+                  bound_seconds=hb.seconds, power_w=power_w)
     plan = Plan({f.workloads[w].id: f.hosts[h].id for w, h in sorted(final.items())},
                 [Unplaced(f.workloads[w].id, r) for w, r in sorted(unplaced_idx.items())], moves, stats)
     ctx.state = st

@@ -194,3 +194,63 @@ def test_the_host_bound_never_passes_the_optimum(doc: dict) -> None:
     assert plan["stats"]["lower_bound_method"] in ("lp", "capacity", "spread", "pinned")
     if not plan["unplaced"]:
         assert plan["stats"]["active_hosts"] >= best
+
+
+@st.composite
+def tiny_powered(draw: st.DrawFn) -> dict:
+    """Few hosts of mixed draw (idle and full watts), some workloads pinned where they run."""
+    hosts = []
+    for i in range(draw(st.integers(2, 4))):
+        idle = draw(st.integers(50, 300))
+        hosts.append({"id": f"h{i}", "cloud": "gz-gov", "capacity": {"vcpu": draw(st.integers(4, 10)), "mem": draw(st.integers(4, 10))},
+                      "power": {"idle_w": idle, "full_w": idle + draw(st.integers(0, 400))}})
+    ws = []
+    for i in range(draw(st.integers(1, 6))):
+        pinned = draw(st.booleans()) and draw(st.booleans())
+        ws.append({"id": f"w{i}", "tier": "province", "classification": "internal", "mlps_level": 1,
+                   "demand": {"vcpu": draw(st.integers(0, 5)), "mem": draw(st.integers(1, 5))},
+                   "host": draw(st.sampled_from([h["id"] for h in hosts])) if pinned else None, "pinned": pinned})
+    return {"resources": ["vcpu", "mem"], "clouds": CLOUD, "hosts": hosts, "workloads": ws,
+            "objective": {"mode": "consolidate", "minimise": "power"}}
+
+
+def fewest_watts_placing_all(doc: dict) -> float | None:
+    """The least watts of a valid placement of every workload (an empty host draws nothing)."""
+    hosts, ws = doc["hosts"], doc["workloads"]
+    idx = {h["id"]: i for i, h in enumerate(hosts)}
+    best = None
+    for choice in itertools.product(range(len(hosts)), repeat=len(ws)):
+        if any(w["pinned"] and idx[w["host"]] != h for w, h in zip(ws, choice)):
+            continue
+        load = [{"vcpu": 0, "mem": 0} for _ in hosts]
+        for w, h in zip(ws, choice):
+            for r in ("vcpu", "mem"):
+                load[h][r] += w["demand"][r]
+        if any(lo[r] > h["capacity"][r] for h, lo in zip(hosts, load) for r in ("vcpu", "mem")):
+            continue
+        watts = sum(h["power"]["idle_w"] + (h["power"]["full_w"] - h["power"]["idle_w"]) * lo["vcpu"] / h["capacity"]["vcpu"]
+                    for i, (h, lo) in enumerate(zip(hosts, load)) if i in set(choice))
+        best = watts if best is None else min(best, watts)
+    return best
+
+
+@settings(deadline=None, max_examples=80)
+@given(tiny_powered())
+def test_the_watt_bound_never_passes_the_least_watts(doc: dict) -> None:
+    """A power plan's proven watt bound (the LP over host types by draw) is a true lower bound, and
+    the plan never draws less than the least watts of any placement."""
+    best = fewest_watts_placing_all(doc)
+    try:
+        ok = optimizer.check_placement(doc) == []
+    except optimizer.FleetError:
+        ok = False
+    if best is None or not ok:
+        return
+    plan = optimizer.optimize(doc, time_limit_s=1.0).to_document()
+    assert optimizer.check_plan(doc, plan) == []
+    if plan["unplaced"]:
+        return
+    pw = plan["stats"]["power_w"]
+    assert "bound" in pw
+    assert pw["bound"] <= best + 1e-6
+    assert pw["after"] >= best - 1e-3
