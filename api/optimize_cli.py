@@ -71,6 +71,9 @@ def summary(plan: Any, out: Path) -> list[tuple[str, str]]:
         ("active_hosts", s.active_hosts), ("lower_bound", s.lower_bound_hosts), ("migrations", s.migrations),
         ("moves", len(plan.moves)), ("unplaced", len(plan.unplaced)), ("peak", f"{s.peak_utilisation:.1%}"),
         ("status", messages.text(f"solver.{s.status}")), ("seconds", f"{s.solve_seconds:.1f}"), ("written", str(out)))]
+    if s.power_w is not None:  # kW before and after, and the proven bound of a power plan
+        rows.append((messages.text("cli.plan.power"), " / ".join(f"{s.power_w[k] / 1000:.3f} kW" if k in s.power_w else "–"
+                                                             for k in ("before", "after", "bound"))))
     for m in plan.moves[:5]:
         rows.append((messages.text("cli.plan.move", {"step": m.step, "workload": m.workload}), say(m.why)))
     for u in plan.unplaced[:5]:
@@ -89,11 +92,17 @@ def register(app: typer.Typer) -> None:
         max_migrations: Optional[int] = typer.Option(None, "--max-migrations", min=0,
                                                      help="at most this many moves of placed workloads"),
         time_limit: Optional[float] = typer.Option(None, "--time-limit", min=0.1, help="seconds"),
+        minimise: Optional[str] = typer.Option(None, "--minimise",
+                                               help="hosts | power: what consolidation minimises (default: the document's)"),
     ) -> None:
         """Plan placement, then consolidate or balance, as an ordered list of safe moves."""
         if mode is not None and mode not in ("consolidate", "balance"):
             _fail(msg("cli.mode_invalid", got=mode))
+        if minimise is not None and minimise not in offline.MINIMISE:
+            _fail(msg("cli.minimise_invalid", got=minimise))
         doc = _load(fleet)
+        if minimise is not None and isinstance(doc.get("objective"), dict):  # else the document's own error
+            doc["objective"]["minimise"] = minimise
         mm = offline.FROM_FLEET if max_migrations is None else max_migrations
         _run(lambda p: offline.optimize(doc, mode=mode, max_migrations=mm, time_limit_s=time_limit, progress=p),
              output)

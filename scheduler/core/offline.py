@@ -16,11 +16,12 @@ from optimizer.engine import FROM_FLEET
 from optimizer.jobs import OBJECTIVES as JOB_OBJECTIVES
 from optimizer.jobs import JobSetError
 from optimizer.jobs import solve as solve_jobs
+from optimizer.power import OBJECTIVES as MINIMISE
 from optimizer.psplib import parse_psplib
 from scheduler.core import optimizer_errors
 from scheduler.core.messages import msg
 
-__all__ = ["FROM_FLEET", "JOB_OBJECTIVES", "DocumentError", "FleetError", "JobSetError", "Plan", "failover",
+__all__ = ["FROM_FLEET", "JOB_OBJECTIVES", "MINIMISE", "DocumentError", "FleetError", "JobSetError", "Plan", "failover",
            "optimize", "read_document", "read_jobs_document", "solve_jobs"]
 
 
