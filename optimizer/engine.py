@@ -20,7 +20,7 @@ from optimizer.placement import maximise_placement, place_by_chains
 from optimizer.plan import Move, Plan, Stats, Unplaced
 from optimizer.power import PowerModel, fleet_watts, shown
 from optimizer.reasons import move_reasons, why_unplaced
-from optimizer.rules import Rules, Status
+from optimizer.rules import Rules
 from optimizer.safe import safe_plan
 from optimizer.sequence import SequenceError, Step, sequence
 from optimizer.state import State
@@ -79,8 +79,9 @@ def run(fleet: Fleet | dict[str, Any], mode: str | None = None, max_migrations: 
     if left and improve:
         left = place_by_chains(ctx, left, min(ctx.time_left() * 0.3, 15.0))
         left, _ = place_pending(st, left, mode, maxm - st.migrations())  # room a chain left behind
-    blocking = [w for w in left if not (rules.status[w] in (Status.DRAIN, Status.INVALID) or w in start.evicted)]
-    if improve and not blocking and time.monotonic() < deadline:
+    # a workload that fits nowhere even after chains does not hold the rest back: improving empties
+    # hosts and never shrinks any host's room below what the workload needed, so it is tried again after
+    if improve and time.monotonic() < deadline:
         # keep a few migrations for third-host moves the sequencer may need under a budget
         ctx.reserve = 0 if math.isinf(maxm) else min(int(maxm * 0.02) + 1, int(max(0, maxm - st.migrations())))
         strategy: Strategy = MinPower() if ctx.power is not None else STRATEGIES[mode]()

@@ -100,3 +100,21 @@ def test_relieving_a_hot_host_never_raises_the_peak_nor_breaks_a_rule(doc: dict)
     assert st.peak() <= peak + 1e-9
     assert np.array_equal(st.assign >= 0, placed)
     assert _valid(ctx)
+
+
+
+
+def test_a_workload_that_fits_nowhere_does_not_stop_consolidation() -> None:
+    """One new workload no host can hold (64 GPUs) stays unplaced, and the rest of the fleet is still
+    consolidated: it held the whole plan back (the generated fleet's 97 active hosts stayed 97; a
+    province-wide plan with one stranded workload moved nothing)."""
+    from adapters.guizhou_fleet import generate_fleet
+
+    doc = generate_fleet(100, 1000, seed=0)
+    doc["workloads"].append({"id": "w-huge", "tier": "province", "classification": "internal", "mlps_level": 1,
+                             "demand": {"vcpu": 4, "memory_gib": 16, "gpu": 64, "storage_gib": 100}, "host": None})
+    active_now = len({w["host"] for w in doc["workloads"] if w["host"]})
+    plan = optimizer.optimize(doc, mode="consolidate", time_limit_s=5.0).to_document()
+    assert optimizer.check_plan(doc, plan) == []
+    assert "w-huge" in [u["workload"] for u in plan["unplaced"]]
+    assert plan["stats"]["active_hosts"] < 0.7 * active_now  # about 45 of 97: the same as without w-huge
