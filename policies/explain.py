@@ -97,8 +97,9 @@ def said(code: str, **params: Any) -> Reason:
     return Reason(code, params)
 
 
-def _covers(d: DenyEntry) -> Reason:
-    """What a deny entry covers, as a nested message (DenyEntry.describe says the same in English)."""
+def covers(d: DenyEntry) -> Reason:
+    """What a deny entry covers, as a nested message (DenyEntry.describe says the same in English); the
+    why page's deny checks and the plans' notes both say it so."""
     if d.workload is not None and d.department is not None:
         return said("deny.what.both", workload=d.workload, department=d.department, cloud=d.cloud)
     if d.workload is not None:
@@ -336,7 +337,7 @@ class Explainer:
         hits = [d for d in self.policy.placement.deny if d.covers(w.id, w.department, c.id)]
         if not hits:
             return [Check(DENY_RULE, True, said("deny.none", workload=w.id, cloud=c.id))]
-        return [Check(DENY_RULE, False, said("deny.hit", what=_covers(d), reason=d.reason)) for d in hits]
+        return [Check(DENY_RULE, False, said("deny.hit", what=covers(d), reason=d.reason)) for d in hits]
 
 
 def explain(policy: Policy, fleet: Fleet | Mapping[str, Any], workload_id: str, cloud_id: str,

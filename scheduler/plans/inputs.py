@@ -9,9 +9,9 @@ from typing import Any
 
 from sqlmodel import Session
 
+from policies.explain import covers
 from scheduler.core.fleet import fleet_document
-from policies.model import DenyEntry
-from scheduler.core.messages import Msg, msg
+from scheduler.core.messages import msg
 from scheduler.core.policy import get_policy
 
 
@@ -30,17 +30,6 @@ def fingerprint(doc: dict[str, Any]) -> str:
 
 def snapshot(session: Session, plan_scope: str) -> dict[str, Any]:
     return fleet_document(session, scope=None if plan_scope == "all" else plan_scope)
-
-
-def denied(d: DenyEntry) -> Msg:
-    """What a deny entry covers, as a message (policies' `describe` says the same in English)."""
-    if d.workload is not None and d.department is not None:
-        return msg("note.deny.both", workload=d.workload, department=d.department, cloud=d.cloud)
-    if d.workload is not None:
-        return msg("note.deny.workload", workload=d.workload, cloud=d.cloud)
-    if d.department is not None:
-        return msg("note.deny.department", department=d.department, cloud=d.cloud)
-    return msg("note.deny.every", cloud=d.cloud)
 
 
 def plan_input(session: Session, scope: str, drain_hosts: list[str] | None) -> tuple[dict[str, Any], str, list[str]]:
@@ -65,11 +54,11 @@ def plan_input(session: Session, scope: str, drain_hosts: list[str] | None) -> t
             if not hits:
                 kept.append(w)
             elif w["host"] is None:
-                notes.append(msg("note.plan.held_back", workload=w["id"], deny=denied(hits[0]), reason=hits[0].reason).text)
+                notes.append(msg("note.plan.held_back", workload=w["id"], deny=covers(hits[0]), reason=hits[0].reason).text)
             else:
                 w["pinned"] = True
                 kept.append(w)
-                notes.append(msg("note.plan.stays", workload=w["id"], host=w["host"], deny=denied(hits[0]),
+                notes.append(msg("note.plan.stays", workload=w["id"], host=w["host"], deny=covers(hits[0]),
                                  reason=hits[0].reason).text)
         doc["workloads"] = kept
     return doc, fp, notes
