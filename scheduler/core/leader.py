@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, or_, update
+from sqlalchemy import delete, func, or_, text, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
@@ -81,6 +81,14 @@ def _now(session: Session) -> Any:
     return func.clock_timestamp() if session.get_bind().dialect.name == "postgresql" else utcnow()
 
 
+def _bounded(session: Session, seconds: float) -> None:
+    """A transaction that may lock the lease row dies if its process stops inside it for longer than a
+    lease (SIGSTOP, a hung disk): PostgreSQL ends the session and frees the row, where it would
+    otherwise wait for the paused process for ever and no follower could take over."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"SET LOCAL idle_in_transaction_session_timeout = {max(1000, int(seconds * 1000))}"))
+
+
 def fence(session: Session) -> int | None:
     """The first write of a transaction that starts an action on a cloud: it matches the lease row only
     while this replica holds it under its epoch and unexpired, and it keeps the row locked until the
@@ -90,6 +98,7 @@ def fence(session: Session) -> int | None:
         return None
     if s.mode != "leader":
         raise NotLeader(f"{NAME} is a follower")
+    _bounded(session, _elector.term_s if _elector is not None else get_settings().leader_lease_s)
     now = _now(session)
     result = session.execute(update(LeaderLease).where(
         LeaderLease.id == LEASE_ID, LeaderLease.instance == s.instance, LeaderLease.epoch == s.epoch,
@@ -172,6 +181,7 @@ class Elector:
         """Renew the lease if it is ours; take it if it is free or expired; else follow."""
         t0 = time.monotonic()
         with Session(get_background_engine()) as session:
+            _bounded(session, self.term_s)
             now = _now(session)
             until = now + timedelta(seconds=self.term_s)
             if _standing.mode == "leader":
@@ -184,6 +194,7 @@ class Elector:
                     _standing.valid_until = t0 + self.term_s - SAFETY_S
                     return
                 _step_down("the lease was lost")
+            _bounded(session, self.term_s)  # a renewal that failed committed: this is a new transaction
             taken = session.execute(update(LeaderLease).where(
                 LeaderLease.id == LEASE_ID,
                 or_(col(LeaderLease.instance).is_(None), col(LeaderLease.expires_at).is_(None),

@@ -114,3 +114,47 @@ def test_a_follower_takes_an_expired_lease_with_a_new_epoch_and_runs_no_job_befo
     assert leader.is_leader() and leader.epoch() == 2 and elector.calls == ["elected"]
     job()
     assert ran == [1]
+
+
+def test_a_leader_paused_inside_its_fenced_transaction_does_not_hold_the_lease_forever(service) -> None:  # type: ignore[no-untyped-def]
+    """A leader stopped (SIGSTOP, a hung disk) between its fence and its commit keeps the lease row
+    locked on PostgreSQL; without a limit its successor's takeover would wait on that lock for ever.
+    Played in one process: the fenced session is left open as the paused replica would leave it."""
+    import threading
+    import time
+
+    from sqlalchemy.exc import DBAPIError
+    from sqlmodel import Session
+
+    from scheduler.core import leader
+    from scheduler.core.db import get_background_engine
+
+    if service.url.startswith("sqlite"):
+        pytest.skip("SQLite is one process: no other replica can wait on its lock")
+    paused = leader.Elector(lease_s=3, poll_s=0.5, instance="paused-replica")
+    paused.start()
+    paused._stop.set()  # its renewals stop with it
+    assert leader.is_leader()
+    held = Session(get_background_engine())
+    leader.fence(held)  # ... and the process stops here, the lease row locked, nothing committed
+    leader._standing.mode = "follower"  # from here this process plays the successor
+    successor = leader.Elector(lease_s=3, poll_s=0.5, instance="successor")
+    took: list[int | None] = []
+
+    def compete() -> None:
+        while leader._standing.mode != "leader":
+            successor.tick()
+            time.sleep(0.1)
+        took.append(leader.epoch())
+
+    t = threading.Thread(target=compete, daemon=True)
+    t.start()
+    t.join(timeout=10 * (paused.term_s + successor.term_s))  # a hang guard, 10x the expected wait
+    try:
+        assert took == [2], "the successor never took the lease: the paused leader's lock held it"
+        with pytest.raises(DBAPIError):
+            held.commit()  # the paused leader's transaction is gone: its record cannot land
+    finally:
+        held.close()
+        successor._stop.set()
+        successor.stop()

@@ -31,7 +31,7 @@ from tests.ha.cluster import (
 )
 
 PG_URL = os.environ.get("QIANYUN_TEST_POSTGRES_URL")
-TAKEOVER_SLACK_S = 6.0  # a bound on the wait, not a measurement: a loaded 2-core machine is slow
+HANG_GUARD_S = 10 * LEASE_S  # a takeover takes about one lease; this only stops a hang (bench/ha_trials.py times it)
 
 
 @pytest.fixture
@@ -75,7 +75,7 @@ def test_one_leader_jobs_once_and_kill_trials(cluster: Cluster) -> None:
         epoch = cluster.status(via=cluster.any(but=old))["epoch"]
         old.proc.send_signal(signal.SIGKILL)
         old.proc.wait(timeout=30)
-        new = cluster.leader(timeout=LEASE_S + TAKEOVER_SLACK_S, but=old)  # how long it took: bench/ha_trials.py
+        new = cluster.leader(timeout=HANG_GUARD_S, but=old)
         assert cluster.status(via=new)["epoch"] > epoch
         body = wait_done(cluster, plan["id"], h)
         assert body["state"] == "succeeded", body["state_reason"]
@@ -92,7 +92,7 @@ def test_paused_leader_is_fenced_out(cluster: Cluster) -> None:
     wait_done(cluster, plan["id"], h, at_least=3)
     old = cluster.leader()
     old.pause()  # a pause past the lease: GC, a hung disk, a debugger
-    new = cluster.leader(timeout=LEASE_S * 4, but=old)
+    new = cluster.leader(timeout=HANG_GUARD_S, but=old)
     before = plan_state(cluster, plan["id"], h)["progress"]["forward_done"]
     wait_done(cluster, plan["id"], h, at_least=min(before + 3, len(plan["moves"])))  # the new leader moves on
     woke_seq = max((x["seq"] for x in cloud_history(cluster)), default=0)
