@@ -8,6 +8,7 @@ is an error under CI=true, so a missing server can never pass as green.
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -77,23 +78,124 @@ class Service:
         return session_scope()
 
 
+SECRET_KEY = "test-key-" + uuid.uuid4().hex
+"""One signing key per test process, so a prepared database's rows stay valid in every copy of it."""
+TEMPLATE_MAX_AGE_S = 120.0
+"""A prepared database is made again after this long: a copy is never much older than a fresh sync."""
+
+
+@dataclass
+class _Template:
+    folder: Path
+    url: str
+    made: float
+
+
+_templates: dict[tuple[object, ...], _Template] = {}
+
+
+def _pg_admin(sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(PG_URL.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as conn:  # type: ignore[union-attr]
+        conn.execute(sql)
+
+
+def _dispose(url: str) -> None:
+    from scheduler.core.db import engine_for
+
+    engine_for(url).dispose()
+    engine_for(url, background=True).dispose()
+
+
+def _sqlite_copy(src: Path, dst: Path) -> None:
+    import sqlite3
+
+    with sqlite3.connect(src) as a, sqlite3.connect(dst) as b:
+        a.backup(b)
+    a.close()
+    b.close()
+    dst.chmod(0o600)
+
+
+def prepared(db_url: str, tmp_path: Path, factory: pytest.TempPathFactory) -> None:
+    """Migrate and sync the service's database into `db_url` (the simulator's state into tmp_path),
+    as the first `qianyun serve` does. Done once per setting and worker, then copied: migrations and
+    the first sync are most of a test's setup, and a copy is the same bytes."""
+    import time
+
+    kind = "sqlite" if db_url.startswith("sqlite") else "postgresql"
+    env = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("QIANYUN_")
+                       and k not in ("QIANYUN_DATABASE_URL", "QIANYUN_SIM_STATE_PATH")))
+    key = (kind, env)
+    tpl = _templates.get(key)
+    if tpl is None or time.monotonic() - tpl.made > TEMPLATE_MAX_AGE_S:
+        if tpl is not None and kind == "postgresql":
+            _pg_admin(f'DROP DATABASE IF EXISTS "{tpl.url.rsplit("/", 1)[1]}" WITH (FORCE)')
+        tpl = _templates[key] = _make_template(kind, factory)
+    for f in tpl.folder.iterdir():
+        if f.name == "qianyun.db" or f.suffix in (".db-wal", ".db-shm"):
+            continue
+        if f.suffix == ".db":
+            _sqlite_copy(f, tmp_path / f.name)
+        else:
+            shutil.copy2(f, tmp_path / f.name)
+    if kind == "sqlite":
+        _sqlite_copy(tpl.folder / "qianyun.db", Path(db_url.removeprefix("sqlite:///")))
+    else:
+        name = db_url.rsplit("/", 1)[1]
+        _pg_admin(f'DROP DATABASE "{name}"')
+        _pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{tpl.url.rsplit("/", 1)[1]}"')
+
+
+def _make_template(kind: str, factory: pytest.TempPathFactory) -> _Template:
+    import time
+
+    from scheduler.core.migrate import upgrade
+    from scheduler.core.registry import get_adapters
+    from scheduler.core.sync import sync_all
+
+    folder = factory.mktemp("prepared")
+    if kind == "sqlite":
+        url = f"sqlite:///{folder / 'qianyun.db'}"
+    else:
+        name = "qyt_" + uuid.uuid4().hex[:12]
+        _pg_admin(f'CREATE DATABASE "{name}"')
+        url = f"{PG_URL.rsplit('/', 1)[0]}/{name}"  # type: ignore[union-attr]
+    saved = {k: os.environ.get(k) for k in ("QIANYUN_DATABASE_URL", "QIANYUN_SIM_STATE_PATH")}
+    cwd = os.getcwd()
+    try:
+        os.environ["QIANYUN_DATABASE_URL"] = url
+        os.environ["QIANYUN_SIM_STATE_PATH"] = str(folder / "sim.db")
+        os.chdir(folder)
+        _reset_caches()
+        upgrade()
+        sync_all(get_adapters().all())
+    finally:
+        _reset_caches()
+        _dispose(url)
+        os.chdir(cwd)
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    return _Template(folder, url, time.monotonic())
+
+
 @pytest.fixture
-def service(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Service]:
+def service(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+            tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
     """A migrated, synced service database over a small simulated fleet; the loop is off."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("QIANYUN_DATABASE_URL", db_url)
     monkeypatch.setenv("QIANYUN_SIM_STATE_PATH", str(tmp_path / "sim.db"))
     monkeypatch.setenv("QIANYUN_SCHEDULER_ENABLED", "false")
-    monkeypatch.setenv("QIANYUN_SECRET_KEY", "test-key-" + uuid.uuid4().hex)
+    monkeypatch.setenv("QIANYUN_SECRET_KEY", SECRET_KEY)
     for k, v in SMALL_FLEET.items():
         monkeypatch.setenv(k, v)
+    prepared(db_url, tmp_path, tmp_path_factory)
     _reset_caches()
-    from scheduler.core.migrate import upgrade
-    from scheduler.core.registry import get_adapters
-    from scheduler.core.sync import sync_all
-
-    upgrade()
-    sync_all(get_adapters().all())
     yield Service(db_url, tmp_path)
     _reset_caches()
 
@@ -107,3 +209,18 @@ def client(service: Service):  # type: ignore[no-untyped-def]
     # the tests read the service's sentences in English (Chinese is the default: tests/i18n reads that)
     with TestClient(create_app(), headers={"Accept-Language": "en"}) as c:
         yield c
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The Makefile runs `--dist loadgroup`: tests spread one by one over the workers, so no long file
+    keeps one worker busy while the other idles at the end. Tests that share a fixture wider than one
+    test (a served console, the OpenStack control plane, a Prometheus) stay together on one worker:
+    one group per such fixture's home (a file, or a folder for a conftest's session fixture)."""
+    for item in items:
+        info = getattr(item, "_fixtureinfo", None)
+        if info is None:
+            continue
+        homes = sorted({d.baseid or "" for defs in info.name2fixturedefs.values() for d in defs
+                        if d.scope != "function" and (d.baseid or "").startswith("tests")})
+        if homes:
+            item.add_marker(pytest.mark.xdist_group(homes[0]))

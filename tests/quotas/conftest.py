@@ -3,7 +3,6 @@ logged in, on the small simulated fleet (quotas seeded at the first sync)."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,27 +15,25 @@ BIG = {"vcpu": 1.0e6}
 
 
 @pytest.fixture
-def demo_fleet(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+def demo_fleet(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+               tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A migrated service database over the demo's fleet (the simulator's default size: 300 hosts, 3,000
     workloads), synced as `qianyun serve --demo` syncs it; the loop is off."""
-    from tests.conftest import SMALL_FLEET, _reset_caches
+    from tests.conftest import SECRET_KEY, SMALL_FLEET, _reset_caches, prepared
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("QIANYUN_DATABASE_URL", db_url)
     monkeypatch.setenv("QIANYUN_SIM_STATE_PATH", str(tmp_path / "sim.db"))
     monkeypatch.setenv("QIANYUN_SCHEDULER_ENABLED", "false")
-    monkeypatch.setenv("QIANYUN_SECRET_KEY", "test-key-" + uuid.uuid4().hex)
+    monkeypatch.setenv("QIANYUN_SECRET_KEY", SECRET_KEY)
     for k in SMALL_FLEET:
         monkeypatch.delenv(k, raising=False)
     _reset_caches()
-    from scheduler.core.migrate import upgrade
-    from scheduler.core.registry import get_adapters
     from scheduler.core.settings import get_settings
-    from scheduler.core.sync import sync_all
 
     assert (get_settings().sim_hosts, get_settings().sim_workloads) == (300, 3000)  # the demo fleet
-    upgrade()
-    sync_all(get_adapters().all())
+    prepared(db_url, tmp_path, tmp_path_factory)
+    _reset_caches()
     yield db_url
     _reset_caches()
 
