@@ -19,7 +19,7 @@ run: install
 	$(BIN)/qianyun serve --demo
 
 # pytest exits 5 when it collected no test: that must fail, never pass as green.
-PYTEST = $(BIN)/pytest -q -n 2 --dist loadgroup $(PYTEST_ARGS); rc=$$?; \
+PYTEST = $(BIN)/pytest -q -n 2 --dist loadfile $(PYTEST_ARGS); rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "error: no tests were collected"; exit 1; fi; exit $$rc
 
 # The whole suite with every real server: PostgreSQL, the loopback OpenStack, Prometheus, Chromium

@@ -80,15 +80,16 @@ class Service:
 
 SECRET_KEY = "test-key-" + uuid.uuid4().hex
 """One signing key per test process, so a prepared database's rows stay valid in every copy of it."""
-TEMPLATE_MAX_AGE_S = 120.0
-"""A prepared database is made again after this long: a copy is never much older than a fresh sync."""
+TEMPLATE_USES = 30
+"""A prepared database is made again after this many copies, so a copy is never much older than a fresh
+sync (a few minutes at most): counted, not timed."""
 
 
 @dataclass
 class _Template:
     folder: Path
     url: str
-    made: float
+    uses: int = 0
 
 
 _templates: dict[tuple[object, ...], _Template] = {}
@@ -122,17 +123,16 @@ def prepared(db_url: str, tmp_path: Path, factory: pytest.TempPathFactory) -> No
     """Migrate and sync the service's database into `db_url` (the simulator's state into tmp_path),
     as the first `qianyun serve` does. Done once per setting and worker, then copied: migrations and
     the first sync are most of a test's setup, and a copy is the same bytes."""
-    import time
-
     kind = "sqlite" if db_url.startswith("sqlite") else "postgresql"
     env = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("QIANYUN_")
                        and k not in ("QIANYUN_DATABASE_URL", "QIANYUN_SIM_STATE_PATH")))
     key = (kind, env)
     tpl = _templates.get(key)
-    if tpl is None or time.monotonic() - tpl.made > TEMPLATE_MAX_AGE_S:
+    if tpl is None or tpl.uses >= TEMPLATE_USES:
         if tpl is not None and kind == "postgresql":
             _pg_admin(f'DROP DATABASE IF EXISTS "{tpl.url.rsplit("/", 1)[1]}" WITH (FORCE)')
         tpl = _templates[key] = _make_template(kind, factory)
+    tpl.uses += 1
     for f in tpl.folder.iterdir():
         if f.name == "qianyun.db" or f.suffix in (".db-wal", ".db-shm"):
             continue
@@ -149,8 +149,6 @@ def prepared(db_url: str, tmp_path: Path, factory: pytest.TempPathFactory) -> No
 
 
 def _make_template(kind: str, factory: pytest.TempPathFactory) -> _Template:
-    import time
-
     from scheduler.core.migrate import upgrade
     from scheduler.core.registry import get_adapters
     from scheduler.core.sync import sync_all
@@ -180,7 +178,7 @@ def _make_template(kind: str, factory: pytest.TempPathFactory) -> _Template:
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
-    return _Template(folder, url, time.monotonic())
+    return _Template(folder, url)
 
 
 @pytest.fixture
@@ -211,16 +209,15 @@ def client(service: Service):  # type: ignore[no-untyped-def]
         yield c
 
 
+LONG_FILES = ("tests/security/test_fuzz.py", "tests/ha/test_standby.py", "tests/ha/test_replicas.py",
+              "tests/data_platform/test_objection_burst.py", "tests/plans/test_execution_faults.py",
+              "tests/drills/test_drill_restart.py", "tests/api/test_openapi_fuzz.py")
+"""The files that take longest (minutes each; `--durations` shows them), handed out first."""
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """The Makefile runs `--dist loadgroup`: tests spread one by one over the workers, so no long file
-    keeps one worker busy while the other idles at the end. Tests that share a fixture wider than one
-    test (a served console, the OpenStack control plane, a Prometheus) stay together on one worker:
-    one group per such fixture's home (a file, or a folder for a conftest's session fixture)."""
-    for item in items:
-        info = getattr(item, "_fixtureinfo", None)
-        if info is None:
-            continue
-        homes = sorted({d.baseid or "" for defs in info.name2fixturedefs.values() for d in defs
-                        if d.scope != "function" and (d.baseid or "").startswith("tests")})
-        if homes:
-            item.add_marker(pytest.mark.xdist_group(homes[0]))
+    """`make test` runs `--dist loadfile`: each file goes whole to the next free worker, in collection
+    order. Handing the longest files out first (as a longest-job-first schedule does) keeps one worker
+    from running a long file alone at the end while the other idles; the rest keep their order."""
+    first = {f: k for k, f in enumerate(LONG_FILES)}
+    items.sort(key=lambda item: first.get(item.nodeid.split("::", 1)[0], len(first)))

@@ -8,7 +8,7 @@ clouds.yaml over in QIANYUN_TEST_OPENSTACK_CLOUDS; without it these tests skip l
 under CI=true. The fake driver runs no guest, but every API call, scheduling decision, placement
 allocation, migration record and state change is nova's own.
 
-All tests of this file share one control plane and run in one worker (tests/conftest.py groups them for pytest-xdist --dist loadgroup),
+All tests of this file share one control plane and run in one worker (pytest-xdist --dist loadfile),
 one after another: one of them takes a compute host down for an evacuation.
 """
 
