@@ -194,7 +194,7 @@ class Elector:
                     _standing.valid_until = t0 + self.term_s - SAFETY_S
                     return
                 _step_down("the lease was lost")
-            _bounded(session, self.term_s)  # a renewal that failed committed: this is a new transaction
+                _bounded(session, self.term_s)  # the failed renewal committed: the takeover is a new transaction
             taken = session.execute(update(LeaderLease).where(
                 LeaderLease.id == LEASE_ID,
                 or_(col(LeaderLease.instance).is_(None), col(LeaderLease.expires_at).is_(None),
