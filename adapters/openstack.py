@@ -31,6 +31,9 @@ _TRANSIENT = {408, 429, 500, 502, 503, 504}
 _SETTLED = {"ACTIVE", "SHUTOFF", "VERIFY_RESIZE", "ERROR", "PAUSED", "SUSPENDED", "SHELVED"}
 _MOVABLE = {"ACTIVE", "SHUTOFF"}
 _GONE = {"DELETED", "SOFT_DELETED", "SHELVED_OFFLOADED"}
+# nova's migration record once it is over: a live migration ends `completed`, an evacuation `done`
+_MIGRATION_DONE = {"completed", "done"}
+_MIGRATION_FAILED = {"error", "failed", "cancelled"}
 _GPU_CLASS = re.compile(r"^(VGPU|PGPU|CUSTOM_.*GPU.*)$")
 # placement resource class -> our resource and the factor to our unit
 _PLACEMENT: dict[str, tuple[str, float]] = {"VCPU": ("vcpu", 1.0), "MEMORY_MB": ("memory_gib", 1 / 1024),
@@ -469,22 +472,25 @@ class OpenStackAdapter:
         return max((int(m.id) for m in ms), default=0)
 
     def _arrive(self, sid: str, dst: str, what: str, kind: str, after: int) -> Any:
-        """Wait until the server runs on `dst`; fail at once when nova records the migration as failed.
+        """Wait until the server runs on `dst` and nova has closed the migration; fail at once on its failure.
 
         Nova answers an evacuation before its conductor has moved anything: the server may still show
-        its old host, settled, for a moment, so settling alone does not mean done."""
+        its old host, settled, for a moment, so settling alone does not mean done. At the other end, a
+        live migration shows the server on its new host, without a task, while the source is still being
+        cleaned up and the migration is still `running`: the next action on either host must wait."""
         deadline = self._clock() + self.res.action_timeout_s
         while True:
             s = self._server(sid, what)
             if s.status == "ERROR" and not s.task_state:
                 raise AdapterError(f"{what}: the {kind} left the server in ERROR{_fault(s)}")
-            if s.compute_host == dst and s.status in _MOVABLE and not s.task_state:
-                return s
-            if not s.task_state:  # settled elsewhere: finished and failed, or not begun yet
+            if not s.task_state:  # arrived, settled elsewhere (failed), or not begun yet
                 ms = [m for m in self._call(f"cloud {self.cloud}: list migrations of {sid}", "compute", "migrations",
                                             instance_uuid=sid) if int(m.id) > after]
-                if ms and max(ms, key=lambda m: int(m.id)).status in ("error", "failed"):
+                last = max(ms, key=lambda m: int(m.id)).status if ms else None
+                if last in _MIGRATION_FAILED:
                     raise AdapterError(f"{what}: nova reports the {kind} failed; the server is on {s.compute_host}")
+                if s.compute_host == dst and s.status in _MOVABLE and (not ms or last in _MIGRATION_DONE):
+                    return s
             if self._clock() >= deadline:
                 raise AdapterError(f"{what}: the server is on {s.compute_host} (status {s.status}) "
                                    f"{self.res.action_timeout_s:g}s after the {kind} began")
