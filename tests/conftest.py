@@ -7,6 +7,7 @@ is an error under CI=true, so a missing server can never pass as green.
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import uuid
@@ -28,6 +29,29 @@ def lab_policy(monkeypatch: pytest.MonkeyPatch) -> None:
     from scheduler.core.settings import get_settings
 
     get_settings.cache_clear()
+
+
+class _ArgonOnce:
+    """The service's argon2 hasher, each answer worked out once per test process.
+
+    argon2 is slow on purpose (0.15-0.2 s a hash or a check here), and the suite makes and logs in the
+    same few users with the same password in nearly every test: over half of the suite's setup time
+    went there. Hashing and checking are pure functions of their inputs (a hash embeds its salt), so a
+    remembered answer is the one argon2 gives; only the cost is saved. Served processes (`qianyun
+    serve` in tests/cli, tests/ha) hash for real."""
+
+    def __init__(self, real: object) -> None:
+        self.hash = functools.cache(real.hash)  # type: ignore[attr-defined]
+        self.verify = functools.cache(real.verify)  # type: ignore[attr-defined]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def argon2_once() -> Iterator[None]:
+    from scheduler.core import accounts
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(accounts, "_hasher", _ArgonOnce(accounts._hasher))
+        yield
 
 
 def _reset_caches() -> None:
