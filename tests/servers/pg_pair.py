@@ -64,7 +64,7 @@ def make_pair(primary_port: int, standby_port: int) -> tuple[Path, Server, Serve
         os.chown(root, pw.pw_uid, pw.pw_gid)
     primary, standby = Server(root / "primary", primary_port), Server(root / "standby", standby_port)
     _as_pg([str(b / "initdb"), "-D", str(primary.data), "-U", "qianyun", "--auth=trust", "-E", "UTF8",
-            "--locale=C.UTF-8"])
+            "--locale=C.UTF-8", "--no-sync"])  # a test cluster: no fsync of the new files
     with open(primary.data / "postgresql.conf", "a") as conf:
         conf.write("wal_level = replica\nmax_wal_senders = 5\nhot_standby = on\nmax_connections = 100\n")
     with open(primary.data / "pg_hba.conf", "a") as hba:
@@ -72,7 +72,7 @@ def make_pair(primary_port: int, standby_port: int) -> tuple[Path, Server, Serve
     primary.start()
     _as_pg([str(b / "createdb"), "-h", "127.0.0.1", "-p", str(primary_port), "-U", "qianyun", "qianyun"])
     _as_pg([str(b / "pg_basebackup"), "-h", "127.0.0.1", "-p", str(primary_port), "-U", "qianyun", "-D",
-            str(standby.data), "-R", "-X", "stream"])
+            str(standby.data), "-R", "-X", "stream", "--checkpoint=fast", "--no-sync"])  # fast: no spread checkpoint wait
     standby.start()
     return root, primary, standby
 
