@@ -5,10 +5,7 @@ so a run is reproducible and its findings are the same on every machine."""
 
 from __future__ import annotations
 
-import contextlib
-
 import schemathesis
-from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.generation.modes import GenerationMode
 from schemathesis.specs.openapi.checks import (
@@ -17,6 +14,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from tests.fuzzing import Sender, draw_cases, sweep_order
 from tests.support import login, make_user
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
@@ -26,36 +24,18 @@ EXAMPLES = {GenerationMode.POSITIVE: 4, GenerationMode.NEGATIVE: 3}
 SKIP = {("POST", "/api/v1/plans/{plan_id}/execute"), ("POST", "/api/v1/plans/{plan_id}/rollback")}
 
 
-def _fuzz(operation, mode: GenerationMode, headers: dict[str, str], found: list[str]) -> None:  # type: ignore[no-untyped-def]
-    @settings(max_examples=EXAMPLES[mode], derandomize=True, database=None, deadline=None,
-              phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
-    @given(case=operation.as_strategy(generation_mode=mode))
-    def run(case) -> None:  # type: ignore[no-untyped-def]
-        response = case.call(headers=headers)
-        try:
-            case.validate_response(response, checks=CHECKS, headers=headers)
-        except (Exception, BaseExceptionGroup) as exc:  # each finding is reported; the run goes on
-            why = "; ".join(str(e) for e in getattr(exc, "exceptions", [exc]))
-            found.append(f"{operation.method.upper()} {operation.path} [{mode.value}, "
-                         f"{'operator' if headers else 'anonymous'}] {response.status_code}: {why[:700]} "
-                         f"<- {case.as_curl_command()[:300]} -> {response.text[:200]}")
-            raise
-
-    with contextlib.suppress(Exception, BaseExceptionGroup):  # each failure is already in `found`
-        run()
-
-
 def test_every_answer_is_documented_and_fits_its_schema(client) -> None:  # type: ignore[no-untyped-def]
     make_user("fuzz-op", "province-operator")
-    operator = login(client, "fuzz-op")
+    sender = Sender(client, {"fuzz-op": login(client, "fuzz-op"), "anonymous": {}}, CHECKS)
     schema = schemathesis.openapi.from_asgi("/openapi.json", client.app)
-    found: list[str] = []
     operations = [op.ok() for op in schema.get_all_operations()]
     assert len(operations) > 60, "the document lost operations"
-    for operation in operations:
+    for operation in sweep_order(operations):
         if (operation.method.upper(), operation.path) in SKIP:
             continue
-        for headers in (operator, {}):
-            for mode in EXAMPLES:
-                _fuzz(operation, mode, headers, found)
-    assert not found, f"{len(found)} findings:\n" + "\n".join(found)
+        for mode, n in EXAMPLES.items():
+            for case in draw_cases(operation, mode, n):
+                for who in sender.heads:
+                    sender.send(case, mode, who)
+    assert not sender.found, f"{len(sender.found)} findings:\n" + "\n".join(sender.found)
+    assert sender.reached_the_handlers(), sender.answered

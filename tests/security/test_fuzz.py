@@ -24,6 +24,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.generation.modes import GenerationMode
 from sqlmodel import select
 
+from tests.fuzzing import Sender, draw_cases, sweep_order
 from tests.support import login, make_user
 
 ROSTER: dict[str, tuple[str, str | None]] = {  # the demo roster's roles (scheduler/core/demo.py)
@@ -69,36 +70,20 @@ def _roster(client) -> dict[str, dict[str, str]]:  # type: ignore[no-untyped-def
     return heads
 
 
-def _sweep(operation, mode: GenerationMode, who: str, headers: dict[str, str], found: list[str]) -> None:  # type: ignore[no-untyped-def]
-    @settings(max_examples=EXAMPLES[mode], derandomize=True, database=None, deadline=None,
-              phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
-    @given(case=operation.as_strategy(generation_mode=mode))
-    def run(case) -> None:  # type: ignore[no-untyped-def]
-        response = case.call(headers=headers)
-        try:
-            case.validate_response(response, checks=[not_a_server_error], headers=headers)
-        except (Exception, BaseExceptionGroup) as exc:  # each finding is reported; the sweep goes on
-            found.append(f"{operation.method.upper()} {operation.path} [{mode.value}, {who}] {response.status_code} "
-                         f"<- {case.as_curl_command()[:400]} -> {response.text[:300]}")
-            raise exc
-
-    with contextlib.suppress(Exception, BaseExceptionGroup):  # each failure is already in `found`
-        run()
-
-
 def test_no_input_from_any_role_or_nobody_reaches_a_server_error(client, quick) -> None:  # type: ignore[no-untyped-def]
-    heads = _roster(client)
+    sender = Sender(client, _roster(client), [not_a_server_error])
     schema = schemathesis.openapi.from_asgi("/openapi.json", client.app)
     operations = [op.ok() for op in schema.get_all_operations()]
     assert len(operations) > 60, "the document lost operations"
-    found: list[str] = []
-    for operation in operations:
+    for operation in sweep_order(operations):
         if (operation.method.upper(), operation.path) in STATELESS_SKIP:
             continue
-        for who, headers in heads.items():
-            for mode in EXAMPLES:
-                _sweep(operation, mode, who, headers, found)
-    assert not found, f"{len(found)} server errors:\n" + "\n".join(found)
+        for mode, n in EXAMPLES.items():
+            for case in draw_cases(operation, mode, n):
+                for who in list(sender.heads):
+                    sender.send(case, mode, who)
+    assert not sender.found, f"{len(sender.found)} server errors:\n" + "\n".join(sender.found)
+    assert sender.reached_the_handlers(), sender.answered
 
 
 OWNERS = {"/api/v1/plans": "planner", "/api/v1/quota-requests": "dept-admin"}
