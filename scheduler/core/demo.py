@@ -53,7 +53,7 @@ def seed_demo_users(session: Session, credentials_path: Path) -> list[tuple[str,
         if not exists:
             password = demo_password()
             user = add_user(session, username, role, scope, password, actor="demo")
-            secret = second_factor.enrol_now(session, user, "demo")[0] if second_factor.required(user) else ""
+            secret = second_factor.enrol_now(session, user, "demo", recovery_codes=False)[0] if second_factor.required(user) else ""
             stored[username] = (password, secret)
             new.add(username)
         password, secret = stored.get(username, ("(set before; not in the credentials file)", ""))

@@ -73,13 +73,15 @@ def confirm(session: Session, user: User, code: str, actor: str) -> list[str]:
     return codes
 
 
-def enrol_now(session: Session, user: User, actor: str) -> tuple[str, list[str]]:
-    """Enrol at once (the command line, the demo): a secret in force and its recovery codes."""
+def enrol_now(session: Session, user: User, actor: str, recovery_codes: bool = True) -> tuple[str, list[str]]:
+    """Enrol at once (the command line, the demo): a secret in force and, unless told not to, its
+    recovery codes. The demo asks for none: it shows no codes (its credentials file keeps the secret),
+    and hashing ten per demo user was most of a first `qianyun serve --demo` (11 s of 18)."""
     reset(session, user, actor, audited=False)
     user.totp_secret = pyotp.random_base32()
     user.totp_enabled = True
     session.add(user)
-    codes = _new_recovery_codes(session, user)
+    codes = _new_recovery_codes(session, user) if recovery_codes else []
     audit.record(session, actor, "user.totp.enrolled", "user", user.username, None, {"recovery_codes": len(codes)})
     return user.totp_secret, codes
 
