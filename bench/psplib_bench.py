@@ -8,7 +8,7 @@ process. Every schedule is checked against the contract; one that breaks a rule 
 best-known lower bound stops the run.
 
     .venv/bin/python bench/psplib_bench.py [DATA] --sets j30,j60,j120 --every j60=4,j120=10 \\
-        --time-limit j30=10,j60=10,j120=30 --procs 2 --workers 1
+        --time-limit j30=60,j60=30,j120=30 --procs 2 --workers 1
 
 DATA defaults to ../shared/benchdata/psplib relative to the project root.
 """
@@ -29,7 +29,10 @@ sys.path.insert(0, str(ROOT))
 from optimizer.jobs import check_schedule, critical_path_bound, parse_jobset, serial_sgs, solve  # noqa: E402
 from optimizer.psplib import read_psplib  # noqa: E402
 
-DEFAULT_LIMITS = {"j30": 10.0, "j60": 10.0, "j120": 30.0}
+DEFAULT_LIMITS = {"j30": 60.0, "j60": 30.0, "j120": 30.0}
+"""Seconds per instance: the issue's targets are measured at these (j30 60 s, the large fleet's budget;
+most instances end in well under a second, the limit is for the hard tail). `--time-limit j30=10,j60=10`
+gives the earlier, shorter runs of BENCHMARKS.md."""
 
 
 def _pairs(text: str, cast: type) -> dict[str, object]:
