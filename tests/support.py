@@ -5,7 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 
-def make_user(username: str, role: str, scope: str | None = None, password: str = "correct-horse-9") -> str:
+PASSWORD = "correct-horse-9"
+"""The test users' password (the policy's rules: length and three character classes)."""
+
+
+def make_user(username: str, role: str, scope: str | None = None, password: str = PASSWORD) -> str:
     from scheduler.core.accounts import add_user
     from scheduler.core.db import session_scope
 
@@ -14,7 +18,7 @@ def make_user(username: str, role: str, scope: str | None = None, password: str 
     return password
 
 
-def login(client, username: str, password: str = "correct-horse-9") -> dict[str, str]:  # type: ignore[no-untyped-def]
+def login(client, username: str, password: str = PASSWORD) -> dict[str, str]:  # type: ignore[no-untyped-def]
     r = client.post("/api/v1/auth/token", data={"username": username, "password": password})
     assert r.status_code == 200, r.text
     return {"Authorization": f"Bearer {r.json()['access_token']}"}
